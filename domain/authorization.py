@@ -1,0 +1,168 @@
+"""Who may do what to which appraisal: one pure function, checked on every route.
+
+Roles come from the token (employee, HR performance manager, inspector, and
+the system itself for timers). Appraiser, appraiser's superior and peer are not
+roles but *relations* of the caller to one appraisal, derived from its parties.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Role(StrEnum):
+    EMPLOYEE = "employee"
+    HR = "hr"
+    """Pengelola kinerja, for the agencies in scope."""
+    INSPECTOR = "inspector"
+    """Inspektorat / auditor, read-only, for the agencies in scope."""
+    SYSTEM = "system"
+    """Deadlines and the cycle's own steps; never a person."""
+
+
+class Relation(StrEnum):
+    """What the caller is to one appraisal."""
+
+    SELF = "self"
+    APPRAISER = "appraiser"
+    SUPERIOR = "superior"
+    PEER = "peer"
+    HR = "hr"
+    INSPECTOR = "inspector"
+    SYSTEM = "system"
+
+
+class Actor(BaseModel):
+    """The caller: an employee key (never a NIP), roles, and the agencies in scope."""
+
+    model_config = ConfigDict(frozen=True)
+
+    subject: str = Field(min_length=1, max_length=128)
+    roles: frozenset[Role]
+    agencies: frozenset[str] = frozenset()
+    """Agencies an HR manager or inspector works on; ``*`` is every agency."""
+    agency: str | None = None
+    """The caller's own agency (peers must share it)."""
+    unit: str | None = None
+    """The caller's own unit (peers must share it)."""
+
+    def in_scope(self, agency: str) -> bool:
+        return "*" in self.agencies or agency in self.agencies
+
+
+SYSTEM_ACTOR = Actor(subject="system", roles=frozenset({Role.SYSTEM}))
+
+
+class Parties(BaseModel):
+    """Who an appraisal belongs to: fixed when it opens (reassignment records a change)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    agency: str
+    unit: str
+    employee: str
+    appraiser: str | None
+    """None for the top of an agency; HR then acts as appraiser of record."""
+    superior: str | None
+
+
+class Action(StrEnum):
+    READ = "read"
+    OPEN = "open"
+    DRAFT_TARGETS = "draft_targets"
+    SUBMIT_TARGETS = "submit_targets"
+    RETURN_TARGETS = "return_targets"
+    APPROVE_TARGETS = "approve_targets"
+    SET_TARGETS = "set_targets"
+    REPORT_PROGRESS = "report_progress"
+    LOG_ACTIVITY = "log_activity"
+    GIVE_FEEDBACK = "give_feedback"
+    SUBMIT_SELF_ASSESSMENT = "submit_self_assessment"
+    SUBMIT_REVIEW = "submit_review"
+    RECORD_ORGANISATION_RATING = "record_organisation_rating"
+    RELEASE = "release"
+    ACCEPT_RESULT = "accept_result"
+    FILE_OBJECTION = "file_objection"
+    REQUEST_EXPLANATIONS = "request_explanations"
+    GIVE_EXPLANATION = "give_explanation"
+    DECIDE_OBJECTION = "decide_objection"
+    EXTEND_DEADLINE = "extend_deadline"
+    MISS_DEADLINE = "miss_deadline"
+    CANCEL = "cancel"
+
+
+_R = Relation
+ALLOWED: dict[Action, frozenset[Relation]] = {
+    Action.READ: frozenset({_R.SELF, _R.APPRAISER, _R.SUPERIOR, _R.HR, _R.INSPECTOR, _R.SYSTEM}),
+    Action.OPEN: frozenset({_R.HR, _R.SYSTEM}),
+    Action.DRAFT_TARGETS: frozenset({_R.SELF}),
+    Action.SUBMIT_TARGETS: frozenset({_R.SELF}),
+    Action.RETURN_TARGETS: frozenset({_R.APPRAISER}),
+    Action.APPROVE_TARGETS: frozenset({_R.APPRAISER}),
+    Action.SET_TARGETS: frozenset({_R.HR}),
+    Action.REPORT_PROGRESS: frozenset({_R.SELF}),
+    Action.LOG_ACTIVITY: frozenset({_R.SELF}),
+    Action.GIVE_FEEDBACK: frozenset({_R.APPRAISER, _R.PEER}),
+    Action.SUBMIT_SELF_ASSESSMENT: frozenset({_R.SELF}),
+    Action.SUBMIT_REVIEW: frozenset({_R.APPRAISER, _R.SUPERIOR}),
+    # The superior only once the review deadline has passed (domain.appraisal).
+    Action.RECORD_ORGANISATION_RATING: frozenset({_R.HR, _R.SYSTEM}),
+    Action.RELEASE: frozenset({_R.HR, _R.SYSTEM}),
+    Action.ACCEPT_RESULT: frozenset({_R.SELF}),
+    Action.FILE_OBJECTION: frozenset({_R.SELF}),
+    Action.REQUEST_EXPLANATIONS: frozenset({_R.SUPERIOR}),
+    Action.GIVE_EXPLANATION: frozenset({_R.SELF, _R.APPRAISER}),
+    Action.DECIDE_OBJECTION: frozenset({_R.SUPERIOR}),
+    Action.EXTEND_DEADLINE: frozenset({_R.HR, _R.SYSTEM}),
+    Action.MISS_DEADLINE: frozenset({_R.SYSTEM}),
+    Action.CANCEL: frozenset({_R.HR, _R.SYSTEM}),
+}
+"""Which relations may take each action. Phase rules come on top (domain.appraisal)."""
+
+
+def relations(actor: Actor, parties: Parties) -> frozenset[Relation]:
+    """Every relation ``actor`` has to the appraisal of ``parties``."""
+    found: set[Relation] = set()
+    roles = actor.roles
+    if Role.SYSTEM in roles:
+        found.add(Relation.SYSTEM)
+    if Role.HR in roles and actor.in_scope(parties.agency):
+        found.add(Relation.HR)
+    if Role.INSPECTOR in roles and actor.in_scope(parties.agency):
+        found.add(Relation.INSPECTOR)
+    if Role.EMPLOYEE in roles:
+        if actor.subject == parties.employee:
+            found.add(Relation.SELF)
+        elif actor.subject == parties.appraiser:
+            found.add(Relation.APPRAISER)
+        elif actor.subject == parties.superior:
+            found.add(Relation.SUPERIOR)
+        elif actor.agency == parties.agency and actor.unit == parties.unit:
+            found.add(Relation.PEER)
+    return frozenset(found)
+
+
+def acting_relation(actor: Actor, action: Action, parties: Parties) -> Relation | None:
+    """The relation under which ``actor`` may take ``action``, or None when it may not.
+
+    When several relations allow it, the most personal one wins (an HR manager
+    drafting their own SKP acts as the employee, not as HR).
+    """
+    allowed = ALLOWED[action] & relations(actor, parties)
+    for relation in Relation:
+        if relation in allowed:
+            return relation
+    return None
+
+
+def may(actor: Actor, action: Action, parties: Parties) -> bool:
+    """True when ``actor`` may take ``action`` on the appraisal of ``parties``."""
+    return acting_relation(actor, action, parties) is not None
+
+
+def may_read(actor: Actor, parties: Parties) -> bool:
+    """Reading: employees their own, appraisers their reports, superiors their reports'
+    reports, HR their agency, inspectors their scope."""
+    return may(actor, Action.READ, parties)

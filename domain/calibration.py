@@ -1,0 +1,140 @@
+"""Calibration: a unit's predikat against the distribution curve of its organisation rating.
+
+SE MenPAN-RB 3/2023 (as read in DESIGN.md §3.4): every unit gets an
+organisation rating, and the share of each predikat among its employees must
+follow that rating's curve. The curve is policy data (:class:`CurveRule`
+lists); this module only checks it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.ratings import Predikat, Rating
+
+
+class OrganisationRating(StrEnum):
+    """Predikat kinerja organisasi of a unit."""
+
+    ISTIMEWA = "istimewa"
+    BAIK = "baik"
+    BUTUH_PERBAIKAN = "butuh_perbaikan"
+    KURANG = "kurang"
+    SANGAT_KURANG = "sangat_kurang"
+
+
+class CurveRule(BaseModel):
+    """One rule of a curve.
+
+    - ``largest``: the group ``predikat`` is at least as large as every other
+      predikat's group (ties allowed);
+    - ``at_least_share`` / ``at_most_share``: the group's share of the unit,
+      compared with ``share`` (a fraction, e.g. ``0.6``);
+    - ``at_least_count``: the group has at least ``count`` employees.
+
+    A group is the union of the listed predikat.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["largest", "at_least_share", "at_most_share", "at_least_count"]
+    predikat: tuple[Predikat, ...]
+    share: Decimal | None = None
+    count: int | None = None
+
+    def describe(self) -> str:
+        group = " or ".join(p.label for p in self.predikat)
+        if self.kind == "largest":
+            return f"{group} is the largest group"
+        if self.kind == "at_least_count":
+            return f"at least {self.count} {group}"
+        percent = f"{(self.share or Decimal(0)) * 100:.0f}%"
+        word = "at least" if self.kind == "at_least_share" else "at most"
+        return f"{group} {word} {percent}"
+
+
+class BrokenRule(BaseModel):
+    """A curve rule that a unit's distribution breaks, with the figures that break it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: CurveRule
+    description: str
+    count: int
+    total: int
+    share: Decimal
+    largest_other_count: int | None = None
+
+
+class CurveCheck(BaseModel):
+    """Result of checking one unit: passes when nothing is broken."""
+
+    model_config = ConfigDict(frozen=True)
+
+    organisation_rating: OrganisationRating
+    total: int
+    counts: dict[Predikat, int]
+    broken: tuple[BrokenRule, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.broken
+
+
+Curve = Mapping[OrganisationRating, tuple[CurveRule, ...]]
+
+
+def check_distribution(
+    organisation_rating: OrganisationRating,
+    predikat: Iterable[Predikat],
+    curve: Curve,
+) -> CurveCheck:
+    """Check a unit's predikat against the curve for its organisation rating."""
+    counts = Counter(predikat)
+    total = sum(counts.values())
+    broken: list[BrokenRule] = []
+    for rule in curve[organisation_rating]:
+        group_count = sum(counts[p] for p in rule.predikat)
+        share = Decimal(group_count) / Decimal(total) if total else Decimal(0)
+        largest_other: int | None = None
+        if rule.kind == "largest":
+            others = [n for p, n in counts.items() if p not in rule.predikat]
+            largest_other = max(others, default=0)
+            ok = group_count >= largest_other and group_count > 0
+        elif rule.kind == "at_least_share":
+            ok = rule.share is not None and share >= rule.share
+        elif rule.kind == "at_most_share":
+            ok = rule.share is not None and share <= rule.share
+        else:
+            ok = rule.count is not None and group_count >= rule.count
+        if total and not ok:
+            broken.append(
+                BrokenRule(
+                    rule=rule,
+                    description=rule.describe(),
+                    count=group_count,
+                    total=total,
+                    share=share.quantize(Decimal("0.0001")),
+                    largest_other_count=largest_other,
+                )
+            )
+    return CurveCheck(
+        organisation_rating=organisation_rating,
+        total=total,
+        counts={p: counts[p] for p in Predikat if counts[p]},
+        broken=tuple(broken),
+    )
+
+
+def leader_work_result_rating(
+    organisation_rating: OrganisationRating,
+    mapping: Mapping[OrganisationRating, Rating],
+) -> Rating:
+    """The work-result rating a unit's leader takes from the unit's organisation rating."""
+    return mapping[organisation_rating]

@@ -1,0 +1,260 @@
+"""Policy as data: every number of the appraisal rules lives in a :class:`Policy`.
+
+A cycle carries its policy. Another agency or a later regulation changes the
+policy, not the program. Two are built in: :data:`POLICY_6_2022` (PermenPAN-RB
+6/2022, the default) and :data:`POLICY_PP30_2019` (the older numeric scheme).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.calibration import CurveRule, OrganisationRating
+from domain.ratings import Predikat, Rating
+
+
+class FunctionalLevel(StrEnum):
+    """Jenjang jabatan fungsional (skill and expert tracks)."""
+
+    PEMULA = "pemula"
+    TERAMPIL = "terampil"
+    MAHIR = "mahir"
+    PENYELIA = "penyelia"
+    AHLI_PERTAMA = "ahli_pertama"
+    AHLI_MUDA = "ahli_muda"
+    AHLI_MADYA = "ahli_madya"
+    AHLI_UTAMA = "ahli_utama"
+
+
+class DateRule(BaseModel):
+    """A calendar date relative to the cycle year: ``year + year_offset``-``month``-``day``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    year_offset: int
+    month: int
+    day: int
+
+    def for_year(self, year: int) -> date:
+        return date(year + self.year_offset, self.month, self.day)
+
+
+class Policy(BaseModel):
+    """Everything that makes one appraisal regime; attached to every cycle and appraisal."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    title: str
+    scheme: Literal["ratings", "numeric"]
+    predikat_order: tuple[Predikat, ...]
+    """Best first."""
+
+    # 6/2022: the predikat matrix and the suggested overall ratings.
+    predikat_matrix: dict[Rating, dict[Rating, Predikat]]
+    small_share_main_below: Decimal
+    """Largest share of main results below expectation that still suggests "meets"."""
+    leader_rating_from_organisation: dict[OrganisationRating, Rating]
+
+    # PP 30/2019: weighted numeric score and bands.
+    skp_weight: Decimal
+    behaviour_weight: Decimal
+    skp_weight_with_peers: Decimal
+    behaviour_weight_with_peers: Decimal
+    numeric_bands: tuple[tuple[Decimal, Predikat], ...]
+    """``(lower bound, predikat)`` highest first; below every bound: Sangat Kurang."""
+    numeric_top_needs_innovation_from: Decimal
+    numeric_max_score: Decimal
+
+    # Calibration.
+    curve: dict[OrganisationRating, tuple[CurveRule, ...]]
+
+    # SKP content.
+    jpt_perspectives: tuple[str, ...]
+    progress_periods: tuple[Literal["monthly", "quarterly"], ...]
+
+    # Windows and calendar defaults.
+    skp_deadline: DateRule
+    self_assessment_deadline: DateRule
+    review_deadline: DateRule
+    objection_window_days: int
+    objection_decision_days: int
+
+    # Consequences.
+    credit_share_percent: dict[Predikat, Decimal]
+    credit_coefficients: dict[FunctionalLevel, Decimal]
+
+    def rank(self, predikat: Predikat) -> int:
+        """0 for the best predikat of this policy, larger for worse."""
+        return self.predikat_order.index(predikat)
+
+
+def _rule(kind: str, *predikat: Predikat, share: str | None = None, count: int | None = None
+          ) -> CurveRule:
+    return CurveRule.model_validate(
+        {"kind": kind, "predikat": predikat,
+         "share": Decimal(share) if share is not None else None, "count": count}
+    )
+
+
+_SB, _B, _C = Predikat.SANGAT_BAIK, Predikat.BAIK, Predikat.CUKUP
+_BP, _K, _SK = Predikat.BUTUH_PERBAIKAN, Predikat.KURANG, Predikat.SANGAT_KURANG
+_ABOVE, _MEETS, _BELOW = Rating.ABOVE, Rating.MEETS, Rating.BELOW
+
+_CURVE_SE_3_2023: dict[OrganisationRating, tuple[CurveRule, ...]] = {
+    OrganisationRating.ISTIMEWA: (
+        _rule("largest", _SB),
+        _rule("at_most_share", _SB, share="0.70"),
+    ),
+    OrganisationRating.BAIK: (
+        _rule("largest", _B),
+        _rule("at_most_share", _B, share="0.70"),
+        _rule("at_least_count", _BP, _K, count=1),
+    ),
+    OrganisationRating.BUTUH_PERBAIKAN: (
+        _rule("at_least_share", _BP, share="0.60"),
+        _rule("at_most_share", _SB, share="0.10"),
+    ),
+    OrganisationRating.KURANG: (
+        _rule("at_least_share", _K, share="0.60"),
+        _rule("at_least_share", _BP, share="0.10"),
+        _rule("at_most_share", _SB, share="0.10"),
+    ),
+    OrganisationRating.SANGAT_KURANG: (
+        _rule("at_least_share", _SK, share="0.60"),
+        _rule("at_least_share", _K, _BP, share="0.10"),
+        _rule("at_most_share", _SB, share="0"),
+    ),
+}
+
+_CREDIT_COEFFICIENTS = {
+    FunctionalLevel.PEMULA: Decimal("3.75"),
+    FunctionalLevel.TERAMPIL: Decimal("5"),
+    FunctionalLevel.MAHIR: Decimal("12.5"),
+    FunctionalLevel.PENYELIA: Decimal("25"),
+    FunctionalLevel.AHLI_PERTAMA: Decimal("12.5"),
+    FunctionalLevel.AHLI_MUDA: Decimal("25"),
+    FunctionalLevel.AHLI_MADYA: Decimal("37.5"),
+    FunctionalLevel.AHLI_UTAMA: Decimal("50"),
+}
+
+POLICY_6_2022 = Policy(
+    name="permenpan-rb-6-2022",
+    title="PermenPAN-RB 6/2022",
+    scheme="ratings",
+    predikat_order=(_SB, _B, _BP, _K, _SK),
+    predikat_matrix={
+        _ABOVE: {_BELOW: _K, _MEETS: _B, _ABOVE: _SB},
+        _MEETS: {_BELOW: _K, _MEETS: _B, _ABOVE: _B},
+        _BELOW: {_BELOW: _SK, _MEETS: _BP, _ABOVE: _BP},
+    },
+    small_share_main_below=Decimal("0.25"),
+    leader_rating_from_organisation={
+        OrganisationRating.ISTIMEWA: _ABOVE,
+        OrganisationRating.BAIK: _MEETS,
+        OrganisationRating.BUTUH_PERBAIKAN: _BELOW,
+        OrganisationRating.KURANG: _BELOW,
+        OrganisationRating.SANGAT_KURANG: _BELOW,
+    },
+    skp_weight=Decimal("0.7"),
+    behaviour_weight=Decimal("0.3"),
+    skp_weight_with_peers=Decimal("0.6"),
+    behaviour_weight_with_peers=Decimal("0.4"),
+    numeric_bands=((Decimal(90), _B), (Decimal(70), _C), (Decimal(50), _K)),
+    numeric_top_needs_innovation_from=Decimal(110),
+    numeric_max_score=Decimal(120),
+    curve=_CURVE_SE_3_2023,
+    jpt_perspectives=(
+        "penerima layanan", "penguatan internal", "proses bisnis", "anggaran",
+    ),
+    progress_periods=("monthly", "quarterly"),
+    skp_deadline=DateRule(year_offset=0, month=1, day=31),
+    self_assessment_deadline=DateRule(year_offset=1, month=1, day=15),
+    review_deadline=DateRule(year_offset=1, month=1, day=31),
+    objection_window_days=14,
+    objection_decision_days=14,
+    credit_share_percent={
+        _SB: Decimal(150), _B: Decimal(100), _BP: Decimal(75), _K: Decimal(50), _SK: Decimal(25),
+    },
+    credit_coefficients=_CREDIT_COEFFICIENTS,
+)
+"""PermenPAN-RB 6/2022: ratings matrix, SE MenPAN-RB 3/2023 curve. The default."""
+
+POLICY_PP30_2019 = POLICY_6_2022.model_copy(
+    update={
+        "name": "pp-30-2019",
+        "title": "PP 30/2019 (numeric)",
+        "scheme": "numeric",
+        "predikat_order": (_SB, _B, _C, _K, _SK),
+        "credit_share_percent": {
+            _SB: Decimal(150), _B: Decimal(100), _C: Decimal(75), _K: Decimal(50),
+            _SK: Decimal(25),
+        },
+    }
+)
+"""PP 30/2019: score = 70% SKP + 30% behaviour (60/40 with peer input), five bands."""
+
+POLICIES: dict[str, Policy] = {p.name: p for p in (POLICY_6_2022, POLICY_PP30_2019)}
+"""Built-in policies by name."""
+
+DEFAULT_UTC_OFFSET_HOURS = 7
+"""WIB. Agencies in WITA (8) or WIT (9) set their own on the cycle."""
+
+
+class CycleCalendar(BaseModel):
+    """The deadlines of one cycle, as moments (end of the named day in the agency's zone)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    year: int
+    utc_offset_hours: int
+    skp_deadline: datetime
+    self_assessment_deadline: datetime
+    review_deadline: datetime
+
+
+def end_of_day(day: date, utc_offset_hours: int) -> datetime:
+    """The last microsecond of ``day`` in a fixed-offset zone (Indonesia has no DST)."""
+    zone = timezone(timedelta(hours=utc_offset_hours))
+    return datetime.combine(day, time(23, 59, 59, 999999), tzinfo=zone)
+
+
+def default_calendar(
+    year: int, policy: Policy, utc_offset_hours: int = DEFAULT_UTC_OFFSET_HOURS
+) -> CycleCalendar:
+    """Every deadline of a cycle from the policy's calendar defaults."""
+    return CycleCalendar(
+        year=year,
+        utc_offset_hours=utc_offset_hours,
+        skp_deadline=end_of_day(policy.skp_deadline.for_year(year), utc_offset_hours),
+        self_assessment_deadline=end_of_day(
+            policy.self_assessment_deadline.for_year(year), utc_offset_hours
+        ),
+        review_deadline=end_of_day(policy.review_deadline.for_year(year), utc_offset_hours),
+    )
+
+
+def objection_deadline(released_at: datetime, policy: Policy) -> datetime:
+    """End of the objection window: ``objection_window_days`` calendar days after release."""
+    return released_at + timedelta(days=policy.objection_window_days)
+
+
+def objection_decision_deadline(filed_at: datetime, policy: Policy) -> datetime:
+    """When an undecided objection escalates to HR (the superior still decides)."""
+    return filed_at + timedelta(days=policy.objection_decision_days)
+
+
+def credit_points(
+    level: FunctionalLevel, predikat: Predikat, policy: Policy, months: int = 12
+) -> Decimal:
+    """Angka kredit earned: coefficient x share of the predikat, pro rata for ``months`` of 12."""
+    if not 1 <= months <= 12:
+        raise ValueError("months must be between 1 and 12")
+    coefficient = policy.credit_coefficients[level]
+    share = policy.credit_share_percent[predikat] / Decimal(100)
+    return (coefficient * share * Decimal(months) / Decimal(12)).quantize(Decimal("0.001"))
