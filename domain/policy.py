@@ -257,4 +257,4 @@ def credit_points(
         raise ValueError("months must be between 1 and 12")
     coefficient = policy.credit_coefficients[level]
     share = policy.credit_share_percent[predikat] / Decimal(100)
-    return (coefficient * share * Decimal(months) / Decimal(12)).quantize(Decimal("0.001"))
+    return (coefficient * share * Decimal(months) / Decimal(12)).quantize(Decimal("0.0001"))
