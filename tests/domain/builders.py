@@ -15,8 +15,10 @@ from domain.appraisal import (
 )
 from domain.authorization import SYSTEM_ACTOR, Actor, Parties, Role
 from domain.policy import POLICY_6_2022, Policy, default_calendar
+from domain.ratings import Rating
 from domain.skp import (
     Approach,
+    CoreValue,
     Indicator,
     Ratings,
     Rhk,
@@ -26,8 +28,6 @@ from domain.skp import (
     Target,
     ValueRating,
 )
-from domain.ratings import Rating
-from domain.skp import CoreValue
 
 YEAR = 2026
 AGENCY = "pemkot-bandung"

@@ -8,8 +8,8 @@ import pytest
 
 from domain.appraisal import (
     AcceptResult,
-    ApproveTargets,
     AppraisalState,
+    ApproveTargets,
     CancelAppraisal,
     CommandRefused,
     DeadlineKind,

@@ -242,7 +242,8 @@ class TestNip:
 
 
 def test_canonical_json_is_sorted_compact_and_refuses_floats() -> None:
-    assert canonical_json({"b": 1, "a": [True, None, "é"]}) == '{"a":[true,null,"é"],"b":1}'.encode()
+    expected = '{"a":[true,null,"é"],"b":1}'.encode()
+    assert canonical_json({"b": 1, "a": [True, None, "é"]}) == expected
     with pytest.raises(TypeError, match="floats"):
         canonical_json({"x": {"y": [1.5]}})
 

@@ -1,0 +1,63 @@
+"""Authorization: relations of each actor to an appraisal, and the allowed matrix."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.authorization import ALLOWED, Action, Actor, Relation, Role, may, may_read, relations
+
+from .builders import (
+    APPRAISER,
+    EMPLOYEE,
+    HR,
+    INSPECTOR,
+    OTHER_HR,
+    PARTIES,
+    PEER,
+    STRANGER,
+    SUPERIOR,
+    SYSTEM,
+)
+
+
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [
+        (EMPLOYEE, {Relation.SELF}),
+        (APPRAISER, {Relation.APPRAISER}),
+        (SUPERIOR, {Relation.SUPERIOR}),
+        (PEER, {Relation.PEER}),
+        (STRANGER, set()),
+        (HR, {Relation.HR}),
+        (OTHER_HR, set()),
+        (INSPECTOR, {Relation.INSPECTOR}),
+        (SYSTEM, {Relation.SYSTEM}),
+    ],
+)
+def test_relations(actor: Actor, expected: set[Relation]) -> None:
+    assert relations(actor, PARTIES) == expected
+
+
+def test_reading_is_for_the_people_in_scope_only() -> None:
+    readers = {a.subject for a in (EMPLOYEE, APPRAISER, SUPERIOR, PEER, STRANGER, HR, OTHER_HR,
+                                   INSPECTOR) if may_read(a, PARTIES)}
+    assert readers == {"emp-1", "boss-1", "head-1", "hr-1", "insp-1"}
+
+
+def test_inspectors_only_read() -> None:
+    allowed = {action for action in Action if may(INSPECTOR, action, PARTIES)}
+    assert allowed == {Action.READ}
+    everywhere = Actor(subject="insp-0", roles=frozenset({Role.INSPECTOR}),
+                       agencies=frozenset({"*"}))
+    assert may_read(everywhere, PARTIES)
+
+
+def test_hr_acting_on_their_own_appraisal_acts_as_the_employee() -> None:
+    own = PARTIES.model_copy(update={"employee": HR.subject})
+    assert may(HR, Action.DRAFT_TARGETS, own)
+    assert not may(HR, Action.DRAFT_TARGETS, PARTIES)
+
+
+def test_every_action_has_a_rule_and_only_the_system_passes_deadlines() -> None:
+    assert set(ALLOWED) == set(Action)
+    assert ALLOWED[Action.MISS_DEADLINE] == {Relation.SYSTEM}
