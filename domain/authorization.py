@@ -166,3 +166,29 @@ def may_read(actor: Actor, parties: Parties) -> bool:
     """Reading: employees their own, appraisers their reports, superiors their reports'
     reports, HR their agency, inspectors their scope."""
     return may(actor, Action.READ, parties)
+
+
+class ReadScope(BaseModel):
+    """The appraisals an actor may list, in a form a query can apply.
+
+    Visible: those where ``subject`` is the employee, the appraiser or the
+    superior; and every appraisal of ``agencies`` (all when ``all_agencies``).
+    The same rule as :func:`may_read`, for lists.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    subject: str | None
+    agencies: frozenset[str]
+    all_agencies: bool
+
+
+def read_scope(actor: Actor) -> ReadScope:
+    """What ``actor`` may list (see :class:`ReadScope`)."""
+    wide = actor.roles & {Role.HR, Role.INSPECTOR, Role.SYSTEM}
+    agencies = actor.agencies if wide else frozenset()
+    return ReadScope(
+        subject=actor.subject if Role.EMPLOYEE in actor.roles else None,
+        agencies=frozenset(a for a in agencies if a != "*"),
+        all_agencies=Role.SYSTEM in actor.roles or (bool(wide) and "*" in actor.agencies),
+    )

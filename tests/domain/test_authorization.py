@@ -61,3 +61,13 @@ def test_hr_acting_on_their_own_appraisal_acts_as_the_employee() -> None:
 def test_every_action_has_a_rule_and_only_the_system_passes_deadlines() -> None:
     assert set(ALLOWED) == set(Action)
     assert ALLOWED[Action.MISS_DEADLINE] == {Relation.SYSTEM}
+
+
+def test_read_scope_agrees_with_may_read() -> None:
+    from domain.authorization import read_scope
+
+    for actor in (EMPLOYEE, APPRAISER, SUPERIOR, PEER, STRANGER, HR, OTHER_HR, INSPECTOR, SYSTEM):
+        scope = read_scope(actor)
+        listed = (scope.all_agencies or PARTIES.agency in scope.agencies
+                  or scope.subject in {PARTIES.employee, PARTIES.appraiser, PARTIES.superior})
+        assert listed == may_read(actor, PARTIES), actor.subject
