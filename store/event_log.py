@@ -238,8 +238,11 @@ _PARSE_ERRORS = (
 )
 
 
+_parse_json = json.JSONDecoder().decode
+
+
 def _decode(canonical: bytes, prev_hash: bytes, hash_: bytes, tx_id: int) -> RecordedEvent:
-    document = json.loads(canonical)
+    document = _parse_json(canonical.decode("utf-8"))
     stream_id = document["stream_id"]
     version = document["version"]
     return RecordedEvent(

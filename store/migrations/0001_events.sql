@@ -54,20 +54,25 @@ ALTER TABLE events ENABLE ALWAYS TRIGGER events_refuse_truncate;
 
 -- append_events: one round trip per append.
 --
--- Reads the head of the stream, refuses with SQLSTATE KJ001 when it is not at
--- p_expected_version, chains the hashes in SQL and inserts. A retried append
--- (the events already stored at p_expected_version + 1 .. + n have the same
--- content, recorded_at aside) returns the stored rows with stored_canonical
--- set instead of failing, so that a retry inside a caller's transaction does
--- not abort it. Rows appended now come back with stored_canonical NULL.
+-- The head of the stream is the event at p_expected_version (point lookup in
+-- the unique index; GENESIS for 0). The hashes are chained in SQL and the
+-- events inserted with ON CONFLICT DO NOTHING: if a version is already taken
+-- (the stream is ahead, or a concurrent append won), fewer rows go in, and
+-- the slow path decides:
 --
--- Two appends racing at the same expected version: the loser's insert waits
--- on the unique index for the winner, finds the version taken (ON CONFLICT DO
--- NOTHING, so no unique_violation aborts the statement half-way), and then
--- either matches (a racing retry) or raises KJ001. No table lock and no global
--- counter: appends to different streams never wait on each other.
+-- - a retried append (the events stored at p_expected_version + 1 .. + n
+--   have the same content, recorded_at aside) returns the STORED rows, with
+--   stored_canonical set, instead of failing, so that a retry inside a
+--   caller's transaction does not abort it;
+-- - anything else raises SQLSTATE KJ001, whose DETAIL is JSON:
+--   {"stream_id": ..., "expected": ..., "actual": ...}. Rows of the batch that
+--   did go in are undone with the statement.
 --
--- KJ001's DETAIL is JSON: {"stream_id": ..., "expected": ..., "actual": ...}.
+-- Rows appended now come back with stored_canonical NULL. Two appends racing
+-- at the same version: the loser's insert waits on the unique index for the
+-- winner and then takes the slow path; with ON CONFLICT DO NOTHING no
+-- unique_violation aborts it half-way. No table lock and no global counter:
+-- appends to different streams never wait on each other.
 
 CREATE FUNCTION append_events(
     p_stream_id        text,
@@ -86,17 +91,18 @@ CREATE FUNCTION append_events(
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-    n            integer := coalesce(cardinality(p_canonicals), 0);
-    head_version integer;
-    head_hash    bytea;
-    prevs        bytea[] := '{}';
-    hashes       bytea[] := '{}';
-    h            bytea;
-    inserted     integer;
-    matched      integer;
+    n         integer := coalesce(cardinality(p_canonicals), 0);
+    head_hash bytea;
+    prevs     bytea[];
+    hashes    bytea[];
+    h         bytea;
+    inserted  integer;
+    matched   integer;
+    actual    integer;
 BEGIN
-    IF n = 0 OR cardinality(p_event_ids) <> n OR cardinality(p_types) <> n
-            OR cardinality(p_recorded_ats) <> n THEN
+    IF n = 0 OR cardinality(p_event_ids) IS DISTINCT FROM n
+            OR cardinality(p_types) IS DISTINCT FROM n
+            OR cardinality(p_recorded_ats) IS DISTINCT FROM n THEN
         RAISE EXCEPTION 'append_events: the four arrays must be non-empty and of equal length'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -105,49 +111,61 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    SELECT e.version, e.hash INTO head_version, head_hash
-    FROM events e
-    WHERE e.stream_id = p_stream_id
-    ORDER BY e.version DESC
-    LIMIT 1;
-    IF NOT FOUND THEN
-        head_version := 0;
+    IF p_expected_version = 0 THEN
         head_hash := '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;
+    ELSE
+        SELECT e.hash INTO head_hash
+        FROM events e
+        WHERE e.stream_id = p_stream_id AND e.version = p_expected_version;
     END IF;
 
-    IF head_version = p_expected_version THEN
-        h := head_hash;
-        FOR i IN 1 .. n LOOP
-            prevs[i] := h;
-            h := sha256(h || p_canonicals[i]);
-            hashes[i] := h;
-        END LOOP;
-
-        RETURN QUERY
-        INSERT INTO events AS e
-            (event_id, stream_id, version, type, recorded_at, canonical, prev_hash, hash)
-        SELECT x.event_id, p_stream_id, p_expected_version + x.ord::integer, x.type,
-               x.recorded_at, x.canonical, x.prev_hash, x.hash
-        FROM unnest(p_event_ids, p_types, p_recorded_ats, p_canonicals, prevs, hashes)
-             WITH ORDINALITY AS x(event_id, type, recorded_at, canonical, prev_hash, hash, ord)
-        ORDER BY x.ord
-        ON CONFLICT DO NOTHING
-        RETURNING e.version, e.prev_hash, e.hash, e.tx_id, NULL::bytea;
-
-        GET DIAGNOSTICS inserted = ROW_COUNT;
-        IF inserted = n THEN
-            RETURN;
+    IF head_hash IS NOT NULL THEN
+        IF n = 1 THEN
+            RETURN QUERY
+            INSERT INTO events AS e
+                (event_id, stream_id, version, type, recorded_at, canonical, prev_hash, hash)
+            VALUES (p_event_ids[1], p_stream_id, p_expected_version + 1, p_types[1],
+                    p_recorded_ats[1], p_canonicals[1], head_hash,
+                    sha256(head_hash || p_canonicals[1]))
+            ON CONFLICT DO NOTHING
+            RETURNING e.version, e.prev_hash, e.hash, e.tx_id, NULL::bytea;
+            IF FOUND THEN
+                RETURN;
+            END IF;
+        ELSE
+            prevs := array_fill(NULL::bytea, ARRAY[n]);
+            hashes := prevs;
+            h := head_hash;
+            FOR i IN 1 .. n LOOP
+                prevs[i] := h;
+                h := sha256(h || p_canonicals[i]);
+                hashes[i] := h;
+            END LOOP;
+            RETURN QUERY
+            INSERT INTO events AS e
+                (event_id, stream_id, version, type, recorded_at, canonical, prev_hash, hash)
+            SELECT x.event_id, p_stream_id, p_expected_version + x.ord::integer, x.type,
+                   x.recorded_at, x.canonical, x.prev_hash, x.hash
+            FROM unnest(p_event_ids, p_types, p_recorded_ats, p_canonicals, prevs, hashes)
+                 WITH ORDINALITY AS x(event_id, type, recorded_at, canonical, prev_hash, hash, ord)
+            ON CONFLICT DO NOTHING
+            RETURNING e.version, e.prev_hash, e.hash, e.tx_id, NULL::bytea;
+            GET DIAGNOSTICS inserted = ROW_COUNT;
+            IF inserted = n THEN
+                RETURN;
+            END IF;
+            IF inserted > 0 THEN
+                -- Part of the batch went in, so the versions taken are not all
+                -- a retry of this batch: a conflict (the RAISE undoes them).
+                head_hash := NULL;
+            END IF;
         END IF;
-        IF inserted > 0 THEN
-            -- Part of the batch went in: the versions are not all ours. The
-            -- exception rolls those rows back with the statement.
-            head_version := NULL;
-        END IF;
-        -- Lost a race: what the winner committed is visible to the next query
-        -- (READ COMMITTED takes a new snapshot per statement).
+        -- Lost a race, or the stream is ahead: what is committed is visible
+        -- to the next query (READ COMMITTED takes a snapshot per statement).
     END IF;
+    -- No event at p_expected_version (> 0): the stream is behind; a conflict.
 
-    IF head_version IS NOT NULL THEN
+    IF head_hash IS NOT NULL THEN
         SELECT count(*) INTO matched
         FROM events e
         JOIN unnest(p_types, p_canonicals) WITH ORDINALITY AS x(type, canonical, ord)
@@ -166,14 +184,14 @@ BEGIN
         END IF;
     END IF;
 
-    SELECT coalesce(max(e.version), 0) INTO head_version
+    SELECT coalesce(max(e.version), 0) INTO actual
     FROM events e WHERE e.stream_id = p_stream_id;
     RAISE EXCEPTION 'stream % is at version %, expected %',
-            p_stream_id, head_version, p_expected_version
+            p_stream_id, actual, p_expected_version
         USING ERRCODE = 'KJ001',
               DETAIL = json_build_object('stream_id', p_stream_id,
                                          'expected', p_expected_version,
-                                         'actual', head_version)::text;
+                                         'actual', actual)::text;
 END;
 $$;
 

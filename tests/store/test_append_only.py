@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from store.database import create_pool
 from store.event_log import APPEND_ONLY_SQLSTATE, EventLog, NewEvent
 
 CHANGES = [
@@ -72,28 +71,6 @@ async def test_app_role_cannot_disable_the_trigger_or_drop_the_table(
         ):
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 await connection.execute(statement)
-
-
-async def test_app_role_survives_reset_and_pool_reuse(database_dsn: str) -> None:
-    pool = await create_pool(database_dsn, min_size=1, max_size=1)
-    try:
-        async with pool.acquire() as connection:
-            await connection.execute("RESET ROLE")
-            assert await connection.fetchval("SELECT current_user") == "kinerja_app"
-            await connection.execute("RESET ALL")
-            assert await connection.fetchval("SELECT current_user") == "kinerja_app"
-        async with pool.acquire() as connection:  # the same connection, after the pool's reset
-            assert await connection.fetchval("SELECT current_user") == "kinerja_app"
-    finally:
-        await pool.close()
-
-
-async def test_a_pool_without_role_acts_as_the_login_user(database_dsn: str) -> None:
-    pool = await create_pool(database_dsn, role=None, min_size=1, max_size=1)
-    try:
-        assert await pool.fetchval("SELECT current_user = session_user")
-    finally:
-        await pool.close()
 
 
 async def test_app_role_may_read_and_append(app_pool: asyncpg.Pool) -> None:
