@@ -340,14 +340,15 @@ class EventLog:
             if conflict is None:
                 raise
             raise conflict from error
+        # row: version, prev_hash, hash, tx_id, stored_canonical (NULL if new)
         return [
             _decode(
-                row[4] if row[4] is not None else canonicals[index],
+                row[4] if row[4] is not None else canonicals[row[0] - expected_version - 1],
                 row[1],
                 row[2],
                 row[3],
             )
-            for index, row in enumerate(rows)
+            for row in sorted(rows, key=lambda row: row[0])
         ]
 
     async def read_stream(
