@@ -187,14 +187,15 @@ FROM (
                            octet_length(x.head)) = x.head) IS TRUE
                OR coalesce({slow_parse} @> jsonb_build_object(
                       'event_id', x.event_id::text, 'stream_id', x.stream_id,
-                      'version', x.version, 'type', x.type, 'recorded_at', x.recorded_at_text),
+                      'version', x.version, 'type', x.type,
+                      'recorded_at', to_char(x.recorded_at AT TIME ZONE 'UTC',
+                                             'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')),
                   false) AS columns_ok
         FROM (
-            SELECT e.stream_id, e.version, e.event_id, e.type, e.canonical, e.prev_hash, e.hash,
+            SELECT e.stream_id, e.version, e.event_id, e.type, e.recorded_at, e.canonical,
+                   e.prev_hash, e.hash,
                    e.hash = sha256(e.prev_hash || e.canonical) AS hash_ok,
                    {event_id_expr} AS canonical_event_id,
-                   to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-                       AS recorded_at_text,
                    convert_to(',"stream_id":' || to_json(e.stream_id)::text
                               || ',"type":' || to_json(e.type)::text
                               || ',"version":' || e.version || '}}', 'UTF8') AS tail,
