@@ -1,0 +1,214 @@
+"""The ``kinerja`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from api.app import Services, create_app
+from api.auth import TokenVerifier, mint_token
+from api.gateway import CommandGateway
+from kinerja.devstack import DevStack, StackError, dev_stack, wait_for_temporal
+from kinerja.embedded_postgres import start_embedded_postgres
+from kinerja.logging import configure_logging
+from kinerja.settings import Settings, get_settings
+from kinerja.worker import running_worker
+from store.database import create_pool
+from store.migrations import apply_migrations
+
+app = typer.Typer(help="Kinerja: performance appraisal of ASN as durable, audited workflows.",
+                  no_args_is_help=True, add_completion=False)
+console = Console(stderr=False)
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    return settings
+
+
+@asynccontextmanager
+async def _database_url(settings: Settings) -> AsyncIterator[str]:
+    """The configured database, or the embedded one in the data directory while needed."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    server = await asyncio.to_thread(start_embedded_postgres, settings.postgres_dir)
+    try:
+        yield server.dsn
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the SQL migrations to the configured database (the embedded one if none)."""
+    settings = _settings()
+
+    async def run() -> list[str]:
+        async with _database_url(settings) as url:
+            return await apply_migrations(url)
+
+    applied = asyncio.run(run())
+    if applied:
+        console.print(f"applied {len(applied)} migration(s): " + ", ".join(applied))
+    else:
+        console.print("all migrations are already applied")
+
+
+@app.command()
+def token(
+    subject: Annotated[str, typer.Option(help="the employee key (never a NIP)")],
+    role: Annotated[list[str] | None, typer.Option(
+        help="employee, hr or inspector; repeatable (default: employee)")] = None,
+    agency: Annotated[str | None, typer.Option(help="the person's own agency")] = None,
+    unit: Annotated[str | None, typer.Option(help="the person's own unit")] = None,
+    scope: Annotated[list[str] | None, typer.Option(
+        help="agencies an HR manager or inspector works on; * for all; repeatable")] = None,
+    days: Annotated[int, typer.Option(help="validity in days")] = 1,
+) -> None:
+    """Mint a development token (HS256 with KINERJA_JWT_SECRET)."""
+    settings = get_settings()
+    print(mint_token(settings.token_settings(), subject=subject, roles=role or ["employee"],
+                     agency=agency, unit=unit, agencies=scope or [],
+                     ttl_seconds=days * 86400))
+
+
+async def _services(settings: Settings, database_url: str, temporal_address: str) -> Services:
+    pool = await create_pool(database_url, role=settings.database_role)
+    client = await wait_for_temporal(temporal_address, settings.temporal_namespace, 60.0)
+    return Services(pool=pool, temporal=client,
+                    token_verifier=TokenVerifier(settings.token_settings()),
+                    task_queue=settings.task_queue)
+
+
+def _temporal_address(settings: Settings) -> str:
+    return settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
+
+
+@app.command()
+def worker() -> None:
+    """Run the Temporal worker (workflows and activities) until Ctrl-C."""
+    settings = _settings()
+
+    async def run() -> None:
+        async with _database_url(settings) as url:
+            services = await _services(settings, url, _temporal_address(settings))
+            stopped = asyncio.Event()
+            _stop_on_signals(stopped.set)
+            async with running_worker(services.temporal, services.pool,
+                                      task_queue=settings.task_queue):
+                console.print(f"worker on task queue {settings.task_queue}; Ctrl-C stops it")
+                await stopped.wait()
+            await services.pool.close()
+
+    asyncio.run(run())
+
+
+def _serve(services: Services, settings: Settings) -> uvicorn.Server:
+    config = uvicorn.Config(create_app(services), host=settings.api_host, port=settings.api_port,
+                            log_config=None, access_log=False)
+    server = uvicorn.Server(config)
+    # Ctrl-C and SIGTERM end the whole command through _stop_on_signals, so that every
+    # ``finally`` runs and what was started is stopped; uvicorn must not re-raise them.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    return server
+
+
+def _stop_on_signals(stop: Callable[[], None]) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop)
+
+
+@app.command()
+def api() -> None:
+    """Serve the HTTP API until Ctrl-C."""
+    settings = _settings()
+
+    async def run() -> None:
+        async with _database_url(settings) as url:
+            services = await _services(settings, url, _temporal_address(settings))
+            server = _serve(services, settings)
+            _stop_on_signals(lambda: setattr(server, "should_exit", True))
+            await server.serve()
+            await services.pool.close()
+
+    asyncio.run(run())
+
+
+@app.command()
+def dev() -> None:
+    """Start everything on this machine and keep it running until Ctrl-C.
+
+    PostgreSQL (embedded, data in KINERJA_DATA_DIR) unless KINERJA_DATABASE_URL
+    is set; the Temporal development server unless KINERJA_TEMPORAL_ADDRESS is
+    set; migrations; the worker; the API; a small demo organisation with one
+    open appraisal. Ctrl-C stops what it started and nothing else.
+    """
+    settings = _settings()
+
+    async def run() -> None:
+        from kinerja.demo import demo_tokens, seed_demo
+
+        async with dev_stack(settings) as stack:
+            services = await _services(settings, stack.database_url, stack.temporal_address)
+            try:
+                async with running_worker(services.temporal, services.pool,
+                                          task_queue=settings.task_queue):
+                    server = _serve(services, settings)
+                    _stop_on_signals(lambda: setattr(server, "should_exit", True))
+                    serving = asyncio.create_task(server.serve())
+                    while not server.started and not serving.done():  # noqa: ASYNC110
+                        await asyncio.sleep(0.05)  # uvicorn offers no event for "started"
+                    if serving.done():
+                        await serving  # raises why it could not start
+                        return
+                    appraisal = await seed_demo(
+                        CommandGateway(services.temporal, settings.task_queue))
+                    _print_where(settings, stack, appraisal,
+                                 demo_tokens(settings.token_settings()))
+                    await serving
+            finally:
+                await services.pool.close()
+
+    try:
+        asyncio.run(run())
+    except StackError as error:
+        console.print(f"[red]cannot start:[/red] {error}")
+        raise typer.Exit(1) from None
+    console.print("stopped: what kinerja dev started is shut down")
+
+
+def _print_where(settings: Settings, stack: DevStack, appraisal: str,
+                 tokens: dict[str, str]) -> None:
+    api_url = f"http://{settings.api_host}:{settings.api_port}"
+    where = Table.grid(padding=(0, 2))
+    where.add_row("API docs", f"{api_url}/docs")
+    where.add_row("OpenAPI", f"{api_url}/openapi.json")
+    where.add_row("Temporal UI", stack.temporal_ui_url or "(your Temporal's own UI)")
+    where.add_row("Temporal", stack.temporal_address)
+    where.add_row("PostgreSQL", stack.database_url)
+    where.add_row("Data", str(stack.data_dir))
+    where.add_row("Demo appraisal", appraisal)
+    console.print(Panel(where, title="Kinerja is running", subtitle="Ctrl-C stops it"))
+    console.print("Demo tokens (valid 30 days; paste into Authorize on the API docs page):")
+    for role, value in tokens.items():
+        console.print(f"  [bold]{role:<9}[/bold] {value}", soft_wrap=True)
+    console.print(
+        f"\nTry: curl -H 'Authorization: Bearer <employee token>' {api_url}/v1/me/appraisals\n"
+        "The README walks the demo employee from targets to a final predikat.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,81 @@
+"""A small demo organisation for ``kinerja dev``: one unit, five people, one open appraisal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from api.auth import TokenSettings, mint_token
+from api.gateway import CommandGateway
+from api.problems import Problem
+from domain.appraisal import OpenAppraisal, PositionKind
+from domain.authorization import Actor, Parties, Role
+from domain.policy import POLICY_6_2022, FunctionalLevel, default_calendar
+from workflows.appraisal import workflow_id
+
+AGENCY = "pemkot-demo"
+UNIT = "diskominfo"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    key: str
+    name: str
+    role: str
+    roles: tuple[str, ...]
+    agencies: tuple[str, ...] = ()
+
+
+PEOPLE = (
+    DemoPerson("e-0001", "Siti Rahmawati (pranata komputer ahli pertama)", "employee",
+               ("employee",)),
+    DemoPerson("e-0002", "Budi Santoso (kepala bidang, her appraiser)", "appraiser",
+               ("employee",)),
+    DemoPerson("e-0003", "Rina Wulandari (kepala dinas, the appraiser's superior)", "superior",
+               ("employee",)),
+    DemoPerson("e-hr01", "Agus Pratama (pengelola kinerja, BKPSDM)", "hr",
+               ("employee", "hr"), (AGENCY,)),
+    DemoPerson("e-insp1", "Dewi Lestari (inspektorat)", "inspector", ("inspector",), (AGENCY,)),
+)
+
+
+def demo_tokens(settings: TokenSettings, ttl_days: int = 30) -> dict[str, str]:
+    """A development token for each demo person, by their role in the demo."""
+    return {
+        person.role: mint_token(settings, subject=person.key, roles=person.roles, agency=AGENCY,
+                                unit=UNIT, agencies=person.agencies,
+                                ttl_seconds=ttl_days * 86400)
+        for person in PEOPLE
+    }
+
+
+def demo_open_command(now: datetime) -> OpenAppraisal:
+    """The demo employee's appraisal for this year, its deadlines ahead of ``now``."""
+    cycle_id = f"{AGENCY}-{now.year}"
+    calendar = default_calendar(now.year, POLICY_6_2022).model_copy(update={
+        "skp_deadline": now + timedelta(days=30),
+        "self_assessment_deadline": now + timedelta(days=60),
+        "review_deadline": now + timedelta(days=90),
+    })
+    employee, appraiser, superior = (p.key for p in PEOPLE[:3])
+    return OpenAppraisal(
+        appraisal_id=workflow_id(cycle_id, employee), cycle_id=cycle_id,
+        parties=Parties(agency=AGENCY, unit=UNIT, employee=employee, appraiser=appraiser,
+                        superior=superior),
+        policy=POLICY_6_2022, calendar=calendar, position_kind=PositionKind.FUNCTIONAL,
+        functional_level=FunctionalLevel.AHLI_PERTAMA,
+    )
+
+
+async def seed_demo(gateway: CommandGateway) -> str:
+    """Open the demo appraisal (once; a second start finds it open) and return its id."""
+    command = demo_open_command(datetime.now(UTC))
+    hr = PEOPLE[3]
+    actor = Actor(subject=hr.key, roles=frozenset(Role(r) for r in hr.roles),
+                  agencies=frozenset(hr.agencies), agency=AGENCY)
+    try:
+        await gateway.open(command, actor, idempotency_key=f"demo-open-{command.cycle_id}")
+    except Problem as problem:
+        if problem.status != 409:  # already open from an earlier start
+            raise
+    return command.appraisal_id

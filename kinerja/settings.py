@@ -1,0 +1,61 @@
+"""Settings, from ``KINERJA_*`` environment variables (or a ``.env`` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.auth import TokenSettings
+
+DEV_JWT_SECRET = "kinerja-development-secret-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Unset database/Temporal: ``kinerja dev`` starts its own."""
+
+    model_config = SettingsConfigDict(env_prefix="KINERJA_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL DSN; unset: the embedded server in data_dir")
+    database_role: str | None = Field(
+        default="kinerja_app", description="role the application acts as (SET ROLE)")
+    temporal_address: str | None = Field(
+        default=None, description="host:port of Temporal; unset: the development server")
+    temporal_namespace: str = "default"
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+    task_queue: str = "kinerja-appraisals"
+    data_dir: Path = Field(default=Path(".data"), description="embedded PostgreSQL, Temporal")
+    log_format: Literal["auto", "console", "json"] = "auto"
+    log_level: str = "INFO"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_secret: str | None = DEV_JWT_SECRET
+    jwt_public_key: str | None = None
+    jwks_url: str | None = None
+    jwt_issuer: str = "kinerja"
+    jwt_audience: str = "kinerja-api"
+
+    @property
+    def postgres_dir(self) -> Path:
+        return self.data_dir / "postgres"
+
+    @property
+    def temporal_db_file(self) -> Path:
+        return self.data_dir / "temporal.sqlite"
+
+    def token_settings(self) -> TokenSettings:
+        return TokenSettings(algorithm=self.jwt_algorithm, secret=self.jwt_secret,
+                             public_key=self.jwt_public_key, jwks_url=self.jwks_url,
+                             issuer=self.jwt_issuer, audience=self.jwt_audience)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()
