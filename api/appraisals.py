@@ -94,8 +94,12 @@ async def _visible(request: Request, appraisal_id: str, actor: Actor) -> Apprais
 
 async def _command(request: Request, appraisal_id: str, actor: Actor, command: Command,
                    idempotency_key: str | None) -> CommandResponse:
-    summary = await _visible(request, appraisal_id, actor)
+    summary = await _read_model(request).summary(appraisal_id)
+    if summary is None:
+        raise not_found()
     if not may(actor, COMMAND_ACTION[command.kind], summary.parties):
+        if not may_read(actor, summary.parties):  # a peer may give feedback, not read
+            raise not_found()
         raise Problem(403, "forbidden", "Not allowed",
                       f"you may not {command.kind.replace('_', ' ')} on this appraisal")
     if summary.phase in TERMINAL_PHASES:  # its workflow has ended; the domain's answer

@@ -92,6 +92,8 @@ class _temporal_errors:
                 raise unavailable("the workflow service") from None
         if isinstance(exc, WorkflowUpdateRPCTimeoutOrCancelledError | ConnectionError):
             raise unavailable("the workflow service") from None
+        if isinstance(exc, RuntimeError) and "client connect" in str(exc):
+            raise unavailable("the workflow service") from None  # the SDK's connect failure
         return False
 
 

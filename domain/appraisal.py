@@ -811,7 +811,7 @@ def _submit_review(state: AppraisalState, command: SubmitReview, ctx: _Context) 
     if ctx.relation is Relation.SUPERIOR:
         if state.phase is not Phase.REVIEW or DeadlineKind.REVIEW not in state.passed_deadlines:
             raise CommandRefused(
-                "forbidden", "the superior may review only after the review deadline has passed"
+                "phase", "the superior may review only after the review deadline has passed"
             )
     _require_phase(state, Phase.REVIEW, Phase.CALIBRATION, doing="submit the review")
     policy = _policy(state)
