@@ -13,7 +13,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Request
 
+from api import examples as ex
 from api.auth import CurrentActor
+from api.examples import example
 from api.gateway import CommandGateway
 from api.problems import Problem, not_found
 from api.schemas import (
@@ -75,6 +77,18 @@ IdempotencyKey = Annotated[
            description="Any unique string per intended command; a retry with the same key "
                        "returns the first result and changes nothing."),
 ]
+
+
+# Bodies with the examples the OpenAPI document shows.
+SkpIn = Annotated[Skp, Body(openapi_examples=example(ex.SKP))]
+SetTargetsBodyIn = Annotated[SetTargetsBody, Body(openapi_examples=example(ex.SET_TARGETS))]
+ProgressReportIn = Annotated[ProgressReport, Body(openapi_examples=example(ex.PROGRESS))]
+DailyActivityIn = Annotated[DailyActivity, Body(openapi_examples=example(ex.ACTIVITY))]
+FeedbackIn = Annotated[Feedback, Body(openapi_examples=example(ex.FEEDBACK))]
+SelfAssessmentIn = Annotated[SelfAssessment, Body(openapi_examples=example(ex.SELF_ASSESSMENT))]
+RatingsIn = Annotated[Ratings, Body(openapi_examples=example(ex.REVIEW))]
+ExtendDeadlineBodyIn = Annotated[ExtendDeadlineBody, Body(openapi_examples=example(ex.EXTEND))]
+CancelBodyIn = Annotated[CancelBody, Body(openapi_examples=example(ex.CANCEL))]
 
 
 def _read_model(request: Request) -> AppraisalReadModel:
@@ -214,7 +228,8 @@ async def open_appraisal(request: Request, body: OpenAppraisalBody, actor: Curre
 
 @router.put("/appraisals/{appraisal_id}/targets", tags=["employee"],
             summary="Save the SKP draft")
-async def draft_targets(request: Request, appraisal_id: str, skp: Skp, actor: CurrentActor,
+async def draft_targets(request: Request, appraisal_id: str, skp: SkpIn,
+                        actor: CurrentActor,
                         idempotency_key: IdempotencyKey = None) -> CommandResponse:
     return await _command(request, appraisal_id, actor, DraftTargets(skp=skp), idempotency_key)
 
@@ -244,7 +259,7 @@ async def approve_targets(request: Request, appraisal_id: str, actor: CurrentAct
 
 @router.put("/appraisals/{appraisal_id}/targets/set", tags=["hr"],
             summary="Set the SKP after its deadline passed unapproved")
-async def set_targets(request: Request, appraisal_id: str, body: SetTargetsBody,
+async def set_targets(request: Request, appraisal_id: str, body: SetTargetsBodyIn,
                       actor: CurrentActor, idempotency_key: IdempotencyKey = None
                       ) -> CommandResponse:
     return await _command(request, appraisal_id, actor,
@@ -256,7 +271,7 @@ async def set_targets(request: Request, appraisal_id: str, body: SetTargetsBody,
 
 @router.post("/appraisals/{appraisal_id}/progress", tags=["employee"],
              summary="Report periodic progress with evidence")
-async def report_progress(request: Request, appraisal_id: str, report: ProgressReport,
+async def report_progress(request: Request, appraisal_id: str, report: ProgressReportIn,
                           actor: CurrentActor, idempotency_key: IdempotencyKey = None
                           ) -> CommandResponse:
     return await _command(request, appraisal_id, actor, ReportProgress(report=report),
@@ -265,7 +280,7 @@ async def report_progress(request: Request, appraisal_id: str, report: ProgressR
 
 @router.post("/appraisals/{appraisal_id}/activities", tags=["employee"],
              summary="Log a daily activity")
-async def log_activity(request: Request, appraisal_id: str, activity: DailyActivity,
+async def log_activity(request: Request, appraisal_id: str, activity: DailyActivityIn,
                        actor: CurrentActor, idempotency_key: IdempotencyKey = None
                        ) -> CommandResponse:
     return await _command(request, appraisal_id, actor, LogActivity(activity=activity),
@@ -274,7 +289,7 @@ async def log_activity(request: Request, appraisal_id: str, activity: DailyActiv
 
 @router.post("/appraisals/{appraisal_id}/feedback", tags=["appraiser"],
              summary="Give feedback (appraiser or peer)")
-async def give_feedback(request: Request, appraisal_id: str, feedback: Feedback,
+async def give_feedback(request: Request, appraisal_id: str, feedback: FeedbackIn,
                         actor: CurrentActor, idempotency_key: IdempotencyKey = None
                         ) -> CommandResponse:
     return await _command(request, appraisal_id, actor, GiveFeedback(feedback=feedback),
@@ -284,7 +299,8 @@ async def give_feedback(request: Request, appraisal_id: str, feedback: Feedback,
 @router.post("/appraisals/{appraisal_id}/self-assessment", tags=["employee"],
              summary="Submit the annual self-assessment")
 async def submit_self_assessment(request: Request, appraisal_id: str,
-                                 assessment: SelfAssessment, actor: CurrentActor,
+                                 assessment: SelfAssessmentIn,
+                                 actor: CurrentActor,
                                  idempotency_key: IdempotencyKey = None) -> CommandResponse:
     return await _command(request, appraisal_id, actor,
                           SubmitSelfAssessment(assessment=assessment), idempotency_key)
@@ -295,7 +311,7 @@ async def submit_self_assessment(request: Request, appraisal_id: str,
 
 @router.post("/appraisals/{appraisal_id}/review", tags=["appraiser"],
              summary="Submit (or, while held for calibration, revise) the review")
-async def submit_review(request: Request, appraisal_id: str, ratings: Ratings,
+async def submit_review(request: Request, appraisal_id: str, ratings: RatingsIn,
                         actor: CurrentActor, idempotency_key: IdempotencyKey = None
                         ) -> CommandResponse:
     return await _command(request, appraisal_id, actor, SubmitReview(ratings=ratings),
@@ -363,7 +379,7 @@ async def decide_objection(request: Request, appraisal_id: str, body: DecisionBo
 
 
 @router.post("/appraisals/{appraisal_id}/deadlines", tags=["hr"], summary="Extend a deadline")
-async def extend_deadline(request: Request, appraisal_id: str, body: ExtendDeadlineBody,
+async def extend_deadline(request: Request, appraisal_id: str, body: ExtendDeadlineBodyIn,
                           actor: CurrentActor, idempotency_key: IdempotencyKey = None
                           ) -> CommandResponse:
     return await _command(request, appraisal_id, actor, ExtendDeadline(**body.model_dump()),
@@ -372,7 +388,8 @@ async def extend_deadline(request: Request, appraisal_id: str, body: ExtendDeadl
 
 @router.post("/appraisals/{appraisal_id}/cancel", tags=["hr"],
              summary="Cancel (transfer, retirement) with a reason")
-async def cancel(request: Request, appraisal_id: str, body: CancelBody, actor: CurrentActor,
+async def cancel(request: Request, appraisal_id: str, body: CancelBodyIn,
+                 actor: CurrentActor,
                  idempotency_key: IdempotencyKey = None) -> CommandResponse:
     return await _command(request, appraisal_id, actor, CancelAppraisal(**body.model_dump()),
                           idempotency_key)

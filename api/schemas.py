@@ -67,6 +67,8 @@ class SetTargetsBody(Body):
 class ReleaseBody(Body):
     exception_reason: Text | None = None
     """Set when HR releases despite the unit's calibration, with the justification."""
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {}, {"exception_reason": "Unit dengan 3 pegawai; kurva distribusi tidak bermakna."}]})
 
 
 class ObjectionBody(Body):
