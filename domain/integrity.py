@@ -78,11 +78,21 @@ def chain_hash(prev_hash: bytes, canonical: bytes) -> bytes:
 
 
 def _refuse_floats(value: Any) -> None:
-    if isinstance(value, float):
-        raise TypeError("floats are not allowed in canonical JSON; use a string or an integer")
-    if isinstance(value, Mapping):
-        for item in value.values():
-            _refuse_floats(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _refuse_floats(item)
+    # Iterative, with exact type checks first: this runs on every appended event.
+    stack = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is dict:
+            extend(item.values())
+        elif kind is str or kind is int or kind is bool or item is None:
+            continue
+        elif kind is list or kind is tuple:
+            extend(item)
+        elif isinstance(item, float):
+            raise TypeError("floats are not allowed in canonical JSON; use a string or an integer")
+        elif isinstance(item, Mapping):
+            extend(item.values())
+        elif isinstance(item, list | tuple):
+            extend(item)

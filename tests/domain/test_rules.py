@@ -247,6 +247,13 @@ def test_canonical_json_is_sorted_compact_and_refuses_floats() -> None:
     with pytest.raises(TypeError, match="floats"):
         canonical_json({"x": {"y": [1.5]}})
 
+    class Ratio(float):
+        pass
+
+    for hidden in ({"t": (1, Ratio(0.5))}, [{"deep": [[{"f": 2.0}]]}]):
+        with pytest.raises(TypeError, match="floats"):
+            canonical_json(hidden)
+
 
 def test_event_ids_and_chain_are_deterministic() -> None:
     assert event_id("s", 1) == event_id("s", 1) != event_id("s", 2) != event_id("t", 2)
