@@ -8,7 +8,6 @@ that produced it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -151,7 +150,3 @@ class AppraisalReadModel:
         )
         return [AppraisalSummary.from_row(r) for r in rows]
 
-
-def state_json(state: AppraisalState) -> dict[str, Any]:
-    """The state as JSON-ready data (what the read model stores)."""
-    return json.loads(state.model_dump_json())
