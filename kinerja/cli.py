@@ -79,9 +79,14 @@ def token(
 ) -> None:
     """Mint a development token (HS256 with KINERJA_JWT_SECRET)."""
     settings = get_settings()
-    print(mint_token(settings.token_settings(), subject=subject, roles=role or ["employee"],
-                     agency=agency, unit=unit, agencies=scope or [],
-                     ttl_seconds=days * 86400))
+    try:
+        minted = mint_token(settings.token_settings(), subject=subject,
+                            roles=role or ["employee"], agency=agency, unit=unit,
+                            agencies=scope or [], ttl_seconds=days * 86400)
+    except ValueError as error:
+        console.print(f"[red]cannot mint:[/red] {error}")
+        raise typer.Exit(1) from None
+    print(minted)
 
 
 async def _services(settings: Settings, database_url: str, temporal_address: str) -> Services:
@@ -194,6 +199,8 @@ def _print_where(settings: Settings, stack: DevStack, appraisal: str,
                  tokens: dict[str, str]) -> None:
     api_url = f"http://{settings.api_host}:{settings.api_port}"
     where = Table.grid(padding=(0, 2))
+    where.add_column(no_wrap=True)
+    where.add_column(overflow="fold")  # a DSN or path must stay whole to be copied
     where.add_row("API docs", f"{api_url}/docs")
     where.add_row("OpenAPI", f"{api_url}/openapi.json")
     where.add_row("Temporal UI", stack.temporal_ui_url or "(your Temporal's own UI)")

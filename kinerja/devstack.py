@@ -79,7 +79,8 @@ async def wait_for_temporal(address: str, namespace: str, within: float,
             return await connect_temporal(address, namespace)
         except Exception as error:  # the SDK raises RuntimeError; be broad: it is a probe
             if process is not None and process.poll() is not None:
-                raise StackError(f"the Temporal server exited ({process.returncode})") from error
+                raise StackError(f"the Temporal server exited ({process.returncode}); "
+                                 "see temporal.log in the data directory") from error
             if loop.time() > deadline:
                 raise StackError(f"Temporal at {address} did not answer in {within:.0f}s"
                                  ) from error
@@ -111,9 +112,10 @@ async def dev_stack(settings: Settings) -> AsyncIterator[DevStack]:
                                      "KINERJA_TEMPORAL_ADDRESS to use a running Temporal")
             address = f"127.0.0.1:{settings.temporal_port}"
             ui_url = f"http://127.0.0.1:{settings.temporal_ui_port}"
+            binary = temporal_binary()
             log_file = (settings.data_dir / "temporal.log").open("ab")
             temporal = subprocess.Popen(  # noqa: ASYNC220 - starts at once, no wait
-                [str(temporal_binary()), "server", "start-dev",
+                [str(binary), "server", "start-dev",
                  "--db-filename", str(settings.temporal_db_file.resolve()),
                  "--ip", "127.0.0.1", "--port", str(settings.temporal_port),
                  "--ui-port", str(settings.temporal_ui_port),
