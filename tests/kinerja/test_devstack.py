@@ -144,3 +144,19 @@ async def test_a_taken_port_is_a_stack_error_naming_port_and_setting(
     assert "KINERJA_TEMPORAL_ADDRESS" in message
     assert not (tmp_path / "data" / "temporal.log").exists(), "a server was started anyway"
     assert processes_mentioning(str(settings.temporal_db_file.resolve())) == []
+
+
+async def test_a_temporal_server_that_exits_is_reported_with_its_log(
+        kinerja_env: pytest.MonkeyPatch, empty_database: str, tmp_path: Path) -> None:
+    fake = tmp_path / "temporal"
+    fake.write_text("#!/bin/sh\necho 'unable to open database file'\nexit 3\n")
+    fake.chmod(0o755)
+    kinerja_env.setattr("kinerja.devstack.temporal_binary", lambda: fake)
+    settings = _settings(kinerja_env, empty_database, tmp_path / "data", *free_ports(2))
+    with pytest.raises(StackError) as refused:
+        async with dev_stack(settings):
+            pytest.fail("the stack started without a Temporal server")
+    message = str(refused.value)
+    assert message.startswith("the Temporal server exited (3)")
+    assert str(tmp_path / "data" / "temporal.log") in message
+    assert "unable to open database file" in message
