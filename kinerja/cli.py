@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Callable
+import socket
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
+import asyncpg
+import structlog
 import typer
 import uvicorn
 from rich.console import Console
@@ -18,17 +21,29 @@ from rich.table import Table
 from api.app import Services, create_app
 from api.auth import TokenVerifier, mint_token
 from api.gateway import CommandGateway
-from kinerja.devstack import DevStack, StackError, dev_stack, wait_for_temporal
-from kinerja.embedded_postgres import start_embedded_postgres
+from kinerja.devstack import (
+    DevStack,
+    StackError,
+    bind_port,
+    dev_stack,
+    running_postgres,
+    wait_for_temporal,
+)
 from kinerja.logging import configure_logging
 from kinerja.settings import Settings, get_settings
 from kinerja.worker import running_worker
 from store.database import create_pool
-from store.migrations import apply_migrations
+from store.migrations import MigrationError, apply_migrations, migration_names
 
 app = typer.Typer(help="Kinerja: performance appraisal of ASN as durable, audited workflows.",
                   no_args_is_help=True, add_completion=False)
 console = Console(stderr=False)
+log = structlog.get_logger("kinerja.cli")
+
+
+T = TypeVar("T")
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def _settings() -> Settings:
@@ -37,33 +52,81 @@ def _settings() -> Settings:
     return settings
 
 
+class _Stop:
+    """Ctrl-C (SIGINT), SIGTERM and SIGHUP, from the start of a command.
+
+    Until the command is up they cancel it, so that every ``finally`` stops what
+    was already started; once it serves, they call what ``when_up`` was given
+    (an orderly stop: the API, then the worker, then the servers).
+    """
+
+    def __init__(self) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._task = task
+        self._on_stop: Callable[[], None] | None = None
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            if signum == signal.SIGHUP and signal.getsignal(signum) == signal.SIG_IGN:
+                continue  # started with nohup: a closed terminal must not stop it
+            loop.add_signal_handler(signum, self._signalled)
+
+    def _signalled(self) -> None:
+        if self._on_stop is None:
+            self._task.cancel()
+        else:
+            self._on_stop()
+
+    def when_up(self, on_stop: Callable[[], None]) -> None:
+        self._on_stop = on_stop
+
+
+def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a command's coroutine; a StackError is a one-line refusal, a signal before the
+    command is up a short note (what it had started is stopped by then)."""
+    try:
+        return asyncio.run(main())
+    except StackError as error:
+        console.print(f"[red]cannot start:[/red] {error}")
+        raise typer.Exit(1) from None
+    except asyncio.CancelledError:
+        console.print("interrupted while starting: what was started is shut down")
+        raise typer.Exit(130) from None
+
+
 @asynccontextmanager
 async def _database_url(settings: Settings) -> AsyncIterator[str]:
     """The configured database, or the embedded one in the data directory while needed."""
     if settings.database_url:
         yield settings.database_url
         return
-    server = await asyncio.to_thread(start_embedded_postgres, settings.postgres_dir)
-    try:
+    async with running_postgres(settings.postgres_dir) as server:
         yield server.dsn
-    finally:
-        await asyncio.to_thread(server.stop)
 
 
 @app.command()
 def migrate() -> None:
-    """Apply the SQL migrations to the configured database (the embedded one if none)."""
+    """Apply the SQL migrations that are new to the database, and name them.
+
+    The database: KINERJA_DATABASE_URL, or else the embedded PostgreSQL in
+    KINERJA_DATA_DIR, started for the duration of the command.
+    """
     settings = _settings()
 
     async def run() -> list[str]:
+        _Stop()
         async with _database_url(settings) as url:
             return await apply_migrations(url)
 
-    applied = asyncio.run(run())
+    try:
+        applied = _run(run)
+    except (MigrationError, OSError, asyncpg.PostgresError) as error:
+        console.print(f"[red]cannot migrate:[/red] {error}")
+        raise typer.Exit(1) from None
     if applied:
         console.print(f"applied {len(applied)} migration(s): " + ", ".join(applied))
     else:
-        console.print("all migrations are already applied")
+        console.print(f"all {len(migration_names())} migrations are already applied")
 
 
 @app.command()
@@ -107,33 +170,37 @@ def worker() -> None:
     settings = _settings()
 
     async def run() -> None:
+        stop = _Stop()
         async with _database_url(settings) as url:
             services = await _services(settings, url, _temporal_address(settings))
-            stopped = asyncio.Event()
-            _stop_on_signals(stopped.set)
-            async with running_worker(services.temporal, services.pool,
-                                      task_queue=settings.task_queue):
-                console.print(f"worker on task queue {settings.task_queue}; Ctrl-C stops it")
-                await stopped.wait()
-            await services.pool.close()
+            try:
+                stopped = asyncio.Event()
+                async with running_worker(services.temporal, services.pool,
+                                          task_queue=settings.task_queue):
+                    stop.when_up(stopped.set)
+                    console.print(f"worker on task queue {settings.task_queue}; "
+                                  "Ctrl-C stops it")
+                    await stopped.wait()
+            finally:
+                await services.pool.close()
 
-    asyncio.run(run())
+    _run(run)
+
+
+def _api_socket(settings: Settings) -> socket.socket:
+    """The API's socket, bound before anything starts: a taken port is refused at once."""
+    return bind_port(settings.api_host, settings.api_port, "KINERJA_API_PORT",
+                     host_setting="KINERJA_API_HOST")
 
 
 def _serve(services: Services, settings: Settings) -> uvicorn.Server:
     config = uvicorn.Config(create_app(services), host=settings.api_host, port=settings.api_port,
                             log_config=None, access_log=False)
     server = uvicorn.Server(config)
-    # Ctrl-C and SIGTERM end the whole command through _stop_on_signals, so that every
-    # ``finally`` runs and what was started is stopped; uvicorn must not re-raise them.
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
+    # Ctrl-C and SIGTERM end the whole command through _Stop, so that every ``finally``
+    # runs and what was started is stopped; uvicorn must not re-raise them.
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
     return server
-
-
-def _stop_on_signals(stop: Callable[[], None]) -> None:
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop)
 
 
 @app.command()
@@ -142,14 +209,20 @@ def api() -> None:
     settings = _settings()
 
     async def run() -> None:
-        async with _database_url(settings) as url:
-            services = await _services(settings, url, _temporal_address(settings))
-            server = _serve(services, settings)
-            _stop_on_signals(lambda: setattr(server, "should_exit", True))
-            await server.serve()
-            await services.pool.close()
+        stop = _Stop()
+        with _api_socket(settings) as sock:
+            async with _database_url(settings) as url:
+                services = await _services(settings, url, _temporal_address(settings))
+                try:
+                    server = _serve(services, settings)
+                    stop.when_up(lambda: setattr(server, "should_exit", True))
+                    log.info("API listening",
+                             url=f"http://{settings.api_host}:{settings.api_port}")
+                    await server.serve(sockets=[sock])
+                finally:
+                    await services.pool.close()
 
-    asyncio.run(run())
+    _run(run)
 
 
 @app.command()
@@ -159,39 +232,39 @@ def dev() -> None:
     PostgreSQL (embedded, data in KINERJA_DATA_DIR) unless KINERJA_DATABASE_URL
     is set; the Temporal development server unless KINERJA_TEMPORAL_ADDRESS is
     set; migrations; the worker; the API; a small demo organisation with one
-    open appraisal. Ctrl-C stops what it started and nothing else.
+    open appraisal. Prints where everything is. Ctrl-C (or SIGTERM) stops what
+    it started and nothing else.
     """
     settings = _settings()
 
     async def run() -> None:
         from kinerja.demo import demo_tokens, seed_demo
 
-        async with dev_stack(settings) as stack:
-            services = await _services(settings, stack.database_url, stack.temporal_address)
-            try:
-                async with running_worker(services.temporal, services.pool,
-                                          task_queue=settings.task_queue):
-                    server = _serve(services, settings)
-                    _stop_on_signals(lambda: setattr(server, "should_exit", True))
-                    serving = asyncio.create_task(server.serve())
-                    while not server.started and not serving.done():  # noqa: ASYNC110
-                        await asyncio.sleep(0.05)  # uvicorn offers no event for "started"
-                    if serving.done():
-                        await serving  # raises why it could not start
-                        return
-                    appraisal = await seed_demo(
-                        CommandGateway(services.temporal, settings.task_queue))
-                    _print_where(settings, stack, appraisal,
-                                 demo_tokens(settings.token_settings()))
-                    await serving
-            finally:
-                await services.pool.close()
+        stop = _Stop()
+        with _api_socket(settings) as sock:
+            async with dev_stack(settings) as stack:
+                services = await _services(settings, stack.database_url,
+                                           stack.temporal_address)
+                try:
+                    async with running_worker(services.temporal, services.pool,
+                                              task_queue=settings.task_queue):
+                        server = _serve(services, settings)
+                        serving = asyncio.create_task(server.serve(sockets=[sock]))
+                        while not server.started and not serving.done():  # noqa: ASYNC110
+                            await asyncio.sleep(0.05)  # uvicorn offers no event for "started"
+                        if serving.done():
+                            await serving  # raises why it could not start
+                            return
+                        stop.when_up(lambda: setattr(server, "should_exit", True))
+                        appraisal = await seed_demo(
+                            CommandGateway(services.temporal, settings.task_queue))
+                        _print_where(settings, stack, appraisal,
+                                     demo_tokens(settings.token_settings()))
+                        await serving
+                finally:
+                    await services.pool.close()
 
-    try:
-        asyncio.run(run())
-    except StackError as error:
-        console.print(f"[red]cannot start:[/red] {error}")
-        raise typer.Exit(1) from None
+    _run(run)
     console.print("stopped: what kinerja dev started is shut down")
 
 

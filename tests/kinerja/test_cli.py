@@ -47,7 +47,7 @@ def test_migrate_applies_every_migration_once(kinerja_env: pytest.MonkeyPatch,
 
     code, output = _invoke("migrate")
     assert code == 0, output
-    assert output == "all migrations are already applied"
+    assert output == f"all {len(names)} migrations are already applied"
     assert len(run_sql(empty_database, "SELECT name FROM schema_migrations")) == len(names)
 
 
@@ -91,16 +91,18 @@ def test_token_is_signed_with_the_configured_secret(kinerja_env: pytest.MonkeyPa
     assert refused.value.status == 401
 
 
-@pytest.mark.parametrize("setting", ["KINERJA_TEMPORAL_PORT", "KINERJA_TEMPORAL_UI_PORT"])
+@pytest.mark.parametrize("setting", [
+    "KINERJA_TEMPORAL_PORT", "KINERJA_TEMPORAL_UI_PORT", "KINERJA_API_PORT"])
 def test_dev_refuses_a_taken_port_and_says_which_setting_to_change(
         kinerja_env: pytest.MonkeyPatch, empty_database: str, tmp_path: Path,
         setting: str) -> None:
-    temporal_port, ui_port = free_ports(2)
+    ports = dict(zip(["KINERJA_TEMPORAL_PORT", "KINERJA_TEMPORAL_UI_PORT", "KINERJA_API_PORT"],
+                     free_ports(3), strict=True))
     kinerja_env.setenv("KINERJA_DATABASE_URL", empty_database)
     kinerja_env.setenv("KINERJA_DATA_DIR", str(tmp_path / "data"))
-    kinerja_env.setenv("KINERJA_TEMPORAL_PORT", str(temporal_port))
-    kinerja_env.setenv("KINERJA_TEMPORAL_UI_PORT", str(ui_port))
-    taken = temporal_port if setting == "KINERJA_TEMPORAL_PORT" else ui_port
+    for name, port in ports.items():
+        kinerja_env.setenv(name, str(port))
+    taken = ports[setting]
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
         holder.bind(("127.0.0.1", taken))
         holder.listen()
@@ -108,3 +110,15 @@ def test_dev_refuses_a_taken_port_and_says_which_setting_to_change(
     assert code == 1, output
     assert output.startswith("cannot start: ")
     assert f"port {taken} is taken; set {setting} to a free port" in output
+    # Refused before anything started: no Temporal server ran, no migration was applied.
+    assert not (tmp_path / "data" / "temporal.log").exists()
+    assert run_sql(empty_database, "SELECT to_regclass('schema_migrations') AS t")[0]["t"] is None
+
+
+def test_migrate_names_an_unreachable_database_without_a_traceback(
+        kinerja_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    [port] = free_ports(1)  # nothing listens there
+    kinerja_env.setenv("KINERJA_DATABASE_URL", f"postgresql://kinerja@127.0.0.1:{port}/kinerja")
+    code, output = _invoke("migrate")
+    assert code == 1, output
+    assert output.startswith("cannot migrate: "), output

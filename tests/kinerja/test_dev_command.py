@@ -121,9 +121,13 @@ def kinerja_dev(env: dict[str, str], api_port: int, stderr_file: Path) -> Iterat
                 process.wait()
 
 
-def _stop(running: Running, signum: int = signal.SIGINT) -> str:
-    """Ctrl-C (SIGINT) or SIGTERM, to the command alone; its remaining output."""
-    running.process.send_signal(signum)
+def _stop(running: Running, signum: int = signal.SIGINT, *, group: bool = False) -> str:
+    """SIGINT or SIGTERM to the command alone, or (``group``) to its whole process group as
+    a terminal's Ctrl-C is; its remaining output."""
+    if group:
+        os.killpg(running.process.pid, signum)
+    else:
+        running.process.send_signal(signum)
     deadline = time.monotonic() + STOP_WITHIN
     try:
         running.process.wait(STOP_WITHIN)
@@ -192,9 +196,13 @@ def test_kinerja_dev_serves_the_demo_and_ctrl_c_stops_what_it_started(
         postgres = processes_mentioning(str(data_dir.resolve() / "postgres"))
         assert postgres, "no PostgreSQL runs on the data directory"
 
-        rest = _stop(first)
+        # Ctrl-C in a terminal: SIGINT to the foreground process group. The Temporal server
+        # is not in it: kinerja stops the API and the worker first, then the server, so the
+        # SDK has no failed call to warn about.
+        rest = _stop(first, group=True)
         assert first.process.returncode == 0, first.stderr()
         assert "stopped" in rest
+        assert "temporalio_sdk_core" not in first.out.text() + first.stderr(), rest
 
     wait_until(lambda: gone(temporal), 15, "the Temporal server exits")
     wait_until(lambda: gone(postgres), 15, "PostgreSQL of the data directory exits")
@@ -221,3 +229,63 @@ def test_kinerja_dev_serves_the_demo_and_ctrl_c_stops_what_it_started(
         assert "stopped" in rest
     wait_until(lambda: processes_mentioning(str(data_dir.resolve())) == [], 15,
                "nothing of the data directory runs after the second stop")
+
+
+def _dev_process(env: dict[str, str], stderr_file: Path) -> subprocess.Popen[str]:
+    kinerja = Path(sys.executable).parent / "kinerja"
+    with stderr_file.open("w") as err:
+        return subprocess.Popen([str(kinerja), "dev"], env=env, stdout=subprocess.PIPE,
+                                stderr=err, stdin=subprocess.DEVNULL, text=True,
+                                start_new_session=True)
+
+
+def _dev_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    api_port, temporal_port, ui_port = free_ports(3)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KINERJA_")}
+    env.update({"KINERJA_DATA_DIR": str(data_dir), "KINERJA_API_PORT": str(api_port),
+                "KINERJA_TEMPORAL_PORT": str(temporal_port),
+                "KINERJA_TEMPORAL_UI_PORT": str(ui_port), "KINERJA_LOG_FORMAT": "json",
+                "COLUMNS": "250", **extra})
+    return env
+
+
+def test_ctrl_c_while_starting_stops_what_was_already_started(
+        tmp_path: Path, data_dir: Path) -> None:
+    stderr_file = tmp_path / "dev.err"
+    process = _dev_process(_dev_env(data_dir), stderr_file)
+    try:
+        # The Temporal server is spawned; the embedded PostgreSQL is being initialised.
+        wait_until(lambda: "temporal server starting" in stderr_file.read_text(), START_WITHIN,
+                   "kinerja dev spawns the Temporal server")
+        os.killpg(process.pid, signal.SIGINT)
+        out, _ = process.communicate(timeout=STOP_WITHIN)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, (out, stderr_file.read_text())
+    assert "interrupted while starting" in out
+    assert "Kinerja is running" not in out
+    wait_until(lambda: processes_mentioning(str(data_dir.resolve())) == [], 15,
+               "nothing of the data directory runs after an interrupted start")
+
+
+def test_a_killed_kinerja_dev_leaves_no_temporal_server_behind(
+        tmp_path: Path, data_dir: Path, empty_database: str) -> None:
+    process = _dev_process(_dev_env(data_dir, KINERJA_DATABASE_URL=empty_database),
+                           tmp_path / "dev.err")
+    try:
+        def temporal_children() -> list[psutil.Process]:
+            return [p for p in psutil.Process(process.pid).children()
+                    if p.cmdline()[1:3] == ["server", "start-dev"]]
+
+        wait_until(lambda: bool(temporal_children()), START_WITHIN,
+                   "kinerja dev spawns the Temporal server")
+        temporal = temporal_children()
+        process.kill()  # SIGKILL: no ``finally`` runs in kinerja
+        process.wait(STOP_WITHIN)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    wait_until(lambda: gone(temporal), 15, "the orphaned Temporal server exits")
