@@ -90,7 +90,7 @@ from temporalio.worker.workflow_sandbox import (  # noqa: E402
 )
 
 from api.auth import mint_token  # noqa: E402
-from kinerja.devstack import DevStack, dev_stack  # noqa: E402
+from kinerja.devstack import DevStack, bind_port, dev_stack  # noqa: E402
 from kinerja.settings import Settings  # noqa: E402
 from kinerja.worker import connect_temporal  # noqa: E402
 
@@ -589,7 +589,8 @@ def log_to_file(path: Path) -> None:
 
 @asynccontextmanager
 async def serve_inline(settings: Settings, stack: DevStack) -> AsyncIterator[Serving]:
-    """The worker and the API in this process, wired as ``kinerja dev`` wires them."""
+    """The worker and the API in this process, wired as ``kinerja dev`` wires them: the
+    port bound first (``bind_port``), uvicorn serving that socket."""
     import uvicorn
 
     from api.app import Services, create_app
@@ -603,22 +604,24 @@ async def serve_inline(settings: Settings, stack: DevStack) -> AsyncIterator[Ser
         services = Services(pool=pool, temporal=client,
                             token_verifier=TokenVerifier(settings.token_settings()),
                             task_queue=settings.task_queue)
-        async with running_worker(client, pool, task_queue=settings.task_queue):
-            config = uvicorn.Config(create_app(services), host=settings.api_host,
-                                    port=settings.api_port, log_config=None, access_log=False)
-            server = uvicorn.Server(config)
-            server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-            serving = asyncio.create_task(server.serve())
-            while not server.started and not serving.done():  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
-            if serving.done():
-                await serving
-                raise BenchError("the API did not start")
-            try:
-                yield Serving(f"http://{settings.api_host}:{settings.api_port}")
-            finally:
-                server.should_exit = True
-                await serving
+        with bind_port(settings.api_host, settings.api_port, "KINERJA_API_PORT") as sock:
+            async with running_worker(client, pool, task_queue=settings.task_queue):
+                config = uvicorn.Config(create_app(services), host=settings.api_host,
+                                        port=settings.api_port, log_config=None,
+                                        access_log=False)
+                server = uvicorn.Server(config)
+                server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+                serving = asyncio.create_task(server.serve(sockets=[sock]))
+                while not server.started and not serving.done():  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+                if serving.done():
+                    await serving
+                    raise BenchError("the API did not start")
+                try:
+                    yield Serving(f"http://{settings.api_host}:{settings.api_port}")
+                finally:
+                    server.should_exit = True
+                    await serving
     finally:
         await pool.close()
 
