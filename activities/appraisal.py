@@ -33,6 +33,11 @@ class AppraisalActivities:
         async with self._pool.acquire() as connection, connection.transaction():
             recorded = await self._event_log.append(
                 request.stream_id, request.expected_version, events, connection=connection)
-            await save_appraisal_summary(connection, request.state, request.recorded_at)
+            snapshot = request.snapshot
+            await save_appraisal_summary(
+                connection, appraisal_id=snapshot.appraisal_id, cycle_id=snapshot.cycle_id,
+                parties=snapshot.parties, phase=snapshot.phase, predikat=snapshot.predikat,
+                next_deadline=snapshot.next_deadline, version=snapshot.version,
+                state_json=snapshot.state_json, updated_at=request.recorded_at)
         return RecordedVersion(version=recorded[-1].version if recorded else
                                request.expected_version)

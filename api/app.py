@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
 import structlog
 from fastapi import FastAPI, Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
 from api import appraisals
@@ -70,6 +70,45 @@ _DATABASE_DOWN: tuple[type[Exception], ...] = (
 """Errors that mean PostgreSQL cannot be reached: a 503, never a 500."""
 
 
+class RequestContext:
+    """ASGI middleware: a request id (``X-Request-Id``, made up when absent) bound to
+    every log line of the request and echoed in the response, and one log line per
+    request with its status and duration.
+
+    Plain ASGI rather than ``@app.middleware("http")``, which runs each request in
+    its own task and streams the response through a queue.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        request_id = next((value.decode("latin-1") for name, value in scope["headers"]
+                           if name == b"x-request-id"), None) or uuid.uuid4().hex
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", request_id.encode("latin-1"))]
+            await send(message)
+
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self._app(scope, receive, send_with_id)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+            log.info("request", method=scope["method"], path=scope["path"], status=status,
+                     ms=round((time.perf_counter() - started) * 1000, 1),
+                     request_id=request_id)
+
+
 def create_app(services: Services) -> FastAPI:
     """The API over ``services``."""
     app = FastAPI(
@@ -93,21 +132,7 @@ def create_app(services: Services) -> FastAPI:
         app.add_exception_handler(error, _database_down)
     app.include_router(appraisals.router)
 
-    @app.middleware("http")
-    async def _request_context(request: Request,
-                               call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        finally:
-            structlog.contextvars.unbind_contextvars("request_id")
-        response.headers["X-Request-Id"] = request_id
-        log.info("request", method=request.method, path=request.url.path,
-                 status=response.status_code,
-                 ms=round((time.perf_counter() - started) * 1000, 1), request_id=request_id)
-        return response
+    app.add_middleware(RequestContext)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

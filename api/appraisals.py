@@ -126,10 +126,10 @@ async def _command(request: Request, appraisal_id: str, actor: Actor, command: C
 async def _response(request: Request, result: CommandResult) -> CommandResponse:
     """The command's events and the state after them (from the read model, which the
     workflow wrote in the same transaction as the events, before answering)."""
-    state = await _read_model(request).state(result.appraisal_id)
-    if state is None:  # pragma: no cover - written before the update completes
+    stored = await _read_model(request).view(result.appraisal_id)
+    if stored is None:  # pragma: no cover - written before the update completes
         raise not_found()
-    return CommandResponse(events=result.events, appraisal=AppraisalView.of(state))
+    return CommandResponse(events=result.events, appraisal=AppraisalView.of_stored(stored))
 
 
 def _summary_view(summary: AppraisalSummary) -> AppraisalSummaryView:
@@ -175,10 +175,10 @@ async def list_appraisals(
 async def get_appraisal(request: Request, appraisal_id: str, actor: CurrentActor
                         ) -> AppraisalView:
     await _visible(request, appraisal_id, actor)
-    state = await _read_model(request).state(appraisal_id)
-    if state is None:  # pragma: no cover - the summary and the state are one row
+    stored = await _read_model(request).view(appraisal_id)
+    if stored is None:  # pragma: no cover - the summary and the state are one row
         raise not_found()
-    return AppraisalView.of(state)
+    return AppraisalView.of_stored(stored)
 
 
 @router.get("/appraisals/{appraisal_id}/events", summary="The appraisal's event trail")

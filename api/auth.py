@@ -10,7 +10,8 @@ public key or a JWKS URL.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -37,10 +38,20 @@ class TokenSettings:
 
 
 class TokenVerifier:
-    """Checks a bearer token's signature, expiry, issuer and audience."""
+    """Checks a bearer token's signature, expiry, issuer and audience.
 
-    def __init__(self, settings: TokenSettings) -> None:
+    A token that verified is remembered (by its exact text, signature included)
+    until it expires or for ``CACHE_SECONDS``, whichever is first, so a client
+    sending the same token with every request pays for the check once.
+    """
+
+    CACHE_SECONDS = 300
+    CACHE_SIZE = 4096
+
+    def __init__(self, settings: TokenSettings, clock: Callable[[], float] = time.time) -> None:
         self._settings = settings
+        self._clock = clock
+        self._verified: OrderedDict[str, tuple[Actor, float]] = OrderedDict()
         self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
         if settings.algorithm == "HS256" and not settings.secret:
             raise ValueError("HS256 tokens need a secret (KINERJA_JWT_SECRET)")
@@ -49,6 +60,19 @@ class TokenVerifier:
 
     def actor(self, token: str) -> Actor:
         """The actor of a valid token; a 401 problem otherwise."""
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            actor, valid_until = remembered
+            if self._clock() < valid_until:
+                return actor
+            del self._verified[token]
+        actor, expires_at = self._verify(token)
+        self._verified[token] = (actor, min(expires_at, self._clock() + self.CACHE_SECONDS))
+        if len(self._verified) > self.CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return actor
+
+    def _verify(self, token: str) -> tuple[Actor, float]:
         key: Any
         if self._jwks is not None:
             key = self._jwks.get_signing_key_from_jwt(token).key
@@ -62,7 +86,7 @@ class TokenVerifier:
                 issuer=self._settings.issuer, audience=self._settings.audience,
                 options={"require": ["sub", "exp"]},
             )
-            return Actor(
+            actor = Actor(
                 subject=claims["sub"],
                 roles=frozenset(Role(r) for r in claims.get("roles", ["employee"])
                                 if r != Role.SYSTEM.value),
@@ -70,6 +94,7 @@ class TokenVerifier:
                 unit=claims.get("unit"),
                 agencies=frozenset(claims.get("agencies", [])),
             )
+            return actor, float(claims["exp"])
         except (jwt.PyJWTError, ValueError, KeyError) as error:
             raise Problem(401, "unauthenticated", "Invalid or expired token", str(error),
                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}

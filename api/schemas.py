@@ -16,6 +16,7 @@ from domain.authorization import Parties
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, FunctionalLevel
 from domain.ratings import Rating
 from domain.skp import NumericScores, ObjectionDecisionOutcome, Skp, Text
+from store.appraisals import AppraisalStateView
 
 Key = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
@@ -142,6 +143,13 @@ class AppraisalView(BaseModel):
         return cls(id=state.appraisal_id, version=state.version, phase=state.phase,
                    policy=state.policy.name,
                    state=state.model_dump(mode="json", exclude={"policy"}))
+
+    @classmethod
+    def of_stored(cls, stored: AppraisalStateView) -> AppraisalView:
+        """The view of a state read back from the read model (validated when written)."""
+        return cls.model_construct(id=stored.appraisal_id, version=stored.version,
+                                   phase=stored.phase, policy=stored.policy,
+                                   state=stored.state)
 
 
 class CommandResponse(BaseModel):

@@ -21,7 +21,7 @@ data directory. Workloads, on the same servers:
 - lifecycle, C clients (``--clients``, default 16): N appraisals
   (``--appraisals``, default 200), each driven through its whole life by one of
   C concurrent clients (each its own HTTP connection and its own appraisals,
-  one after the other) with httpx over real HTTP: open (HR), save and submit
+  one after the other) with aiohttp over real HTTP: open (HR), save and submit
   the SKP, approve, progress, a daily activity, feedback, self-assessment,
   review, release, then either the objection, a request for explanations and
   the decision (even appraisals, 13 commands) or the acceptance (odd ones, 11):
@@ -79,20 +79,17 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 import httpx  # noqa: E402
 from temporalio import workflow  # noqa: E402
 from temporalio.client import Client, WithStartWorkflowOperation  # noqa: E402
 from temporalio.common import WorkflowIDConflictPolicy  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
-from temporalio.worker.workflow_sandbox import (  # noqa: E402
-    SandboxedWorkflowRunner,
-    SandboxRestrictions,
-)
 
 from api.auth import mint_token  # noqa: E402
 from kinerja.devstack import DevStack, bind_port, dev_stack  # noqa: E402
 from kinerja.settings import Settings  # noqa: E402
-from kinerja.worker import connect_temporal  # noqa: E402
+from kinerja.worker import WORKFLOW_RUNNER, connect_temporal  # noqa: E402
 
 UNIT = "diskominfo"
 YEAR = datetime.now(UTC).year
@@ -368,20 +365,10 @@ class NoopWorkflow:
 
 
 def noop_worker(client: Client, run_id: str) -> Worker:
-    """A worker of the trivial workflow, in the sandbox like the appraisal workflow.
-
-    This module is passed through (not re-imported in the sandbox): it is the
-    script itself, whose top level the sandbox would refuse. The sandbox knows a
-    script as ``__temporal_main__``.
-    """
-    module = NoopWorkflow.__module__
-    if module == "__main__":
-        module = "__temporal_main__"
-        sys.modules.setdefault(module, sys.modules["__main__"])
-    runner = SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(module))
+    """A worker of the trivial workflow, run as Kinerja's worker runs the appraisal
+    workflow (``kinerja.worker.WORKFLOW_RUNNER``), so the baseline pays what ours does."""
     return Worker(client, task_queue=f"bench-noop-{run_id}", workflows=[NoopWorkflow],
-                  workflow_runner=runner)
+                  workflow_runner=WORKFLOW_RUNNER)
 
 
 async def drive_raw(client: Client, task_queue: str, tag: str, indices: list[int],
@@ -433,7 +420,7 @@ class Tokens:
         return self._cache[key]
 
 
-async def drive_lifecycles(http: httpx.AsyncClient, tokens: Tokens, agency: str, tag: str,
+async def drive_lifecycles(http: aiohttp.ClientSession, tokens: Tokens, agency: str, tag: str,
                            client: int, indices: list[int], result: Result) -> None:
     """One client: its appraisals, one after the other, each through its whole life."""
     people = {"appraiser": f"e-boss-{tag}-{client:02d}", "superior": f"e-head-{tag}",
@@ -442,7 +429,7 @@ async def drive_lifecycles(http: httpx.AsyncClient, tokens: Tokens, agency: str,
         employee = f"e-{tag}-{index:05d}"
         people["employee"] = employee
         base = f"/v1/appraisals/appraisal-{agency}-{YEAR}-{employee}"
-        response: httpx.Response | None = None
+        final: dict[str, Any] | None = None
         for step in lifecycle(index):
             if step.path is None:
                 url = "/v1/appraisals"
@@ -452,15 +439,15 @@ async def drive_lifecycles(http: httpx.AsyncClient, tokens: Tokens, agency: str,
             headers = {"Authorization": tokens.header(people[step.who], hr=step.who == "hr"),
                        "Idempotency-Key": uuid.uuid4().hex}
             started = time.perf_counter()
-            response = await http.request(step.method, url, json=body, headers=headers)
+            async with http.request(step.method, url, json=body, headers=headers) as response:
+                text = await response.text()
             elapsed = time.perf_counter() - started
-            if response.status_code != step.status:
-                raise BenchError(f"{step.name} of {employee}: {response.status_code} "
-                                 f"{response.text[:500]}")
+            if response.status != step.status:
+                raise BenchError(f"{step.name} of {employee}: {response.status} {text[:500]}")
             result.record(step.name, elapsed)
-        assert response is not None
-        if response.json()["appraisal"]["phase"] != "final":
-            raise BenchError(f"{employee} did not end final: {response.text[:300]}")
+            final = json.loads(text)
+        if final is None or final["appraisal"]["phase"] != "final":
+            raise BenchError(f"{employee} did not end final: {str(final)[:300]}")
 
 
 def gateway_commands(agency: str, employee: str, people: dict[str, str],
@@ -711,8 +698,8 @@ def install_breakdown() -> Callable[[Any], Any]:
 
     AppraisalReadModel.summary = timer(  # type: ignore[method-assign]
         "api: read summary (before)", AppraisalReadModel.summary)
-    AppraisalReadModel.state = timer(  # type: ignore[method-assign]
-        "api: read state (after)", AppraisalReadModel.state)
+    AppraisalReadModel.view = timer(  # type: ignore[method-assign]
+        "api: read state (after)", AppraisalReadModel.view)
     CommandGateway.send = timer(  # type: ignore[method-assign]
         "api: Temporal update (send)", CommandGateway.send)
     CommandGateway.open = timer(  # type: ignore[method-assign]
@@ -779,15 +766,17 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 tokens = Tokens(settings, agency)
 
                 async def lifecycle_round(result: Result, tag: str, indices: list[int]) -> None:
-                    https = [httpx.AsyncClient(base_url=serving.url, timeout=HTTP_TIMEOUT)
-                             for _ in range(result.clients)]  # made before the clock starts
+                    https = [aiohttp.ClientSession(
+                        base_url=serving.url, timeout=aiohttp.ClientTimeout(total=HTTP_TIMEOUT),
+                        connector=aiohttp.TCPConnector(limit=1))  # one connection each
+                        for _ in range(result.clients)]  # made before the clock starts
                     try:
                         await timed(result, meter, [
                             drive_lifecycles(https[c], tokens, agency, tag, c, part, result)
                             for c, part in enumerate(shares(indices, result.clients))])
                     finally:
                         for http in https:
-                            await http.aclose()
+                            await http.close()
 
                 async def raw_round(result: Result, tag: str, indices: list[int]) -> None:
                     await timed(result, meter, [

@@ -8,6 +8,7 @@ that produced it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,29 +35,51 @@ WHERE appraisal_summaries.version < EXCLUDED.version
 
 
 async def save_appraisal_summary(
-    connection: asyncpg.Connection, state: AppraisalState, updated_at: datetime
+    connection: asyncpg.Connection,
+    *,
+    appraisal_id: str,
+    cycle_id: str,
+    parties: Parties,
+    phase: Phase,
+    predikat: str | None,
+    next_deadline: tuple[str, datetime] | None,
+    version: int,
+    state_json: str,
+    updated_at: datetime,
 ) -> None:
-    """Write the summary of ``state`` unless a newer version is already stored."""
-    assert state.parties is not None and state.appraisal_id is not None
-    parties = state.parties
-    running = state.next_deadline()
+    """Write one appraisal's summary row unless a newer version is already stored.
+
+    ``state_json`` is the whole state as JSON (``AppraisalState.model_dump_json``),
+    passed as text so that it is serialised once, by its writer.
+    """
     await connection.execute(
         _UPSERT,
-        state.appraisal_id,
-        state.cycle_id,
+        appraisal_id,
+        cycle_id,
         parties.agency,
         parties.unit,
         parties.employee,
         parties.appraiser,
         parties.superior,
-        state.phase.value,
-        state.predikat.value if state.predikat else None,
-        running[0].value if running else None,
-        running[1] if running else None,
-        state.version,
+        phase.value,
+        predikat,
+        next_deadline[0] if next_deadline else None,
+        next_deadline[1] if next_deadline else None,
+        version,
         updated_at,
-        state.model_dump_json(),
+        state_json,
     )
+
+
+@dataclass(frozen=True)
+class AppraisalStateView:
+    """An appraisal's stored state as JSON, its policy by name."""
+
+    appraisal_id: str
+    version: int
+    phase: Phase
+    policy: str
+    state: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -108,6 +131,20 @@ class AppraisalReadModel:
         raw = await self._pool.fetchval(
             "SELECT state::text FROM appraisal_summaries WHERE appraisal_id = $1", appraisal_id)
         return AppraisalState.model_validate_json(raw) if raw else None
+
+    async def view(self, appraisal_id: str) -> AppraisalStateView | None:
+        """The state as clients see it: the stored JSON without the embedded policy
+        (named instead), decoded once and not re-validated (it was validated when
+        written)."""
+        row = await self._pool.fetchrow(
+            "SELECT (state - 'policy')::text AS state, state->'policy'->>'name' AS policy"
+            " FROM appraisal_summaries WHERE appraisal_id = $1", appraisal_id)
+        if row is None:
+            return None
+        state = json.loads(row["state"])
+        return AppraisalStateView(appraisal_id=appraisal_id, version=state["version"],
+                                  phase=Phase(state["phase"]), policy=row["policy"],
+                                  state=state)
 
     async def list(
         self,

@@ -22,6 +22,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
         RECORD_APPRAISAL_EVENTS,
+        AppraisalSnapshot,
         EventRecord,
         RecordAppraisalEvents,
         RecordedVersion,
@@ -186,7 +187,7 @@ class AppraisalWorkflow:
                 "run_id": info.run_id,
             },
             recorded_at=workflow.now(),
-            state=state,
+            snapshot=AppraisalSnapshot.of(state),
         )
         await workflow.execute_local_activity(
             RECORD_APPRAISAL_EVENTS,

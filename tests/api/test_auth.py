@@ -68,3 +68,28 @@ def test_configuration_errors_are_named() -> None:
         TokenVerifier(TokenSettings(secret=None))
     with pytest.raises(ValueError, match="KINERJA_JWT_PUBLIC_KEY"):
         TokenVerifier(TokenSettings(algorithm="RS256"))
+
+
+def test_a_remembered_token_is_checked_again_once_it_expires() -> None:
+    now = [time.time()]
+    verifier = TokenVerifier(DEV, clock=lambda: now[0])
+    token = mint_token(DEV, subject="e-1", roles=["employee"], ttl_seconds=60)
+    assert verifier.actor(token).subject == "e-1"
+    # Same text, another signature check? No: remembered until its expiry.
+    checks: list[str] = []
+    verify = verifier._verify
+    verifier._verify = lambda t: (checks.append(t), verify(t))[1]  # type: ignore[method-assign]
+    assert verifier.actor(token).subject == "e-1" and checks == []
+    now[0] += 61  # past its exp: the token is checked again (here, still valid to pyjwt)
+    verifier.actor(token)
+    assert checks == [token]
+
+
+def test_a_token_differing_in_its_signature_is_not_taken_from_memory() -> None:
+    verifier = TokenVerifier(DEV)
+    token = mint_token(DEV, subject="e-1", roles=["employee"])
+    verifier.actor(token)
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    with pytest.raises(Problem) as refused:
+        verifier.actor(forged)
+    assert refused.value.status == 401

@@ -62,3 +62,11 @@ def test_examples_are_valid_bodies() -> None:
     Feedback.model_validate(examples.FEEDBACK)
     SelfAssessment.model_validate(examples.SELF_ASSESSMENT)
     Ratings.model_validate(examples.REVIEW)
+
+
+async def test_a_request_id_is_echoed_or_made_up(stack: Stack) -> None:
+    given = await stack.http.get("/healthz", headers={"X-Request-Id": "req-from-client-1"})
+    assert given.headers["X-Request-Id"] == "req-from-client-1"
+    made_up = await stack.http.get("/v1/me/appraisals")  # a 401 carries one too
+    assert made_up.status_code == 401
+    assert len(made_up.headers["X-Request-Id"]) == 32
