@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Request
 
+from activities.messages import CommandResult, workflow_id
 from api import examples as ex
 from api.auth import CurrentActor
 from api.examples import example
@@ -67,7 +68,6 @@ from domain.policy import POLICIES, default_calendar
 from domain.skp import DailyActivity, Feedback, ProgressReport, Ratings, SelfAssessment, Skp
 from store.appraisals import AppraisalReadModel, AppraisalSummary
 from store.event_log import EventLog
-from workflows.appraisal import CommandResult, workflow_id
 
 router = APIRouter(prefix="/v1", tags=["appraisals"])
 

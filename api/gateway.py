@@ -20,16 +20,16 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.problems import FieldError, Problem, not_found, unavailable
-from domain.appraisal import Command, OpenAppraisal
-from domain.authorization import Actor
-from workflows.appraisal import (
+from activities.messages import (
     REFUSED_ERROR_TYPE,
     AppraisalStart,
-    AppraisalWorkflow,
     CommandRequest,
     CommandResult,
 )
+from api.problems import FieldError, Problem, not_found, unavailable
+from domain.appraisal import Command, OpenAppraisal
+from domain.authorization import Actor
+from workflows.appraisal import AppraisalWorkflow
 
 UPDATE_RPC_TIMEOUT = timedelta(seconds=30)
 _REFUSAL_STATUS = {"forbidden": 403, "phase": 409, "invalid": 422}

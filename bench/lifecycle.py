@@ -453,6 +453,7 @@ async def drive_lifecycles(http: aiohttp.ClientSession, tokens: Tokens, agency: 
 def gateway_commands(agency: str, employee: str, people: dict[str, str],
                      index: int) -> list[tuple[str, Any, Any]]:
     """(step, domain command, actor) of one lifecycle, built as the API's routes build them."""
+    from activities.messages import workflow_id
     from api.schemas import DecisionBody, OpenAppraisalBody, RequestExplanationsBody
     from domain import appraisal as d
     from domain.authorization import Actor, Parties, Role
@@ -465,7 +466,6 @@ def gateway_commands(agency: str, employee: str, people: dict[str, str],
         SelfAssessment,
         Skp,
     )
-    from workflows.appraisal import workflow_id
 
     body = OpenAppraisalBody.model_validate(
         open_body(agency, employee, people["appraiser"], people["superior"]))

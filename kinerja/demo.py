@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from activities.messages import workflow_id
 from api.auth import TokenSettings, mint_token
 from api.gateway import CommandGateway
 from api.problems import Problem
 from domain.appraisal import OpenAppraisal, PositionKind
 from domain.authorization import Actor, Parties, Role
 from domain.policy import POLICY_6_2022, FunctionalLevel, default_calendar
-from workflows.appraisal import workflow_id
 
 AGENCY = "pemkot-demo"
 UNIT = "diskominfo"

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
@@ -27,9 +26,14 @@ with workflow.unsafe.imports_passed_through():
         RecordAppraisalEvents,
         RecordedVersion,
     )
+    from activities.messages import (
+        REFUSED_ERROR_TYPE,
+        AppraisalStart,
+        CommandRequest,
+        CommandResult,
+    )
     from domain.appraisal import (
         AppraisalState,
-        Command,
         CommandRefused,
         DeadlineKind,
         Event,
@@ -40,56 +44,10 @@ with workflow.unsafe.imports_passed_through():
         event_data,
         evolve,
     )
-    from domain.authorization import SYSTEM_ACTOR, Actor
-
-REFUSED_ERROR_TYPE = "CommandRefused"
-"""``ApplicationError.type`` of a refused command; details are ``[code, reason, field]``."""
+    from domain.authorization import SYSTEM_ACTOR
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 CONTINUE_AS_NEW_AFTER_EVENTS = 5_000
-
-
-class AppraisalStart(BaseModel):
-    """Input of the workflow.
-
-    ``open`` records the opening itself (used when the appraisal is started
-    without an update, e.g. in bulk); with update-with-start it is None and the
-    ``open`` command arrives as the first update. ``resume`` carries the state
-    across continue-as-new.
-    """
-
-    appraisal_id: str
-    open: CommandRequest | None = None
-    resume: AppraisalState | None = None
-
-
-class CommandRequest(BaseModel):
-    """One command, who sends it, and the request id (the update id)."""
-
-    command: Command
-    actor: Actor
-    request_id: str | None = None
-
-
-class CommandResult(BaseModel):
-    """What the caller learns once the command's events are stored.
-
-    Kept small, because every update's result stays in the workflow's history:
-    the full state is in the read model, written before this result returns.
-    """
-
-    appraisal_id: str
-    version: int
-    phase: Phase
-    events: list[str]
-
-
-AppraisalStart.model_rebuild()
-
-
-def workflow_id(cycle_id: str, employee_key: str) -> str:
-    """``appraisal-<cycle>-<employee key>``: never a NIP (workflow ids are stored in plain text)."""
-    return f"appraisal-{cycle_id}-{employee_key}"
 
 
 @workflow.defn

@@ -1,0 +1,62 @@
+"""Messages of the appraisal workflow: its start, its commands and their results.
+
+Plain pydantic models and names, no Temporal: the workflow, the API's gateway
+and the cycle's activities (which send commands to many appraisals) share them.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from domain.appraisal import AppraisalState, Command, Phase
+from domain.authorization import Actor
+
+APPRAISAL_WORKFLOW = "AppraisalWorkflow"
+"""The workflow type's name, for callers that start it without importing it."""
+COMMAND_UPDATE = "command"
+"""The update every command is sent as."""
+
+REFUSED_ERROR_TYPE = "CommandRefused"
+"""``ApplicationError.type`` of a refused command; details are ``[code, reason, field]``."""
+
+class AppraisalStart(BaseModel):
+    """Input of the workflow.
+
+    ``open`` records the opening itself (used when the appraisal is started
+    without an update, e.g. in bulk); with update-with-start it is None and the
+    ``open`` command arrives as the first update. ``resume`` carries the state
+    across continue-as-new.
+    """
+
+    appraisal_id: str
+    open: CommandRequest | None = None
+    resume: AppraisalState | None = None
+
+
+class CommandRequest(BaseModel):
+    """One command, who sends it, and the request id (the update id)."""
+
+    command: Command
+    actor: Actor
+    request_id: str | None = None
+
+
+class CommandResult(BaseModel):
+    """What the caller learns once the command's events are stored.
+
+    Kept small, because every update's result stays in the workflow's history:
+    the full state is in the read model, written before this result returns.
+    """
+
+    appraisal_id: str
+    version: int
+    phase: Phase
+    events: list[str]
+
+
+AppraisalStart.model_rebuild()
+
+
+def workflow_id(cycle_id: str, employee_key: str) -> str:
+    """``appraisal-<cycle>-<employee key>``: never a NIP (workflow ids are stored in plain text)."""
+    return f"appraisal-{cycle_id}-{employee_key}"

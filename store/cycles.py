@@ -1,0 +1,209 @@
+"""Cycles in PostgreSQL: the cycle read model, the frozen roster, and progress.
+
+Progress is read from the appraisal read model (``appraisal_summaries``), which
+every appraisal writes in the same transaction as its events: counts per unit
+and phase, who is overdue on which deadline, and the predikat distribution.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import asyncpg
+
+from domain.appraisal import DeadlineKind, Phase
+from domain.cycle import CycleMember, CycleState, roster_digest
+from domain.ratings import Predikat
+
+_UPSERT_CYCLE = """
+INSERT INTO cycles (cycle_id, agency, year, status, version, updated_at, state)
+VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+ON CONFLICT (cycle_id) DO UPDATE SET
+    status = EXCLUDED.status, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,
+    state = EXCLUDED.state
+WHERE cycles.version < EXCLUDED.version
+"""
+
+
+async def save_cycle(connection: asyncpg.Connection, state: CycleState, updated_at: datetime
+                     ) -> None:
+    """Write the cycle's row unless a newer version is already stored."""
+    assert state.cycle_id is not None and state.status is not None
+    await connection.execute(_UPSERT_CYCLE, state.cycle_id, state.agency, state.year,
+                             state.status.value, state.version, updated_at,
+                             state.model_dump_json())
+
+
+@dataclass(frozen=True)
+class FrozenRoster:
+    """A cycle's roster as frozen: its digest, its size and its units."""
+
+    digest: str
+    members: int
+    units: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UnitPhaseCount:
+    unit: str
+    phase: Phase
+    count: int
+
+
+@dataclass(frozen=True)
+class Overdue:
+    appraisal_id: str
+    employee: str
+    unit: str
+    phase: Phase
+    deadline: DeadlineKind
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class CycleProgress:
+    """A cycle's progress at ``as_of``."""
+
+    as_of: datetime
+    total: int
+    by_unit_phase: list[UnitPhaseCount]
+    overdue: list[Overdue]
+    overdue_counts: dict[DeadlineKind, int]
+    distribution: dict[str, dict[Predikat, int]] = field(default_factory=dict)
+    """Predikat per unit, of every appraisal reviewed and not cancelled."""
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    appraisal_id: str
+    employee: str
+    unit: str
+    phase: Phase
+    predikat: Predikat | None
+    member: CycleMember
+
+
+class CycleStore:
+    """Reads and the roster freeze of cycles."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def freeze_members(self, cycle_id: str, members: Sequence[CycleMember]
+                             ) -> FrozenRoster:
+        """Freeze ``members`` as the cycle's roster, once: a second call returns what the
+        first froze (so a retried start freezes nothing new)."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))",
+                                     f"freeze:{cycle_id}")
+            stored = await connection.fetchval(
+                "SELECT count(*) FROM cycle_members WHERE cycle_id = $1", cycle_id)
+            if not stored:
+                ordered = sorted(members, key=lambda m: m.employee)
+                await connection.copy_records_to_table(
+                    "cycle_members",
+                    columns=["cycle_id", "seq", "employee", "unit", "member"],
+                    records=[(cycle_id, seq, m.employee, m.unit, m.model_dump_json())
+                             for seq, m in enumerate(ordered)])
+        frozen = await self.members(cycle_id)
+        return FrozenRoster(digest=roster_digest(frozen), members=len(frozen),
+                            units=tuple(sorted({m.unit for m in frozen})))
+
+    async def members(self, cycle_id: str, *, unit: str | None = None, offset: int = 0,
+                      limit: int | None = None) -> list[CycleMember]:
+        """The frozen members in their stable order (by employee key), optionally one unit's."""
+        rows = await self._pool.fetch(
+            "SELECT member::text FROM cycle_members WHERE cycle_id = $1"
+            " AND ($2::text IS NULL OR unit = $2) ORDER BY seq OFFSET $3 LIMIT $4",
+            cycle_id, unit, offset, limit)
+        return [CycleMember.model_validate_json(r[0]) for r in rows]
+
+    async def state(self, cycle_id: str) -> CycleState | None:
+        raw = await self._pool.fetchval("SELECT state::text FROM cycles WHERE cycle_id = $1",
+                                        cycle_id)
+        return CycleState.model_validate_json(raw) if raw else None
+
+    async def list(self, agencies: Sequence[str] | None) -> list[CycleState]:
+        """Cycles of ``agencies`` (None: every agency), newest year first."""
+        rows = await self._pool.fetch(
+            "SELECT state::text FROM cycles WHERE $1::text[] IS NULL OR agency = ANY($1)"
+            " ORDER BY year DESC, agency", list(agencies) if agencies is not None else None)
+        return [CycleState.model_validate_json(r[0]) for r in rows]
+
+    async def progress(self, cycle_id: str, as_of: datetime, *, unit: str | None = None,
+                       overdue_limit: int = 1000) -> CycleProgress:
+        """Counts per unit and phase, overdue appraisals (first ``overdue_limit``, oldest
+        deadline first, with a count per deadline), and the predikat distribution."""
+        async with self._pool.acquire() as connection, connection.transaction(
+                isolation="repeatable_read", readonly=True):
+            counts = await connection.fetch(
+                "SELECT unit, phase, count(*) AS n FROM appraisal_summaries"
+                " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
+                " GROUP BY unit, phase ORDER BY unit, phase", cycle_id, unit)
+            overdue_counts = await connection.fetch(
+                "SELECT next_deadline_kind AS kind, count(*) AS n FROM appraisal_summaries"
+                " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
+                " AND next_deadline_at < $3 GROUP BY next_deadline_kind", cycle_id, unit, as_of)
+            overdue = await connection.fetch(
+                "SELECT appraisal_id, employee, unit, phase, next_deadline_kind,"
+                " next_deadline_at FROM appraisal_summaries"
+                " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
+                " AND next_deadline_at < $3 ORDER BY next_deadline_at, appraisal_id LIMIT $4",
+                cycle_id, unit, as_of, overdue_limit)
+            spread = await connection.fetch(
+                "SELECT unit, predikat, count(*) AS n FROM appraisal_summaries"
+                " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
+                " AND predikat IS NOT NULL AND phase <> 'cancelled'"
+                " GROUP BY unit, predikat", cycle_id, unit)
+        distribution: dict[str, dict[Predikat, int]] = {}
+        for row in spread:
+            distribution.setdefault(row["unit"], {})[Predikat(row["predikat"])] = row["n"]
+        by_unit_phase = [UnitPhaseCount(r["unit"], Phase(r["phase"]), r["n"]) for r in counts]
+        return CycleProgress(
+            as_of=as_of,
+            total=sum(c.count for c in by_unit_phase),
+            by_unit_phase=by_unit_phase,
+            overdue=[Overdue(r["appraisal_id"], r["employee"], r["unit"], Phase(r["phase"]),
+                             DeadlineKind(r["next_deadline_kind"]), r["next_deadline_at"])
+                     for r in overdue],
+            overdue_counts={DeadlineKind(r["kind"]): r["n"] for r in overdue_counts},
+            distribution=distribution,
+        )
+
+    async def unit_predikat(self, cycle_id: str, unit: str) -> list[Predikat]:
+        """The predikat of the unit's reviewed appraisals that are not cancelled."""
+        rows = await self._pool.fetch(
+            "SELECT predikat FROM appraisal_summaries WHERE cycle_id = $1 AND unit = $2"
+            " AND predikat IS NOT NULL AND phase <> 'cancelled'", cycle_id, unit)
+        return [Predikat(r[0]) for r in rows]
+
+    async def tally(self, cycle_id: str) -> tuple[int, dict[str, dict[Predikat, int]]]:
+        """(appraisals neither final nor cancelled, final predikat counts per unit)."""
+        rows = await self._pool.fetch(
+            "SELECT unit, phase, predikat, count(*) AS n FROM appraisal_summaries"
+            " WHERE cycle_id = $1 GROUP BY unit, phase, predikat", cycle_id)
+        open_count = sum(r["n"] for r in rows if r["phase"] not in ("final", "cancelled"))
+        distribution: dict[str, dict[Predikat, int]] = {}
+        for r in rows:
+            if r["phase"] == "final" and r["predikat"] is not None:
+                distribution.setdefault(r["unit"], {})[Predikat(r["predikat"])] = r["n"]
+        return open_count, distribution
+
+    async def results(self, cycle_id: str) -> list[ResultRow]:
+        """One row per frozen member with its appraisal's phase and predikat, by unit."""
+        rows = await self._pool.fetch(
+            "SELECT m.member::text AS member, s.appraisal_id, s.phase, s.predikat"
+            " FROM cycle_members m LEFT JOIN appraisal_summaries s"
+            " ON s.cycle_id = m.cycle_id AND s.employee = m.employee"
+            " WHERE m.cycle_id = $1 ORDER BY m.unit, m.employee", cycle_id)
+        results = []
+        for r in rows:
+            member = CycleMember.model_validate(json.loads(r["member"]))
+            results.append(ResultRow(
+                appraisal_id=r["appraisal_id"] or "", employee=member.employee,
+                unit=member.unit, phase=Phase(r["phase"] or "not_opened"),
+                predikat=Predikat(r["predikat"]) if r["predikat"] else None, member=member))
+        return results
