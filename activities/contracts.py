@@ -13,6 +13,10 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.appraisal import AppraisalState, Phase
 from domain.authorization import Parties
+from domain.calibration import OrganisationRating
+from domain.cycle import CycleState, PendingWork
+from domain.policy import CycleCalendar
+from domain.ratings import Predikat
 
 RECORD_APPRAISAL_EVENTS = "record_appraisal_events"
 
@@ -74,3 +78,72 @@ class RecordedVersion(BaseModel):
     """The stream's version after the append."""
 
     version: int
+
+
+# --------------------------------------------------------------------------- #
+# The cycle
+
+RECORD_CYCLE_EVENTS = "record_cycle_events"
+FREEZE_CYCLE_ROSTER = "freeze_cycle_roster"
+RUN_CYCLE_PAGE = "run_cycle_page"
+CHECK_UNIT_CURVE = "check_unit_curve"
+TALLY_CYCLE = "tally_cycle"
+
+
+class RecordCycleEvents(BaseModel):
+    """Append events to a cycle's stream and refresh its read model, in one transaction."""
+
+    stream_id: str
+    expected_version: int
+    events: list[EventRecord]
+    metadata: dict[str, Any]
+    recorded_at: datetime
+    state: CycleState
+
+
+class FreezeRoster(BaseModel):
+    """Freeze the agency's current roster as the cycle's (once; a retry returns the same)."""
+
+    cycle_id: str
+    agency: str
+
+
+class FrozenRosterInfo(BaseModel):
+    digest: str
+    members: int
+    units: tuple[str, ...]
+
+
+class CyclePage(BaseModel):
+    """One page of a cycle's pending work: the members at ``work.offset`` (of ``work``'s
+    unit, if any), each sent the work's command. Idempotent: update ids and workflow ids
+    derive from the cycle, the work item and the appraisal."""
+
+    cycle_id: str
+    agency: str
+    policy: str
+    calendar: CycleCalendar
+    work: PendingWork
+    page_size: int
+
+
+class PageOutcome(BaseModel):
+    reached: int
+    skipped: int
+    done: bool
+
+
+class UnitCurveRequest(BaseModel):
+    cycle_id: str
+    unit: str
+    rating: OrganisationRating
+    policy: str
+
+
+class CycleTally(BaseModel):
+    cycle_id: str
+
+
+class CycleTallyResult(BaseModel):
+    open_appraisals: int
+    distribution: dict[str, dict[Predikat, int]]

@@ -6,10 +6,20 @@ and the cycle's activities (which send commands to many appraisals) share them.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Annotated, Literal, TypeAlias
+
+from pydantic import BaseModel, Field
 
 from domain.appraisal import AppraisalState, Command, Phase
 from domain.authorization import Actor
+from domain.cycle import (
+    CreateCycle,
+    CycleState,
+    CycleStatus,
+    MoveDeadline,
+    SetOrganisationRating,
+)
+from domain.skp import Text
 
 APPRAISAL_WORKFLOW = "AppraisalWorkflow"
 """The workflow type's name, for callers that start it without importing it."""
@@ -60,3 +70,61 @@ AppraisalStart.model_rebuild()
 def workflow_id(cycle_id: str, employee_key: str) -> str:
     """``appraisal-<cycle>-<employee key>``: never a NIP (workflow ids are stored in plain text)."""
     return f"appraisal-{cycle_id}-{employee_key}"
+
+
+# --------------------------------------------------------------------------- #
+# The cycle workflow
+
+CYCLE_WORKFLOW = "CycleWorkflow"
+
+
+def cycle_workflow_id(cycle_id: str) -> str:
+    """``cycle-<agency>-<year>`` (the cycle id is ``<agency>-<year>``); also its stream id."""
+    return f"cycle-{cycle_id}"
+
+
+class StartCycleRequest(BaseModel):
+    """Freeze the roster and open every appraisal."""
+
+    kind: Literal["start"] = "start"
+
+
+class ReleaseUnitRequest(BaseModel):
+    """Release a unit: its curve is checked when the request is handled."""
+
+    kind: Literal["release_unit"] = "release_unit"
+    unit: str
+    exception_reason: Text | None = None
+
+
+class CloseCycleRequest(BaseModel):
+    kind: Literal["close"] = "close"
+
+
+CycleIntent: TypeAlias = Annotated[
+    CreateCycle | StartCycleRequest | MoveDeadline | SetOrganisationRating | ReleaseUnitRequest
+    | CloseCycleRequest,
+    Field(discriminator="kind"),
+]
+"""What a person asks of a cycle; the workflow gathers the facts (the frozen roster,
+the curve check, the tally) and turns it into a ``domain.cycle`` command."""
+
+
+class CycleStart(BaseModel):
+    """Input of the cycle workflow; ``resume`` carries the state across continue-as-new."""
+
+    cycle_id: str
+    resume: CycleState | None = None
+
+
+class CycleRequest(BaseModel):
+    intent: CycleIntent
+    actor: Actor
+    request_id: str | None = None
+
+
+class CycleResult(BaseModel):
+    cycle_id: str
+    version: int
+    status: CycleStatus
+    events: list[str]

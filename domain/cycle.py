@@ -26,7 +26,7 @@ from domain.appraisal import CommandRefused, DeadlineKind, PositionKind
 from domain.authorization import Actor, Role
 from domain.calibration import CurveCheck, OrganisationRating
 from domain.integrity import canonical_json
-from domain.policy import POLICIES, CycleCalendar, FunctionalLevel
+from domain.policy import POLICIES, POLICY_6_2022, CycleCalendar, FunctionalLevel
 from domain.ratings import Predikat
 from domain.skp import Text
 
@@ -80,8 +80,9 @@ class CreateCycle(_Model):
     kind: Literal["create"] = "create"
     agency: Annotated[str, Field(pattern=AGENCY_PATTERN)]
     year: Annotated[int, Field(ge=2020, le=2100)]
-    policy: str = "permenpanrb-6-2022"
+    policy: str = POLICY_6_2022.name
     calendar: CycleCalendar
+    page_size: Annotated[int, Field(ge=1, le=5000)] = PAGE_SIZE
 
 
 class StartCycle(_Model):
@@ -206,6 +207,7 @@ class CycleCreated(_Event):
     year: int
     policy: str
     calendar: CycleCalendar
+    page_size: int = PAGE_SIZE
 
 
 class CycleStarted(_Event):
@@ -290,6 +292,7 @@ class CycleState(_Model):
     year: int | None = None
     policy: str | None = None
     calendar: CycleCalendar | None = None
+    page_size: int = PAGE_SIZE
     status: CycleStatus | None = None
     roster_digest: str | None = None
     members: int = 0
@@ -359,7 +362,7 @@ def _create(state: CycleState, command: CreateCycle, at: datetime) -> list[Cycle
                                         "self-assessment, then review", "calendar")
     return [CycleCreated(at=at, cycle_id=cycle_id_of(command.agency, command.year),
                          agency=command.agency, year=command.year, policy=command.policy,
-                         calendar=calendar)]
+                         calendar=calendar, page_size=command.page_size)]
 
 
 def _start(state: CycleState, command: StartCycle, at: datetime) -> list[CycleEvent]:
@@ -448,7 +451,7 @@ def evolve(state: CycleState, event: CycleEvent) -> CycleState:
     if isinstance(event, CycleCreated):
         changes.update(cycle_id=event.cycle_id, agency=event.agency, year=event.year,
                        policy=event.policy, calendar=event.calendar,
-                       status=CycleStatus.CREATED)
+                       page_size=event.page_size, status=CycleStatus.CREATED)
     elif isinstance(event, CycleStarted):
         changes.update(status=CycleStatus.STARTING, roster_digest=event.roster_digest,
                        members=event.members,
@@ -466,7 +469,8 @@ def evolve(state: CycleState, event: CycleEvent) -> CycleState:
                     changes["status"] = CycleStatus.RUNNING
             else:
                 pending.append(item.model_copy(update={
-                    "offset": item.offset + PAGE_SIZE, "reached": item.reached + event.reached,
+                    "offset": item.offset + state.page_size,
+                    "reached": item.reached + event.reached,
                     "skipped": item.skipped + event.skipped}))
         changes.update(pending=tuple(pending), work_done=state.work_done + finished)
     elif isinstance(event, CycleDeadlineMoved):

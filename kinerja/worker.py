@@ -12,8 +12,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.appraisal import AppraisalActivities
+from activities.cycle import CycleActivities, RosterSource
+from domain.cycle import CycleMember
 from store.event_log import EventLog
 from workflows.appraisal import AppraisalWorkflow
+from workflows.cycle import CycleWorkflow
 
 TASK_QUEUE = "kinerja-appraisals"
 
@@ -27,7 +30,13 @@ async def connect_temporal(address: str, namespace: str = "default") -> Client:
                                 data_converter=pydantic_data_converter)
 
 
-def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE
+async def no_roster(agency: str) -> list[CycleMember]:
+    """A roster source with no employees (a cycle then refuses to start)."""
+    return []
+
+
+def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
+                 roster_source: RosterSource = no_roster, cycle_concurrency: int = 16
                  ) -> Worker:
     """A worker with every workflow and activity of Kinerja registered.
 
@@ -38,21 +47,31 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
     *with* the sandbox, so a restricted call in workflow code still fails CI.
     """
     appraisal_activities = AppraisalActivities(pool, EventLog(pool))
+    cycle_activities = CycleActivities(pool, client, task_queue=task_queue,
+                                       roster_source=roster_source,
+                                       concurrency=cycle_concurrency)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[AppraisalWorkflow],
-        activities=[appraisal_activities.record_appraisal_events],
+        workflows=[AppraisalWorkflow, CycleWorkflow],
+        activities=[
+            appraisal_activities.record_appraisal_events,
+            cycle_activities.record_cycle_events,
+            cycle_activities.freeze_cycle_roster,
+            cycle_activities.check_unit_curve,
+            cycle_activities.tally_cycle,
+            cycle_activities.run_cycle_page,
+        ],
         max_concurrent_local_activities=64,
         workflow_runner=WORKFLOW_RUNNER,
     )
 
 
 @asynccontextmanager
-async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE
-                         ) -> AsyncIterator[Worker]:
+async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
+                         roster_source: RosterSource = no_roster) -> AsyncIterator[Worker]:
     """Run a worker in the background for the duration of the block."""
-    worker = build_worker(client, pool, task_queue=task_queue)
+    worker = build_worker(client, pool, task_queue=task_queue, roster_source=roster_source)
     async with worker:
         yield worker
 

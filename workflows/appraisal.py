@@ -94,7 +94,7 @@ class AppraisalWorkflow:
         try:
             decide(self._state, request.command, actor=request.actor, at=workflow.now())
         except CommandRefused as refused:
-            raise _refusal(refused) from None
+            raise refusal_error(refused) from None
 
     @workflow.query
     def state(self) -> AppraisalState:
@@ -118,7 +118,7 @@ class AppraisalWorkflow:
             try:
                 events = decide(self._state, request.command, actor=request.actor, at=now)
             except CommandRefused as refused:
-                raise _refusal(refused) from None
+                raise refusal_error(refused) from None
             state = self._state
             for event in events:
                 state = evolve(state, event)
@@ -166,7 +166,8 @@ class AppraisalWorkflow:
                 or workflow.info().get_current_history_length() > CONTINUE_AS_NEW_AFTER_EVENTS)
 
 
-def _refusal(refused: CommandRefused) -> ApplicationError:
+def refusal_error(refused: CommandRefused) -> ApplicationError:
+    """The update failure of a refused command: its type, and [code, reason, field]."""
     return ApplicationError(refused.reason, refused.code, refused.reason, refused.field,
                             type=REFUSED_ERROR_TYPE, non_retryable=True)
 

@@ -1,0 +1,219 @@
+"""``CycleWorkflow``: an agency's yearly cycle, as a durable process.
+
+HR's requests arrive as one Temporal Update, ``command``. Its validator runs
+``domain.cycle.decide`` on the current state with neutral facts (who may, and
+when); the handler gathers the real facts through activities (the frozen
+roster, a unit's curve check, the tally of open appraisals), decides again,
+records the events (a local activity: the cycle's stream and its read model in
+one transaction) and applies them.
+
+Work over many appraisals (opening them, moving a deadline, a unit's rating or
+release) is pending work in the state. The main loop does it one page at a
+time (an activity, retried as a whole: every id in it is derived, so a retry
+repeats nothing), records each page, and continues as new between pages, so a
+10,000-employee start keeps a short history and resumes after any crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+from workflows.appraisal import refusal_error
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import (
+        CHECK_UNIT_CURVE,
+        FREEZE_CYCLE_ROSTER,
+        RECORD_CYCLE_EVENTS,
+        RUN_CYCLE_PAGE,
+        TALLY_CYCLE,
+        CyclePage,
+        CycleTally,
+        CycleTallyResult,
+        EventRecord,
+        FreezeRoster,
+        FrozenRosterInfo,
+        PageOutcome,
+        RecordCycleEvents,
+        RecordedVersion,
+        UnitCurveRequest,
+    )
+    from activities.messages import (
+        CloseCycleRequest,
+        CycleIntent,
+        CycleRequest,
+        CycleResult,
+        CycleStart,
+        ReleaseUnitRequest,
+        StartCycleRequest,
+        cycle_workflow_id,
+    )
+    from domain.appraisal import CommandRefused
+    from domain.authorization import SYSTEM_ACTOR, Actor
+    from domain.calibration import CurveCheck, OrganisationRating
+    from domain.cycle import (
+        CloseCycle,
+        CycleCommand,
+        CycleEvent,
+        CycleState,
+        CycleStatus,
+        RecordPage,
+        ReleaseUnit,
+        StartCycle,
+        cycle_event_data,
+        decide,
+        evolve,
+    )
+
+RECORD_TIMEOUT = timedelta(seconds=30)
+FACT_TIMEOUT = timedelta(minutes=5)
+PAGE_TIMEOUT = timedelta(minutes=30)
+PAGE_HEARTBEAT = timedelta(minutes=2)
+RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=500),
+                    maximum_interval=timedelta(seconds=30))
+
+
+@workflow.defn
+class CycleWorkflow:
+    @workflow.init
+    def __init__(self, start: CycleStart) -> None:
+        self._cycle_id = start.cycle_id
+        self._state = start.resume or CycleState()
+        self._lock = asyncio.Lock()
+
+    @workflow.run
+    async def run(self, start: CycleStart) -> CycleState:
+        while True:
+            await workflow.wait_condition(
+                lambda: bool(self._state.pending) or self._state.status is CycleStatus.CLOSED)
+            if self._state.status is CycleStatus.CLOSED:
+                break
+            await self._do_page()
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            if self._state.pending:
+                workflow.continue_as_new(CycleStart(cycle_id=self._cycle_id, resume=self._state))
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._state
+
+    @workflow.update
+    async def command(self, request: CycleRequest) -> CycleResult:
+        """Handle one of HR's requests: gather its facts, decide, record, apply."""
+        async with self._lock:
+            command = await self._with_facts(request.intent)
+            return await self._execute(command, request.actor, request.request_id)
+
+    @command.validator
+    def validate_command(self, request: CycleRequest) -> None:
+        """Refuse, before it enters history, a request the domain refuses now."""
+        try:
+            decide(self._state, _neutral(request.intent, self._state), actor=request.actor,
+                   at=workflow.now())
+        except CommandRefused as refused:
+            raise refusal_error(refused) from None
+
+    @workflow.query
+    def state(self) -> CycleState:
+        return self._state
+
+    async def _with_facts(self, intent: CycleIntent) -> CycleCommand:
+        state = self._state
+        if isinstance(intent, StartCycleRequest):
+            assert state.agency is not None
+            roster = await workflow.execute_activity(
+                FREEZE_CYCLE_ROSTER, FreezeRoster(cycle_id=self._cycle_id, agency=state.agency),
+                result_type=FrozenRosterInfo, start_to_close_timeout=FACT_TIMEOUT,
+                retry_policy=RETRY)
+            return StartCycle(roster_digest=roster.digest, members=roster.members,
+                              units=roster.units)
+        if isinstance(intent, ReleaseUnitRequest):
+            unit = state.units.get(intent.unit)
+            rating = unit.organisation_rating if unit else None
+            if rating is None or state.policy is None:
+                return _neutral(intent, state)  # decide refuses it with the reason
+            check = await workflow.execute_activity(
+                CHECK_UNIT_CURVE, UnitCurveRequest(cycle_id=self._cycle_id, unit=intent.unit,
+                                                   rating=rating, policy=state.policy),
+                result_type=CurveCheck, start_to_close_timeout=FACT_TIMEOUT, retry_policy=RETRY)
+            return ReleaseUnit(unit=intent.unit, check=check,
+                               exception_reason=intent.exception_reason)
+        if isinstance(intent, CloseCycleRequest):
+            tally = await workflow.execute_activity(
+                TALLY_CYCLE, CycleTally(cycle_id=self._cycle_id), result_type=CycleTallyResult,
+                start_to_close_timeout=FACT_TIMEOUT, retry_policy=RETRY)
+            return CloseCycle(open_appraisals=tally.open_appraisals,
+                              distribution=tally.distribution)
+        return intent
+
+    async def _do_page(self) -> None:
+        item = self._state.pending[0]
+        state = self._state
+        assert state.agency and state.policy and state.calendar
+        outcome = await workflow.execute_activity(
+            RUN_CYCLE_PAGE,
+            CyclePage(cycle_id=self._cycle_id, agency=state.agency, policy=state.policy,
+                      calendar=state.calendar, work=item, page_size=state.page_size),
+            result_type=PageOutcome, start_to_close_timeout=PAGE_TIMEOUT,
+            heartbeat_timeout=PAGE_HEARTBEAT, retry_policy=RETRY,
+            summary=f"{item.work.kind} page at {item.offset}")
+        async with self._lock:
+            await self._execute(
+                RecordPage(work=item.index, offset=item.offset, reached=outcome.reached,
+                           skipped=outcome.skipped, done=outcome.done),
+                SYSTEM_ACTOR, f"page-{item.index}-{item.offset}")
+
+    async def _execute(self, command: CycleCommand, actor: Actor, request_id: str | None
+                       ) -> CycleResult:
+        try:
+            events = decide(self._state, command, actor=actor, at=workflow.now())
+        except CommandRefused as refused:
+            raise refusal_error(refused) from None
+        state = self._state
+        for event in events:
+            state = evolve(state, event)
+        await self._record(events, state, actor, request_id)
+        self._state = state
+        return CycleResult(cycle_id=self._cycle_id, version=state.version,
+                           status=state.status or CycleStatus.CREATED,
+                           events=[e.type for e in events])
+
+    async def _record(self, events: list[CycleEvent], state: CycleState, actor: Actor,
+                      request_id: str | None) -> None:
+        info = workflow.info()
+        update = workflow.current_update_info()
+        record = RecordCycleEvents(
+            stream_id=cycle_workflow_id(self._cycle_id),
+            expected_version=self._state.version,
+            events=[EventRecord(type=e.type, data=cycle_event_data(e)) for e in events],
+            metadata={
+                "actor": actor.subject,
+                "roles": sorted(role.value for role in actor.roles),
+                "request_id": request_id or (update.id if update else None),
+                "workflow_id": info.workflow_id,
+                "run_id": info.run_id,
+            },
+            recorded_at=workflow.now(),
+            state=state,
+        )
+        await workflow.execute_local_activity(
+            RECORD_CYCLE_EVENTS, record, result_type=RecordedVersion,
+            start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RETRY)
+
+
+def _neutral(intent: CycleIntent, state: CycleState) -> CycleCommand:
+    """The command of ``intent`` with facts that pass their own checks: what the
+    validator decides on (who may, and when); the handler decides on the real facts."""
+    if isinstance(intent, StartCycleRequest):
+        return StartCycle(roster_digest="0" * 64, members=1, units=())
+    if isinstance(intent, ReleaseUnitRequest):
+        unit = state.units.get(intent.unit)
+        rating = (unit.organisation_rating if unit else None) or OrganisationRating.BAIK
+        return ReleaseUnit(unit=intent.unit, exception_reason=intent.exception_reason,
+                           check=CurveCheck(organisation_rating=rating, total=1, counts={},
+                                            broken=()))
+    if isinstance(intent, CloseCycleRequest):
+        return CloseCycle(open_appraisals=0, distribution={})
+    return intent
