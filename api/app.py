@@ -12,9 +12,9 @@ from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
-from api import appraisals
+from api import appraisals, cycles
 from api.auth import TokenVerifier
-from api.gateway import CommandGateway
+from api.gateway import CommandGateway, CycleGateway
 from api.problems import (
     ProblemDocument,
     install_problem_handlers,
@@ -122,6 +122,7 @@ def create_app(services: Services) -> FastAPI:
     app.state.read_model = AppraisalReadModel(services.pool)
     app.state.event_log = EventLog(services.pool)
     app.state.gateway = CommandGateway(services.temporal, services.task_queue)
+    app.state.cycle_gateway = CycleGateway(services.temporal, services.task_queue)
     install_problem_handlers(app)
 
     async def _database_down(request: Request, exc: Exception) -> Response:
@@ -131,6 +132,7 @@ def create_app(services: Services) -> FastAPI:
     for error in _DATABASE_DOWN:
         app.add_exception_handler(error, _database_down)
     app.include_router(appraisals.router)
+    app.include_router(cycles.router)
 
     app.add_middleware(RequestContext)
 

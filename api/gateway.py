@@ -25,11 +25,18 @@ from activities.messages import (
     AppraisalStart,
     CommandRequest,
     CommandResult,
+    CycleIntent,
+    CycleRequest,
+    CycleResult,
+    CycleStart,
+    cycle_workflow_id,
 )
 from api.problems import FieldError, Problem, not_found, unavailable
 from domain.appraisal import Command, OpenAppraisal
 from domain.authorization import Actor
+from domain.cycle import CreateCycle
 from workflows.appraisal import AppraisalWorkflow
+from workflows.cycle import CycleWorkflow
 
 UPDATE_RPC_TIMEOUT = timedelta(seconds=30)
 _REFUSAL_STATUS = {"forbidden": 403, "phase": 409, "invalid": 422}
@@ -71,6 +78,33 @@ class CommandGateway:
                 AppraisalWorkflow.command, request, id=request_id,
                 rpc_timeout=UPDATE_RPC_TIMEOUT,
             )
+
+
+class CycleGateway:
+    """Sends HR's requests to cycle workflows."""
+
+    def __init__(self, client: Client, task_queue: str) -> None:
+        self._client = client
+        self._task_queue = task_queue
+
+    async def send(self, cycle_id: str, intent: CycleIntent, actor: Actor,
+                   idempotency_key: str | None) -> CycleResult:
+        """Send one request to the cycle; creating it starts its workflow (if new) too."""
+        request_id = idempotency_key or str(uuid.uuid4())
+        request = CycleRequest(intent=intent, actor=actor, request_id=request_id)
+        workflow_id = cycle_workflow_id(cycle_id)
+        with _temporal_errors():
+            if isinstance(intent, CreateCycle):
+                start = WithStartWorkflowOperation(
+                    CycleWorkflow.run, CycleStart(cycle_id=cycle_id), id=workflow_id,
+                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                    task_queue=self._task_queue)
+                return await self._client.execute_update_with_start_workflow(
+                    CycleWorkflow.command, request, start_workflow_operation=start,
+                    id=request_id, rpc_timeout=UPDATE_RPC_TIMEOUT)
+            handle = self._client.get_workflow_handle_for(CycleWorkflow.run, workflow_id)
+            return await handle.execute_update(CycleWorkflow.command, request, id=request_id,
+                                               rpc_timeout=UPDATE_RPC_TIMEOUT)
 
 
 class _temporal_errors:

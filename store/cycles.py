@@ -72,6 +72,7 @@ class CycleProgress:
     by_unit_phase: list[UnitPhaseCount]
     overdue: list[Overdue]
     overdue_counts: dict[DeadlineKind, int]
+    overdue_by_unit: dict[str, dict[DeadlineKind, int]]
     distribution: dict[str, dict[Predikat, int]] = field(default_factory=dict)
     """Predikat per unit, of every appraisal reviewed and not cancelled."""
 
@@ -144,9 +145,10 @@ class CycleStore:
                 " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
                 " GROUP BY unit, phase ORDER BY unit, phase", cycle_id, unit)
             overdue_counts = await connection.fetch(
-                "SELECT next_deadline_kind AS kind, count(*) AS n FROM appraisal_summaries"
+                "SELECT unit, next_deadline_kind AS kind, count(*) AS n FROM appraisal_summaries"
                 " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
-                " AND next_deadline_at < $3 GROUP BY next_deadline_kind", cycle_id, unit, as_of)
+                " AND next_deadline_at < $3 GROUP BY unit, next_deadline_kind",
+                cycle_id, unit, as_of)
             overdue = await connection.fetch(
                 "SELECT appraisal_id, employee, unit, phase, next_deadline_kind,"
                 " next_deadline_at FROM appraisal_summaries"
@@ -162,6 +164,12 @@ class CycleStore:
         for row in spread:
             distribution.setdefault(row["unit"], {})[Predikat(row["predikat"])] = row["n"]
         by_unit_phase = [UnitPhaseCount(r["unit"], Phase(r["phase"]), r["n"]) for r in counts]
+        overdue_by_unit: dict[str, dict[DeadlineKind, int]] = {}
+        totals: dict[DeadlineKind, int] = {}
+        for r in overdue_counts:
+            kind = DeadlineKind(r["kind"])
+            overdue_by_unit.setdefault(r["unit"], {})[kind] = r["n"]
+            totals[kind] = totals.get(kind, 0) + r["n"]
         return CycleProgress(
             as_of=as_of,
             total=sum(c.count for c in by_unit_phase),
@@ -169,7 +177,8 @@ class CycleStore:
             overdue=[Overdue(r["appraisal_id"], r["employee"], r["unit"], Phase(r["phase"]),
                              DeadlineKind(r["next_deadline_kind"]), r["next_deadline_at"])
                      for r in overdue],
-            overdue_counts={DeadlineKind(r["kind"]): r["n"] for r in overdue_counts},
+            overdue_counts=totals,
+            overdue_by_unit=overdue_by_unit,
             distribution=distribution,
         )
 

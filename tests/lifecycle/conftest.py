@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import Services, create_app
 from api.auth import TokenSettings, TokenVerifier, mint_token
+from domain.cycle import CycleMember
 from kinerja.worker import running_worker
 
 BIN = Path(sys.executable).parent
@@ -67,6 +68,8 @@ class Stack:
     task_queue: str
     agency: str
     """Each test its own agency, so appraisal ids (and so workflows) never collide."""
+    rosters: dict[str, list[CycleMember]] = field(default_factory=dict)
+    """What the worker's roster source gives for each agency (cycle tests set it)."""
 
     def token(self, subject: str, *roles: str, agencies: tuple[str, ...] = ()) -> str:
         return mint_token(TOKENS, subject=subject, roles=roles or ("employee",),
@@ -86,17 +89,25 @@ async def _stack(env: WorkflowEnvironment, pool: asyncpg.Pool) -> AsyncIterator[
     services = Services(pool=pool, temporal=env.client, token_verifier=TokenVerifier(TOKENS),
                         task_queue=task_queue)
     app = create_app(services)
-    async with running_worker(env.client, pool, task_queue=task_queue):
+    rosters: dict[str, list[CycleMember]] = {}
+
+    async def roster_source(agency: str) -> list[CycleMember]:
+        return rosters.get(agency, [])
+
+    async with running_worker(env.client, pool, task_queue=task_queue,
+                              roster_source=roster_source):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test",
                                      timeout=30) as http:
             yield Stack(client=env.client, http=http, pool=pool, task_queue=task_queue,
-                        agency=f"pemkot-{test_id}")
+                        agency=f"pemkot-{test_id}", rosters=rosters)
         # Workflows still running would wait for this test's worker forever (and hold up
         # the time-skipping server's clock): end them with it.
         running = await pool.fetch(
             "SELECT appraisal_id FROM appraisal_summaries"
             " WHERE phase NOT IN ('final', 'cancelled')")
+        running += await pool.fetch(
+            "SELECT 'cycle-' || cycle_id AS appraisal_id FROM cycles WHERE status <> 'closed'")
         for row in running:
             await env.client.get_workflow_handle(row["appraisal_id"]).terminate("test over")
 

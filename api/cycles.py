@@ -1,0 +1,375 @@
+"""Routes of an agency's yearly cycle, for HR (and, read-only, inspectors in scope).
+
+A cycle's id is ``<agency>-<year>``. Every request becomes one update of the
+cycle's workflow (``CycleWorkflow``); reads come from the read models. Work
+over many appraisals (opening them, moving a deadline, releasing a unit)
+continues after the request returns: its progress shows in the cycle's
+``pending`` list and in ``/progress``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from activities.messages import (
+    CloseCycleRequest,
+    CycleIntent,
+    CycleResult,
+    ReleaseUnitRequest,
+    StartCycleRequest,
+)
+from api.auth import CurrentActor
+from api.gateway import CycleGateway
+from api.problems import Problem, not_found
+from api.schemas import CalendarOverrides, Key, ReleaseBody
+from domain.appraisal import DeadlineKind, Phase
+from domain.authorization import Actor, Role
+from domain.calibration import CurveCheck, OrganisationRating, check_distribution
+from domain.cycle import (
+    AGENCY_PATTERN,
+    PAGE_SIZE,
+    CreateCycle,
+    CycleState,
+    MoveDeadline,
+    SetOrganisationRating,
+    cycle_id_of,
+)
+from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, credit_points, default_calendar
+from domain.ratings import Predikat
+from domain.skp import Text
+from store.cycles import CycleProgress, CycleStore
+
+router = APIRouter(prefix="/v1", tags=["cycles"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$",
+           description="Any unique string per intended request; a retry with the same key "
+                       "returns the first result and changes nothing."),
+]
+
+
+# --------------------------------------------------------------------------- bodies and views
+
+
+class CreateCycleBody(BaseModel):
+    """Create the cycle of ``agency`` for ``year``; deadlines default from the policy."""
+
+    agency: Annotated[str, Field(pattern=AGENCY_PATTERN)]
+    year: Annotated[int, Field(ge=2020, le=2100)]
+    policy: Literal[tuple(POLICIES)] = "permenpan-rb-6-2022"  # type: ignore[valid-type]
+    utc_offset_hours: Annotated[int, Field(ge=7, le=9)] = DEFAULT_UTC_OFFSET_HOURS
+    calendar: CalendarOverrides = Field(default_factory=CalendarOverrides)
+    page_size: Annotated[int, Field(ge=1, le=5000)] = PAGE_SIZE
+    """Appraisals opened per page of the start (and reached per page of a broadcast)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"agency": "pemkot-bandung", "year": 2026},
+        {"agency": "pemkot-bandung", "year": 2026, "utc_offset_hours": 7,
+         "calendar": {"skp_deadline": "2026-01-31T23:59:59+07:00"}},
+    ]})
+
+
+class MoveDeadlineBody(BaseModel):
+    deadline: DeadlineKind
+    until: datetime
+    reason: Text
+    unit: Key | None = None
+    """Only this unit's appraisals; none: the whole cycle."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"deadline": "skp", "until": "2026-02-14T23:59:59+07:00",
+         "reason": "Gangguan jaringan e-Kinerja pada akhir Januari."},
+        {"deadline": "review", "until": "2027-01-20T23:59:59+07:00", "unit": "diskominfo",
+         "reason": "Pejabat penilai cuti besar."},
+    ]})
+
+
+class OrganisationRatingBody(BaseModel):
+    rating: OrganisationRating
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"rating": "baik"}]})
+
+
+class CycleView(BaseModel):
+    """A cycle's state: status, frozen roster digest, units, work under way."""
+
+    id: str
+    state: dict[str, Any]
+
+    @classmethod
+    def of(cls, state: CycleState) -> CycleView:
+        assert state.cycle_id is not None
+        return cls(id=state.cycle_id, state=state.model_dump(mode="json"))
+
+
+class CycleResponse(BaseModel):
+    events: list[str]
+    cycle: CycleView
+
+
+class UnitPhase(BaseModel):
+    unit: str
+    phase: Phase
+    count: int
+
+
+class OverdueView(BaseModel):
+    appraisal_id: str
+    employee: str
+    unit: str
+    phase: Phase
+    deadline: DeadlineKind
+    due_at: datetime
+
+
+class ProgressView(BaseModel):
+    as_of: datetime
+    total: int
+    by_unit_phase: list[UnitPhase]
+    overdue_counts: dict[DeadlineKind, int]
+    overdue: list[OverdueView]
+    distribution: dict[str, dict[Predikat, int]]
+
+    @classmethod
+    def of(cls, progress: CycleProgress) -> ProgressView:
+        return cls(
+            as_of=progress.as_of, total=progress.total,
+            by_unit_phase=[UnitPhase(unit=c.unit, phase=c.phase, count=c.count)
+                           for c in progress.by_unit_phase],
+            overdue_counts=progress.overdue_counts,
+            overdue=[OverdueView(appraisal_id=o.appraisal_id, employee=o.employee, unit=o.unit,
+                                 phase=o.phase, deadline=o.deadline, due_at=o.due_at)
+                     for o in progress.overdue],
+            distribution=progress.distribution)
+
+
+class CalibrationView(BaseModel):
+    unit: str
+    organisation_rating: OrganisationRating | None
+    released: bool
+    check: CurveCheck | None
+    """None until the unit has an organisation rating."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _store(request: Request) -> CycleStore:
+    return CycleStore(request.app.state.pool)
+
+
+def _gateway(request: Request) -> CycleGateway:
+    return request.app.state.cycle_gateway  # type: ignore[no-any-return]
+
+
+def _is_hr(actor: Actor, agency: str) -> bool:
+    return Role.HR in actor.roles and actor.in_scope(agency)
+
+
+def _may_read(actor: Actor, agency: str) -> bool:
+    return (Role.HR in actor.roles or Role.INSPECTOR in actor.roles) and actor.in_scope(agency)
+
+
+async def _cycle(request: Request, cycle_id: str, actor: Actor) -> CycleState:
+    """The cycle, or 404 when unknown or out of the caller's scope (no existence leak)."""
+    state = await _store(request).state(cycle_id)
+    if state is None or state.agency is None or not _may_read(actor, state.agency):
+        raise not_found("cycle")
+    return state
+
+
+async def _send(request: Request, cycle_id: str, actor: Actor, intent: CycleIntent,
+                key: str | None) -> CycleResponse:
+    state = await _cycle(request, cycle_id, actor)
+    assert state.agency is not None
+    if not _is_hr(actor, state.agency):
+        raise Problem(403, "forbidden", "Not allowed", "only HR of the agency may run its cycle")
+    result = await _gateway(request).send(cycle_id, intent, actor, key)
+    return await _response(request, result)
+
+
+async def _response(request: Request, result: CycleResult) -> CycleResponse:
+    state = await _store(request).state(result.cycle_id)
+    if state is None:  # pragma: no cover - written before the update completes
+        raise not_found("cycle")
+    return CycleResponse(events=result.events, cycle=CycleView.of(state))
+
+
+# --------------------------------------------------------------------------- routes
+
+
+@router.post("/cycles", status_code=201, summary="Create an agency's cycle for a year")
+async def create_cycle(request: Request, body: CreateCycleBody, actor: CurrentActor,
+                       idempotency_key: IdempotencyKey = None) -> CycleResponse:
+    if not _is_hr(actor, body.agency):
+        raise Problem(403, "forbidden", "Not allowed", "only HR of the agency may create its cycle")
+    policy = POLICIES[body.policy]
+    calendar = default_calendar(body.year, policy, body.utc_offset_hours).model_copy(
+        update=body.calendar.model_dump(exclude_none=True))
+    cycle_id = cycle_id_of(body.agency, body.year)
+    intent = CreateCycle(agency=body.agency, year=body.year, policy=body.policy,
+                         calendar=calendar, page_size=body.page_size)
+    result = await _gateway(request).send(cycle_id, intent, actor, idempotency_key)
+    return await _response(request, result)
+
+
+@router.get("/cycles", summary="Cycles in the caller's scope")
+async def list_cycles(request: Request, actor: CurrentActor) -> list[CycleView]:
+    if Role.HR not in actor.roles and Role.INSPECTOR not in actor.roles:
+        raise Problem(403, "forbidden", "Not allowed", "cycles are for HR and inspectors")
+    agencies = None if "*" in actor.agencies else sorted(actor.agencies)
+    return [CycleView.of(s) for s in await _store(request).list(agencies)]
+
+
+@router.get("/cycles/{cycle_id}", summary="A cycle's state")
+async def get_cycle(request: Request, cycle_id: str, actor: CurrentActor) -> CycleView:
+    return CycleView.of(await _cycle(request, cycle_id, actor))
+
+
+@router.post("/cycles/{cycle_id}/start", status_code=202,
+             summary="Freeze the roster and open every appraisal (continues in the background)")
+async def start_cycle(request: Request, cycle_id: str, actor: CurrentActor,
+                      idempotency_key: IdempotencyKey = None) -> CycleResponse:
+    return await _send(request, cycle_id, actor, StartCycleRequest(), idempotency_key)
+
+
+@router.post("/cycles/{cycle_id}/deadlines", status_code=202,
+             summary="Move a deadline for the whole cycle or one unit")
+async def move_deadline(request: Request, cycle_id: str, body: MoveDeadlineBody,
+                        actor: CurrentActor, idempotency_key: IdempotencyKey = None
+                        ) -> CycleResponse:
+    intent = MoveDeadline(deadline=body.deadline, until=body.until, reason=body.reason,
+                          unit=body.unit)
+    return await _send(request, cycle_id, actor, intent, idempotency_key)
+
+
+@router.put("/cycles/{cycle_id}/units/{unit}/organisation-rating", status_code=202,
+            summary="Set a unit's organisation rating (its curve)")
+async def set_organisation_rating(request: Request, cycle_id: str, unit: str,
+                                  body: OrganisationRatingBody, actor: CurrentActor,
+                                  idempotency_key: IdempotencyKey = None) -> CycleResponse:
+    intent = SetOrganisationRating(unit=unit, rating=body.rating)
+    return await _send(request, cycle_id, actor, intent, idempotency_key)
+
+
+@router.get("/cycles/{cycle_id}/units/{unit}/calibration",
+            summary="A unit's predikat against its curve, with each broken rule")
+async def get_calibration(request: Request, cycle_id: str, unit: str, actor: CurrentActor
+                          ) -> CalibrationView:
+    state = await _cycle(request, cycle_id, actor)
+    unit_state = state.units.get(unit)
+    if unit_state is None or state.policy is None:
+        raise not_found("cycle")
+    rating = unit_state.organisation_rating
+    check = None
+    if rating is not None:
+        predikat = await _store(request).unit_predikat(cycle_id, unit)
+        check = check_distribution(rating, predikat, POLICIES[state.policy].curve)
+    return CalibrationView(unit=unit, organisation_rating=rating,
+                           released=unit_state.released_at is not None, check=check)
+
+
+@router.post("/cycles/{cycle_id}/units/{unit}/release", status_code=202,
+             summary="Release a unit's results (opens their objection windows)")
+async def release_unit(request: Request, cycle_id: str, unit: str, body: ReleaseBody,
+                       actor: CurrentActor, idempotency_key: IdempotencyKey = None
+                       ) -> CycleResponse:
+    intent = ReleaseUnitRequest(unit=unit, exception_reason=body.exception_reason)
+    return await _send(request, cycle_id, actor, intent, idempotency_key)
+
+
+@router.post("/cycles/{cycle_id}/close", summary="Close the cycle (every appraisal ended)")
+async def close_cycle(request: Request, cycle_id: str, actor: CurrentActor,
+                      idempotency_key: IdempotencyKey = None) -> CycleResponse:
+    return await _send(request, cycle_id, actor, CloseCycleRequest(), idempotency_key)
+
+
+@router.get("/cycles/{cycle_id}/progress",
+            summary="Counts per unit and phase, overdue lists, predikat distribution")
+async def get_progress(request: Request, cycle_id: str, actor: CurrentActor,
+                       unit: Annotated[str | None, Query(max_length=100)] = None,
+                       overdue_limit: Annotated[int, Query(ge=0, le=10_000)] = 1000
+                       ) -> ProgressView:
+    await _cycle(request, cycle_id, actor)
+    progress = await _store(request).progress(cycle_id, datetime.now(UTC), unit=unit,
+                                              overdue_limit=overdue_limit)
+    return ProgressView.of(progress)
+
+
+@router.get("/cycles/{cycle_id}/progress.csv", summary="Progress as CSV, one row per unit",
+            response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}}}})
+async def get_progress_csv(request: Request, cycle_id: str, actor: CurrentActor
+                           ) -> StreamingResponse:
+    await _cycle(request, cycle_id, actor)
+    progress = await _store(request).progress(cycle_id, datetime.now(UTC), overdue_limit=0)
+    return _csv(progress_rows(progress), f"progress-{cycle_id}.csv")
+
+
+@router.get("/cycles/{cycle_id}/results.csv", summary="Results export (CSV)",
+            response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}}}})
+async def get_results_csv(request: Request, cycle_id: str, actor: CurrentActor
+                          ) -> StreamingResponse:
+    state = await _cycle(request, cycle_id, actor)
+    assert state.policy is not None
+    policy = POLICIES[state.policy]
+    rows = await _store(request).results(cycle_id)
+
+    def lines() -> list[list[str]]:
+        table = [["employee", "unit", "phase", "predikat", "credit_points"]]
+        for row in rows:
+            points: Decimal | None = None
+            if row.member.functional_level is not None and row.predikat is not None \
+                    and row.phase is Phase.FINAL:
+                points = credit_points(row.member.functional_level, row.predikat, policy)
+            table.append([row.employee, row.unit, row.phase.value,
+                          row.predikat.value if row.predikat else "",
+                          str(points) if points is not None else ""])
+        return table
+
+    return _csv(lines(), f"results-{cycle_id}.csv")
+
+
+def progress_rows(progress: CycleProgress) -> list[list[str]]:
+    """One row per unit: total, count per phase, overdue per deadline, count per predikat."""
+    phases = [p for p in Phase if p is not Phase.NOT_OPENED]
+    units: dict[str, dict[str, int]] = {}
+    for count in progress.by_unit_phase:
+        units.setdefault(count.unit, {})[count.phase.value] = count.count
+    overdue = progress.overdue_by_unit
+    header = ["unit", "total", *[p.value for p in phases],
+              *[f"overdue_{d.value}" for d in DeadlineKind], *[p.value for p in Predikat]]
+    table = [header]
+    for unit in sorted(units):
+        counts = units[unit]
+        spread = progress.distribution.get(unit, {})
+        table.append([unit, str(sum(counts.values())),
+                      *[str(counts.get(p.value, 0)) for p in phases],
+                      *[str(overdue.get(unit, {}).get(d, 0)) for d in DeadlineKind],
+                      *[str(spread.get(p, 0)) for p in Predikat]])
+    return table
+
+
+def _csv(rows: list[list[str]], filename: str) -> StreamingResponse:
+    async def chunks() -> AsyncIterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for start in range(0, len(rows), 500):
+            writer.writerows(rows[start:start + 500])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+
+    return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})

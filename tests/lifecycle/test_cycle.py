@@ -1,0 +1,251 @@
+"""An agency's cycle through the HTTP API, on a real Temporal and a real PostgreSQL:
+start (roster frozen, appraisals opened page by page), progress, a unit's deadline
+moved, calibration failing then fixed, release, close; and a start interrupted by
+a worker going away, resumed by another with no duplicate and no gap."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from activities.messages import StartCycleRequest, cycle_workflow_id
+from api.gateway import CycleGateway
+from api.problems import Problem
+from domain.appraisal import PositionKind
+from domain.authorization import Actor, Role
+from domain.cycle import CreateCycle, CycleMember, CycleStatus, roster_digest
+from domain.policy import POLICY_6_2022, default_calendar
+from kinerja.worker import running_worker
+from store.cycles import CycleStore
+from store.event_log import EventLog
+
+from .conftest import SELF_ASSESSMENT, SKP, YEAR, Stack, review_body
+
+HR = "e-hr"
+
+
+def roster(units: dict[str, int]) -> list[CycleMember]:
+    """Each unit: a leader (appraised by the agency head ``e-head``) and staff under them."""
+    members = [CycleMember(employee="e-head", unit="sekretariat", appraiser=None,
+                           superior=None, position_kind=PositionKind.JPT, is_unit_leader=True)]
+    for unit, size in units.items():
+        leader = f"e-{unit}-lead"
+        members.append(CycleMember(employee=leader, unit=unit, appraiser="e-head",
+                                   superior=None, position_kind=PositionKind.ADMINISTRATOR,
+                                   is_unit_leader=True))
+        members += [CycleMember(employee=f"e-{unit}-{n:03d}", unit=unit, appraiser=leader,
+                                superior="e-head") for n in range(size - 1)]
+    return members
+
+
+async def call(stack: Stack, method: str, path: str, who: str = HR, *roles: str,
+               body: Any = None, expect: int = 200) -> Any:
+    roles = roles or (("employee", "hr") if who == HR else ("employee",))
+    agencies = (stack.agency,) if {"hr", "inspector"} & set(roles) else ()
+    response = await stack.http.request(method, path, json=body,
+                                        headers=stack.headers(who, *roles, agencies=agencies))
+    assert response.status_code == expect, response.text
+    return response.json() if "json" in response.headers.get("content-type", "") \
+        else response.text
+
+
+async def eventually(condition: Callable[[], Awaitable[bool]], what: str,
+                     within: float = 60.0) -> None:
+    """Wait until ``condition`` holds, checking every 50 ms, for at most ``within`` s."""
+    deadline = time.monotonic() + within
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        await asyncio.sleep(0.05)
+
+
+def calendar_ahead() -> dict[str, str]:
+    now = datetime.now(UTC)
+    return {"skp_deadline": (now + timedelta(days=30)).isoformat(),
+            "self_assessment_deadline": (now + timedelta(days=60)).isoformat(),
+            "review_deadline": (now + timedelta(days=90)).isoformat()}
+
+
+async def phases(pool: asyncpg.Pool, cycle_id: str, unit: str | None = None) -> dict[str, str]:
+    rows = await pool.fetch("SELECT employee, phase FROM appraisal_summaries WHERE cycle_id = $1"
+                            " AND ($2::text IS NULL OR unit = $2)", cycle_id, unit)
+    return {r["employee"]: r["phase"] for r in rows}
+
+
+async def review(stack: Stack, cycle_id: str, employee: str, appraiser: str,
+                 **ratings: str) -> None:
+    base = f"/v1/appraisals/appraisal-{cycle_id}-{employee}"
+    await call(stack, "PUT", f"{base}/targets", employee, body=SKP)
+    await call(stack, "POST", f"{base}/targets/submit", employee)
+    await call(stack, "POST", f"{base}/targets/approve", appraiser)
+    await call(stack, "POST", f"{base}/self-assessment", employee, body=SELF_ASSESSMENT)
+    await call(stack, "POST", f"{base}/review", appraiser, body=review_body(**ratings))
+
+
+async def test_a_cycle_from_start_to_release_with_a_calibration_failure(stack: Stack) -> None:
+    members = roster({"dinkes": 12, "diskominfo": 6})
+    stack.rosters[stack.agency] = members
+    created = await call(stack, "POST", "/v1/cycles", expect=201, body={
+        "agency": stack.agency, "year": YEAR, "calendar": calendar_ahead(), "page_size": 7})
+    cycle_id = created["cycle"]["id"]
+    assert cycle_id == f"{stack.agency}-{YEAR}" and created["events"] == ["CycleCreated"]
+    # Nobody but HR of the agency runs it (an inspector reads it); others do not see it.
+    await call(stack, "POST", f"/v1/cycles/{cycle_id}/start", "e-insp", "inspector",
+               expect=403)
+    await call(stack, "GET", f"/v1/cycles/{cycle_id}", "e-insp", "inspector")
+    await call(stack, "POST", f"/v1/cycles/{cycle_id}/start", "e-dinkes-001", expect=404)
+    await call(stack, "GET", "/v1/cycles/pemkot-nowhere-2020", expect=404)
+
+    started = await call(stack, "POST", f"/v1/cycles/{cycle_id}/start", expect=202)
+    assert started["events"] == ["CycleStarted"]
+    assert started["cycle"]["state"]["roster_digest"] == roster_digest(members)
+    assert started["cycle"]["state"]["members"] == len(members) == 19
+    await call(stack, "POST", f"/v1/cycles/{cycle_id}/start", expect=409)  # once
+
+    async def all_opened() -> bool:
+        cycle = await call(stack, "GET", f"/v1/cycles/{cycle_id}")
+        return cycle["state"]["status"] == "running" and \
+            len(await phases(stack.pool, cycle_id)) == len(members)
+    await eventually(all_opened, "every member's appraisal is open")
+    assert set((await phases(stack.pool, cycle_id)).values()) == {"target_setting"}
+
+    progress = await call(stack, "GET", f"/v1/cycles/{cycle_id}/progress")
+    assert progress["total"] == 19
+    assert {(c["unit"], c["count"]) for c in progress["by_unit_phase"]} == {
+        ("dinkes", 12), ("diskominfo", 6), ("sekretariat", 1)}
+    assert progress["overdue_counts"] == {} and progress["distribution"] == {}
+    table = list(csv.DictReader(io.StringIO(
+        await call(stack, "GET", f"/v1/cycles/{cycle_id}/progress.csv"))))
+    assert [(r["unit"], r["total"], r["target_setting"]) for r in table] == [
+        ("dinkes", "12", "12"), ("diskominfo", "6", "6"), ("sekretariat", "1", "1")]
+
+    # One unit's SKP deadline moves; the other unit's stays.
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=45)
+    moved = await call(stack, "POST", f"/v1/cycles/{cycle_id}/deadlines", expect=202, body={
+        "deadline": "skp", "until": until.isoformat(), "reason": "Gangguan jaringan",
+        "unit": "diskominfo"})
+    assert moved["events"] == ["CycleDeadlineMoved"]
+
+    async def moved_for_the_unit() -> bool:
+        rows = await stack.pool.fetch(
+            "SELECT unit, next_deadline_at FROM appraisal_summaries WHERE cycle_id = $1",
+            cycle_id)
+        return all((r["next_deadline_at"] == until) == (r["unit"] == "diskominfo")
+                   for r in rows)
+    await eventually(moved_for_the_unit, "diskominfo's SKP deadline moved, and only its")
+    await call(stack, "POST", f"/v1/cycles/{cycle_id}/deadlines", expect=422, body={
+        "deadline": "skp", "until": until.isoformat(), "reason": "x", "unit": "nowhere"})
+
+    # Calibration of diskominfo: rated Baik; everyone "meets" breaks the curve.
+    await call(stack, "PUT", f"/v1/cycles/{cycle_id}/units/diskominfo/organisation-rating",
+               body={"rating": "baik"}, expect=202)
+    staff = [m for m in members if m.unit == "diskominfo" and not m.is_unit_leader]
+    leader = next(m for m in members if m.unit == "diskominfo" and m.is_unit_leader)
+
+    async def leader_has_rating() -> bool:
+        state = await stack.pool.fetchval(
+            "SELECT state->>'organisation_rating' FROM appraisal_summaries"
+            " WHERE employee = $1 AND cycle_id = $2", leader.employee, cycle_id)
+        return bool(state == "baik")
+    await eventually(leader_has_rating, "the unit leader's appraisal has the unit's rating")
+    await review(stack, cycle_id, leader.employee, "e-head")
+    for m in staff:
+        await review(stack, cycle_id, m.employee, leader.employee)
+    calibration = await call(stack, "GET", f"/v1/cycles/{cycle_id}/units/diskominfo/calibration")
+    assert calibration["check"]["total"] == 6 and calibration["check"]["counts"] == {"baik": 6}
+    broken = sorted(b["description"] for b in calibration["check"]["broken"])
+    assert len(broken) == 2 and "70%" in broken[0] + broken[1]  # at most 70%; one BP or K
+    refused = await call(stack, "POST", f"/v1/cycles/{cycle_id}/units/diskominfo/release",
+                         body={}, expect=422)
+    assert refused["errors"][0]["field"] == "exception_reason"
+
+    # Two appraisers revise their reviews while the unit is held: now it passes.
+    for m in staff[:2]:
+        await call(stack, "POST", f"/v1/appraisals/appraisal-{cycle_id}-{m.employee}/review",
+                   leader.employee, body=review_body(rhk="below", values="meets"))
+    calibration = await call(stack, "GET", f"/v1/cycles/{cycle_id}/units/diskominfo/calibration")
+    assert calibration["check"]["broken"] == [], calibration
+    released = await call(stack, "POST", f"/v1/cycles/{cycle_id}/units/diskominfo/release",
+                          body={}, expect=202)
+    assert released["events"] == ["UnitReleased"]
+
+    async def unit_released() -> bool:
+        return set((await phases(stack.pool, cycle_id, "diskominfo")).values()) == {
+            "objection_window"}
+    await eventually(unit_released, "diskominfo's results are released")
+    assert set((await phases(stack.pool, cycle_id, "dinkes")).values()) == {"target_setting"}
+
+    # Not every appraisal has ended: the cycle does not close.
+    refused = await call(stack, "POST", f"/v1/cycles/{cycle_id}/close", expect=409)
+    assert refused["detail"].startswith("19 appraisal(s) are neither final nor cancelled")
+
+    results = list(csv.DictReader(io.StringIO(
+        await call(stack, "GET", f"/v1/cycles/{cycle_id}/results.csv"))))
+    assert len(results) == 19 and {r["unit"] for r in results} == {
+        "dinkes", "diskominfo", "sekretariat"}
+
+    # The cycle's trail: every event chained, the pages contiguous.
+    trail = await EventLog(stack.pool).read_stream(cycle_workflow_id(cycle_id))
+    pages = [(e.data["work"], e.data["offset"]) for e in trail if e.type == "PageDone"]
+    assert [o for w, o in pages if w == 0] == [0, 7, 14]
+    assert (await EventLog(stack.pool).verify_stream(cycle_workflow_id(cycle_id))).ok
+
+
+async def test_an_interrupted_start_resumes_with_no_duplicate_and_no_gap(
+        temporal_dev: WorkflowEnvironment, app_pool: asyncpg.Pool) -> None:
+    agency = f"pemkab-{int(time.time() * 1000) % 10**9}"
+    members = roster({"dinkes": 40})
+    cycle_id = f"{agency}-{YEAR}"
+
+    async def source(_: str) -> list[CycleMember]:
+        return members
+
+    hr = Actor(subject=HR, roles=frozenset({Role.HR}), agencies=frozenset({agency}))
+    calendar = default_calendar(YEAR, POLICY_6_2022).model_copy(update={
+        "skp_deadline": datetime.now(UTC) + timedelta(days=30),
+        "self_assessment_deadline": datetime.now(UTC) + timedelta(days=60),
+        "review_deadline": datetime.now(UTC) + timedelta(days=90)})
+    task_queue = f"test-interrupt-{agency}"
+    gateway = CycleGateway(temporal_dev.client, task_queue)
+    async with running_worker(temporal_dev.client, app_pool, task_queue=task_queue,
+                              roster_source=source):
+        await gateway.send(cycle_id, CreateCycle(agency=agency, year=YEAR, calendar=calendar,
+                                                 page_size=4), hr, "c1")
+        await gateway.send(cycle_id, StartCycleRequest(), hr, "s1")
+
+        async def some_opened() -> bool:
+            return len(await phases(app_pool, cycle_id)) >= 4
+        await eventually(some_opened, "a first page is opened")
+    # The worker is gone mid-start: only part of the roster has an appraisal.
+    assert len(await phases(app_pool, cycle_id)) < len(members)
+    async with running_worker(temporal_dev.client, app_pool, task_queue=task_queue,
+                              roster_source=source):
+        async def all_opened() -> bool:
+            state = await CycleStore(app_pool).state(cycle_id)
+            return state is not None and state.status is CycleStatus.RUNNING
+        await eventually(all_opened, "the start is resumed and finished")
+        opened = await app_pool.fetch(
+            "SELECT employee, count(*) AS n FROM appraisal_summaries WHERE cycle_id = $1"
+            " GROUP BY employee", cycle_id)
+        assert sorted(r["employee"] for r in opened) == sorted(m.employee for m in members)
+        assert all(r["n"] == 1 for r in opened)
+        trail = await EventLog(app_pool).read_stream(cycle_workflow_id(cycle_id))
+        offsets = [e.data["offset"] for e in trail if e.type == "PageDone"]
+        assert offsets == list(range(0, len(members) + 1, 4))[:len(offsets)]
+        assert sum(e.data["reached"] for e in trail if e.type == "PageDone") <= len(members)
+        with pytest.raises(Problem) as refused:  # started once
+            await gateway.send(cycle_id, StartCycleRequest(), hr, "s2")
+        assert refused.value.status == 409
+        await temporal_dev.client.get_workflow_handle(cycle_workflow_id(cycle_id)).terminate()
+        for row in opened:
+            await temporal_dev.client.get_workflow_handle(
+                f"appraisal-{cycle_id}-{row['employee']}").terminate()
