@@ -12,9 +12,10 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from temporalio.client import Client
 
-from api import appraisals
+from api import appraisals, inspection
 from api.auth import TokenVerifier
 from api.gateway import CommandGateway
+from api.inspection import AuditSettings
 from api.problems import (
     ProblemDocument,
     install_problem_handlers,
@@ -44,6 +45,8 @@ class Services:
     temporal: Client
     token_verifier: TokenVerifier
     task_queue: str
+    audit: AuditSettings | None = None
+    """The checkpoint public key and log file the inspection routes verify with."""
 
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -92,6 +95,8 @@ def create_app(services: Services) -> FastAPI:
     for error in _DATABASE_DOWN:
         app.add_exception_handler(error, _database_down)
     app.include_router(appraisals.router)
+    inspection.install(app, services.audit or AuditSettings())
+    app.include_router(inspection.router)
 
     @app.middleware("http")
     async def _request_context(request: Request,

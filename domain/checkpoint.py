@@ -113,6 +113,23 @@ def load_private_key(pem: bytes) -> Ed25519PrivateKey:
     return key
 
 
+def load_public_key(pem: bytes) -> Ed25519PublicKey:
+    """An Ed25519 public key from PEM (or the public half of a private key's PEM)."""
+    if b"PRIVATE KEY" in pem:
+        return load_private_key(pem).public_key()
+    key = serialization.load_pem_public_key(pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("the checkpoint key must be an Ed25519 key")
+    return key
+
+
+def public_key_pem(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
+    """PEM (SubjectPublicKeyInfo) of a public key."""
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    return public.public_bytes(serialization.Encoding.PEM,
+                               serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
 def private_key_pem(key: Ed25519PrivateKey) -> bytes:
     """PEM (PKCS#8, unencrypted) of a private key."""
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,

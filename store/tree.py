@@ -73,7 +73,9 @@ async def fetch_nodes(connection: asyncpg.Connection, wanted: Iterable[tuple[int
     return {(row["level"], row["idx"]): row["hash"] for row in rows}
 
 
-def _fold(ranges: Sequence[tuple[int, int]], nodes: dict[tuple[int, int], bytes]) -> list[bytes]:
+def fold_ranges(ranges: Sequence[tuple[int, int]], nodes: dict[tuple[int, int], bytes]
+                ) -> list[bytes]:
+    """The hash of each leaf range from already fetched perfect subtree nodes."""
     hashes = []
     for begin, end in ranges:
         try:
@@ -87,7 +89,7 @@ async def range_hashes(connection: asyncpg.Connection, ranges: Sequence[tuple[in
                        ) -> list[bytes]:
     """The Merkle Tree Hash of each leaf range (each aligned as proof ranges are)."""
     nodes = await fetch_nodes(connection, (n for b, e in ranges for n in perfect_subtrees(b, e)))
-    return _fold(ranges, nodes)
+    return fold_ranges(ranges, nodes)
 
 
 async def sealed_size(connection: asyncpg.Connection) -> int:
@@ -118,7 +120,7 @@ async def inclusion_proofs(connection: asyncpg.Connection, seqs: Sequence[int], 
     per_leaf = [inclusion_proof_ranges(seq, tree_size) for seq in seqs]
     nodes = await fetch_nodes(connection, (
         n for ranges in per_leaf for b, e in ranges for n in perfect_subtrees(b, e)))
-    return [_fold(ranges, nodes) for ranges in per_leaf]
+    return [fold_ranges(ranges, nodes) for ranges in per_leaf]
 
 
 async def consistency_proof(connection: asyncpg.Connection, old_size: int, new_size: int
