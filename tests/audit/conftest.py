@@ -13,7 +13,7 @@ from domain.checkpoint import generate_private_key
 from store.sealer import Sealer
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def signing_key() -> Ed25519PrivateKey:
     return generate_private_key()
 
@@ -40,3 +40,45 @@ async def sealer(make_sealer: Callable[..., Sealer]) -> AsyncIterator[Sealer]:
     instance = make_sealer()
     async with instance.connected():
         yield instance
+
+
+# --------------------------------------------------------------------------- the stack
+# The lifecycle tests' Temporal server and Stack, with the inspection routes given the
+# checkpoint public key (kinerja dev gives them the configured one).
+
+from tests.lifecycle.conftest import TOKENS, Stack, temporal_dev  # noqa: E402, F401
+
+
+@pytest.fixture
+async def audit_stack(temporal_dev: Any,  # noqa: F811
+                      app_pool: Any, signing_key: Ed25519PrivateKey, checkpoint_log: Path
+                      ) -> AsyncIterator[Stack]:
+    import uuid
+
+    import httpx
+
+    from api.app import Services, create_app
+    from api.auth import TokenVerifier
+    from api.inspection import AuditSettings
+    from domain.checkpoint import public_key_bytes
+    from kinerja.worker import running_worker
+
+    test_id = uuid.uuid4().hex[:8]
+    task_queue = f"audit-{test_id}"
+    services = Services(pool=app_pool, temporal=temporal_dev.client,
+                        token_verifier=TokenVerifier(TOKENS), task_queue=task_queue,
+                        audit=AuditSettings(public_key=public_key_bytes(signing_key),
+                                            checkpoint_log=checkpoint_log))
+    app = create_app(services)
+    async with running_worker(temporal_dev.client, app_pool, task_queue=task_queue):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test",
+                                     timeout=30) as http:
+            yield Stack(client=temporal_dev.client, http=http, pool=app_pool,
+                        task_queue=task_queue, agency=f"pemkot-{test_id}")
+        running = await app_pool.fetch(
+            "SELECT appraisal_id FROM appraisal_summaries"
+            " WHERE phase NOT IN ('final', 'cancelled')")
+        for row in running:
+            await temporal_dev.client.get_workflow_handle(row["appraisal_id"]).terminate(
+                "test over")
