@@ -123,7 +123,9 @@ class _InclusionChecker:
     Walking up from a leaf, the proof's siblings give each ancestor's hash;
     once an ancestor equals a node proven by an earlier proof, the rest of
     the path is proven too. Contiguous leaves share all but their lowest
-    nodes, so a whole bundle costs about two node hashes per event.
+    nodes, so a whole bundle costs about two node hashes per event. (So a
+    proof whose elements above such a node are wrong is still accepted: what
+    is checked is that the leaf is in the tree, and that is proven.)
     """
 
     def __init__(self, tree_size: int, root: bytes) -> None:
