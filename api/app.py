@@ -12,9 +12,10 @@ from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
-from api import appraisals, cycles
+from api import appraisals, cycles, inspection
 from api.auth import TokenVerifier
 from api.gateway import CommandGateway, CycleGateway
+from api.inspection import AuditSettings
 from api.problems import (
     ProblemDocument,
     install_problem_handlers,
@@ -44,6 +45,8 @@ class Services:
     temporal: Client
     token_verifier: TokenVerifier
     task_queue: str
+    audit: AuditSettings | None = None
+    """The checkpoint public key and log file the inspection routes verify with."""
 
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -133,6 +136,8 @@ def create_app(services: Services) -> FastAPI:
         app.add_exception_handler(error, _database_down)
     app.include_router(appraisals.router)
     app.include_router(cycles.router)
+    inspection.install(app, services.audit or AuditSettings())
+    app.include_router(inspection.router)
 
     app.add_middleware(RequestContext)
 

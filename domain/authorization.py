@@ -192,3 +192,18 @@ def read_scope(actor: Actor) -> ReadScope:
         agencies=frozenset(a for a in agencies if a != "*"),
         all_agencies=Role.SYSTEM in actor.roles or (bool(wide) and "*" in actor.agencies),
     )
+
+
+def is_inspector(actor: Actor) -> bool:
+    """Whether ``actor`` holds the inspector role (the audit routes need it)."""
+    return Role.INSPECTOR in actor.roles
+
+
+def may_inspect(actor: Actor, agency: str) -> bool:
+    """Inspectors read trails, replay states and export bundles of agencies in scope."""
+    return is_inspector(actor) and actor.in_scope(agency)
+
+
+def may_read_access_log(actor: Actor, agency: str) -> bool:
+    """Who read whose trail in ``agency``: its inspectors and its HR managers."""
+    return bool(actor.roles & {Role.INSPECTOR, Role.HR}) and actor.in_scope(agency)

@@ -8,6 +8,7 @@ import signal
 import socket
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
@@ -21,6 +22,7 @@ from rich.table import Table
 from api.app import Services, create_app
 from api.auth import TokenVerifier, mint_token
 from api.gateway import CommandGateway
+from kinerja.audit import audit_settings
 from kinerja.devstack import (
     DevStack,
     StackError,
@@ -157,7 +159,7 @@ async def _services(settings: Settings, database_url: str, temporal_address: str
     client = await wait_for_temporal(temporal_address, settings.temporal_namespace, 60.0)
     return Services(pool=pool, temporal=client,
                     token_verifier=TokenVerifier(settings.token_settings()),
-                    task_queue=settings.task_queue)
+                    task_queue=settings.task_queue, audit=audit_settings(settings))
 
 
 def _temporal_address(settings: Settings) -> str:
@@ -288,6 +290,70 @@ def _print_where(settings: Settings, stack: DevStack, appraisal: str,
     console.print(
         f"\nTry: curl -H 'Authorization: Bearer <employee token>' {api_url}/v1/me/appraisals\n"
         "The README walks the demo employee from targets to a final predikat.")
+
+
+@app.command()
+def sealer() -> None:
+    """Run the sealer alone until Ctrl-C: global sequence, Merkle tree, signed checkpoints.
+
+    One runs at a time (a second waits); safe to stop and restart at any point.
+    """
+    from kinerja.audit import make_sealer, signing_key
+
+    settings = _settings()
+
+    async def run() -> None:
+        _Stop()
+        key = signing_key(settings)
+        if key is None:
+            console.print(f"[red]cannot seal:[/red] no signing key at "
+                          f"{settings.signing_key_path}; set KINERJA_SIGNING_KEY_FILE")
+            raise typer.Exit(1)
+        async with _database_url(settings) as url:
+            console.print("sealer running; Ctrl-C stops it")
+            await make_sealer(settings, url, key).run()
+
+    _run(run)
+
+
+@app.command()
+def verify(
+    bundle: Annotated[Path, typer.Argument(help="an export bundle (JSON lines)",
+                                           exists=True, dir_okay=False)],
+    against: Annotated[Path | None, typer.Option(
+        help="an earlier bundle of the same scope: show what changed since",
+        exists=True, dir_okay=False)] = None,
+    public_key: Annotated[Path | None, typer.Option(
+        help="PEM public key the checkpoints must be signed with (else the bundle's own)",
+        exists=True, dir_okay=False)] = None,
+    replay: Annotated[bool, typer.Option(help="replay every appraisal to its state")] = True,
+) -> None:
+    """Verify an export bundle offline: no database, no network. Exits 1 naming the
+    first failure (stream, version, sequence)."""
+    from kinerja.audit import verify_bundle_file
+
+    try:
+        report, failure = verify_bundle_file(bundle, against=against,
+                                             public_key_file=public_key, replay=replay)
+    except (OSError, ValueError) as error:
+        console.print(f"[red]cannot verify:[/red] {error}")
+        raise typer.Exit(2) from None
+    anchor = report.anchor
+    console.print(f"{report.events} events in {report.streams} streams, {report.sealed} sealed;"
+                  f" {len(report.checkpoints)} checkpoints (key {report.key_id}"
+                  + (", pinned" if public_key else ", the bundle's own") + ")"
+                  + (f"; anchor: size {anchor.tree_size}, root {anchor.root.hex()}"
+                     if anchor else ""), soft_wrap=True)
+    for stream_id, state in report.final_states.items():
+        predikat = state.review.predikat.value if state.review else None
+        console.print(f"  {stream_id}: version {state.version}, phase {state.phase.value}"
+                      + (f", predikat {predikat}" if predikat else ""), soft_wrap=True)
+    if failure is not None:
+        console.print(f"[red]FAILED:[/red] {failure}", soft_wrap=True)
+        raise typer.Exit(1)
+    console.print("[green]OK[/green]: chains, leaves, proofs, signatures, consistency"
+                  + (" and replays" if replay else "") + " verified"
+                  + (f"; nothing of {against.name} has changed" if against else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,6 +27,7 @@ import structlog
 from temporalio.client import Client
 from temporalio.service import RetryConfig
 
+from kinerja.audit import running_sealer
 from kinerja.embedded_postgres import EmbeddedPostgres, start_embedded_postgres
 from kinerja.settings import Settings
 from kinerja.worker import connect_temporal
@@ -260,6 +261,8 @@ async def dev_stack(settings: Settings) -> AsyncIterator[DevStack]:
 
         await wait_for_temporal(address, settings.temporal_namespace, TEMPORAL_START_TIMEOUT,
                                 temporal, settings.data_dir / "temporal.log")
+        # The sealer (global sequence, Merkle tree, signed checkpoints) runs beside it all.
+        await started.enter_async_context(running_sealer(settings, database_url, create_key=True))
         yield DevStack(
             database_url=database_url, temporal_address=address, temporal_ui_url=ui_url,
             data_dir=settings.data_dir.resolve(), started_postgres=postgres is not None,

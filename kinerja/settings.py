@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     jwks_url: str | None = None
     jwt_issuer: str = "kinerja"
     jwt_audience: str = "kinerja-api"
+    checkpoint_interval_seconds: float = Field(
+        default=5.0, gt=0, description="how often the sealer signs a checkpoint if the tree grew")
+    signing_key_file: Path | None = Field(
+        default=None, description="Ed25519 PEM private key of checkpoints; unset: "
+                                  "data_dir/checkpoint-signing-key.pem (kinerja dev creates it)")
+    checkpoint_log: Path | None = Field(
+        default=None,
+        description="JSON-lines file of checkpoints; unset: data_dir/checkpoints.jsonl")
 
     @property
     def postgres_dir(self) -> Path:
@@ -48,6 +56,14 @@ class Settings(BaseSettings):
     @property
     def temporal_db_file(self) -> Path:
         return self.data_dir / "temporal.sqlite"
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.signing_key_file or self.data_dir / "checkpoint-signing-key.pem"
+
+    @property
+    def checkpoint_log_path(self) -> Path:
+        return self.checkpoint_log or self.data_dir / "checkpoints.jsonl"
 
     def token_settings(self) -> TokenSettings:
         return TokenSettings(algorithm=self.jwt_algorithm, secret=self.jwt_secret,

@@ -1,0 +1,447 @@
+"""Routes for inspectors: trails with sequence and hashes, states as of any point, their
+differences, verification, checkpoints, proofs, export bundles, and the access stream.
+
+Every route needs the inspector role (403 otherwise); an appraisal outside the
+inspector's agencies is a 404, as an unknown one is. The access stream of an
+agency (who read which trail, when) is also open to that agency's HR. Each
+read of an appraisal or an export is recorded in ``access-<agency>`` before
+the answer goes out.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from api.auth import CurrentActor
+from api.problems import FieldError, Problem, not_found
+from domain.appraisal import AppraisalState
+from domain.authorization import Actor, Role, is_inspector, may_inspect, may_read_access_log
+from domain.checkpoint import Checkpoint
+from domain.replay import TrailEntry, replay, state_diff
+from store import tree
+from store.appraisals import AppraisalReadModel, AppraisalSummary
+from store.audit import AuditFailure, Auditor, AuditReport, access_stream
+from store.event_log import EventLog
+
+router = APIRouter(prefix="/v1/audit", tags=["inspector"])
+
+log = structlog.get_logger("kinerja.inspection")
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """What verification trusts: the checkpoints' public key, the checkpoint log file."""
+
+    public_key: bytes | None = None
+    checkpoint_log: Path | None = None
+
+
+def install(app: FastAPI, settings: AuditSettings) -> None:
+    app.state.audit_settings = settings
+    app.state.auditor = Auditor(app.state.pool, public_key=settings.public_key,
+                                checkpoint_log=settings.checkpoint_log)
+
+
+# --------------------------------------------------------------------------- views
+
+
+class AuditTrailEvent(BaseModel):
+    version: int
+    seq: int | None
+    """Position in the global sequence; null until the sealer has sealed it."""
+    type: str
+    recorded_at: datetime
+    actor: str | None
+    roles: list[str]
+    request_id: str | None
+    data: dict[str, Any]
+    hash: str
+    prev_hash: str
+
+
+class StateView(BaseModel):
+    appraisal_id: str
+    version: int
+    as_of_version: int | None
+    as_of: datetime | None
+    state: dict[str, Any]
+
+
+class ChangeView(BaseModel):
+    path: str
+    before: Any
+    after: Any
+
+
+class DiffView(BaseModel):
+    appraisal_id: str
+    from_version: int
+    to_version: int
+    changes: list[ChangeView]
+
+
+class CheckpointView(BaseModel):
+    tree_size: int
+    root: str
+    signed_at: str
+    key_id: str
+    signature: str
+    public_key: str | None
+    """Base64 of the raw Ed25519 key the API verifies with."""
+
+    @classmethod
+    def of(cls, checkpoint: Checkpoint, public_key: bytes | None) -> CheckpointView:
+        return cls(**checkpoint.to_json(),
+                   public_key=base64.b64encode(public_key).decode() if public_key else None)
+
+
+class FailureView(BaseModel):
+    check: str
+    reason: str
+    stream_id: str | None
+    version: int | None
+    seq: int | None
+
+
+class VerificationView(BaseModel):
+    ok: bool
+    scope: str
+    events_checked: int
+    tree_size: int
+    checkpoints_checked: int
+    latest_checkpoint: CheckpointView | None
+    first_failure: FailureView | None
+    notes: list[str]
+
+
+class InclusionProofView(BaseModel):
+    appraisal_id: str
+    version: int
+    seq: int
+    leaf_hash: str
+    tree_size: int
+    root: str
+    proof: list[str]
+    checkpoint: CheckpointView
+
+
+class ConsistencyProofView(BaseModel):
+    old_size: int
+    new_size: int
+    old_root: str
+    new_root: str
+    proof: list[str]
+    old_checkpoint: CheckpointView
+    new_checkpoint: CheckpointView
+
+
+class AccessEventView(BaseModel):
+    version: int
+    recorded_at: datetime
+    actor: str | None
+    roles: list[str]
+    what: str
+    appraisal_id: str | None
+    details: dict[str, Any]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _auditor(request: Request) -> Auditor:
+    return request.app.state.auditor  # type: ignore[no-any-return]
+
+
+def _settings(request: Request) -> AuditSettings:
+    return request.app.state.audit_settings  # type: ignore[no-any-return]
+
+
+def _require_inspector(actor: Actor) -> None:
+    if not is_inspector(actor):
+        raise Problem(403, "forbidden", "Not allowed", "the audit routes are for inspectors")
+
+
+async def _inspected(request: Request, appraisal_id: str, actor: Actor) -> AppraisalSummary:
+    _require_inspector(actor)
+    read_model: AppraisalReadModel = request.app.state.read_model
+    summary = await read_model.summary(appraisal_id)
+    if summary is None or not may_inspect(actor, summary.parties.agency):
+        raise not_found()
+    return summary
+
+
+async def _record(request: Request, actor: Actor, agency: str, what: str, **details: Any
+                  ) -> None:
+    metadata = {"actor": actor.subject, "roles": sorted(r.value for r in actor.roles),
+                "request_id": request.headers.get("X-Request-Id")}
+    await _auditor(request).record_access(
+        agency, what, {k: v for k, v in metadata.items() if v is not None},
+        **{k: v for k, v in details.items() if v is not None})
+
+
+def _field_problem(field: str, message: str, status: int = 422) -> Problem:
+    return Problem(status, "validation", "The request breaks a rule", f"{field}: {message}",
+                   errors=[FieldError(field=field, rule="value_error", message=message)])
+
+
+def _entries(events: list[Any]) -> list[TrailEntry]:
+    return [TrailEntry(e.version, e.type, e.data, e.recorded_at) for e in events]
+
+
+async def _state_at(request: Request, appraisal_id: str, version: int | None,
+                    at: datetime | None, prefix: str = "") -> AppraisalState:
+    if at is not None and at.tzinfo is None:
+        raise _field_problem(f"query.{prefix}at", "a moment needs a time zone, e.g. Z")
+    event_log: EventLog = request.app.state.event_log
+    events = await event_log.read_stream(appraisal_id)
+    if version is not None and version > len(events):
+        raise _field_problem(f"query.{prefix}version",
+                             f"the trail has {len(events)} events", 404)
+    return replay(_entries(events), version=version, at=at)
+
+
+def _failure_view(failure: AuditFailure | None) -> FailureView | None:
+    if failure is None:
+        return None
+    return FailureView(check=failure.check, reason=failure.reason, stream_id=failure.stream_id,
+                       version=failure.version, seq=failure.seq)
+
+
+def _verification(report: AuditReport, scope: str, public_key: bytes | None
+                  ) -> VerificationView:
+    latest = report.latest_checkpoint
+    return VerificationView(
+        ok=report.ok, scope=scope, events_checked=report.events_checked,
+        tree_size=report.tree_size, checkpoints_checked=report.checkpoints_checked,
+        latest_checkpoint=CheckpointView.of(latest, public_key) if latest else None,
+        first_failure=_failure_view(report.first_failure), notes=report.notes)
+
+
+# --------------------------------------------------------------------------- routes
+
+
+@router.get("/appraisals/{appraisal_id}/trail",
+            summary="The trail: each event's actor, role, time, version, sequence and hash")
+async def trail(request: Request, appraisal_id: str, actor: CurrentActor
+                ) -> list[AuditTrailEvent]:
+    summary = await _inspected(request, appraisal_id, actor)
+    events = await _auditor(request).trail(appraisal_id)
+    await _record(request, actor, summary.parties.agency, "trail", appraisal_id=appraisal_id)
+    return [
+        AuditTrailEvent(version=e.version, seq=seq, type=e.type, recorded_at=e.recorded_at,
+                        actor=e.metadata.get("actor"), roles=e.metadata.get("roles", []),
+                        request_id=e.metadata.get("request_id"), data=e.data,
+                        hash=e.hash.hex(), prev_hash=e.prev_hash.hex())
+        for e, seq in events
+    ]
+
+
+@router.get("/appraisals/{appraisal_id}/state",
+            summary="The state as of a version or a moment (replayed with domain.evolve)")
+async def state(
+    request: Request, appraisal_id: str, actor: CurrentActor,
+    version: Annotated[int | None, Query(ge=0, description="after this many events")] = None,
+    at: Annotated[datetime | None, Query(description="as recorded at this moment (RFC 3339)")
+                  ] = None,
+) -> StateView:
+    summary = await _inspected(request, appraisal_id, actor)
+    replayed = await _state_at(request, appraisal_id, version, at)
+    await _record(request, actor, summary.parties.agency, "state", appraisal_id=appraisal_id,
+                  version=version, at=at.isoformat() if at else None)
+    return StateView(appraisal_id=appraisal_id, version=replayed.version,
+                     as_of_version=version, as_of=at,
+                     state=replayed.model_dump(mode="json"))
+
+
+@router.get("/appraisals/{appraisal_id}/diff",
+            summary="What changed between two points of the trail (versions or moments)")
+async def difference(
+    request: Request, appraisal_id: str, actor: CurrentActor,
+    from_version: Annotated[int | None, Query(ge=0)] = None,
+    from_at: Annotated[datetime | None, Query()] = None,
+    to_version: Annotated[int | None, Query(ge=0)] = None,
+    to_at: Annotated[datetime | None, Query()] = None,
+) -> DiffView:
+    summary = await _inspected(request, appraisal_id, actor)
+    if from_version is None and from_at is None:
+        raise _field_problem("query.from_version", "give from_version or from_at")
+    before = await _state_at(request, appraisal_id, from_version, from_at, "from_")
+    after = await _state_at(request, appraisal_id, to_version, to_at, "to_")
+    await _record(request, actor, summary.parties.agency, "diff", appraisal_id=appraisal_id)
+    return DiffView(appraisal_id=appraisal_id, from_version=before.version,
+                    to_version=after.version,
+                    changes=[ChangeView(path=c.path, before=c.before, after=c.after)
+                             for c in state_diff(before, after)])
+
+
+@router.get("/verify", summary="Verify one appraisal's stream, or the whole log",
+            description="Chains, sequence contiguity, the Merkle tree and the signed "
+                        "checkpoints; names the first failure. The whole log needs an "
+                        "inspector of every agency (`*`).")
+async def verify(
+    request: Request, actor: CurrentActor,
+    stream: Annotated[str | None, Query(max_length=200, description="an appraisal id")] = None,
+) -> VerificationView:
+    _require_inspector(actor)
+    auditor = _auditor(request)
+    public_key = _settings(request).public_key
+    if stream is not None:
+        summary = await _inspected(request, stream, actor)
+        report = await auditor.verify_stream(stream)
+        await _record(request, actor, summary.parties.agency, "verify", appraisal_id=stream)
+        return _verification(report, stream, public_key)
+    if "*" not in actor.agencies:
+        raise Problem(403, "forbidden", "Not allowed",
+                      "verifying the whole log needs an inspector of every agency (*); "
+                      "give stream= for one appraisal")
+    return _verification(await auditor.verify_all(), "all", public_key)
+
+
+@router.get("/checkpoints/latest", summary="The latest signed checkpoint")
+async def latest_checkpoint(request: Request, actor: CurrentActor) -> CheckpointView:
+    _require_inspector(actor)
+    async with request.app.state.pool.acquire() as connection:
+        checkpoint = await tree.latest_checkpoint(connection)
+    if checkpoint is None:
+        raise not_found("checkpoint")
+    return CheckpointView.of(checkpoint, _settings(request).public_key)
+
+
+@router.get("/proofs/inclusion", summary="Inclusion proof of one event in a checkpoint")
+async def inclusion(
+    request: Request, actor: CurrentActor,
+    appraisal: Annotated[str, Query(max_length=200)],
+    version: Annotated[int, Query(ge=1)],
+    tree_size: Annotated[int | None, Query(ge=1, description="a checkpoint's size; "
+                                           "default: the latest")] = None,
+) -> InclusionProofView:
+    summary = await _inspected(request, appraisal, actor)
+    async with request.app.state.pool.acquire() as connection, connection.transaction(
+            isolation="repeatable_read", readonly=True):
+        checkpoint = (await tree.checkpoint_at(connection, tree_size) if tree_size
+                      else await tree.latest_checkpoint(connection))
+        if checkpoint is None:
+            raise _field_problem("query.tree_size", "no checkpoint of this size", 404)
+        seal = await tree.seal_of(connection, appraisal, version)
+        if seal is None:
+            raise _field_problem("query.version", "no sealed event at this version", 404)
+        if seal.seq >= checkpoint.tree_size:
+            raise _field_problem("query.tree_size",
+                                 f"the event (seq {seal.seq}) is not in this checkpoint", 409)
+        proof = await tree.inclusion_proof(connection, seal.seq, checkpoint.tree_size)
+    await _record(request, actor, summary.parties.agency, "inclusion-proof",
+                  appraisal_id=appraisal, version=version)
+    public_key = _settings(request).public_key
+    return InclusionProofView(
+        appraisal_id=appraisal, version=version, seq=seal.seq, leaf_hash=seal.leaf_hash.hex(),
+        tree_size=checkpoint.tree_size, root=checkpoint.root.hex(),
+        proof=[p.hex() for p in proof], checkpoint=CheckpointView.of(checkpoint, public_key))
+
+
+@router.get("/proofs/consistency", summary="Consistency proof of an older checkpoint in a newer")
+async def consistency(
+    request: Request, actor: CurrentActor,
+    old_size: Annotated[int, Query(ge=1)],
+    new_size: Annotated[int | None, Query(ge=1, description="default: the latest")] = None,
+) -> ConsistencyProofView:
+    _require_inspector(actor)
+    async with request.app.state.pool.acquire() as connection, connection.transaction(
+            isolation="repeatable_read", readonly=True):
+        old = await tree.checkpoint_at(connection, old_size)
+        if old is None:
+            raise _field_problem("query.old_size", "no checkpoint of this size", 404)
+        new = (await tree.checkpoint_at(connection, new_size) if new_size
+               else await tree.latest_checkpoint(connection))
+        if new is None:
+            raise _field_problem("query.new_size", "no checkpoint of this size", 404)
+        if new.tree_size < old.tree_size:
+            raise _field_problem("query.new_size", "must not be smaller than old_size")
+        proof = await tree.consistency_proof(connection, old.tree_size, new.tree_size)
+    public_key = _settings(request).public_key
+    return ConsistencyProofView(
+        old_size=old.tree_size, new_size=new.tree_size, old_root=old.root.hex(),
+        new_root=new.root.hex(), proof=[p.hex() for p in proof],
+        old_checkpoint=CheckpointView.of(old, public_key),
+        new_checkpoint=CheckpointView.of(new, public_key))
+
+
+@router.get("/exports", summary="Export bundle: events, checkpoints, proofs, public key",
+            description="One of `appraisal`, or `cycle` with `unit`, or `cycle` alone. A "
+                        "JSON-lines download that `kinerja verify` checks offline.",
+            response_class=StreamingResponse)
+async def export(
+    request: Request, actor: CurrentActor,
+    appraisal: Annotated[str | None, Query(max_length=200)] = None,
+    unit: Annotated[str | None, Query(max_length=64)] = None,
+    cycle: Annotated[str | None, Query(max_length=100)] = None,
+) -> StreamingResponse:
+    _require_inspector(actor)
+    pool = request.app.state.pool
+    if appraisal is not None:
+        summary = await _inspected(request, appraisal, actor)
+        agency, streams = summary.parties.agency, [appraisal]
+        scope = {"appraisal": appraisal}
+        name = appraisal
+    elif cycle is not None:
+        rows = await pool.fetch(
+            "SELECT appraisal_id, agency FROM appraisal_summaries WHERE cycle_id = $1"
+            + (" AND unit = $2" if unit is not None else "") + " ORDER BY appraisal_id",
+            *([cycle, unit] if unit is not None else [cycle]))
+        agencies = {row["agency"] for row in rows}
+        if not rows or len(agencies) != 1 or not may_inspect(actor, agencies.pop()):
+            raise not_found("cycle or unit")
+        agency = rows[0]["agency"]
+        streams = [row["appraisal_id"] for row in rows]
+        scope = {"cycle": cycle, **({"unit": unit} if unit is not None else {})}
+        name = f"{cycle}-{unit}" if unit is not None else cycle
+    else:
+        raise _field_problem("query.appraisal", "give appraisal, or cycle (and unit)")
+    await _record(request, actor, agency, "export", **scope)
+    body = _auditor(request).export(streams, scope, _settings(request).public_key)
+    return StreamingResponse(_guarded(body), media_type="application/x-ndjson", headers={
+        "Content-Disposition": f'attachment; filename="kinerja-{name}.jsonl"'})
+
+
+async def _guarded(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in body:
+            yield chunk
+    except Exception:  # headers are gone: the missing end line makes the bundle fail
+        log.exception("export failed mid-stream")
+        raise
+
+
+@router.get("/access", tags=["hr"], summary="Who read which trail of an agency, and when")
+async def access(
+    request: Request, actor: CurrentActor,
+    agency: Annotated[str, Query(max_length=100)],
+    from_version: Annotated[int, Query(ge=1)] = 1,
+) -> list[AccessEventView]:
+    if not may_read_access_log(actor, agency):
+        if actor.roles & {Role.INSPECTOR, Role.HR}:
+            raise not_found("agency")
+        raise Problem(403, "forbidden", "Not allowed",
+                      "the access stream is for inspectors and HR of the agency")
+    event_log: EventLog = request.app.state.event_log
+    events = await event_log.read_stream(access_stream(agency), from_version=from_version)
+    return [
+        AccessEventView(version=e.version, recorded_at=e.recorded_at,
+                        actor=e.metadata.get("actor"), roles=e.metadata.get("roles", []),
+                        what=e.data.get("what", ""), appraisal_id=e.data.get("appraisal_id"),
+                        details={k: v for k, v in e.data.items()
+                                 if k not in ("what", "appraisal_id")})
+        for e in events
+    ]
+
+
+__all__ = ["AuditSettings", "install", "router"]

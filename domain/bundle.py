@@ -1,0 +1,364 @@
+"""Export bundles and their offline verification (``kinerja verify``): no database, no network.
+
+A bundle is UTF-8 JSON lines (format ``kinerja-bundle/1``), in this order:
+
+1. ``{"kind": "bundle", "format": "kinerja-bundle/1", "scope": {...},
+   "exported_at": ..., "public_key": <base64 raw Ed25519>, "key_id": ...}``
+2. ``{"kind": "checkpoint", ...}`` (:meth:`Checkpoint.to_json`), by growing
+   tree size; the LAST one is the anchor: every inclusion proof is against it.
+   The others are, for each event, the first checkpoint that covered it.
+3. ``{"kind": "consistency", "old_size", "new_size", "proof": [hex]}``: from
+   each non-anchor checkpoint to the anchor.
+4. ``{"kind": "event", "seq", "canonical": <base64>, "prev_hash", "hash",
+   "proof": [hex]}`` for every event of each stream in scope, whole streams,
+   grouped by stream in version order. ``seq`` and ``proof`` are ``null`` for
+   an event the anchor does not cover yet (sealed later).
+5. ``{"kind": "end", "events": n, "checkpoints": m}``: a truncated bundle fails.
+
+:func:`verify_bundle` checks, and names the first failure of: the format;
+every checkpoint's Ed25519 signature (with the bundle's key, or a pinned key
+given by the caller); consistency of each checkpoint with the anchor; per
+stream, versions from 1 without gap, ``event_id`` derived from stream and
+version, ``prev_hash`` chaining from genesis, ``hash = SHA-256(prev_hash ||
+canonical)``; per sealed event, a unique ``seq`` growing with the version,
+``leaf = SHA-256(0x00 || hash)`` included at ``seq`` in the anchor (RFC 9162);
+and a replay of every appraisal stream through ``domain.appraisal.evolve`` to
+its final state. :func:`compare_bundles` then shows whether a later bundle
+still holds what an earlier one proved (see its documentation).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from domain.appraisal import AppraisalState, event_from_data, evolve
+from domain.checkpoint import Checkpoint, key_id, verify_checkpoint
+from domain.integrity import GENESIS_HASH, chain_hash, event_id
+from domain.merkle import (
+    HASH_SIZE,
+    inclusion_proof_ranges,
+    leaf_hash,
+    node_hash,
+    verify_consistency,
+)
+
+BUNDLE_FORMAT = "kinerja-bundle/1"
+APPRAISAL_STREAM_PREFIX = "appraisal-"
+"""Streams replayed as appraisals; others (access streams) are checked, not replayed."""
+
+
+@dataclass(frozen=True)
+class BundleFailure:
+    """The first thing that is wrong, and where."""
+
+    reason: str
+    stream_id: str | None = None
+    version: int | None = None
+    seq: int | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.stream_id is not None:
+            where.append(f"stream {self.stream_id}")
+        if self.version is not None:
+            where.append(f"version {self.version}")
+        if self.seq is not None:
+            where.append(f"seq {self.seq}")
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        return (", ".join(where) + ": " if where else "") + self.reason
+
+
+@dataclass
+class BundleReport:
+    """What :func:`verify_bundle` found."""
+
+    ok: bool = True
+    failure: BundleFailure | None = None
+    events: int = 0
+    sealed: int = 0
+    streams: int = 0
+    checkpoints: list[Checkpoint] = field(default_factory=list)
+    key_id: str | None = None
+    final_states: dict[str, AppraisalState] = field(default_factory=dict)
+    hashes: dict[tuple[str, int], tuple[bytes, int | None]] = field(default_factory=dict)
+    """(stream, version) -> (hash, seq) of every event, for :func:`compare_bundles`."""
+
+    @property
+    def anchor(self) -> Checkpoint | None:
+        return self.checkpoints[-1] if self.checkpoints else None
+
+
+class _Failed(Exception):
+    def __init__(self, failure: BundleFailure) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+
+
+def _fail(reason: str, **where: Any) -> _Failed:
+    return _Failed(BundleFailure(reason=reason, **where))
+
+
+def _hash(value: Any, what: str, line: int) -> bytes:
+    try:
+        decoded = bytes.fromhex(value) if isinstance(value, str) else b""
+    except ValueError:
+        decoded = b""
+    if len(decoded) != HASH_SIZE:
+        raise _fail(f"{what} is not a 32-byte hex hash", line=line)
+    return decoded
+
+
+class _InclusionChecker:
+    """RFC 9162 inclusion against one root, remembering every node already proven.
+
+    Walking up from a leaf, the proof's siblings give each ancestor's hash;
+    once an ancestor equals a node proven by an earlier proof, the rest of
+    the path is proven too. Contiguous leaves share all but their lowest
+    nodes, so a whole bundle costs about two node hashes per event. (So a
+    proof whose elements above such a node are wrong is still accepted: what
+    is checked is that the leaf is in the tree, and that is proven.)
+    """
+
+    def __init__(self, tree_size: int, root: bytes) -> None:
+        self.tree_size = tree_size
+        self._proven: dict[tuple[int, int], bytes] = {(0, tree_size): root}
+
+    def verify(self, index: int, leaf: bytes, proof: list[bytes]) -> bool:
+        if not 0 <= index < self.tree_size:
+            return False
+        ranges = inclusion_proof_ranges(index, self.tree_size)
+        if len(ranges) != len(proof):
+            return False
+        begin, end, current = index, index + 1, leaf
+        if self.tree_size == 1:
+            return current == self._proven[(0, 1)]
+        path: list[tuple[tuple[int, int], bytes]] = []
+        for (sibling_begin, sibling_end), sibling in zip(ranges, proof, strict=True):
+            if sibling_begin == end:
+                current = node_hash(current, sibling)
+                end = sibling_end
+            else:
+                current = node_hash(sibling, current)
+                begin = sibling_begin
+            known = self._proven.get((begin, end))
+            if known is not None:
+                if known != current:
+                    return False
+                for node, value in path:
+                    self._proven[node] = value
+                return True
+            path.append(((begin, end), current))
+        return False  # pragma: no cover - the last range always reaches (0, tree_size)
+
+
+def _lines(source: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, raw in enumerate(source, start=1):
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        if not text.strip():
+            continue
+        try:
+            document = json.loads(text)
+        except ValueError:
+            raise _fail("not a JSON line", line=number) from None
+        if not isinstance(document, dict):
+            raise _fail("not a JSON object", line=number)
+        yield number, document
+
+
+def verify_bundle(source: Iterable[bytes | str], *, public_key: bytes | None = None,
+                  replay: bool = True) -> BundleReport:
+    """Check a bundle given as its lines; the report names the first failure.
+
+    ``public_key``: the raw Ed25519 key the checkpoints must be signed with
+    (pinned by the caller); without it, the key the bundle carries is used,
+    and the report's ``key_id`` says which key that was.
+    """
+    report = BundleReport()
+    try:
+        _verify(_lines(source), report, public_key, replay)
+    except _Failed as failed:
+        report.ok = False
+        report.failure = failed.failure
+    return report
+
+
+def _verify(lines: Iterator[tuple[int, dict[str, Any]]], report: BundleReport,
+            pinned: bytes | None, replay: bool) -> None:
+    first = next(lines, None)
+    if first is None:
+        raise _fail("the bundle is empty")
+    number, header = first
+    if header.get("kind") != "bundle" or header.get("format") != BUNDLE_FORMAT:
+        raise _fail(f"not a {BUNDLE_FORMAT} bundle", line=number)
+    try:
+        carried = base64.b64decode(str(header.get("public_key")), validate=True)
+    except (binascii.Error, ValueError):
+        raise _fail("public_key is not base64", line=number) from None
+    if pinned is not None and carried != pinned:
+        raise _fail("the bundle's public key is not the expected key", line=number)
+    public_key = pinned if pinned is not None else carried
+    report.key_id = key_id(public_key)
+
+    checker: _InclusionChecker | None = None
+    consistent: set[int] = set()
+    stream: str | None = None
+    version = 0
+    prev = GENESIS_HASH
+    last_seq = -1
+    unsealed_from: int | None = None
+    state = AppraisalState()
+    seen_seqs: set[int] = set()
+    ended = False
+    phase = "checkpoints"
+
+    def close_stream() -> None:
+        if stream is not None and replay and stream.startswith(APPRAISAL_STREAM_PREFIX):
+            report.final_states[stream] = state
+
+    for number, document in lines:
+        if ended:
+            raise _fail("lines after the end", line=number)
+        kind = document.get("kind")
+        if kind == "checkpoint":
+            if phase != "checkpoints":
+                raise _fail("a checkpoint after the events began", line=number)
+            try:
+                checkpoint = Checkpoint.from_json(document)
+            except ValueError as error:
+                raise _fail(str(error), line=number) from None
+            if report.checkpoints and checkpoint.tree_size <= report.checkpoints[-1].tree_size:
+                raise _fail("checkpoints must come by growing tree size", line=number)
+            if not verify_checkpoint(public_key, checkpoint):
+                raise _fail(f"the signature of the checkpoint of size {checkpoint.tree_size}"
+                            " is not valid", line=number)
+            report.checkpoints.append(checkpoint)
+        elif kind == "consistency":
+            phase = "consistency"
+            anchor = report.anchor
+            if anchor is None:
+                raise _fail("a consistency proof with no checkpoint", line=number)
+            old_size, new_size = document.get("old_size"), document.get("new_size")
+            old = next((c for c in report.checkpoints if c.tree_size == old_size), None)
+            if old is None or new_size != anchor.tree_size:
+                raise _fail("a consistency proof between checkpoints not in the bundle",
+                            line=number)
+            proof = [_hash(h, "a proof element", number) for h in document.get("proof", [])]
+            if not verify_consistency(old.tree_size, anchor.tree_size, old.root, anchor.root,
+                                      proof):
+                raise _fail(f"the checkpoint of size {old.tree_size} is not consistent with"
+                            f" that of size {anchor.tree_size}", line=number)
+            consistent.add(old.tree_size)
+        elif kind == "event":
+            if phase != "events":
+                missing = [c.tree_size for c in report.checkpoints[:-1]
+                           if c.tree_size not in consistent]
+                if missing:
+                    raise _fail(f"no consistency proof from the checkpoint of size {missing[0]}"
+                                " to the anchor")
+                phase = "events"
+                if report.anchor is not None:
+                    checker = _InclusionChecker(report.anchor.tree_size, report.anchor.root)
+            try:
+                canonical = base64.b64decode(str(document.get("canonical")), validate=True)
+                content = json.loads(canonical)
+                stream_id, event_version = content["stream_id"], content["version"]
+                if not isinstance(stream_id, str) or not isinstance(event_version, int):
+                    raise ValueError("stream_id or version of the wrong type")
+            except (binascii.Error, ValueError, KeyError, TypeError):
+                raise _fail("the canonical bytes are not an event", line=number) from None
+            where: dict[str, Any] = {"stream_id": stream_id, "version": event_version}
+            if stream_id != stream:
+                close_stream()
+                if stream_id in report.final_states or (stream_id, 1) in report.hashes:
+                    raise _fail("the stream's events are not together", **where)
+                stream, version, prev = stream_id, 0, GENESIS_HASH
+                last_seq, unsealed_from, state = -1, None, AppraisalState()
+                report.streams += 1
+            if event_version != version + 1:
+                raise _fail(f"version {version + 1} is missing", stream_id=stream_id,
+                            version=version + 1)
+            if content.get("event_id") != str(event_id(stream_id, event_version)):
+                raise _fail("event_id is not derived from stream and version", **where)
+            prev_hash = _hash(document.get("prev_hash"), "prev_hash", number)
+            hash_ = _hash(document.get("hash"), "hash", number)
+            if prev_hash != prev:
+                raise _fail("prev_hash is not the hash of the previous event", **where)
+            if chain_hash(prev_hash, canonical) != hash_:
+                raise _fail("hash is not sha256(prev_hash || canonical)", **where)
+            seq = document.get("seq")
+            if seq is None:
+                unsealed_from = unsealed_from or event_version
+            else:
+                if not isinstance(seq, int) or isinstance(seq, bool):
+                    raise _fail("seq is not an integer", **where)
+                where["seq"] = seq
+                if unsealed_from is not None or seq <= last_seq or seq in seen_seqs:
+                    raise _fail("seq does not grow with the version or repeats", **where)
+                if checker is None:
+                    raise _fail("a sealed event but no checkpoint", **where)
+                proof = [_hash(h, "a proof element", number) for h in document.get("proof", [])]
+                if not checker.verify(seq, leaf_hash(hash_), proof):
+                    raise _fail(f"not included at seq {seq} in the checkpoint of size "
+                                f"{checker.tree_size} (leaf or proof differs)", **where)
+                seen_seqs.add(seq)
+                last_seq = seq
+                report.sealed += 1
+            if replay and stream_id.startswith(APPRAISAL_STREAM_PREFIX):
+                try:
+                    state = evolve(state, event_from_data(str(content["type"]),
+                                                          dict(content["data"])))
+                except (ValidationError, KeyError, TypeError, ValueError) as error:
+                    raise _fail(f"replay failed: {error}".splitlines()[0], **where) from None
+            report.hashes[(stream_id, event_version)] = (hash_, seq)
+            version, prev = event_version, hash_
+            report.events += 1
+        elif kind == "end":
+            if document.get("events") != report.events or \
+                    document.get("checkpoints") != len(report.checkpoints):
+                raise _fail("the end line's counts differ from the bundle's content",
+                            line=number)
+            ended = True
+        else:
+            raise _fail(f"unknown line kind {kind!r}", line=number)
+    close_stream()
+    if not ended:
+        raise _fail("the bundle is truncated: no end line")
+
+
+def compare_bundles(earlier: BundleReport, later: BundleReport) -> BundleFailure | None:
+    """The first sign that ``later`` (a new export) contradicts ``earlier`` (trusted).
+
+    Both must have verified on their own. What an earlier bundle proves is
+    the content, position and signed roots of its events; a later export
+    of the same scope must still contain every one of those events with the
+    same hash at the same seq (an event changed, deleted or rewritten in the
+    database since shows here, named), and any checkpoint of a tree size in
+    both must have the same root (a rewritten tree shows here). Events the
+    later bundle adds are new appends and are not judged.
+    """
+    for (stream_id, version), (hash_, seq) in sorted(earlier.hashes.items()):
+        found = later.hashes.get((stream_id, version))
+        if found is None:
+            return BundleFailure("the event is no longer in the log", stream_id, version, seq)
+        if found[0] != hash_:
+            return BundleFailure("the event differs from the earlier bundle's (hash changed)",
+                                 stream_id, version, seq)
+        if seq is not None and found[1] != seq:
+            return BundleFailure(f"the event moved in the sequence (now {found[1]})",
+                                 stream_id, version, seq)
+    roots = {c.tree_size: c.root for c in later.checkpoints}
+    for checkpoint in earlier.checkpoints:
+        root = roots.get(checkpoint.tree_size)
+        if root is not None and root != checkpoint.root:
+            return BundleFailure(f"the checkpoint of size {checkpoint.tree_size} has another"
+                                 " root than in the earlier bundle")
+    return None
