@@ -1,0 +1,281 @@
+"""Benchmark of an agency's cycle: starting N appraisals, and the progress route over them.
+
+    .venv/bin/python bench/cycle.py [--employees N] [--units U] [--concurrency C]
+        [--progress-requests R] [--json FILE] [--keep]
+
+Starts the stack of ``kinerja dev`` in a temporary directory (embedded
+PostgreSQL, the Temporal development server; each unless
+``KINERJA_DATABASE_URL`` / ``KINERJA_TEMPORAL_ADDRESS`` names a running one),
+then the worker and the API in this process, as ``kinerja dev`` wires them,
+with a generated roster of N employees (default 10,000) in U units (default 50).
+
+- start: HR creates the cycle and starts it over HTTP; the clock runs from the
+  start request until every appraisal is open in the read model (its workflow
+  started, its first task run, its ``AppraisalOpened`` event stored). The
+  worker opens appraisals ``--concurrency`` at a time (default 16, as the
+  worker's default).
+- raw: as many workflow starts of a trivial workflow, from as many concurrent
+  callers, straight through the Temporal client, timed until every one has run
+  its first workflow task (the baseline; target: start >= 0.7 of it).
+- progress: ``GET /v1/cycles/{id}/progress`` R times (default 200) over HTTP
+  with the N appraisals in place, p50/p95/p99 (target p99 < 100 ms), beside the
+  same three SQL queries run straight through asyncpg (the baseline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+for path in (ROOT, ROOT / "bench"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+import aiohttp  # noqa: E402
+import asyncpg  # noqa: E402
+from lifecycle import free_port, log_to_file, percentile  # noqa: E402
+from temporalio import workflow  # noqa: E402
+from temporalio.client import Client  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
+
+from api.auth import mint_token  # noqa: E402
+from domain.appraisal import PositionKind  # noqa: E402
+from domain.cycle import CycleMember  # noqa: E402
+from kinerja.devstack import DevStack, bind_port, dev_stack  # noqa: E402
+from kinerja.settings import Settings  # noqa: E402
+from kinerja.worker import WORKFLOW_RUNNER, connect_temporal  # noqa: E402
+
+YEAR = datetime.now(UTC).year
+TARGET_START_RATIO = 0.7
+TARGET_PROGRESS_P99_MS = 100.0
+
+_first_tasks = 0
+
+
+@workflow.defn(name="BenchCycleNoopWorkflow")
+class NoopWorkflow:
+    """Counts its first task (outside replay), then waits to be terminated."""
+
+    @workflow.run
+    async def run(self) -> None:
+        global _first_tasks
+        if not workflow.unsafe.is_replaying():
+            _first_tasks += 1
+        await workflow.wait_condition(lambda: False)
+
+
+def generate_roster(employees: int, units: int) -> list[CycleMember]:
+    """A head of agency, a leader per unit appraised by the head, staff under each leader."""
+    members = [CycleMember(employee="e-head", unit="sekretariat", appraiser=None, superior=None,
+                           position_kind=PositionKind.JPT, is_unit_leader=True)]
+    per_unit = max(1, (employees - 1) // units)
+    for u in range(units):
+        unit = f"unit-{u:03d}"
+        leader = f"e-{u:03d}-lead"
+        members.append(CycleMember(employee=leader, unit=unit, appraiser="e-head", superior=None,
+                                   position_kind=PositionKind.ADMINISTRATOR,
+                                   is_unit_leader=True))
+        for n in range(per_unit - 1):
+            if len(members) >= employees:
+                break
+            members.append(CycleMember(employee=f"e-{u:03d}-{n:05d}", unit=unit,
+                                       appraiser=leader, superior="e-head"))
+    return members[:employees]
+
+
+@asynccontextmanager
+async def serving(settings: Settings, stack: DevStack, roster: list[CycleMember],
+                  concurrency: int) -> AsyncIterator[tuple[str, asyncpg.Pool, Client]]:
+    import uvicorn
+
+    from api.app import Services, create_app
+    from api.auth import TokenVerifier
+    from kinerja.worker import build_worker
+    from store.database import create_pool
+
+    async def roster_source(_: str) -> list[CycleMember]:
+        return roster
+
+    pool = await create_pool(stack.database_url, role=settings.database_role)
+    try:
+        client = await connect_temporal(stack.temporal_address, settings.temporal_namespace)
+        services = Services(pool=pool, temporal=client,
+                            token_verifier=TokenVerifier(settings.token_settings()),
+                            task_queue=settings.task_queue)
+        worker = build_worker(client, pool, task_queue=settings.task_queue,
+                              roster_source=roster_source, cycle_concurrency=concurrency)
+        with bind_port(settings.api_host, settings.api_port, "KINERJA_API_PORT") as sock:
+            async with worker:
+                config = uvicorn.Config(create_app(services), host=settings.api_host,
+                                        port=settings.api_port, log_config=None,
+                                        access_log=False)
+                server = uvicorn.Server(config)
+                server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
+                task = asyncio.create_task(server.serve(sockets=[sock]))
+                while not server.started and not task.done():  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+                try:
+                    yield f"http://{settings.api_host}:{settings.api_port}", pool, client
+                finally:
+                    server.should_exit = True
+                    await task
+    finally:
+        await pool.close()
+
+
+async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    run_id = uuid.uuid4().hex[:8]
+    base = Path(tempfile.mkdtemp(prefix="kinerja-bench-cycle-"))
+    settings = Settings(data_dir=base, temporal_port=free_port(), temporal_ui_port=free_port(),
+                        api_host="127.0.0.1", api_port=free_port(),
+                        task_queue=f"bench-cycle-{run_id}")
+    agency = f"bench-{run_id}"
+    cycle_id = f"{agency}-{YEAR}"
+    log_to_file(base / "kinerja.log")
+    roster = generate_roster(args.employees, args.units)
+    token = mint_token(settings.token_settings(), subject="e-hr", roles=["employee", "hr"],
+                       agencies=[agency])
+    headers = {"Authorization": f"Bearer {token}"}
+    figures: list[dict[str, Any]] = []
+    print(f"data in {base}; agency {agency}; {len(roster)} employees", file=sys.stderr)
+    try:
+        async with dev_stack(settings) as stack, \
+                serving(settings, stack, roster, args.concurrency) as (url, pool, client), \
+                aiohttp.ClientSession(base_url=url, headers=headers) as http:
+            now = datetime.now(UTC)
+            body = {"agency": agency, "year": YEAR, "calendar": {
+                "skp_deadline": (now + timedelta(days=30)).isoformat(),
+                "self_assessment_deadline": (now + timedelta(days=60)).isoformat(),
+                "review_deadline": (now + timedelta(days=90)).isoformat()}}
+            async with http.post("/v1/cycles", json=body) as response:
+                assert response.status == 201, await response.text()
+
+            print("starting the cycle", file=sys.stderr)
+            started = time.perf_counter()
+            async with http.post(f"/v1/cycles/{cycle_id}/start") as response:
+                assert response.status == 202, await response.text()
+            opened = 0
+            while opened < len(roster):
+                await asyncio.sleep(0.25)
+                opened = await pool.fetchval(
+                    "SELECT count(*) FROM appraisal_summaries WHERE cycle_id = $1", cycle_id)
+            start_seconds = time.perf_counter() - started
+            start_rate = len(roster) / start_seconds
+            print(f"  {len(roster)} appraisals open in {start_seconds:.1f} s", file=sys.stderr)
+
+            raw_rate = await raw_starts(client, run_id, len(roster), args.concurrency)
+            print(f"  raw: {raw_rate:.1f} workflow starts/s", file=sys.stderr)
+
+            ours, sql = await progress_latency(http, pool, cycle_id, args.progress_requests)
+    finally:
+        for _ in range(10):
+            if args.keep or not base.exists():
+                break
+            shutil.rmtree(base, ignore_errors=True)
+            await asyncio.sleep(0.5)
+
+    ratio = start_rate / raw_rate
+    figures.append({"name": f"cycle start, {len(roster)} appraisals", "value": round(start_rate, 1),
+                    "unit": "appraisals/s", "baseline": round(raw_rate, 1),
+                    "ratio": round(ratio, 3)})
+    for q in (50, 95, 99):
+        value, baseline = percentile(ours, q), percentile(sql, q)
+        figures.append({"name": f"progress route p{q}, {len(roster)} appraisals",
+                        "value": round(value, 2), "unit": "ms", "baseline": round(baseline, 2),
+                        "ratio": round(value / baseline, 2)})
+    print()
+    print(f"Kinerja cycle bench: {len(roster)} employees in {args.units} units, "
+          f"concurrency {args.concurrency}")
+    print(f"{'figure':<44} {'value':>10} {'unit':<13} {'baseline':>10} {'ratio':>7}")
+    print("-" * 88)
+    for f in figures:
+        print(f"{f['name']:<44} {f['value']:>10} {f['unit']:<13} {f.get('baseline', ''):>10} "
+              f"{f.get('ratio', ''):>7}")
+    print("baselines: raw Temporal workflow starts (trivial workflow, first task run) from as "
+          "many callers; the progress route's three SQL queries straight through asyncpg")
+    print(f"target: start ratio {ratio:.2f} "
+          f"({'meets' if ratio >= TARGET_START_RATIO else 'misses'} >= {TARGET_START_RATIO}); "
+          f"progress p99 {percentile(ours, 99):.1f} ms "
+          f"({'meets' if percentile(ours, 99) < TARGET_PROGRESS_P99_MS else 'misses'} < "
+          f"{TARGET_PROGRESS_P99_MS:.0f} ms)")
+    return figures
+
+
+async def raw_starts(client: Client, run_id: str, count: int, concurrency: int) -> float:
+    """Starts per second of a trivial workflow, until each has run its first task."""
+    global _first_tasks
+    task_queue = f"bench-cycle-noop-{run_id}"
+    _first_tasks = 0
+    async with Worker(client, task_queue=task_queue, workflows=[NoopWorkflow],
+                      workflow_runner=WORKFLOW_RUNNER, max_cached_workflows=count + 10):
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for n in range(count):
+            queue.put_nowait(n)
+
+        async def caller() -> None:
+            while not queue.empty():
+                n = queue.get_nowait()
+                await client.start_workflow(NoopWorkflow.run, id=f"bench-noop-{run_id}-{n}",
+                                            task_queue=task_queue)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(caller() for _ in range(concurrency)))
+        while _first_tasks < count:  # noqa: ASYNC110 - counted inside workflow code
+            await asyncio.sleep(0.05)
+        seconds = time.perf_counter() - started
+    return count / seconds
+
+
+async def progress_latency(http: aiohttp.ClientSession, pool: asyncpg.Pool, cycle_id: str,
+                           requests: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of the progress route, and of its SQL alone, ``requests`` times each."""
+    from store.cycles import CycleStore
+
+    store = CycleStore(pool)
+    ours: list[float] = []
+    sql: list[float] = []
+    for _ in range(5):  # warm both up
+        async with http.get(f"/v1/cycles/{cycle_id}/progress") as response:
+            await response.read()
+        await store.progress(cycle_id, datetime.now(UTC))
+    for _ in range(requests):
+        started = time.perf_counter()
+        async with http.get(f"/v1/cycles/{cycle_id}/progress") as response:
+            await response.read()
+            assert response.status == 200
+        ours.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        await store.progress(cycle_id, datetime.now(UTC))
+        sql.append((time.perf_counter() - started) * 1000)
+    return sorted(ours), sorted(sql)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--employees", type=int, default=10_000)
+    parser.add_argument("--units", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--progress-requests", type=int, default=200)
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    args = parser.parse_args(argv)
+    figures = asyncio.run(run(args))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
