@@ -313,7 +313,7 @@ async def get_progress_csv(request: Request, cycle_id: str, actor: CurrentActor
                            ) -> StreamingResponse:
     await _cycle(request, cycle_id, actor)
     progress = await _store(request).progress(cycle_id, datetime.now(UTC), overdue_limit=0)
-    return _csv(progress_rows(progress), f"progress-{cycle_id}.csv")
+    return _csv(progress.table(), f"progress-{cycle_id}.csv")
 
 
 @router.get("/cycles/{cycle_id}/results.csv", summary="Results export (CSV)",
@@ -339,26 +339,6 @@ async def get_results_csv(request: Request, cycle_id: str, actor: CurrentActor
         return table
 
     return _csv(lines(), f"results-{cycle_id}.csv")
-
-
-def progress_rows(progress: CycleProgress) -> list[list[str]]:
-    """One row per unit: total, count per phase, overdue per deadline, count per predikat."""
-    phases = [p for p in Phase if p is not Phase.NOT_OPENED]
-    units: dict[str, dict[str, int]] = {}
-    for count in progress.by_unit_phase:
-        units.setdefault(count.unit, {})[count.phase.value] = count.count
-    overdue = progress.overdue_by_unit
-    header = ["unit", "total", *[p.value for p in phases],
-              *[f"overdue_{d.value}" for d in DeadlineKind], *[p.value for p in Predikat]]
-    table = [header]
-    for unit in sorted(units):
-        counts = units[unit]
-        spread = progress.distribution.get(unit, {})
-        table.append([unit, str(sum(counts.values())),
-                      *[str(counts.get(p.value, 0)) for p in phases],
-                      *[str(overdue.get(unit, {}).get(d, 0)) for d in DeadlineKind],
-                      *[str(spread.get(p, 0)) for p in Predikat]])
-    return table
 
 
 def _csv(rows: list[list[str]], filename: str) -> StreamingResponse:

@@ -358,3 +358,64 @@ def verify(
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+cycle_app = typer.Typer(help="An agency's yearly cycle.", no_args_is_help=True)
+app.add_typer(cycle_app, name="cycle")
+
+
+@cycle_app.command("status")
+def cycle_status(
+    cycle_id: Annotated[str, typer.Argument(help="<agency>-<year>, e.g. pemkot-demo-2026")],
+    unit: Annotated[str | None, typer.Option(help="only this unit")] = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="print CSV instead of a table")] = False,
+) -> None:
+    """A cycle's progress from the read models: per unit, appraisals in each phase,
+    overdue ones per deadline, and the predikat so far (the figures of
+    ``GET /v1/cycles/{id}/progress``)."""
+    from datetime import UTC, datetime
+
+    from store.cycles import CycleStore
+
+    settings = _settings()
+
+    async def run() -> tuple[Any, Any]:
+        async with _database_url(settings) as url:
+            pool = await create_pool(url, role=settings.database_role)
+            try:
+                store = CycleStore(pool)
+                return (await store.state(cycle_id),
+                        await store.progress(cycle_id, datetime.now(UTC), unit=unit,
+                                             overdue_limit=0))
+            finally:
+                await pool.close()
+
+    try:
+        state, progress = _run(run)
+    except (OSError, asyncpg.PostgresError) as error:
+        console.print(f"[red]cannot read the cycle:[/red] {error}")
+        raise typer.Exit(1) from None
+    if state is None:
+        console.print(f"[red]no cycle {cycle_id}[/red]")
+        raise typer.Exit(1)
+    rows = progress.table()
+    if as_csv:
+        import csv
+        import sys
+
+        csv.writer(sys.stdout).writerows(rows)
+        return
+    header, body = rows[0], rows[1:]
+    shown = [i for i, name in enumerate(header)
+             if i < 2 or any(row[i] != "0" for row in body)]  # leave out empty columns
+    table = Table(title=f"cycle {cycle_id}: {state.status.value}, {state.members} members, "
+                        f"{progress.total} appraisals open or ended")
+    for i in shown:
+        table.add_column(header[i].replace("_", " "), justify="left" if i == 0 else "right")
+    for row in body:
+        table.add_row(*(row[i] for i in shown))
+    console.print(table)
+    if state.pending:
+        for item in state.pending:
+            console.print(f"under way: {item.work.kind.replace('_', ' ')}, "
+                          f"{item.offset} done so far")

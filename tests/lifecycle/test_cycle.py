@@ -8,9 +8,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -91,7 +94,19 @@ async def review(stack: Stack, cycle_id: str, employee: str, appraiser: str,
     await call(stack, "POST", f"{base}/review", appraiser, body=review_body(**ratings))
 
 
-async def test_a_cycle_from_start_to_release_with_a_calibration_failure(stack: Stack) -> None:
+async def kinerja(*args: str, database_url: str) -> str:
+    """Run the ``kinerja`` command against ``database_url``; its standard output."""
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "kinerja"), *args,
+        env={**os.environ, "KINERJA_DATABASE_URL": database_url, "COLUMNS": "200"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def test_a_cycle_from_start_to_release_with_a_calibration_failure(
+        stack: Stack, database_dsn: str) -> None:
     members = roster({"dinkes": 12, "diskominfo": 6})
     stack.rosters[stack.agency] = members
     created = await call(stack, "POST", "/v1/cycles", expect=201, body={
@@ -127,6 +142,12 @@ async def test_a_cycle_from_start_to_release_with_a_calibration_failure(stack: S
         await call(stack, "GET", f"/v1/cycles/{cycle_id}/progress.csv"))))
     assert [(r["unit"], r["total"], r["target_setting"]) for r in table] == [
         ("dinkes", "12", "12"), ("diskominfo", "6", "6"), ("sekretariat", "1", "1")]
+
+    printed = await kinerja("cycle", "status", cycle_id, database_url=database_dsn)
+    assert "running" in printed and "dinkes" in printed and "12" in printed
+    printed = await kinerja("cycle", "status", cycle_id, "--csv", database_url=database_dsn)
+    assert list(csv.reader(io.StringIO(printed))) == [[c for c in row] for row in csv.reader(
+        io.StringIO(await call(stack, "GET", f"/v1/cycles/{cycle_id}/progress.csv")))]
 
     # One unit's SKP deadline moves; the other unit's stays.
     until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=45)
@@ -184,6 +205,9 @@ async def test_a_cycle_from_start_to_release_with_a_calibration_failure(stack: S
     await eventually(unit_released, "diskominfo's results are released")
     assert set((await phases(stack.pool, cycle_id, "dinkes")).values()) == {"target_setting"}
 
+    async def no_work_under_way() -> bool:
+        return not (await call(stack, "GET", f"/v1/cycles/{cycle_id}"))["state"]["pending"]
+    await eventually(no_work_under_way, "the release is recorded as done")
     # Not every appraisal has ended: the cycle does not close.
     refused = await call(stack, "POST", f"/v1/cycles/{cycle_id}/close", expect=409)
     assert refused["detail"].startswith("19 appraisal(s) are neither final nor cancelled")
