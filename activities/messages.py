@@ -110,17 +110,31 @@ CycleIntent: TypeAlias = Annotated[
 the curve check, the tally) and turns it into a ``domain.cycle`` command."""
 
 
-class CycleStart(BaseModel):
-    """Input of the cycle workflow; ``resume`` carries the state across continue-as-new."""
+class NextCycleInput(BaseModel):
+    """What the yearly schedule knows: the agency, its policy and time zone. The
+    year is the next one after the moment the schedule fires."""
 
-    cycle_id: str
-    resume: CycleState | None = None
+    agency: str
+    policy: str
+    utc_offset_hours: int = 7
 
 
 class CycleRequest(BaseModel):
     intent: CycleIntent
     actor: Actor
     request_id: str | None = None
+
+
+class CycleStart(BaseModel):
+    """Input of the cycle workflow; ``resume`` carries the state across continue-as-new.
+
+    ``create`` creates the cycle as the workflow starts (the yearly schedule
+    starts it so); otherwise the creation arrives as the first update.
+    """
+
+    cycle_id: str
+    resume: CycleState | None = None
+    create: CycleRequest | None = None
 
 
 class CycleResult(BaseModel):

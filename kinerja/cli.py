@@ -32,6 +32,7 @@ from kinerja.devstack import (
     wait_for_temporal,
 )
 from kinerja.logging import configure_logging
+from kinerja.schedules import ensure_next_cycle_schedules
 from kinerja.settings import Settings, get_settings
 from kinerja.worker import running_worker
 from store.database import create_pool
@@ -179,6 +180,9 @@ def worker() -> None:
                 stopped = asyncio.Event()
                 async with running_worker(services.temporal, services.pool,
                                           task_queue=settings.task_queue):
+                    for made in await ensure_next_cycle_schedules(services.temporal, settings):
+                        console.print(f"schedule {made}: next year's cycle on "
+                                      f"{settings.next_cycle_on}")
                     stop.when_up(stopped.set)
                     console.print(f"worker on task queue {settings.task_queue}; "
                                   "Ctrl-C stops it")
@@ -250,6 +254,7 @@ def dev() -> None:
                 try:
                     async with running_worker(services.temporal, services.pool,
                                               task_queue=settings.task_queue):
+                        await ensure_next_cycle_schedules(services.temporal, settings)
                         server = _serve(services, settings)
                         serving = asyncio.create_task(server.serve(sockets=[sock]))
                         while not server.started and not serving.done():  # noqa: ASYNC110

@@ -49,6 +49,16 @@ class Settings(BaseSettings):
         default=None,
         description="JSON-lines file of checkpoints; unset: data_dir/checkpoints.jsonl")
 
+    next_cycle_on: str | None = Field(
+        default=None, pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        description="MM-DD: each year on this day (00:00 in the agency's zone) a Temporal "
+                    "Schedule creates next year's cycle of every agency in "
+                    "next_cycle_agencies; unset: off")
+    next_cycle_agencies: str = Field(
+        default="", description="comma-separated agencies the yearly schedule creates cycles for")
+    next_cycle_policy: str = "permenpan-rb-6-2022"
+    next_cycle_utc_offset_hours: int = Field(default=7, ge=7, le=9)
+
     @property
     def postgres_dir(self) -> Path:
         return self.data_dir / "postgres"

@@ -16,7 +16,7 @@ from activities.cycle import CycleActivities, RosterSource
 from domain.cycle import CycleMember
 from store.event_log import EventLog
 from workflows.appraisal import AppraisalWorkflow
-from workflows.cycle import CycleWorkflow
+from workflows.cycle import CycleWorkflow, NextCycleWorkflow
 
 TASK_QUEUE = "kinerja-appraisals"
 
@@ -53,7 +53,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[AppraisalWorkflow, CycleWorkflow],
+        workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow],
         activities=[
             appraisal_activities.record_appraisal_events,
             cycle_activities.record_cycle_events,

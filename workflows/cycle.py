@@ -20,7 +20,9 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.workflow import ParentClosePolicy
 
 from workflows.appraisal import refusal_error
 
@@ -48,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
         CycleRequest,
         CycleResult,
         CycleStart,
+        NextCycleInput,
         ReleaseUnitRequest,
         StartCycleRequest,
         cycle_workflow_id,
@@ -57,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.calibration import CurveCheck, OrganisationRating
     from domain.cycle import (
         CloseCycle,
+        CreateCycle,
         CycleCommand,
         CycleEvent,
         CycleState,
@@ -65,9 +69,11 @@ with workflow.unsafe.imports_passed_through():
         ReleaseUnit,
         StartCycle,
         cycle_event_data,
+        cycle_id_of,
         decide,
         evolve,
     )
+    from domain.policy import POLICIES, default_calendar
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 FACT_TIMEOUT = timedelta(minutes=5)
@@ -87,6 +93,10 @@ class CycleWorkflow:
 
     @workflow.run
     async def run(self, start: CycleStart) -> CycleState:
+        if start.create is not None and self._state.status is None:
+            async with self._lock:
+                await self._execute(await self._with_facts(start.create.intent),
+                                    start.create.actor, start.create.request_id)
         while True:
             await workflow.wait_condition(
                 lambda: bool(self._state.pending) or self._state.status is CycleStatus.CLOSED)
@@ -217,3 +227,29 @@ def _neutral(intent: CycleIntent, state: CycleState) -> CycleCommand:
     if isinstance(intent, CloseCycleRequest):
         return CloseCycle(open_appraisals=0, distribution={})
     return intent
+
+
+@workflow.defn
+class NextCycleWorkflow:
+    """Started by the yearly schedule: creates the agency's cycle for next year (the year
+    after the moment it runs), with the policy's default calendar. Creating a cycle
+    that exists already changes nothing."""
+
+    @workflow.run
+    async def run(self, request: NextCycleInput) -> str:
+        year = workflow.now().year + 1
+        cycle_id = cycle_id_of(request.agency, year)
+        create = CreateCycle(agency=request.agency, year=year, policy=request.policy,
+                             calendar=default_calendar(year, POLICIES[request.policy],
+                                                       request.utc_offset_hours))
+        try:
+            await workflow.start_child_workflow(
+                CycleWorkflow.run,
+                CycleStart(cycle_id=cycle_id, create=CycleRequest(
+                    intent=create, actor=SYSTEM_ACTOR, request_id=f"schedule-{cycle_id}")),
+                id=cycle_workflow_id(cycle_id),
+                parent_close_policy=ParentClosePolicy.ABANDON,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+        except WorkflowAlreadyStartedError:
+            workflow.logger.info("cycle %s exists already", cycle_id)
+        return cycle_id

@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from temporalio.client import ScheduleActionExecutionStartWorkflow
 from temporalio.testing import WorkflowEnvironment
 
 from activities.messages import StartCycleRequest, cycle_workflow_id
@@ -27,6 +28,8 @@ from domain.appraisal import PositionKind
 from domain.authorization import Actor, Role
 from domain.cycle import CreateCycle, CycleMember, CycleStatus, roster_digest
 from domain.policy import POLICY_6_2022, default_calendar
+from kinerja.schedules import ensure_next_cycle_schedules
+from kinerja.settings import Settings
 from kinerja.worker import running_worker
 from store.cycles import CycleStore
 from store.event_log import EventLog
@@ -273,3 +276,36 @@ async def test_an_interrupted_start_resumes_with_no_duplicate_and_no_gap(
         for row in opened:
             await temporal_dev.client.get_workflow_handle(
                 f"appraisal-{cycle_id}-{row['employee']}").terminate()
+
+
+async def test_the_yearly_schedule_creates_next_years_cycle(stack: Stack) -> None:
+    settings = Settings(next_cycle_on="12-01", next_cycle_agencies=f" {stack.agency} ",
+                        task_queue=stack.task_queue)
+    assert await ensure_next_cycle_schedules(stack.client, Settings(task_queue="x")) == []
+    made = await ensure_next_cycle_schedules(stack.client, settings)
+    assert made == [f"next-cycle-{stack.agency}"]
+    assert await ensure_next_cycle_schedules(stack.client, settings) == made  # updated in place
+    handle = stack.client.get_schedule_handle(made[0])
+    described = await handle.describe()
+    calendar = described.schedule.spec.calendars[0]
+    assert (calendar.month[0].start, calendar.day_of_month[0].start) == (12, 1)
+    await handle.trigger()  # as if it were the 1st of December
+    next_year = f"{stack.agency}-{datetime.now(UTC).year + 1}"
+
+    async def created() -> bool:
+        state = await CycleStore(stack.pool).state(next_year)
+        return state is not None and state.status is CycleStatus.CREATED
+    await eventually(created, "next year's cycle is created")
+    await handle.trigger()  # again: the cycle exists, nothing changes
+
+    async def ran_twice() -> bool:
+        return len((await handle.describe()).info.recent_actions) == 2
+    await eventually(ran_twice, "the schedule ran twice")
+    for action in (await handle.describe()).info.recent_actions:
+        assert isinstance(action.action, ScheduleActionExecutionStartWorkflow)
+        ran = stack.client.get_workflow_handle(action.action.workflow_id)
+        assert await ran.result() == next_year
+    trail = await EventLog(stack.pool).read_stream(cycle_workflow_id(next_year))
+    assert [e.type for e in trail] == ["CycleCreated"]
+    assert trail[0].metadata["actor"] == "system"
+    await handle.delete()
