@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 from temporalio import activity
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDReusePolicy
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -47,6 +47,7 @@ from activities.messages import (
 )
 from domain.appraisal import (
     EVENT_SCHEMA_VERSION,
+    AppraisalState,
     Command,
     ExtendDeadline,
     OpenAppraisal,
@@ -166,14 +167,22 @@ class CycleActivities:
             policy=POLICIES[page.policy], calendar=page.calendar,
             position_kind=member.position_kind, functional_level=member.functional_level,
             is_unit_leader=member.is_unit_leader)
-        start = AppraisalStart(appraisal_id=appraisal_id, open=CommandRequest(
-            command=command, actor=SYSTEM_ACTOR, request_id=request_id))
-        try:
-            await self._client.start_workflow(
-                APPRAISAL_WORKFLOW, start, id=appraisal_id, task_queue=self._task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+        start = WithStartWorkflowOperation(
+            APPRAISAL_WORKFLOW, AppraisalStart(appraisal_id=appraisal_id), id=appraisal_id,
+            task_queue=self._task_queue, result_type=AppraisalState,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+        request = CommandRequest(command=command, actor=SYSTEM_ACTOR, request_id=request_id)
+        try:  # returns once the opening is stored, so a finished page means open appraisals
+            await self._client.execute_update_with_start_workflow(
+                COMMAND_UPDATE, request, start_workflow_operation=start, id=request_id,
+                result_type=CommandResult)
         except WorkflowAlreadyStartedError:
-            return False  # opened by an earlier attempt of this page, or by HR by hand
+            return False  # its workflow has ended (cancelled, say): not opened again
+        except WorkflowUpdateFailedError as failed:
+            if _refused(failed):
+                return False  # opened already, by HR by hand
+            raise
         return True
 
     async def _send(self, appraisal_id: str, command: Command, request_id: str) -> bool:
@@ -183,8 +192,7 @@ class CycleActivities:
             await handle.execute_update(COMMAND_UPDATE, request, id=request_id,
                                         result_type=CommandResult)
         except WorkflowUpdateFailedError as failed:
-            cause = failed.cause
-            if isinstance(cause, ApplicationError) and cause.type == REFUSED_ERROR_TYPE:
+            if _refused(failed):
                 return False  # the appraisal's rules say no (phase moved on, not later, ...)
             raise
         except RPCError as error:
@@ -192,3 +200,8 @@ class CycleActivities:
                 return False  # never opened, or ended (final or cancelled)
             raise
         return True
+
+
+def _refused(failed: WorkflowUpdateFailedError) -> bool:
+    cause = failed.cause
+    return isinstance(cause, ApplicationError) and cause.type == REFUSED_ERROR_TYPE

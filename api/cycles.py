@@ -39,6 +39,7 @@ from domain.cycle import (
     PAGE_SIZE,
     CreateCycle,
     CycleState,
+    CycleStatus,
     MoveDeadline,
     SetOrganisationRating,
     cycle_id_of,
@@ -194,6 +195,9 @@ async def _send(request: Request, cycle_id: str, actor: Actor, intent: CycleInte
     assert state.agency is not None
     if not _is_hr(actor, state.agency):
         raise Problem(403, "forbidden", "Not allowed", "only HR of the agency may run its cycle")
+    if state.status is CycleStatus.CLOSED:  # its workflow has ended; the domain's answer
+        raise Problem(409, "command-phase", "Command refused",
+                      "the cycle is closed; nothing changes it")
     result = await _gateway(request).send(cycle_id, intent, actor, key)
     return await _response(request, result)
 

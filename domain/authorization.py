@@ -130,6 +130,12 @@ def relations(actor: Actor, parties: Parties) -> frozenset[Relation]:
         found.add(Relation.SYSTEM)
     if Role.HR in roles and actor.in_scope(parties.agency):
         found.add(Relation.HR)
+        # The top of an agency has no appraiser (or no appraiser's superior) inside it:
+        # HR of the agency acts as that party of record.
+        if parties.appraiser is None and actor.subject != parties.employee:
+            found.add(Relation.APPRAISER)
+        if parties.superior is None and actor.subject != parties.employee:
+            found.add(Relation.SUPERIOR)
     if Role.INSPECTOR in roles and actor.in_scope(parties.agency):
         found.add(Relation.INSPECTOR)
     if Role.EMPLOYEE in roles:

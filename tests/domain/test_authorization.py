@@ -71,3 +71,23 @@ def test_read_scope_agrees_with_may_read() -> None:
         listed = (scope.all_agencies or PARTIES.agency in scope.agencies
                   or scope.subject in {PARTIES.employee, PARTIES.appraiser, PARTIES.superior})
         assert listed == may_read(actor, PARTIES), actor.subject
+
+
+def test_hr_acts_as_appraiser_and_superior_of_record_for_the_top_of_an_agency() -> None:
+    from domain.authorization import Action, Actor, Parties, Relation, Role, acting_relation
+
+    head = Parties(agency="a", unit="setda", employee="e-head", appraiser=None, superior=None)
+    staff = Parties(agency="a", unit="setda", employee="e-1", appraiser="e-head",
+                    superior=None)
+    hr = Actor(subject="e-hr", roles=frozenset({Role.EMPLOYEE, Role.HR}),
+               agencies=frozenset({"a"}))
+    other_hr = Actor(subject="e-x", roles=frozenset({Role.HR}), agencies=frozenset({"b"}))
+    assert acting_relation(hr, Action.APPROVE_TARGETS, head) is Relation.APPRAISER
+    assert acting_relation(hr, Action.SUBMIT_REVIEW, head) is Relation.APPRAISER
+    assert acting_relation(hr, Action.DECIDE_OBJECTION, head) is Relation.SUPERIOR
+    assert acting_relation(other_hr, Action.APPROVE_TARGETS, head) is None
+    # Where the appraiser exists, HR does not take their place; HR never appraises itself.
+    assert acting_relation(hr, Action.APPROVE_TARGETS, staff) is None
+    assert acting_relation(hr, Action.DECIDE_OBJECTION, staff) is Relation.SUPERIOR
+    own = head.model_copy(update={"employee": "e-hr"})
+    assert acting_relation(hr, Action.APPROVE_TARGETS, own) is None
