@@ -277,12 +277,22 @@ class CancelAppraisal(_Model):
     reason: Text
 
 
+class ReassignParties(_Model):
+    """The roster's reporting line changed: a new appraiser and/or appraiser's superior
+    from now on (what was already decided stays as it was)."""
+
+    kind: Literal["reassign"] = "reassign"
+    appraiser: str | None
+    superior: str | None
+    reason: Text
+
+
 Command: TypeAlias = Annotated[
     OpenAppraisal | DraftTargets | SubmitTargets | ReturnTargets | ApproveTargets | SetTargets
     | ReportProgress | LogActivity | GiveFeedback | SubmitSelfAssessment | SubmitReview
     | RecordOrganisationRating | ReleaseResult | AcceptResult | FileObjection
     | RequestExplanations | GiveExplanation | DecideObjection | ExtendDeadline | PassDeadline
-    | CancelAppraisal,
+    | CancelAppraisal | ReassignParties,
     Field(discriminator="kind"),
 ]
 
@@ -308,6 +318,7 @@ COMMAND_ACTION: dict[str, Action] = {
     "extend_deadline": Action.EXTEND_DEADLINE,
     "pass_deadline": Action.MISS_DEADLINE,
     "cancel": Action.CANCEL,
+    "reassign": Action.REASSIGN,
 }
 """The authorization action each command needs."""
 
@@ -462,12 +473,20 @@ class AppraisalCancelled(_Event):
     reason: str
 
 
+class PartiesReassigned(_Event):
+    type: Literal["PartiesReassigned"] = "PartiesReassigned"
+    appraiser: str | None
+    superior: str | None
+    reason: str
+
+
 Event: TypeAlias = Annotated[
     AppraisalOpened | TargetsDrafted | TargetsSubmitted | TargetsReturned | TargetsApproved
     | TargetsSet | ProgressReported | ActivityLogged | FeedbackGiven | SelfAssessmentSubmitted
     | ReviewSubmitted | OrganisationRatingRecorded | ResultReleased | ResultAccepted
     | ObjectionFiled | ExplanationsRequested | ExplanationGiven | ObjectionDecided
-    | DeadlineExtended | DeadlinePassed | AppraisalFinalized | AppraisalCancelled,
+    | DeadlineExtended | DeadlinePassed | AppraisalFinalized | AppraisalCancelled
+    | PartiesReassigned,
     Field(discriminator="type"),
 ]
 
@@ -1021,6 +1040,18 @@ def _cancel(state: AppraisalState, command: CancelAppraisal, ctx: _Context) -> l
     return [AppraisalCancelled(at=ctx.at, reason_kind=command.reason_kind, reason=command.reason)]
 
 
+def _reassign(state: AppraisalState, command: ReassignParties, ctx: _Context) -> list[Event]:
+    parties = state.parties
+    assert parties is not None
+    if (command.appraiser, command.superior) == (parties.appraiser, parties.superior):
+        raise CommandRefused("invalid", "the appraiser and superior are already these",
+                             "appraiser")
+    if parties.employee in (command.appraiser, command.superior):
+        raise CommandRefused("invalid", "nobody appraises their own appraisal", "appraiser")
+    return [PartiesReassigned(at=ctx.at, appraiser=command.appraiser,
+                              superior=command.superior, reason=command.reason)]
+
+
 _HANDLERS: dict[str, Callable[[AppraisalState, Any, _Context], list[Event]]] = {
     "draft_targets": _draft_targets,
     "submit_targets": _submit_targets,
@@ -1042,6 +1073,7 @@ _HANDLERS: dict[str, Callable[[AppraisalState, Any, _Context], list[Event]]] = {
     "extend_deadline": _extend_deadline,
     "pass_deadline": _pass_deadline,
     "cancel": _cancel,
+    "reassign": _reassign,
 }
 
 
@@ -1153,6 +1185,10 @@ def _apply(state: AppraisalState, event: Event) -> dict[str, Any]:
         case AppraisalCancelled():
             return {"phase": Phase.CANCELLED, "cancel_reason_kind": event.reason_kind,
                     "cancel_reason": event.reason}
+        case PartiesReassigned():
+            assert state.parties is not None
+            return {"parties": state.parties.model_copy(update={
+                "appraiser": event.appraiser, "superior": event.superior})}
     raise TypeError(f"unknown event {type(event).__name__}")  # pragma: no cover
 
 

@@ -91,6 +91,7 @@ class Action(StrEnum):
     EXTEND_DEADLINE = "extend_deadline"
     MISS_DEADLINE = "miss_deadline"
     CANCEL = "cancel"
+    REASSIGN = "reassign"
 
 
 _R = Relation
@@ -118,6 +119,7 @@ ALLOWED: dict[Action, frozenset[Relation]] = {
     Action.EXTEND_DEADLINE: frozenset({_R.HR, _R.SYSTEM}),
     Action.MISS_DEADLINE: frozenset({_R.SYSTEM}),
     Action.CANCEL: frozenset({_R.HR, _R.SYSTEM}),
+    Action.REASSIGN: frozenset({_R.HR, _R.SYSTEM}),
 }
 """Which relations may take each action. Phase rules come on top (domain.appraisal)."""
 

@@ -11,6 +11,7 @@ from domain.appraisal import (
     AppraisalState,
     ApproveTargets,
     CancelAppraisal,
+    Command,
     CommandRefused,
     DeadlineKind,
     DecideObjection,
@@ -38,7 +39,7 @@ from domain.appraisal import (
     fold,
     invariant_violations,
 )
-from domain.authorization import Relation
+from domain.authorization import Actor, Relation
 from domain.calibration import OrganisationRating
 from domain.integrity import canonical_json
 from domain.policy import POLICY_PP30_2019
@@ -404,3 +405,33 @@ def test_events_round_trip_through_canonical_json() -> None:
     assert rebuilt == run.events
     assert fold(rebuilt) == run.state
     assert AppraisalState.model_validate_json(run.state.model_dump_json()) == run.state
+
+
+def refused(run: Run, command: Command, actor: Actor) -> CommandRefused:
+    from domain.appraisal import decide
+
+    with pytest.raises(CommandRefused) as caught:
+        decide(run.state, command, actor=actor, at=run.now)
+    return caught.value
+
+
+def test_a_reassignment_moves_who_acts_as_appraiser_and_superior_from_then_on() -> None:
+    from domain.appraisal import ReassignParties
+    from domain.authorization import Role
+
+    run = Run()
+    run.do(open_command(), HR)
+    run.do(DraftTargets(skp=sample_skp()), EMPLOYEE)
+    run.do(SubmitTargets(), EMPLOYEE)
+    new_boss = Actor(subject="boss-2", roles=frozenset({Role.EMPLOYEE}),
+                     agency=APPRAISER.agency, unit=APPRAISER.unit)
+    assert refused(run, ReassignParties(appraiser="boss-2", superior="head-1", reason="mutasi"),
+                       APPRAISER).code == "forbidden"
+    run.do(ReassignParties(appraiser="boss-2", superior="head-1", reason="mutasi"), SYSTEM)
+    assert run.state.parties is not None and run.state.parties.appraiser == "boss-2"
+    assert refused(run, ApproveTargets(), APPRAISER).code == "forbidden"  # no longer theirs
+    run.do(ApproveTargets(), new_boss)
+    assert refused(run, ReassignParties(appraiser="boss-2", superior="head-1", reason="x"),
+                       HR).code == "invalid"  # nothing changes
+    assert refused(run, ReassignParties(appraiser="emp-1", superior="head-1", reason="x"),
+                       HR).field == "appraiser"  # nobody appraises themself
