@@ -159,36 +159,34 @@ class CycleStore:
         deadline first, with a count per deadline), and the predikat distribution."""
         async with self._pool.acquire() as connection, connection.transaction(
                 isolation="repeatable_read", readonly=True):
-            counts = await connection.fetch(
-                "SELECT unit, phase, count(*) AS n FROM appraisal_summaries"
+            groups = await connection.fetch(  # one pass over the cycle's rows
+                "SELECT unit, phase, predikat, next_deadline_kind AS kind,"
+                " next_deadline_at < $3 AS overdue, count(*) AS n FROM appraisal_summaries"
                 " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
-                " GROUP BY unit, phase ORDER BY unit, phase", cycle_id, unit)
-            overdue_counts = await connection.fetch(
-                "SELECT unit, next_deadline_kind AS kind, count(*) AS n FROM appraisal_summaries"
-                " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
-                " AND next_deadline_at < $3 GROUP BY unit, next_deadline_kind",
-                cycle_id, unit, as_of)
+                " GROUP BY 1, 2, 3, 4, 5", cycle_id, unit, as_of)
             overdue = await connection.fetch(
                 "SELECT appraisal_id, employee, unit, phase, next_deadline_kind,"
                 " next_deadline_at FROM appraisal_summaries"
                 " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
                 " AND next_deadline_at < $3 ORDER BY next_deadline_at, appraisal_id LIMIT $4",
-                cycle_id, unit, as_of, overdue_limit)
-            spread = await connection.fetch(
-                "SELECT unit, predikat, count(*) AS n FROM appraisal_summaries"
-                " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
-                " AND predikat IS NOT NULL AND phase <> 'cancelled'"
-                " GROUP BY unit, predikat", cycle_id, unit)
+                cycle_id, unit, as_of, overdue_limit) if overdue_limit else []
+        phases: dict[tuple[str, str], int] = {}
         distribution: dict[str, dict[Predikat, int]] = {}
-        for row in spread:
-            distribution.setdefault(row["unit"], {})[Predikat(row["predikat"])] = row["n"]
-        by_unit_phase = [UnitPhaseCount(r["unit"], Phase(r["phase"]), r["n"]) for r in counts]
         overdue_by_unit: dict[str, dict[DeadlineKind, int]] = {}
         totals: dict[DeadlineKind, int] = {}
-        for r in overdue_counts:
-            kind = DeadlineKind(r["kind"])
-            overdue_by_unit.setdefault(r["unit"], {})[kind] = r["n"]
-            totals[kind] = totals.get(kind, 0) + r["n"]
+        for row in groups:
+            key = (row["unit"], row["phase"])
+            phases[key] = phases.get(key, 0) + row["n"]
+            if row["predikat"] is not None and row["phase"] != "cancelled":
+                spread = distribution.setdefault(row["unit"], {})
+                predikat = Predikat(row["predikat"])
+                spread[predikat] = spread.get(predikat, 0) + row["n"]
+            if row["overdue"]:
+                kind = DeadlineKind(row["kind"])
+                late = overdue_by_unit.setdefault(row["unit"], {})
+                late[kind] = late.get(kind, 0) + row["n"]
+                totals[kind] = totals.get(kind, 0) + row["n"]
+        by_unit_phase = [UnitPhaseCount(u, Phase(ph), n) for (u, ph), n in sorted(phases.items())]
         return CycleProgress(
             as_of=as_of,
             total=sum(c.count for c in by_unit_phase),

@@ -41,3 +41,6 @@ CREATE TRIGGER cycle_members_frozen
 ALTER TABLE cycle_members ENABLE ALWAYS TRIGGER cycle_members_frozen;
 
 GRANT SELECT, INSERT ON cycle_members TO kinerja_app;
+
+-- The progress route's overdue list: oldest deadline first within a cycle.
+CREATE INDEX appraisal_summaries_overdue ON appraisal_summaries (cycle_id, next_deadline_at);
