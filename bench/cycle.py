@@ -194,9 +194,9 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     print(f"Kinerja cycle bench: {total} employees in {args.units} units, {rounds} rounds "
           f"(raw starts, then a cycle, each), concurrency {args.concurrency}")
     print(f"{'figure':<56} {'value':>10} {'unit':<13} {'baseline':>10} {'ratio':>7}")
-    print("-" * 88)
+    print("-" * 100)
     for f in figures:
-        print(f"{f['name']:<44} {f['value']:>10} {f['unit']:<13} {f.get('baseline', ''):>10} "
+        print(f"{f['name']:<56} {f['value']:>10} {f['unit']:<13} {f.get('baseline', ''):>10} "
               f"{f.get('ratio', ''):>7}")
     print("baselines: raw Temporal workflow starts (trivial workflow, first task run) from as "
           "many callers; the progress route's SQL (store.cycles) straight through asyncpg")
