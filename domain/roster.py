@@ -106,9 +106,9 @@ class RosterRow:
     superior_nip: str = ""
     email: str = ""
     employee_key: str = ""
-    nip_problem: str | None = None
-    """Set by a reader that already knows the NIP cell is unusable (e.g. a number
-    that lost digits in a spreadsheet); reported as the NIP's reason."""
+    cell_problems: tuple[tuple[str, str], ...] = ()
+    """``(field, reason)`` for cells a reader already knows are unusable (a NIP stored
+    as a number that lost its last digits); the first is the row's reason."""
 
 
 class Employee(BaseModel):
@@ -278,8 +278,8 @@ def _check_row(row: RosterRow, problems: _Rejections) -> _Candidate | None:
         problems.add(row, "employment_type",
                      f"employment type must be PNS or PPPK, not {row.employment_type!r}")
         return None
-    if row.nip_problem:
-        problems.add(row, "nip", row.nip_problem)
+    for field_name, reason in row.cell_problems:
+        problems.add(row, field_name, reason)
         return None
     try:
         nip = parse_nip(row.nip, pppk=employment is EmploymentType.PPPK).value

@@ -111,14 +111,15 @@ def _text(value: Any) -> str:
 
 def _row(line: int, cells: list[Any], columns: dict[str, int]) -> RosterRow:
     values: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
     for column, index in columns.items():
         raw = cells[index] if index < len(cells) else None
         values[column] = _text(raw)
-        if column == "nip":
+        if column in ("nip", "superior_nip"):
             problem = _numeric_nip_problem(raw)
             if problem:
-                values["nip_problem"] = problem
-    return RosterRow(line=line, **values)
+                problems.append((column, problem))
+    return RosterRow(line=line, cell_problems=tuple(problems), **values)
 
 
 _EXACT_LIMIT = 2**53
@@ -136,7 +137,7 @@ def _numeric_nip_problem(raw: Any) -> str | None:
         return None
     if isinstance(raw, float) and (not raw.is_integer() or abs(raw) >= _EXACT_LIMIT):
         return ("the NIP is stored as a number and has lost its last digits (a spreadsheet "
-                "keeps 15); format the NIP column as Text and type the NIPs again")
+                "keeps 15 of its 18); format the column as Text and type the NIPs again")
     return None
 
 

@@ -84,7 +84,7 @@ def test_each_rule_is_reported_on_its_line() -> None:
         row(16, 19, unit_code="u2", unit_name="Another name", parent_unit="u1"),
         row(17, 20, nip="198001012021131001"),  # a PPPK number (code 13) is no PNS NIP
         row(18, 22, superior_nip=nip(11)),  # superior's row (line 7) rejected
-        row(19, 23, nip_problem="the NIP was stored as a number"),
+        row(19, 23, cell_problems=(("nip", "the NIP was stored as a number"),)),
     ]
     check = validate_roster(ok + [replace(r, superior_nip=r.superior_nip or nip(1))
                                   for r in bad])
