@@ -229,6 +229,13 @@ class RosterStore:
                                      moment)
         return RosterApplied(events=events, version=new_version, digest=digest)
 
+    async def preview(self, agency: str, check: RosterCheck, *, partial: bool = False
+                      ) -> list[RosterEvent]:
+        """The events :meth:`apply` would append now (a dry run; writes nothing)."""
+        current = await self.current(agency)
+        target = merge_partial(current, check) if partial and check.rejected else check.roster
+        return diff_roster(current, target)
+
     async def current(self, agency: str) -> Roster:
         """The agency's roster now (empty when none was imported)."""
         return (await self.snapshot(agency)).roster
