@@ -12,7 +12,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from temporalio.client import Client
 
-from api import appraisals
+from api import appraisals, roster
 from api.auth import TokenVerifier
 from api.gateway import CommandGateway
 from api.problems import (
@@ -92,6 +92,7 @@ def create_app(services: Services) -> FastAPI:
     for error in _DATABASE_DOWN:
         app.add_exception_handler(error, _database_down)
     app.include_router(appraisals.router)
+    app.include_router(roster.router)
 
     @app.middleware("http")
     async def _request_context(request: Request,
