@@ -251,6 +251,8 @@ class _Candidate:
     employment: EmploymentType
     superior_nip: str | None
     email: str | None
+    unit: str
+    parent: str
     key: str = ""
 
 
@@ -329,7 +331,8 @@ def _check_row(row: RosterRow, problems: _Rejections) -> _Candidate | None:
         return None
     superior = _digits(row.superior_nip) or None
     return _Candidate(row=row, nip=nip, kind=kind, level=level, employment=employment,
-                      superior_nip=superior, email=email, key=key)
+                      superior_nip=superior, email=email, unit=row.unit_code.strip(),
+                      parent=parent, key=key)
 
 
 def validate_roster(rows: Iterable[RosterRow],
@@ -383,7 +386,7 @@ def validate_roster(rows: Iterable[RosterRow],
     unit_parent: dict[str, tuple[str, int]] = {}
     for cand in sorted(alive.values(), key=lambda c: c.row.line):
         row = cand.row
-        code, name, parent = row.unit_code.strip(), row.unit_name.strip(), row.parent_unit.strip()
+        code, name, parent = cand.unit, row.unit_name.strip(), cand.parent
         if code in unit_name and unit_name[code][0] != name:
             problems.add(row, "unit_name", f"unit {code} is named {unit_name[code][0]!r} on "
                          f"line {unit_name[code][1]}")
@@ -402,11 +405,11 @@ def validate_roster(rows: Iterable[RosterRow],
     # Fixpoint: drop rows whose unit, parent unit or superior is gone, until stable.
     while True:
         alive = {nip: c for nip, c in alive.items() if c.row.line not in problems.by_line}
-        units_alive = {c.row.unit_code.strip() for c in alive.values()}
+        units_alive = {c.unit for c in alive.values()}
         changed = False
         for cand in sorted(alive.values(), key=lambda c: c.row.line):
             row = cand.row
-            parent = row.parent_unit.strip()
+            parent = cand.parent
             if parent and parent not in units_alive:
                 problems.add(row, "parent_unit",
                              f"unknown parent unit {parent}: no valid row has it as unit_code")
@@ -444,13 +447,15 @@ def validate_roster(rows: Iterable[RosterRow],
         employees[cand.key] = Employee(
             key=cand.key, nip=cand.nip, name=" ".join(row.name.split()),
             position=" ".join(row.position.split()), kind=cand.kind, level=cand.level,
-            employment=cand.employment, unit=row.unit_code.strip(),
+            employment=cand.employment, unit=cand.unit,
             superior=alive[cand.superior_nip].key if cand.superior_nip else None,
             email=cand.email)
+    leaders = _leader_candidates(alive)
     units = {
         code: Unit(code=code, name=unit_name[code][0], parent=unit_parent[code][0] or None,
-                   leader=_leader(code, alive))
-        for code in {c.row.unit_code.strip() for c in alive.values()}
+                   leader=min(leaders[code],
+                              key=lambda c: (LEADER_KINDS.index(c.kind), c.row.line)).key)
+        for code in {c.unit for c in alive.values()}
     }
     rejected = tuple(sorted(problems.by_line.values(), key=lambda r: r.line))
     return RosterCheck(roster=Roster(employees=employees, units=units), rejected=rejected,
@@ -523,52 +528,47 @@ def _reject_cycles(alive: Mapping[str, _Candidate], problems: _Rejections) -> bo
 def _reject_unit_cycles(alive: Mapping[str, _Candidate], problems: _Rejections) -> bool:
     parent_of: dict[str, str] = {}
     for cand in alive.values():
-        parent = cand.row.parent_unit.strip()
-        if parent:
-            parent_of[cand.row.unit_code.strip()] = parent
+        if cand.parent:
+            parent_of[cand.unit] = cand.parent
     in_cycle: set[str] = set()
+    done: set[str] = set()
     for start in sorted(parent_of):
         seen: list[str] = []
         code: str | None = start
-        while code is not None and code not in seen:
+        while code is not None and code not in seen and code not in done:
             seen.append(code)
             code = parent_of.get(code)
-        if code is not None:
+        if code is not None and code in seen:
             in_cycle.update(seen[seen.index(code):])
+        done.update(seen)
     if not in_cycle:
         return False
     names = ", ".join(sorted(in_cycle))
     for cand in alive.values():
-        if cand.row.unit_code.strip() in in_cycle:
+        if cand.unit in in_cycle:
             problems.add(cand.row, "parent_unit", f"cycle in the unit tree: {names}")
     return True
 
 
-def _leader_candidates(code: str, alive: Mapping[str, _Candidate]) -> list[_Candidate]:
-    return [
-        c for c in alive.values()
-        if c.row.unit_code.strip() == code and c.kind in LEADER_KINDS
-        and (c.superior_nip is None or alive[c.superior_nip].row.unit_code.strip() != code)
-    ]
-
-
-def _leader(code: str, alive: Mapping[str, _Candidate]) -> str | None:
-    ranked = sorted(_leader_candidates(code, alive),
-                    key=lambda c: (LEADER_KINDS.index(c.kind), c.row.line))
-    return ranked[0].key if ranked else None
+def _leader_candidates(alive: Mapping[str, _Candidate]) -> dict[str, list[_Candidate]]:
+    """By unit: its JPT, administrators and supervisors whose superior is outside it."""
+    found: dict[str, list[_Candidate]] = {}
+    for cand in alive.values():
+        if cand.kind in LEADER_KINDS and (cand.superior_nip is None
+                                          or alive[cand.superior_nip].unit != cand.unit):
+            found.setdefault(cand.unit, []).append(cand)
+    return found
 
 
 def _reject_leaderless(alive: Mapping[str, _Candidate], problems: _Rejections) -> bool:
+    leaders = _leader_candidates(alive)
     found = False
-    for code in sorted({c.row.unit_code.strip() for c in alive.values()}):
-        if _leader_candidates(code, alive):
-            continue
-        found = True
-        for cand in alive.values():
-            if cand.row.unit_code.strip() == code:
-                problems.add(cand.row, "unit_code",
-                             f"unit {code} has no leader: no JPT, administrator or supervisor "
-                             "of the unit reports outside it")
+    for cand in sorted(alive.values(), key=lambda c: c.row.line):
+        if cand.unit not in leaders:
+            found = True
+            problems.add(cand.row, "unit_code",
+                         f"unit {cand.unit} has no leader: no JPT, administrator or supervisor "
+                         "of the unit reports outside it")
     return found
 
 
