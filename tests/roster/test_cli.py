@@ -100,3 +100,36 @@ def test_an_unreadable_file_is_refused_with_exit_code_2(env: Path) -> None:
     path.write_text("nip,nama\n1,x\n", encoding="utf-8")
     code, out = kinerja("roster", "import", str(path), "--agency", "pemkot")
     assert code == 2 and "lacks the column" in out
+
+
+def test_an_xlsx_file_with_a_progress_bar(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openpyxl import Workbook
+
+    import kinerja.roster_cli as roster_cli
+
+    from .builders import HEADER, as_cells, generated_org
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(list(HEADER))
+    for r in generated_org(1200, 12):
+        sheet.append(as_cells(r))
+    path = env / "roster.xlsx"
+    book.save(path)
+    seen: list[tuple[int, int]] = []
+    real = roster_cli.read_roster_file
+
+    def spy(file: Path, progress: object = None) -> object:
+        def record(done: int, expected: int) -> None:
+            seen.append((done, expected))
+            progress(done, expected)  # type: ignore[operator]
+        return real(file, record)
+
+    monkeypatch.setattr(roster_cli, "PROGRESS_FROM_BYTES", 0)
+    monkeypatch.setattr(roster_cli, "read_roster_file", spy)
+    code, out = kinerja("roster", "import", str(path), "--agency", "big")
+    assert code == 0, out
+    assert "XLSX roster.xlsx: 1200 rows, 1200 valid, 0 rejected" in out
+    assert "applied: 1200 hired" in out
+    assert seen and seen[-1] == (1201, 1201)

@@ -105,3 +105,15 @@ async def test_agencies_are_apart(store: RosterStore) -> None:
     check_b = await store.check("b", small_org()[:1])
     assert list(check_b.roster.employees) == ["e-0001"]
     assert validate_roster(small_org()).roster == await store.current("a")
+
+
+async def test_two_imports_of_the_same_file_at_once_append_it_once(
+        store: RosterStore, event_log: EventLog) -> None:
+    import asyncio
+
+    check = await store.check("pemkot", small_org())
+    first, second = await asyncio.gather(store.apply("pemkot", check, HR),
+                                         store.apply("pemkot", check, HR))
+    assert sorted([len(first.events), len(second.events)]) == [0, 6]
+    assert await event_log.stream_version(roster_stream("pemkot")) == 6
+    assert await store.replay("pemkot") == await store.current("pemkot")
