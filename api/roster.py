@@ -224,7 +224,8 @@ async def _import(request: Request, actor: Actor, agency: str, apply_valid: bool
                 agency, check, actor, partial=partial,
                 metadata={"source": name or "upload",
                           "file_sha256": hashlib.sha256(data).hexdigest(),
-                          "request_id": request.headers.get("X-Request-Id", "")})
+                          **({"request_id": request.headers["X-Request-Id"]}
+                             if "X-Request-Id" in request.headers else {})})
             events, version, digest = applied.events, applied.version, applied.digest
     except PartialApplyRefused as error:
         raise _rejected_problem(check, f"the valid rows cannot be applied alone: {error}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +37,15 @@ SUMMARY = (
     ("unit_defined", "units added or changed"),
     ("unit_removed", "units removed"),
 )
+
+
+AGENCY_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _agency(value: str) -> str:
+    if not AGENCY_PATTERN.match(value):
+        raise typer.BadParameter("an agency id has 1-64 letters, digits, '.', '_' or '-'")
+    return value
 
 
 def mask_nip(nip: str) -> str:
@@ -93,7 +103,8 @@ async def _open_store(database_url: str, role: str, embedded: bool
 def import_(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
                                          help="the roster, .csv or .xlsx")],
-    agency: Annotated[str, typer.Option(help="the agency whose whole roster the file is")],
+    agency: Annotated[str, typer.Option(help="the agency whose whole roster the file is",
+                                        callback=_agency)],
     apply_valid: Annotated[bool, typer.Option(
         "--apply-valid", help="apply the valid rows even when some are rejected")] = False,
     dry_run: Annotated[bool, typer.Option(
@@ -165,7 +176,7 @@ def import_(
 
 @roster_app.command("show")
 def show(
-    agency: Annotated[str, typer.Option(help="the agency")],
+    agency: Annotated[str, typer.Option(help="the agency", callback=_agency)],
     unit: Annotated[str | None, typer.Option(help="only this unit")] = None,
 ) -> None:
     """Print the agency's current roster, its version and digest."""

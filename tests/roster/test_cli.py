@@ -133,3 +133,8 @@ def test_an_xlsx_file_with_a_progress_bar(env: Path, monkeypatch: pytest.MonkeyP
     assert "XLSX roster.xlsx: 1200 rows, 1200 valid, 0 rejected" in out
     assert "applied: 1200 hired" in out
     assert seen and seen[-1] == (1201, 1201)
+
+
+def test_an_agency_id_must_be_safe(env: Path) -> None:
+    code, out = kinerja("roster", "show", "--agency", "bad agency/x")
+    assert code == 2 and "agency id" in out
