@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
-from api import appraisals, cycles, inspection
+from api import appraisals, cycles, inspection, roster
 from api.auth import TokenVerifier
 from api.gateway import CommandGateway, CycleGateway
 from api.inspection import AuditSettings
@@ -138,6 +138,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(cycles.router)
     inspection.install(app, services.audit or AuditSettings())
     app.include_router(inspection.router)
+    app.include_router(roster.router)
 
     app.add_middleware(RequestContext)
 

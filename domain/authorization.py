@@ -215,3 +215,28 @@ def may_inspect(actor: Actor, agency: str) -> bool:
 def may_read_access_log(actor: Actor, agency: str) -> bool:
     """Who read whose trail in ``agency``: its inspectors and its HR managers."""
     return bool(actor.roles & {Role.INSPECTOR, Role.HR}) and actor.in_scope(agency)
+
+
+class AgencyAction(StrEnum):
+    """What a caller may do to an agency as a whole (not to one appraisal)."""
+
+    IMPORT_ROSTER = "import_roster"
+    READ_ROSTER = "read_roster"
+
+
+AGENCY_ALLOWED: dict[AgencyAction, frozenset[Role]] = {
+    AgencyAction.IMPORT_ROSTER: frozenset({Role.HR}),
+    AgencyAction.READ_ROSTER: frozenset({Role.HR}),
+}
+"""Which roles may take each agency action, for the agencies in their scope."""
+
+
+def may_on_agency(actor: Actor, action: AgencyAction, agency: str) -> bool:
+    """True when ``actor`` has a role allowed ``action`` and ``agency`` is in their scope."""
+    return bool(actor.roles & AGENCY_ALLOWED[action]) and actor.in_scope(agency)
+
+
+def has_agency_role(actor: Actor, action: AgencyAction) -> bool:
+    """True when ``actor`` has a role that may take ``action`` on some agency (an API
+    answers 403 without it, 404 for an agency outside the scope)."""
+    return bool(actor.roles & AGENCY_ALLOWED[action])

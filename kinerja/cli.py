@@ -32,6 +32,7 @@ from kinerja.devstack import (
     wait_for_temporal,
 )
 from kinerja.logging import configure_logging
+from kinerja.roster_cli import roster_app
 from kinerja.schedules import ensure_next_cycle_schedules
 from kinerja.settings import Settings, get_settings
 from kinerja.worker import running_worker
@@ -42,6 +43,7 @@ app = typer.Typer(help="Kinerja: performance appraisal of ASN as durable, audite
                   no_args_is_help=True, add_completion=False)
 console = Console(stderr=False)
 log = structlog.get_logger("kinerja.cli")
+app.add_typer(roster_app, name="roster")
 
 
 T = TypeVar("T")
