@@ -331,13 +331,14 @@ async def get_results_csv(request: Request, cycle_id: str, actor: CurrentActor
     rows = await _store(request).results(cycle_id)
 
     def lines() -> list[list[str]]:
-        table = [["employee", "unit", "phase", "predikat", "credit_points"]]
+        table = [["nip", "name", "employee", "unit", "phase", "predikat", "credit_points"]]
         for row in rows:
             points: Decimal | None = None
             if row.member.functional_level is not None and row.predikat is not None \
                     and row.phase is Phase.FINAL:
                 points = credit_points(row.member.functional_level, row.predikat, policy)
-            table.append([row.employee, row.unit, row.phase.value,
+            table.append([row.member.nip or "", row.member.name or "", row.employee, row.unit,
+                          row.phase.value,
                           row.predikat.value if row.predikat else "",
                           str(points) if points is not None else ""])
         return table

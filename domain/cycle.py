@@ -28,6 +28,7 @@ from domain.calibration import CurveCheck, OrganisationRating
 from domain.integrity import canonical_json
 from domain.policy import POLICIES, POLICY_6_2022, CycleCalendar, FunctionalLevel
 from domain.ratings import Predikat
+from domain.roster import Roster, reporting_line
 from domain.skp import Text
 
 PAGE_SIZE = 500
@@ -64,6 +65,26 @@ class CycleMember(_Model):
     position_kind: PositionKind = PositionKind.STAFF
     functional_level: FunctionalLevel | None = None
     is_unit_leader: bool = False
+    nip: str | None = None
+    """Kept with the frozen roster in PostgreSQL for the results export; never sent to
+    Temporal (appraisals know employees by key only)."""
+    name: str | None = None
+
+
+def cycle_members(roster: Roster) -> list[CycleMember]:
+    """The roster as cycle members: each employee's unit, position, and reporting line
+    (appraiser = direct superior; superior = the appraiser's superior); the leader of
+    each unit marked (their review takes the unit's organisation rating)."""
+    leaders = {unit.leader for unit in roster.units.values() if unit.leader}
+    members = []
+    for key in sorted(roster.employees):
+        employee = roster.employees[key]
+        line = reporting_line(roster, key)
+        members.append(CycleMember(
+            employee=key, unit=employee.unit, appraiser=line.appraiser, superior=line.superior,
+            position_kind=employee.kind, functional_level=employee.level,
+            is_unit_leader=key in leaders, nip=employee.nip, name=employee.name))
+    return members
 
 
 def roster_digest(members: Iterable[CycleMember]) -> str:

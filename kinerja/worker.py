@@ -13,8 +13,9 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.appraisal import AppraisalActivities
 from activities.cycle import CycleActivities, RosterSource
-from domain.cycle import CycleMember
+from domain.cycle import CycleMember, cycle_members
 from store.event_log import EventLog
+from store.roster import RosterStore
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleWorkflow, NextCycleWorkflow
 
@@ -30,13 +31,18 @@ async def connect_temporal(address: str, namespace: str = "default") -> Client:
                                 data_converter=pydantic_data_converter)
 
 
-async def no_roster(agency: str) -> list[CycleMember]:
-    """A roster source with no employees (a cycle then refuses to start)."""
-    return []
+def roster_of(pool: asyncpg.Pool) -> RosterSource:
+    """The agencies' current rosters (``kinerja roster import``) as cycle members."""
+    store = RosterStore(pool)
+
+    async def members(agency: str) -> list[CycleMember]:
+        return cycle_members((await store.snapshot(agency)).roster)
+
+    return members
 
 
 def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
-                 roster_source: RosterSource = no_roster, cycle_concurrency: int = 16
+                 roster_source: RosterSource | None = None, cycle_concurrency: int = 16
                  ) -> Worker:
     """A worker with every workflow and activity of Kinerja registered.
 
@@ -48,7 +54,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
     """
     appraisal_activities = AppraisalActivities(pool, EventLog(pool))
     cycle_activities = CycleActivities(pool, client, task_queue=task_queue,
-                                       roster_source=roster_source,
+                                       roster_source=roster_source or roster_of(pool),
                                        concurrency=cycle_concurrency)
     return Worker(
         client,
@@ -69,7 +75,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
 
 @asynccontextmanager
 async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
-                         roster_source: RosterSource = no_roster) -> AsyncIterator[Worker]:
+                         roster_source: RosterSource | None = None) -> AsyncIterator[Worker]:
     """Run a worker in the background for the duration of the block."""
     worker = build_worker(client, pool, task_queue=task_queue, roster_source=roster_source)
     async with worker:

@@ -21,7 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import Services, create_app
 from api.auth import TokenSettings, TokenVerifier, mint_token
 from domain.cycle import CycleMember
-from kinerja.worker import running_worker
+from kinerja.worker import roster_of, running_worker
 
 BIN = Path(sys.executable).parent
 
@@ -91,8 +91,11 @@ async def _stack(env: WorkflowEnvironment, pool: asyncpg.Pool) -> AsyncIterator[
     app = create_app(services)
     rosters: dict[str, list[CycleMember]] = {}
 
+    imported = roster_of(pool)
+
     async def roster_source(agency: str) -> list[CycleMember]:
-        return rosters.get(agency, [])
+        """A roster a test set for the agency, else the one imported (the worker's own)."""
+        return rosters[agency] if agency in rosters else await imported(agency)
 
     async with running_worker(env.client, pool, task_queue=task_queue,
                               roster_source=roster_source):

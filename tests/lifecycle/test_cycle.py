@@ -309,3 +309,41 @@ async def test_the_yearly_schedule_creates_next_years_cycle(stack: Stack) -> Non
     assert [e.type for e in trail] == ["CycleCreated"]
     assert trail[0].metadata["actor"] == "system"
     await handle.delete()
+
+
+async def test_a_cycle_starts_from_the_imported_roster(stack: Stack) -> None:
+    demo = (Path(__file__).parents[2] / "deploy" / "demo-roster.csv").read_bytes()
+    imported = await stack.http.post(
+        "/v1/roster/imports", params={"agency": stack.agency},
+        files={"file": ("roster.csv", demo, "text/csv")},
+        headers=stack.headers(HR, "employee", "hr", agencies=(stack.agency,)))
+    assert imported.status_code == 200, imported.text
+    created = await call(stack, "POST", "/v1/cycles", expect=201, body={
+        "agency": stack.agency, "year": YEAR, "calendar": calendar_ahead()})
+    cycle_id = created["cycle"]["id"]
+    started = await call(stack, "POST", f"/v1/cycles/{cycle_id}/start", expect=202)
+    assert started["cycle"]["state"]["members"] == 8
+    assert started["cycle"]["state"]["units"].keys() == {
+        "setda", "diskominfo", "bkpsdm", "inspektorat"}
+
+    async def opened() -> bool:
+        return len(await phases(stack.pool, cycle_id)) == 8
+    await eventually(opened, "every employee of the roster has an appraisal")
+    siti = await stack.pool.fetchrow(
+        "SELECT unit, appraiser, superior, state->>'functional_level' AS level,"
+        " (state->>'is_unit_leader')::boolean AS leader FROM appraisal_summaries"
+        " WHERE appraisal_id = $1", f"appraisal-{cycle_id}-e-0001")
+    assert dict(siti) == {"unit": "diskominfo", "appraiser": "e-0002", "superior": "e-0003",
+                          "level": "ahli_pertama", "leader": False}
+    rina_leads = await stack.pool.fetchval(
+        "SELECT (state->>'is_unit_leader')::boolean FROM appraisal_summaries"
+        " WHERE appraisal_id = $1", f"appraisal-{cycle_id}-e-0003")
+    assert rina_leads is True
+    results = {r["employee"]: r for r in csv.DictReader(io.StringIO(
+        await call(stack, "GET", f"/v1/cycles/{cycle_id}/results.csv")))}
+    assert results["e-0001"]["nip"] == "199205202019032003"
+    assert results["e-0001"]["name"] == "Siti Rahmawati"
+    # Nothing of Temporal holds a NIP: not the workflow ids, not the opening command.
+    handle = stack.client.get_workflow_handle(f"appraisal-{cycle_id}-e-0001")
+    history = (await handle.fetch_history()).to_json()
+    assert "199205202019032003" not in history and "Siti" not in history
