@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.appraisal import AppraisalState, Phase
 from domain.authorization import Parties
 from domain.calibration import OrganisationRating
-from domain.cycle import CycleState, PendingWork
+from domain.cycle import CycleState, MembershipChange, PendingWork
 from domain.policy import CycleCalendar
 from domain.ratings import Predikat
 
@@ -88,6 +88,7 @@ FREEZE_CYCLE_ROSTER = "freeze_cycle_roster"
 RUN_CYCLE_PAGE = "run_cycle_page"
 CHECK_UNIT_CURVE = "check_unit_curve"
 TALLY_CYCLE = "tally_cycle"
+DIFF_CYCLE_ROSTER = "diff_cycle_roster"
 
 
 class RecordCycleEvents(BaseModel):
@@ -147,3 +148,10 @@ class CycleTally(BaseModel):
 class CycleTallyResult(BaseModel):
     open_appraisals: int
     distribution: dict[str, dict[Predikat, int]]
+
+
+class RosterFollowFacts(BaseModel):
+    """The roster now (its digest) and what following it changes."""
+
+    roster_digest: str
+    changes: list[MembershipChange]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 import asyncpg
 from temporalio import activity
@@ -22,6 +23,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.contracts import (
     CHECK_UNIT_CURVE,
+    DIFF_CYCLE_ROSTER,
     FREEZE_CYCLE_ROSTER,
     RECORD_CYCLE_EVENTS,
     RUN_CYCLE_PAGE,
@@ -34,6 +36,7 @@ from activities.contracts import (
     PageOutcome,
     RecordCycleEvents,
     RecordedVersion,
+    RosterFollowFacts,
     UnitCurveRequest,
 )
 from activities.messages import (
@@ -48,20 +51,27 @@ from activities.messages import (
 from domain.appraisal import (
     EVENT_SCHEMA_VERSION,
     AppraisalState,
+    CancelAppraisal,
+    CancelReason,
     Command,
     ExtendDeadline,
     OpenAppraisal,
+    ReassignParties,
     RecordOrganisationRating,
     ReleaseResult,
 )
 from domain.authorization import SYSTEM_ACTOR, Parties
 from domain.calibration import CurveCheck, check_distribution
 from domain.cycle import (
+    ApplyMembershipChanges,
     BroadcastDeadline,
     BroadcastRating,
     BroadcastRelease,
     CycleMember,
+    MembershipChange,
     OpenAppraisals,
+    membership_changes,
+    roster_digest,
 )
 from domain.policy import POLICIES
 from store.cycles import CycleStore, save_cycle
@@ -118,45 +128,96 @@ class CycleActivities:
 
     @activity.defn(name=RUN_CYCLE_PAGE)
     async def run_cycle_page(self, page: CyclePage) -> PageOutcome:
-        """Do one page of a work item: every member at the page's offset, at most
-        ``concurrency`` at a time."""
+        """Do one page of a work item, at most ``concurrency`` appraisals at a time:
+        opening reaches the frozen roster's members; a broadcast, the cycle's appraisals
+        (of its unit, if any) by id; following the roster, the work's own changes."""
         work = page.work.work
-        unit = getattr(work, "unit", None)
-        members = await self._store.members(page.cycle_id, unit=unit, offset=page.work.offset,
-                                            limit=page.page_size)
+        offset, size = page.work.offset, page.page_size
+        steps: list[Callable[[], Awaitable[bool]]]
+        if isinstance(work, OpenAppraisals):
+            members = await self._store.members(page.cycle_id, offset=offset, limit=size)
+            steps = [partial(self._open, page, m, workflow_id(page.cycle_id, m.employee),
+                             self._request_id(page, m.employee)) for m in members]
+            done = len(members) < size
+        elif isinstance(work, ApplyMembershipChanges):
+            changes = work.changes[offset:offset + size]
+            steps = [partial(self._follow, page, c) for c in changes]
+            done = offset + size >= len(work.changes)
+        else:
+            appraisals = await self._store.appraisals(
+                page.cycle_id, unit=getattr(work, "unit", None), offset=offset, limit=size)
+            steps = [partial(self._broadcast, page, a.appraisal_id, a.is_unit_leader)
+                     for a in appraisals]
+            done = len(appraisals) < size
         limit = asyncio.Semaphore(self._concurrency)
         done_count = 0
 
-        async def one(member: CycleMember) -> bool:
+        async def one(step: Callable[[], Awaitable[bool]]) -> bool:
             nonlocal done_count
             async with limit:
-                reached = await self._one(page, member)
+                reached = await step()
                 done_count += 1
                 activity.heartbeat(done_count)
                 return reached
 
-        outcomes = await asyncio.gather(*(one(m) for m in members))
+        outcomes = await asyncio.gather(*(one(step) for step in steps))
         reached = sum(outcomes)
-        return PageOutcome(reached=reached, skipped=len(outcomes) - reached,
-                           done=len(members) < page.page_size)
+        return PageOutcome(reached=reached, skipped=len(outcomes) - reached, done=done)
 
-    async def _one(self, page: CyclePage, member: CycleMember) -> bool:
-        appraisal_id = workflow_id(page.cycle_id, member.employee)
+    @staticmethod
+    def _request_id(page: CyclePage, subject: str, step: str = "") -> str:
+        return f"cycle-{page.cycle_id}-work{page.work.index}{step}-{subject}"
+
+    async def _broadcast(self, page: CyclePage, appraisal_id: str, is_unit_leader: bool
+                         ) -> bool:
         work = page.work.work
-        request_id = f"cycle-{page.cycle_id}-work{page.work.index}-{appraisal_id}"
-        if isinstance(work, OpenAppraisals):
-            return await self._open(page, member, appraisal_id, request_id)
         command: Command
         if isinstance(work, BroadcastDeadline):
             command = ExtendDeadline(deadline=work.deadline, until=work.until, reason=work.reason)
         elif isinstance(work, BroadcastRating):
-            if not member.is_unit_leader:
+            if not is_unit_leader:
                 return False  # only a leader's review takes the unit's rating
             command = RecordOrganisationRating(rating=work.rating)
         else:
             assert isinstance(work, BroadcastRelease)
             command = ReleaseResult(exception_reason=work.exception_reason)
-        return await self._send(appraisal_id, command, request_id)
+        return await self._send(appraisal_id, command, self._request_id(page, appraisal_id))
+
+    async def _follow(self, page: CyclePage, change: MembershipChange) -> bool:
+        """One employee's roster change: reassign, or cancel (left, transfer) and open."""
+        reached = False
+        if change.kind == "reassign":
+            assert change.appraisal_id is not None and change.member is not None
+            return await self._send(change.appraisal_id, ReassignParties(
+                appraiser=change.member.appraiser, superior=change.member.superior,
+                reason="atasan berubah menurut roster (reporting line changed)"),
+                self._request_id(page, change.appraisal_id))
+        if change.kind in ("left", "transfer"):
+            assert change.appraisal_id is not None
+            if change.kind == "transfer":
+                assert change.member is not None
+                cancel = CancelAppraisal(reason_kind=CancelReason.TRANSFER,
+                                         reason=f"pindah ke unit {change.member.unit}")
+            else:
+                cancel = CancelAppraisal(
+                    reason_kind=CancelReason.OTHER,
+                    reason="tidak lagi dalam roster instansi (left the roster)")
+            reached = await self._send(change.appraisal_id, cancel,
+                                       self._request_id(page, change.appraisal_id))
+        if change.member is not None and change.new_appraisal_id is not None:
+            reached = await self._open(page, change.member, change.new_appraisal_id,
+                                       self._request_id(page, change.new_appraisal_id, "o"))
+        return reached
+
+    @activity.defn(name=DIFF_CYCLE_ROSTER)
+    async def diff_cycle_roster(self, request: FreezeRoster) -> RosterFollowFacts:
+        """What the cycle must do to follow the agency's roster as it is now."""
+        members = await self._roster_source(request.agency)
+        digest = roster_digest(members)
+        open_appraisals, taken = await self._store.open_appraisals(request.cycle_id)
+        changes = membership_changes(request.cycle_id, members, open_appraisals, taken,
+                                     tag=digest[:8])
+        return RosterFollowFacts(roster_digest=digest, changes=changes)
 
     async def _open(self, page: CyclePage, member: CycleMember, appraisal_id: str,
                     request_id: str) -> bool:

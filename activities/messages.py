@@ -101,9 +101,15 @@ class CloseCycleRequest(BaseModel):
     kind: Literal["close"] = "close"
 
 
+class FollowRosterRequest(BaseModel):
+    """Bring the cycle's appraisals in line with the agency's roster as it is now."""
+
+    kind: Literal["follow_roster"] = "follow_roster"
+
+
 CycleIntent: TypeAlias = Annotated[
     CreateCycle | StartCycleRequest | MoveDeadline | SetOrganisationRating | ReleaseUnitRequest
-    | CloseCycleRequest,
+    | CloseCycleRequest | FollowRosterRequest,
     Field(discriminator="kind"),
 ]
 """What a person asks of a cycle; the workflow gathers the facts (the frozen roster,

@@ -24,6 +24,7 @@ from activities.messages import (
     CloseCycleRequest,
     CycleIntent,
     CycleResult,
+    FollowRosterRequest,
     ReleaseUnitRequest,
     StartCycleRequest,
 )
@@ -290,6 +291,17 @@ async def release_unit(request: Request, cycle_id: str, unit: str, body: Release
                        ) -> CycleResponse:
     intent = ReleaseUnitRequest(unit=unit, exception_reason=body.exception_reason)
     return await _send(request, cycle_id, actor, intent, idempotency_key)
+
+
+@router.post("/cycles/{cycle_id}/roster", status_code=202,
+            summary="Follow the roster's changes: reassign, transfer, cancel, open")
+async def follow_roster(request: Request, cycle_id: str, actor: CurrentActor,
+                        idempotency_key: IdempotencyKey = None) -> CycleResponse:
+    """A new appraiser or appraiser's superior is recorded as a reassignment in the
+    appraisal; a transfer cancels the appraisal (reason: transfer) and opens one in the
+    new unit; an employee gone from the roster is cancelled, a newcomer opened. The
+    roster upload does this by itself for the agency's running cycles."""
+    return await _send(request, cycle_id, actor, FollowRosterRequest(), idempotency_key)
 
 
 @router.post("/cycles/{cycle_id}/close", summary="Close the cycle (every appraisal ended)")

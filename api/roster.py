@@ -15,12 +15,15 @@ import asyncio
 import hashlib
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from activities.messages import FollowRosterRequest
 from api.auth import CurrentActor
 from api.problems import FieldError, Problem
 from domain.authorization import Actor, AgencyAction, has_agency_role, may_on_agency
+from domain.cycle import CycleStatus
 from domain.roster import (
     Employee,
     PartialApplyRefused,
@@ -33,8 +36,10 @@ from domain.roster import (
     validate_roster,
 )
 from kinerja.roster_files import RosterFile, RosterFileError, read_roster_bytes
+from store.cycles import CycleStore
 from store.roster import RosterConflict, RosterStore, roster_digest
 
+log = structlog.get_logger("kinerja.api.roster")
 router = APIRouter(prefix="/v1", tags=["roster"])
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -109,6 +114,10 @@ class RosterImportReport(BaseModel):
     changes: RosterChanges
     version: int = Field(description="the roster stream's version after the import")
     digest: str = Field(description="SHA-256 of the canonical roster after the import")
+    cycles_following: list[str] = Field(
+        default_factory=list,
+        description="running cycles of the agency asked to follow the change (reassignments, "
+                    "transfers, leavers, newcomers); see GET /v1/cycles/{id}")
 
     model_config = {"json_schema_extra": {"examples": [{
         "agency": "pemkot-demo", "format": "csv", "rows": 3, "accepted": 3, "rejected": [],
@@ -232,10 +241,32 @@ async def _import(request: Request, actor: Actor, agency: str, apply_valid: bool
                                 ) from None
     except RosterConflict as error:
         raise Problem(409, "roster-conflict", "Roster changed meanwhile", str(error)) from None
+    following = [] if dry_run or not events else \
+        await _cycles_follow(request, actor, agency, version)
     return RosterImportReport(
         agency=agency, format=read.format, rows=check.rows,
         accepted=len(check.roster.employees), rejected=list(check.rejected),
-        applied=not dry_run, changes=RosterChanges.of(events), version=version, digest=digest)
+        applied=not dry_run, changes=RosterChanges.of(events), version=version, digest=digest,
+        cycles_following=following)
+
+
+async def _cycles_follow(request: Request, actor: Actor, agency: str, version: int
+                         ) -> list[str]:
+    """Ask each running cycle of ``agency`` to follow the roster (once per roster version)."""
+    following = []
+    for cycle in await CycleStore(request.app.state.pool).list([agency]):
+        if cycle.status is not CycleStatus.RUNNING or cycle.cycle_id is None:
+            continue
+        try:
+            await request.app.state.cycle_gateway.send(
+                cycle.cycle_id, FollowRosterRequest(), actor,
+                f"roster-{agency}-v{version}-{cycle.cycle_id}")
+        except Problem as problem:  # nothing to change there, or Temporal is down
+            log.warning("cycle did not follow the roster", cycle=cycle.cycle_id,
+                        detail=problem.detail)
+            continue
+        following.append(cycle.cycle_id)
+    return following
 
 
 _IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -93,6 +93,70 @@ def roster_digest(members: Iterable[CycleMember]) -> str:
     return hashlib.sha256(canonical_json([m.model_dump(mode="json") for m in ordered])).hexdigest()
 
 
+class MembershipChange(_Model):
+    """What a roster change means for one employee's appraisal in a running cycle."""
+
+    kind: Literal["reassign", "transfer", "left", "joined"]
+    employee: str
+    appraisal_id: str | None
+    """The employee's open appraisal (None for one who joined)."""
+    member: CycleMember | None
+    """The employee as the roster has them now (None for one who left)."""
+    new_appraisal_id: str | None = None
+    """For a transfer or a newcomer: the appraisal to open."""
+
+
+class OpenAppraisalOf(_Model):
+    """An employee's open (not final, not cancelled) appraisal in a cycle, as the read
+    model has it."""
+
+    appraisal_id: str
+    employee: str
+    unit: str
+    appraiser: str | None
+    superior: str | None
+
+
+def membership_changes(cycle_id: str, roster: Iterable[CycleMember],
+                       open_appraisals: Iterable[OpenAppraisalOf], taken_ids: set[str],
+                       tag: str) -> list[MembershipChange]:
+    """How a running cycle follows the roster: a new appraiser or superior is a
+    reassignment, another unit a transfer (the appraisal is cancelled and one opened in
+    the new unit), an employee gone leaves (cancelled), a newcomer joins (opened).
+
+    ``taken_ids`` are every appraisal id of the cycle; a new appraisal takes the plain
+    ``appraisal-<cycle>-<key>`` when free, else that id with ``~<tag>`` (``tag`` names the
+    roster version, so a retried sync derives the same ids).
+    """
+    current = {m.employee: m for m in roster}
+    by_employee = {a.employee: a for a in open_appraisals}
+    changes: list[MembershipChange] = []
+
+    def new_id(employee: str) -> str:
+        plain = f"appraisal-{cycle_id}-{employee}"
+        return plain if plain not in taken_ids else f"{plain}~{tag}"
+
+    for key in sorted(set(current) | set(by_employee)):
+        member, appraisal = current.get(key), by_employee.get(key)
+        if appraisal is None:
+            assert member is not None
+            if f"appraisal-{cycle_id}-{key}" in taken_ids:
+                continue  # their appraisal here has ended (final or cancelled): not reopened
+            changes.append(MembershipChange(kind="joined", employee=key, appraisal_id=None,
+                                            member=member, new_appraisal_id=new_id(key)))
+        elif member is None:
+            changes.append(MembershipChange(kind="left", employee=key,
+                                            appraisal_id=appraisal.appraisal_id, member=None))
+        elif member.unit != appraisal.unit:
+            changes.append(MembershipChange(kind="transfer", employee=key,
+                                            appraisal_id=appraisal.appraisal_id, member=member,
+                                            new_appraisal_id=new_id(key)))
+        elif (member.appraiser, member.superior) != (appraisal.appraiser, appraisal.superior):
+            changes.append(MembershipChange(kind="reassign", employee=key,
+                                            appraisal_id=appraisal.appraisal_id, member=member))
+    return changes
+
+
 # --------------------------------------------------------------------------- #
 # Commands
 
@@ -162,9 +226,17 @@ class CloseCycle(_Model):
     """Final predikat counts per unit."""
 
 
+class FollowRoster(_Model):
+    """Apply the roster's changes since the cycle started (or last followed it)."""
+
+    kind: Literal["follow_roster"] = "follow_roster"
+    roster_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    changes: tuple[MembershipChange, ...]
+
+
 CycleCommand: TypeAlias = Annotated[
     CreateCycle | StartCycle | RecordPage | MoveDeadline | SetOrganisationRating | ReleaseUnit
-    | CloseCycle,
+    | CloseCycle | FollowRoster,
     Field(discriminator="kind"),
 ]
 
@@ -197,8 +269,14 @@ class BroadcastRelease(_Model):
     exception_reason: str | None
 
 
+class ApplyMembershipChanges(_Model):
+    kind: Literal["apply_membership_changes"] = "apply_membership_changes"
+    changes: tuple[MembershipChange, ...]
+
+
 Work: TypeAlias = Annotated[
-    OpenAppraisals | BroadcastDeadline | BroadcastRating | BroadcastRelease,
+    OpenAppraisals | BroadcastDeadline | BroadcastRating | BroadcastRelease
+    | ApplyMembershipChanges,
     Field(discriminator="kind"),
 ]
 
@@ -275,9 +353,15 @@ class CycleClosed(_Event):
     distribution: dict[str, dict[Predikat, int]]
 
 
+class RosterFollowed(_Event):
+    type: Literal["RosterFollowed"] = "RosterFollowed"
+    roster_digest: str
+    changes: tuple[MembershipChange, ...]
+
+
 CycleEvent: TypeAlias = Annotated[
     CycleCreated | CycleStarted | PageDone | CycleDeadlineMoved | OrganisationRatingSet
-    | UnitReleased | CycleClosed,
+    | UnitReleased | CycleClosed | RosterFollowed,
     Field(discriminator="type"),
 ]
 
@@ -363,6 +447,8 @@ def decide(state: CycleState, command: CycleCommand, *, actor: Actor, at: dateti
         return _set_rating(state, command, at)
     if isinstance(command, ReleaseUnit):
         return _release_unit(state, command, at)
+    if isinstance(command, FollowRoster):
+        return _follow_roster(state, command, at)
     return _close(state, command, at)
 
 
@@ -453,6 +539,16 @@ def _close(state: CycleState, command: CloseCycle, at: datetime) -> list[CycleEv
     return [CycleClosed(at=at, distribution=command.distribution)]
 
 
+def _follow_roster(state: CycleState, command: FollowRoster, at: datetime
+                   ) -> list[CycleEvent]:
+    if state.status is not CycleStatus.RUNNING:
+        raise CommandRefused("phase", "a cycle follows the roster once every appraisal is open")
+    if not command.changes:
+        raise CommandRefused("invalid", "the cycle already follows the roster: nothing changed",
+                             "roster")
+    return [RosterFollowed(at=at, roster_digest=command.roster_digest, changes=command.changes)]
+
+
 def _require_unit(state: CycleState, unit: str | None) -> UnitState:
     if unit is None:
         return UnitState()
@@ -511,6 +607,13 @@ def evolve(state: CycleState, event: CycleEvent) -> CycleState:
             update={"released_at": event.at, "release_exception_reason": event.exception_reason})
         changes.update(units=units, pending=_add(state, BroadcastRelease(
             unit=event.unit, exception_reason=event.exception_reason)))
+    elif isinstance(event, RosterFollowed):
+        units = dict(state.units)
+        for change in event.changes:
+            if change.member is not None and change.member.unit not in units:
+                units[change.member.unit] = UnitState()
+        changes.update(roster_digest=event.roster_digest, units=units,
+                       pending=_add(state, ApplyMembershipChanges(changes=event.changes)))
     else:
         changes.update(status=CycleStatus.CLOSED, closed_at=event.at,
                        distribution=event.distribution)

@@ -67,6 +67,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
             cycle_activities.check_unit_curve,
             cycle_activities.tally_cycle,
             cycle_activities.run_cycle_page,
+            cycle_activities.diff_cycle_roster,
         ],
         max_concurrent_local_activities=64,
         workflow_runner=WORKFLOW_RUNNER,

@@ -15,7 +15,7 @@ from datetime import datetime
 import asyncpg
 
 from domain.appraisal import DeadlineKind, Phase
-from domain.cycle import CycleMember, CycleState, roster_digest
+from domain.cycle import CycleMember, CycleState, OpenAppraisalOf, roster_digest
 from domain.ratings import Predikat
 
 _UPSERT_CYCLE = """
@@ -97,6 +97,12 @@ class CycleProgress:
 
 
 @dataclass(frozen=True)
+class CycleAppraisal:
+    appraisal_id: str
+    is_unit_leader: bool
+
+
+@dataclass(frozen=True)
 class ResultRow:
     appraisal_id: str
     employee: str
@@ -140,6 +146,26 @@ class CycleStore:
             " AND ($2::text IS NULL OR unit = $2) ORDER BY seq OFFSET $3 LIMIT $4",
             cycle_id, unit, offset, limit)
         return [CycleMember.model_validate_json(r[0]) for r in rows]
+
+    async def appraisals(self, cycle_id: str, *, unit: str | None = None, offset: int = 0,
+                         limit: int | None = None) -> list[CycleAppraisal]:
+        """The cycle's appraisals (of ``unit``), ordered by id: what a broadcast pages over."""
+        rows = await self._pool.fetch(
+            "SELECT appraisal_id, (state->>'is_unit_leader')::boolean AS leader"
+            " FROM appraisal_summaries WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
+            " ORDER BY appraisal_id OFFSET $3 LIMIT $4", cycle_id, unit, offset, limit)
+        return [CycleAppraisal(r["appraisal_id"], bool(r["leader"])) for r in rows]
+
+    async def open_appraisals(self, cycle_id: str) -> tuple[list[OpenAppraisalOf], set[str]]:
+        """The cycle's appraisals neither final nor cancelled, and every appraisal id."""
+        rows = await self._pool.fetch(
+            "SELECT appraisal_id, employee, unit, appraiser, superior, phase"
+            " FROM appraisal_summaries WHERE cycle_id = $1", cycle_id)
+        return ([OpenAppraisalOf(appraisal_id=r["appraisal_id"], employee=r["employee"],
+                                 unit=r["unit"], appraiser=r["appraiser"],
+                                 superior=r["superior"])
+                 for r in rows if r["phase"] not in ("final", "cancelled")],
+                {r["appraisal_id"] for r in rows})
 
     async def state(self, cycle_id: str) -> CycleState | None:
         raw = await self._pool.fetchval("SELECT state::text FROM cycles WHERE cycle_id = $1",

@@ -29,6 +29,7 @@ from workflows.appraisal import refusal_error
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
         CHECK_UNIT_CURVE,
+        DIFF_CYCLE_ROSTER,
         FREEZE_CYCLE_ROSTER,
         RECORD_CYCLE_EVENTS,
         RUN_CYCLE_PAGE,
@@ -42,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         PageOutcome,
         RecordCycleEvents,
         RecordedVersion,
+        RosterFollowFacts,
         UnitCurveRequest,
     )
     from activities.messages import (
@@ -50,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         CycleRequest,
         CycleResult,
         CycleStart,
+        FollowRosterRequest,
         NextCycleInput,
         ReleaseUnitRequest,
         StartCycleRequest,
@@ -65,6 +68,8 @@ with workflow.unsafe.imports_passed_through():
         CycleEvent,
         CycleState,
         CycleStatus,
+        FollowRoster,
+        MembershipChange,
         RecordPage,
         ReleaseUnit,
         StartCycle,
@@ -150,6 +155,13 @@ class CycleWorkflow:
                 result_type=CurveCheck, start_to_close_timeout=FACT_TIMEOUT, retry_policy=RETRY)
             return ReleaseUnit(unit=intent.unit, check=check,
                                exception_reason=intent.exception_reason)
+        if isinstance(intent, FollowRosterRequest):
+            assert state.agency is not None
+            facts = await workflow.execute_activity(
+                DIFF_CYCLE_ROSTER, FreezeRoster(cycle_id=self._cycle_id, agency=state.agency),
+                result_type=RosterFollowFacts, start_to_close_timeout=FACT_TIMEOUT,
+                retry_policy=RETRY)
+            return FollowRoster(roster_digest=facts.roster_digest, changes=tuple(facts.changes))
         if isinstance(intent, CloseCycleRequest):
             tally = await workflow.execute_activity(
                 TALLY_CYCLE, CycleTally(cycle_id=self._cycle_id), result_type=CycleTallyResult,
@@ -226,6 +238,9 @@ def _neutral(intent: CycleIntent, state: CycleState) -> CycleCommand:
                                             broken=()))
     if isinstance(intent, CloseCycleRequest):
         return CloseCycle(open_appraisals=0, distribution={})
+    if isinstance(intent, FollowRosterRequest):
+        return FollowRoster(roster_digest="0" * 64, changes=(MembershipChange(
+            kind="left", employee="-", appraisal_id="-", member=None),))
     return intent
 
 

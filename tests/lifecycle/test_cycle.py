@@ -347,3 +347,54 @@ async def test_a_cycle_starts_from_the_imported_roster(stack: Stack) -> None:
     handle = stack.client.get_workflow_handle(f"appraisal-{cycle_id}-e-0001")
     history = (await handle.fetch_history()).to_json()
     assert "199205202019032003" not in history and "Siti" not in history
+
+    # The roster changes while the cycle runs: Rina now reports to Sri (so Budi's appraiser's
+    # superior changes too), Siti moves to BKPSDM under Sri, Dewi leaves.
+    rows = demo.decode().splitlines()
+    changed = []
+    for row in rows:
+        cells = row.split(";")
+        if cells[0] == "e-0003":
+            cells[10] = "197204211997012002"
+        elif cells[0] == "e-0001":
+            cells[7:11] = ["bkpsdm", "Badan Kepegawaian dan Pengembangan SDM", "setda",
+                           "197204211997012002"]
+        elif cells[0] == "e-insp1":
+            continue
+        changed.append(";".join(cells))
+    report = await stack.http.post(
+        "/v1/roster/imports", params={"agency": stack.agency},
+        files={"file": ("roster.csv", "\n".join(changed).encode(), "text/csv")},
+        headers=stack.headers(HR, "employee", "hr", agencies=(stack.agency,)))
+    assert report.status_code == 200, report.text
+    assert report.json()["cycles_following"] == [cycle_id]
+
+    async def followed() -> bool:
+        state = (await call(stack, "GET", f"/v1/cycles/{cycle_id}"))["state"]
+        return not state["pending"] and state["work_done"] == 2
+    await eventually(followed, "the cycle follows the roster")
+    rows_now = {r["appraisal_id"]: r for r in await stack.pool.fetch(
+        "SELECT appraisal_id, employee, unit, phase, appraiser, superior,"
+        " state->>'cancel_reason_kind' AS why FROM appraisal_summaries"
+        " WHERE cycle_id = $1", cycle_id)}
+    base = f"appraisal-{cycle_id}"
+    assert (rows_now[f"{base}-e-0001"]["phase"], rows_now[f"{base}-e-0001"]["why"]) == (
+        "cancelled", "transfer")
+    moved = [r for r in rows_now.values()
+             if r["employee"] == "e-0001" and r["phase"] != "cancelled"]
+    assert len(moved) == 1 and moved[0]["appraisal_id"].startswith(f"{base}-e-0001~")
+    assert (moved[0]["unit"], moved[0]["appraiser"], moved[0]["superior"]) == (
+        "bkpsdm", "e-0011", "e-0010")
+    assert (rows_now[f"{base}-e-0003"]["appraiser"], rows_now[f"{base}-e-0003"]["superior"]) \
+        == ("e-0011", "e-0010")
+    assert rows_now[f"{base}-e-0002"]["superior"] == "e-0011"
+    assert (rows_now[f"{base}-e-insp1"]["phase"], rows_now[f"{base}-e-insp1"]["why"]) == (
+        "cancelled", "other")
+    trail = await EventLog(stack.pool).read_stream(f"{base}-e-0002")
+    assert trail[-1].type == "PartiesReassigned"
+    # The same roster again: nothing to follow.
+    again = await stack.http.post(
+        "/v1/roster/imports", params={"agency": stack.agency},
+        files={"file": ("roster.csv", "\n".join(changed).encode(), "text/csv")},
+        headers=stack.headers(HR, "employee", "hr", agencies=(stack.agency,)))
+    assert again.status_code == 200 and again.json()["cycles_following"] == []
