@@ -30,6 +30,7 @@ from kinerja.devstack import (
     wait_for_temporal,
 )
 from kinerja.logging import configure_logging
+from kinerja.reminders import reminder_options
 from kinerja.settings import Settings, get_settings
 from kinerja.worker import running_worker
 from store.database import create_pool
@@ -176,7 +177,8 @@ def worker() -> None:
             try:
                 stopped = asyncio.Event()
                 async with running_worker(services.temporal, services.pool,
-                                          task_queue=settings.task_queue):
+                                          task_queue=settings.task_queue,
+                                          **reminder_options(settings)):
                     stop.when_up(stopped.set)
                     console.print(f"worker on task queue {settings.task_queue}; "
                                   "Ctrl-C stops it")
@@ -247,7 +249,8 @@ def dev() -> None:
                                            stack.temporal_address)
                 try:
                     async with running_worker(services.temporal, services.pool,
-                                              task_queue=settings.task_queue):
+                                              task_queue=settings.task_queue,
+                                              **reminder_options(settings)):
                         server = _serve(services, settings)
                         serving = asyncio.create_task(server.serve(sockets=[sock]))
                         while not server.started and not serving.done():  # noqa: ASYNC110
