@@ -37,7 +37,15 @@ class NotifyError(Exception):
 
 
 class TransientNotifyError(NotifyError):
-    """Delivery may succeed later (connection refused, timeout, 4xx)."""
+    """Delivery may succeed later (connection refused, timeout, 4xx).
+
+    ``affects_all``: the channel itself is down (no connection, login refused), so
+    the next messages would fail too; False when only this recipient was deferred.
+    """
+
+    def __init__(self, message: str, *, affects_all: bool = True) -> None:
+        super().__init__(message)
+        self.affects_all = affects_all
 
 
 class PermanentNotifyError(NotifyError):
@@ -237,16 +245,13 @@ class SmtpNotifier:
                 refused = smtp.send_message(email)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
-            raise _by_code(min(codes, default=550), f"recipient refused: {codes}") from error
+            text = f"recipient refused: {codes}"
+            if min(codes, default=550) >= 500:
+                raise PermanentNotifyError(text) from error
+            raise TransientNotifyError(text, affects_all=False) from error
         except (smtplib.SMTPException, OSError) as error:
             # connection, timeout, TLS, login, sender refused: the server's or our
             # configuration's trouble, not the recipient's; a later scan tries again
             raise TransientNotifyError(f"{type(error).__name__}: {error}") from error
         if refused:  # only with several recipients; one recipient refused raises above
             raise PermanentNotifyError(f"recipients refused: {sorted(refused)}")
-
-
-def _by_code(code: int, text: str) -> NotifyError:
-    if 500 <= code < 600:
-        return PermanentNotifyError(text)
-    return TransientNotifyError(text)

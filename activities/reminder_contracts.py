@@ -51,7 +51,7 @@ class ReminderScanOutcome(BaseModel):
     retry: int = 0
     """Transient failures, given back to the next scan."""
     more: bool = False
-    """More than a batch was due: scan again at once."""
+    """A full batch was claimed and more are due: scan again at once (unless ``retry``)."""
     next_due_at: datetime | None = None
     """The next instant within the scan's horizon at which a reminder falls due."""
 

@@ -65,10 +65,18 @@ class ReminderActivities:
         settled = await self._record.settled(r.digest for r in due) if due else set()
         pending = [r for r in due if r.digest not in settled]
         sent = skipped = failed = retry = 0
-        for reminder in pending[:config.batch]:
+        claimed = 0
+        remaining = 0
+        for index, reminder in enumerate(pending):
+            if claimed == config.batch:
+                remaining = len(pending) - index
+                break
+            if activity.in_activity():
+                activity.heartbeat(index)
             if not await self._record.claim(reminder, claimant, now):
-                skipped += 1
+                skipped += 1  # held by another scan: does not count against the batch
                 continue
+            claimed += 1
             address = await self._directory.email(reminder.agency, reminder.recipient)
             message = compose(reminder, address, link_base_url=config.link_base_url,
                               time_zone=config.time_zone)
@@ -79,6 +87,8 @@ class ReminderActivities:
                             key=reminder.key, error=str(error))
                 await self._record.give_back(reminder, claimant, str(error))
                 retry += 1
+                if error.affects_all:
+                    break  # the channel is down: the rest waits for the next scan
                 continue
             except PermanentNotifyError as error:
                 log.error("reminder refused; not tried again", key=reminder.key,
@@ -89,11 +99,9 @@ class ReminderActivities:
             await self._record.mark_sent(reminder, claimant, channel=channel,
                                          message_id=message.message_key)
             sent += 1
-            if activity.in_activity():
-                activity.heartbeat(sent)
         outcome = ReminderScanOutcome(
             due=len(pending), sent=sent, skipped=skipped, failed=failed, retry=retry,
-            more=len(pending) > config.batch, next_due_at=next_due_at(facts, now, config.policy))
+            more=remaining > 0, next_due_at=next_due_at(facts, now, config.policy))
         if pending:
             log.info("reminders scanned", now=now.isoformat(), **outcome.model_dump(
                 exclude={"next_due_at"}))

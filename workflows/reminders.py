@@ -75,11 +75,11 @@ class ReminderWorkflow:
                                                scans_per_run=start.scans_per_run))
 
     def _next_wait(self, now: datetime, outcome: ReminderScanOutcome) -> timedelta:
-        if outcome.more:
-            return timedelta(0)
         wait = timedelta(seconds=self._config.scan_seconds)
-        if outcome.retry:
+        if outcome.retry:  # before ``more``: a channel that is down is not hammered
             wait = min(wait, timedelta(seconds=self._config.retry_seconds))
+        elif outcome.more:
+            return timedelta(0)
         if outcome.next_due_at is not None:
             wait = min(wait, outcome.next_due_at - now)
         return max(wait, timedelta(0))

@@ -3,12 +3,14 @@ between claim and send recovered by the retry, the one at-least-once window show
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
-from activities.notify import Notifier, ReminderMessage
+from activities.notify import Notifier, ReminderMessage, SmtpNotifier, SmtpSettings
 from activities.reminder_contracts import ReminderConfig, ReminderScan
 from activities.reminders import ReminderActivities
 from domain.reminders import ReminderPolicy
@@ -207,3 +209,55 @@ async def test_directory_without_its_table_knows_no_address(
     assert await directory.email("pemkot", "e-other") is None
     await admin_connection.execute("DROP TABLE people_contacts")
     assert await directory.email("pemkot", "e-emp") is None
+
+
+async def test_claims_held_elsewhere_do_not_use_up_the_batch(
+        app_pool: asyncpg.Pool, smtp_server: SmtpServer) -> None:
+    now = datetime.now(UTC)
+    for i in range(5):
+        await put_deadline(app_pool, f"a-{i}", now + 3 * DAY, employee=f"e-{i}")
+        await put_contact(app_pool, f"e-{i}", f"p{i}@pemkot.example")
+    crashing = ReminderActivities(app_pool, notifier=CrashBeforeSending(smtp_server.notifier()))
+    with pytest.raises(Crash):  # leaves a-0's reminder claimed by a live activity
+        await crashing.scan(scan_at(now), Claimant("other", 1))
+    activities = ReminderActivities(app_pool, notifier=smtp_server.notifier())
+    small = CONFIG.model_copy(update={"batch": 2})
+    first = await activities.scan(scan_at(now, small), Claimant("s1", 1))
+    assert (first.skipped, first.sent, first.more) == (1, 2, True)
+    second = await activities.scan(scan_at(now, small), Claimant("s2", 1))
+    assert (second.skipped, second.sent, second.more) == (1, 2, False)
+    await smtp_server.inbox.wait_for(4)
+    assert len(smtp_server.inbox) == 4
+
+
+async def test_a_server_that_is_down_stops_the_batch(app_pool: asyncpg.Pool) -> None:
+    now = datetime.now(UTC)
+    for i in range(3):
+        await put_deadline(app_pool, f"a-{i}", now + 3 * DAY, employee=f"e-{i}")
+        await put_contact(app_pool, f"e-{i}", f"p{i}@pemkot.example")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nobody listens here once it is closed
+    down = SmtpNotifier(SmtpSettings(host="127.0.0.1", port=port, starttls=False, timeout=5))
+    outcome = await ReminderActivities(app_pool, notifier=down).scan(scan_at(now),
+                                                                     Claimant("s1", 1))
+    assert (outcome.due, outcome.sent, outcome.retry, outcome.more) == (3, 0, 1, False)
+    (row,) = await sent_rows(app_pool)  # the other two were not even claimed
+    assert row["status"] == "retry" and "ConnectionRefusedError" in row["error"]
+
+
+async def test_concurrent_scans_send_each_reminder_once(
+        app_pool: asyncpg.Pool, smtp_server: SmtpServer) -> None:
+    """Two scanners at once (say, two reminder workflows by mistake) over 30 reminders."""
+    now = datetime.now(UTC)
+    for i in range(30):
+        await put_deadline(app_pool, f"a-{i:02}", now + 3 * DAY, employee=f"e-{i:02}")
+        await put_contact(app_pool, f"e-{i:02}", f"p{i:02}@pemkot.example")
+    scanners = [ReminderActivities(app_pool, notifier=smtp_server.notifier()) for _ in range(3)]
+    outcomes = await asyncio.gather(*(
+        scanner.scan(scan_at(now), Claimant(f"scanner-{n}", 1))
+        for n, scanner in enumerate(scanners)))
+    assert sum(o.sent for o in outcomes) == 30
+    received = await smtp_server.inbox.wait_for(30)
+    assert len({r.message_id for r in received}) == 30
+    assert len(smtp_server.inbox) == 30
