@@ -18,10 +18,11 @@ from temporalio.worker import Replayer, Worker
 from activities.notify import Notifier, ReminderMessage
 from activities.reminder_contracts import ReminderConfig, ReminderStart, ReminderStatus
 from api.gateway import CommandGateway
-from domain.appraisal import OpenAppraisal
+from domain.appraisal import ApproveTargets, DraftTargets, OpenAppraisal, SubmitTargets
 from domain.authorization import Actor, Parties, Role
 from domain.policy import POLICY_6_2022, CycleCalendar
 from domain.reminders import ReminderPolicy
+from domain.skp import Skp
 from kinerja.reminders import start_reminders
 from kinerja.worker import build_worker
 from workflows.reminders import ReminderWorkflow
@@ -235,6 +236,82 @@ async def test_time_skipping_seven_day_then_one_day_reminder_each_once(
             assert timedelta(0) <= row["scanned_at"] - mark < timedelta(minutes=1)
         assert len(smtp_server.inbox) == 2
         assert seven.message_id != one.message_id
+    finally:
+        if handle is not None:
+            await handle.terminate("test over")
+        await client.get_workflow_handle(appraisal_id).terminate("test over")
+
+
+SKP = {
+    "approach": "kuantitatif",
+    "rhk": [{"id": "rhk-1", "kind": "utama", "description": "Layanan informasi publik",
+             "indicators": [{"id": "ind-1", "description": "Permohonan terlayani",
+                             "aspect": "kuantitas",
+                             "target": {"value": "120", "unit": "permohonan"}}]}],
+}
+
+
+async def test_time_skipping_reminders_follow_whoever_must_act(
+        temporal_time_skipping: WorkflowEnvironment, app_pool: asyncpg.Pool,
+        smtp_server: SmtpServer) -> None:
+    """Through the real appraisal workflow: the employee is reminded of the SKP; once it is
+    submitted the appraiser must act and is reminded at the next scan (a new person: the
+    latest threshold reached, 7 days) and at the 1-day mark; then the employee of the
+    self-assessment."""
+    env = temporal_time_skipping
+    client, task_queue = env.client, f"rem-{uuid.uuid4().hex[:8]}"
+    agency = f"pemkot-{task_queue}"
+    start = await env.get_current_time()
+    appraisal_id = f"appraisal-{agency}-{start.year}-e-emp"
+    parties = Parties(agency=agency, unit="diskominfo", employee="e-emp", appraiser="e-boss",
+                      superior="e-head")
+    open_command = OpenAppraisal(
+        appraisal_id=appraisal_id, cycle_id=f"{agency}-{start.year}", parties=parties,
+        policy=POLICY_6_2022,
+        calendar=CycleCalendar(year=start.year, utc_offset_hours=7,
+                               skp_deadline=start + 10 * DAY,
+                               self_assessment_deadline=start + 20 * DAY,
+                               review_deadline=start + 90 * DAY))
+
+    def person(key: str, *roles: Role) -> Actor:
+        return Actor(subject=key, roles=frozenset(roles or {Role.EMPLOYEE}), agency=agency,
+                     unit="diskominfo", agencies=frozenset({agency}))
+
+    for key, address in (("e-emp", "siti@pemkot.example"), ("e-boss", "budi@pemkot.example")):
+        await put_contact(app_pool, key, address, agency=agency)
+    gateway = CommandGateway(client, task_queue)
+    handle: Handle | None = None
+    try:
+        async with worker(client, app_pool, task_queue, smtp_server.notifier()):
+            await gateway.open(open_command, person("e-hr", Role.HR), f"open-{task_queue}")
+            handle = await start_reminders(client, config(scan_seconds=6 * 3600.0),
+                                           task_queue=task_queue,
+                                           workflow_id=f"reminders-{task_queue}")
+            await env.sleep(3 * DAY + timedelta(hours=1))
+            (skp,) = await smtp_server.inbox.wait_for(1)
+            await gateway.send(appraisal_id, DraftTargets(skp=Skp.model_validate(SKP)),
+                               person("e-emp"), f"draft-{task_queue}")
+            await gateway.send(appraisal_id, SubmitTargets(), person("e-emp"),
+                               f"submit-{task_queue}")
+            await env.sleep(6 * DAY)  # day 9 and an hour
+            _, submitted, approve = await smtp_server.inbox.wait_for(3)
+            await gateway.send(appraisal_id, ApproveTargets(), person("e-boss"),
+                               f"approve-{task_queue}")
+            await env.sleep(4 * DAY)  # day 13 and an hour: 7 days before the self-assessment
+            *_, assess = await smtp_server.inbox.wait_for(4)
+        assert skp.recipients == ["siti@pemkot.example"]
+        assert "Susun dan ajukan" in skp.message.get_content()
+        assert submitted.recipients == approve.recipients == ["budi@pemkot.example"]
+        assert "7 hari lagi" in str(submitted.message["Subject"])
+        assert "1 hari lagi" in str(approve.message["Subject"])
+        assert "Setujui atau kembalikan SKP" in approve.message.get_content()
+        assert assess.recipients == ["siti@pemkot.example"]
+        assert "penilaian mandiri" in str(assess.message["Subject"])
+        rows = await sent_rows(app_pool)
+        assert [(r["deadline_kind"], r["days_before"], r["recipient"]) for r in rows] == [
+            ("skp", 7, "e-emp"), ("skp", 7, "e-boss"), ("skp", 1, "e-boss"),
+            ("self_assessment", 7, "e-emp")]
+        assert len(smtp_server.inbox) == 4
     finally:
         if handle is not None:
             await handle.terminate("test over")
