@@ -86,8 +86,11 @@ class ReminderRecord:
     accepted the message and before 'sent' committed makes the retry send it again:
     at least once in that window (milliseconds per message), and the duplicate has
     the same Message-ID (derived from the key), so mail systems and people can
-    recognise it. A claim abandoned by an activity that never runs again (its
-    workflow terminated) is taken over once ``lease`` has passed.
+    recognise it. The same holds for an attempt Temporal gave up on (timed out) that
+    is in fact still running, stuck inside the SMTP exchange: its retry takes the
+    claim back while it may still finish sending. A claim abandoned by an activity
+    that never runs again (its workflow terminated) is taken over once ``lease`` has
+    passed.
     """
 
     def __init__(self, pool: asyncpg.Pool, *, lease: timedelta = timedelta(hours=1)) -> None:

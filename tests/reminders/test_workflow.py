@@ -86,7 +86,7 @@ async def test_exactly_once_across_a_worker_restart(
     client, task_queue = temporal_dev.client, f"rem-{uuid.uuid4().hex[:8]}"
     now = datetime.now(UTC)
     await put_deadline(app_pool, "a-1", now + 3 * DAY)
-    await put_deadline(app_pool, "a-2", now + 12 * 3600 * timedelta(seconds=1),
+    await put_deadline(app_pool, "a-2", now + timedelta(hours=12),
                        employee="e-two", kind="self_assessment", phase="self_report")
     await put_contact(app_pool, "e-emp", "siti@pemkot.example")
     await put_contact(app_pool, "e-two", "dua@pemkot.example")
