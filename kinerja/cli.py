@@ -32,6 +32,7 @@ from kinerja.devstack import (
     wait_for_temporal,
 )
 from kinerja.logging import configure_logging
+from kinerja.reminders import reminder_options
 from kinerja.roster_cli import roster_app
 from kinerja.schedules import ensure_next_cycle_schedules
 from kinerja.settings import Settings, get_settings
@@ -181,7 +182,8 @@ def worker() -> None:
             try:
                 stopped = asyncio.Event()
                 async with running_worker(services.temporal, services.pool,
-                                          task_queue=settings.task_queue):
+                                          task_queue=settings.task_queue,
+                                          **reminder_options(settings)):
                     for made in await ensure_next_cycle_schedules(services.temporal, settings):
                         console.print(f"schedule {made}: next year's cycle on "
                                       f"{settings.next_cycle_on}")
@@ -255,7 +257,8 @@ def dev() -> None:
                                            stack.temporal_address)
                 try:
                     async with running_worker(services.temporal, services.pool,
-                                              task_queue=settings.task_queue):
+                                              task_queue=settings.task_queue,
+                                              **reminder_options(settings)):
                         await ensure_next_cycle_schedules(services.temporal, settings)
                         server = _serve(services, settings)
                         serving = asyncio.create_task(server.serve(sockets=[sock]))

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.auth import TokenSettings
@@ -58,6 +58,29 @@ class Settings(BaseSettings):
         default="", description="comma-separated agencies the yearly schedule creates cycles for")
     next_cycle_policy: str = "permenpan-rb-6-2022"
     next_cycle_utc_offset_hours: int = Field(default=7, ge=7, le=9)
+
+    # Reminders before deadlines (workflows.reminders), by e-mail when smtp_host is set.
+    reminder_enabled: bool = Field(default=True, description="worker start-up starts them")
+    reminder_days_before: str = Field(default="7,1", description="thresholds in days")
+    reminder_scan_seconds: float = Field(default=3600.0, gt=0)
+    reminder_link_base_url: str | None = Field(
+        default=None, description="base of the link in reminders; unset: the API's URL")
+    reminder_time_zone: str = "Asia/Jakarta"
+    smtp_host: str | None = Field(default=None, description="unset: reminders go to the log")
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_from: str = "kinerja@localhost"
+
+    @field_validator("reminder_days_before")
+    @classmethod
+    def _days_before(cls, value: str) -> str:
+        from domain.reminders import parse_days_before
+
+        parse_days_before(value)  # refuses a malformed list at start-up
+        return value
 
     @property
     def postgres_dir(self) -> Path:

@@ -13,11 +13,17 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.appraisal import AppraisalActivities
 from activities.cycle import CycleActivities, RosterSource
+from activities.notify import Notifier
+from activities.reminder_contracts import ReminderConfig
+from activities.reminders import ReminderActivities
 from domain.cycle import CycleMember, cycle_members
+from kinerja.reminders import start_reminders
 from store.event_log import EventLog
+from store.reminders import RecipientDirectory
 from store.roster import RosterStore
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleWorkflow, NextCycleWorkflow
+from workflows.reminders import ReminderWorkflow
 
 TASK_QUEUE = "kinerja-appraisals"
 
@@ -42,7 +48,8 @@ def roster_of(pool: asyncpg.Pool) -> RosterSource:
 
 
 def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
-                 roster_source: RosterSource | None = None, cycle_concurrency: int = 16
+                 roster_source: RosterSource | None = None, cycle_concurrency: int = 16,
+                 notifier: Notifier | None = None, directory: RecipientDirectory | None = None
                  ) -> Worker:
     """A worker with every workflow and activity of Kinerja registered.
 
@@ -56,10 +63,11 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
     cycle_activities = CycleActivities(pool, client, task_queue=task_queue,
                                        roster_source=roster_source or roster_of(pool),
                                        concurrency=cycle_concurrency)
+    reminder_activities = ReminderActivities(pool, notifier=notifier, directory=directory)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow],
+        workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow, ReminderWorkflow],
         activities=[
             appraisal_activities.record_appraisal_events,
             cycle_activities.record_cycle_events,
@@ -68,6 +76,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
             cycle_activities.tally_cycle,
             cycle_activities.run_cycle_page,
             cycle_activities.diff_cycle_roster,
+            reminder_activities.send_due_reminders,
         ],
         max_concurrent_local_activities=64,
         workflow_runner=WORKFLOW_RUNNER,
@@ -76,10 +85,16 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
 
 @asynccontextmanager
 async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
-                         roster_source: RosterSource | None = None) -> AsyncIterator[Worker]:
-    """Run a worker in the background for the duration of the block."""
-    worker = build_worker(client, pool, task_queue=task_queue, roster_source=roster_source)
+                         roster_source: RosterSource | None = None,
+                         notifier: Notifier | None = None,
+                         reminders: ReminderConfig | None = None) -> AsyncIterator[Worker]:
+    """Run a worker in the background for the duration of the block; with ``reminders``,
+    start the reminder workflow (or reconfigure the running one) once it runs."""
+    worker = build_worker(client, pool, task_queue=task_queue, roster_source=roster_source,
+                          notifier=notifier)
     async with worker:
+        if reminders is not None:
+            await start_reminders(client, reminders, task_queue=task_queue)
         yield worker
 
 
