@@ -140,7 +140,10 @@ def import_(
                     check = await store.check(agency, read.rows)
                 partial = apply_valid and not check.clean
                 if dry_run or (check.rejected and not apply_valid):
-                    return check, await store.preview(agency, check, partial=partial), False
+                    # With rejected rows, what applying the valid ones would change (their
+                    # employees are kept, not counted as gone).
+                    return check, await store.preview(agency, check,
+                                                      partial=not check.clean), False
                 with console.status("applying"):
                     applied = await store.apply(
                         agency, check, who, partial=partial,
@@ -166,7 +169,8 @@ def import_(
         console.print(("applied: " + summary_line(events)) if events
                       else "applied: nothing changed (the roster is already this file)")
         return
-    console.print("would change: " + (summary_line(events) or "nothing"))
+    console.print(("the valid rows would change: " if check.rejected else "would change: ")
+                  + (summary_line(events) or "nothing"))
     if check.rejected and not dry_run:
         console.print("[red]nothing applied[/red]: fix the rows above, or run again with "
                       "--apply-valid to apply the valid rows")

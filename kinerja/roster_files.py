@@ -145,8 +145,9 @@ def read_roster_bytes(data: bytes, filename: str = "",
                       progress: ProgressCallback | None = None) -> RosterFile:
     """Rows of a roster file given as bytes; XLSX by its content (a zip), else CSV."""
     if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
-        return RosterFile(rows=list(_xlsx_rows(io.BytesIO(data), progress)), format="xlsx")
-    return RosterFile(rows=list(_csv_rows(_decode(data), progress)), format="csv")
+        return _nonempty(RosterFile(rows=list(_xlsx_rows(io.BytesIO(data), progress)),
+                                    format="xlsx"))
+    return _nonempty(RosterFile(rows=list(_csv_rows(_decode(data), progress)), format="csv"))
 
 
 def read_roster_file(path: Path, progress: ProgressCallback | None = None) -> RosterFile:
@@ -154,9 +155,16 @@ def read_roster_file(path: Path, progress: ProgressCallback | None = None) -> Ro
     with path.open("rb") as stream:
         head = stream.read(4)
     if head == XLSX_MAGIC:
-        return RosterFile(rows=list(_xlsx_rows(path, progress)), format="xlsx")
-    return RosterFile(rows=list(_csv_rows(_decode(path.read_bytes()), progress)),
-                      format="csv")
+        return _nonempty(RosterFile(rows=list(_xlsx_rows(path, progress)), format="xlsx"))
+    return _nonempty(RosterFile(rows=list(_csv_rows(_decode(path.read_bytes()), progress)),
+                                format="csv"))
+
+
+def _nonempty(read: RosterFile) -> RosterFile:
+    # The file is the whole roster: applying one without rows would mean everyone left.
+    if not read.rows:
+        raise RosterFileError("the file has a header but no employees")
+    return read
 
 
 def _decode(data: bytes) -> str:

@@ -254,6 +254,13 @@ class RosterStore:
         stored = await self._event_log.read_stream(roster_stream(agency))
         return [event_from_stored(e.type, e.data) for e in stored]
 
+    async def changes_since(self, agency: str, version: int
+                            ) -> list[tuple[int, RosterEvent]]:
+        """The roster events after ``version`` (e.g. a cycle's frozen snapshot), with
+        their versions: what a running cycle turns into reassignments and transfers."""
+        stored = await self._event_log.read_stream(roster_stream(agency), version + 1)
+        return [(e.version, event_from_stored(e.type, e.data)) for e in stored]
+
     async def replay(self, agency: str) -> Roster:
         """The roster folded from its stream (equals :meth:`current`; for audits)."""
         return apply_roster_events(Roster(), await self.events(agency))

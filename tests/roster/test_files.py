@@ -59,6 +59,8 @@ def test_a_missing_column_is_a_file_error() -> None:
         read_roster_bytes(b"nip,jabatan\n1,2\n")
     with pytest.raises(RosterFileError, match="empty"):
         read_roster_bytes(b"")
+    with pytest.raises(RosterFileError, match="no employees"):
+        read_roster_bytes(csv_text([]).encode() + b",,,\n")
     with pytest.raises(RosterFileError, match="XLSX"):
         read_roster_bytes(b"PK\x03\x04 broken", "r.xlsx")
 

@@ -57,7 +57,10 @@ async def test_a_second_import_records_transfer_superior_change_and_leaving(
                       superior_nip=nip(1))
     rows.append(row(9, 80, unit_code="u2", unit_name="Bidang", parent_unit="u1",
                     superior_nip=nip(2)))
+    frozen = await store.snapshot("pemkot")
     applied = await store.apply("pemkot", await store.check("pemkot", rows), HR)
+    since = await store.changes_since("pemkot", frozen.version)
+    assert [(v, e) for v, e in since] == list(enumerate(applied.events, frozen.version + 1))
     assert [(e.type, getattr(e, "key", None)) for e in applied.events] == [
         ("employee_transferred", "e-0003"), ("superior_changed", "e-0003"),
         ("employee_hired", None), ("employee_left", "e-0004")]
