@@ -269,7 +269,8 @@ def dev() -> None:
                             return
                         stop.when_up(lambda: setattr(server, "should_exit", True))
                         appraisal = await seed_demo(
-                            CommandGateway(services.temporal, settings.task_queue))
+                            CommandGateway(services.temporal, settings.task_queue),
+                            services.pool)
                         _print_where(settings, stack, appraisal,
                                      demo_tokens(settings.token_settings()))
                         await serving
@@ -293,6 +294,8 @@ def _print_where(settings: Settings, stack: DevStack, appraisal: str,
     where.add_row("PostgreSQL", stack.database_url)
     where.add_row("Data", str(stack.data_dir))
     where.add_row("Demo appraisal", appraisal)
+    where.add_row("Demo agency", "pemkot-demo: roster of deploy/demo-roster.csv imported; "
+                                 "create and start its cycle as the README shows")
     console.print(Panel(where, title="Kinerja is running", subtitle="Ctrl-C stops it"))
     console.print("Demo tokens (valid 30 days; paste into Authorize on the API docs page):")
     for role, value in tokens.items():

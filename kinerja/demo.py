@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
 
 from activities.messages import workflow_id
 from api.auth import TokenSettings, mint_token
@@ -12,6 +15,8 @@ from api.problems import Problem
 from domain.appraisal import OpenAppraisal, PositionKind
 from domain.authorization import Actor, Parties, Role
 from domain.policy import POLICY_6_2022, FunctionalLevel, default_calendar
+from kinerja.roster_files import read_roster_file
+from store.roster import RosterStore
 
 AGENCY = "pemkot-demo"
 UNIT = "diskominfo"
@@ -67,8 +72,25 @@ def demo_open_command(now: datetime) -> OpenAppraisal:
     )
 
 
-async def seed_demo(gateway: CommandGateway) -> str:
-    """Open the demo appraisal (once; a second start finds it open) and return its id."""
+DEMO_ROSTER = Path(__file__).resolve().parents[1] / "deploy" / "demo-roster.csv"
+
+
+async def seed_demo_roster(pool: asyncpg.Pool) -> int:
+    """Import ``deploy/demo-roster.csv`` as the demo agency's roster when it has none yet
+    (so that a cycle can be started at once); the number of employees imported."""
+    store = RosterStore(pool)
+    if (await store.snapshot(AGENCY)).version > 0 or not DEMO_ROSTER.exists():
+        return 0
+    check = await store.check(AGENCY, read_roster_file(DEMO_ROSTER).rows)
+    applied = await store.apply(AGENCY, check, "kinerja dev (demo roster)")
+    return len(applied.events)
+
+
+async def seed_demo(gateway: CommandGateway, pool: asyncpg.Pool | None = None) -> str:
+    """Import the demo roster (once, with ``pool``) and open the demo appraisal (once; a
+    second start finds it open); return the appraisal's id."""
+    if pool is not None:
+        await seed_demo_roster(pool)
     command = demo_open_command(datetime.now(UTC))
     hr = PEOPLE[3]
     actor = Actor(subject=hr.key, roles=frozenset(Role(r) for r in hr.roles),
