@@ -467,6 +467,10 @@ def _create(state: CycleState, command: CreateCycle, at: datetime) -> list[Cycle
     if not calendar.skp_deadline < calendar.self_assessment_deadline < calendar.review_deadline:
         raise CommandRefused("invalid", "deadlines must follow one another: SKP, then "
                                         "self-assessment, then review", "calendar")
+    for name in ("skp_deadline", "self_assessment_deadline", "review_deadline"):
+        if getattr(calendar, name) <= at:
+            raise CommandRefused("invalid", f"the {name.replace('_', ' ')} has passed already; "
+                                            "set a later one", f"calendar.{name}")
     return [CycleCreated(at=at, cycle_id=cycle_id_of(command.agency, command.year),
                          agency=command.agency, year=command.year, policy=command.policy,
                          calendar=calendar, page_size=command.page_size)]

@@ -100,6 +100,9 @@ def test_an_empty_roster_and_a_bad_calendar_are_refused() -> None:
     assert refused(CycleState(), CREATE.model_copy(update={"calendar": calendar})).field == \
         "calendar"
     assert refused(CycleState(), CREATE.model_copy(update={"policy": "nope"})).field == "policy"
+    late = CREATE.calendar.model_copy(update={"skp_deadline": NOW - timedelta(days=1)})
+    assert refused(CycleState(), CREATE.model_copy(update={"calendar": late})).field == \
+        "calendar.skp_deadline"
     assert refused(created, MoveDeadline(deadline=DeadlineKind.SKP, until=NOW + timedelta(days=1),
                                          reason="x")).code == "phase"  # not started
 
