@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 
 from activities.messages import CommandResult, workflow_id
 from api import examples as ex
@@ -27,6 +27,7 @@ from api.schemas import (
     DecisionBody,
     ExtendDeadlineBody,
     GiveExplanationBody,
+    IdempotencyKey,
     ObjectionBody,
     OpenAppraisalBody,
     ReasonBody,
@@ -71,12 +72,6 @@ from store.event_log import EventLog
 
 router = APIRouter(prefix="/v1", tags=["appraisals"])
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$",
-           description="Any unique string per intended command; a retry with the same key "
-                       "returns the first result and changes nothing."),
-]
 
 
 # Bodies with the examples the OpenAPI document shows.

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,7 +31,7 @@ from activities.messages import (
 from api.auth import CurrentActor
 from api.gateway import CycleGateway
 from api.problems import Problem, not_found
-from api.schemas import CalendarOverrides, Key, ReleaseBody
+from api.schemas import CalendarOverrides, IdempotencyKey, Key, ReleaseBody
 from domain.appraisal import DeadlineKind, Phase
 from domain.authorization import Actor, Role
 from domain.calibration import CurveCheck, OrganisationRating, check_distribution
@@ -52,12 +52,6 @@ from store.cycles import CycleProgress, CycleStore
 
 router = APIRouter(prefix="/v1", tags=["cycles"])
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$",
-           description="Any unique string per intended request; a retry with the same key "
-                       "returns the first result and changes nothing."),
-]
 
 
 # --------------------------------------------------------------------------- bodies and views

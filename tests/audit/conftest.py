@@ -46,11 +46,11 @@ async def sealer(make_sealer: Callable[..., Sealer]) -> AsyncIterator[Sealer]:
 # The lifecycle tests' Temporal server and Stack, with the inspection routes given the
 # checkpoint public key (kinerja dev gives them the configured one).
 
-from tests.lifecycle.conftest import TOKENS, Stack, temporal_dev  # noqa: E402, F401
+from tests.lifecycle.conftest import TOKENS, Stack  # noqa: E402
 
 
 @pytest.fixture
-async def audit_stack(temporal_dev: Any,  # noqa: F811
+async def audit_stack(temporal_dev: Any,
                       app_pool: Any, signing_key: Ed25519PrivateKey, checkpoint_log: Path
                       ) -> AsyncIterator[Stack]:
     import uuid

