@@ -63,11 +63,11 @@ from domain.appraisal import (  # noqa: E402
     SubmitTargets,
     event_data,
 )
-from domain.bundle import verify_bundle  # noqa: E402
-from domain.checkpoint import generate_private_key, public_key_bytes  # noqa: E402
+from domain.checkpoint import generate_private_key, key_id, public_key_bytes  # noqa: E402
 from domain.integrity import GENESIS_HASH, canonical_event, chain_hash, event_id  # noqa: E402
 from domain.replay import TrailEntry, replay  # noqa: E402
 from domain.skp import DailyActivity  # noqa: E402
+from kinerja.audit import verify_bundle_file  # noqa: E402
 from store import tree  # noqa: E402
 from store.audit import Auditor  # noqa: E402
 from store.database import create_pool  # noqa: E402
@@ -313,16 +313,14 @@ async def run(args: argparse.Namespace) -> list[Row]:
                     file.write(chunk)
             export_seconds = time.perf_counter() - t
             size_mb = bundle.stat().st_size / 1e6
+            # As `kinerja verify` runs it (kinerja.audit.verify_bundle_file).
             t = time.perf_counter()
-            with bundle.open("rb") as file:
-                result = await asyncio.to_thread(verify_bundle, file, public_key=public)
+            result, failed = await asyncio.to_thread(verify_bundle_file, bundle)
             offline_seconds = time.perf_counter() - t
-            if not result.ok:
-                raise SystemExit(f"offline verification failed: {result.failure}")
+            if failed is not None or result.key_id != key_id(public):
+                raise SystemExit(f"offline verification failed: {failed}")
             t = time.perf_counter()
-            with bundle.open("rb") as file:
-                no_replay = await asyncio.to_thread(verify_bundle, file, public_key=public,
-                                                    replay=False)
+            no_replay, _ = await asyncio.to_thread(verify_bundle_file, bundle, replay=False)
             no_replay_seconds = time.perf_counter() - t
             t = time.perf_counter()
             baseline_count = await asyncio.to_thread(python_chain_check, bundle)
