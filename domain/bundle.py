@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ from pydantic import ValidationError
 
 from domain.appraisal import AppraisalState, event_from_data, evolve
 from domain.checkpoint import Checkpoint, key_id, verify_checkpoint
-from domain.integrity import GENESIS_HASH, chain_hash, event_id
+from domain.integrity import EVENT_ID_NAMESPACE, GENESIS_HASH, chain_hash
 from domain.merkle import (
     HASH_SIZE,
     inclusion_proof_ranges,
@@ -132,32 +133,86 @@ class _InclusionChecker:
         self.tree_size = tree_size
         self._proven: dict[tuple[int, int], bytes] = {(0, tree_size): root}
 
-    def verify(self, index: int, leaf: bytes, proof: list[bytes]) -> bool:
-        if not 0 <= index < self.tree_size:
+    def verify(self, index: int, leaf: bytes, proof: Sequence[bytes | str]) -> bool:
+        """Whether ``leaf`` is at ``index``; proof elements as bytes or hex, decoded lazily."""
+        size = self.tree_size
+        if not 0 <= index < size:
             return False
-        ranges = inclusion_proof_ranges(index, self.tree_size)
+        proven = self._proven
+        if size == 1:
+            return not proof and leaf == proven[(0, 1)]
+        path: list[tuple[tuple[int, int], bytes]] = []
+        begin, end, current, step, width = index, index + 1, leaf, 0, 1
+        # Bottom-up through the perfect, aligned ancestors: each sibling is the other half.
+        # These are the first elements of PATH (domain.merkle.inclusion_proof_ranges).
+        while True:
+            parent = begin & ~(2 * width - 1)
+            if parent + 2 * width > size:
+                break
+            sibling = _element(proof, step)
+            if sibling is None:
+                return False
+            current = node_hash(current, sibling) if begin == parent else \
+                node_hash(sibling, current)
+            begin, end, width, step = parent, parent + 2 * width, width * 2, step + 1
+            known = proven.get((begin, end))
+            if known is not None:
+                return self._settle(known, current, path)
+            path.append(((begin, end), current))
+        # The right spine of an incomplete tree: the rest of PATH, top-down computed.
+        ranges = inclusion_proof_ranges(index, size)
         if len(ranges) != len(proof):
             return False
-        begin, end, current = index, index + 1, leaf
-        if self.tree_size == 1:
-            return current == self._proven[(0, 1)]
-        path: list[tuple[tuple[int, int], bytes]] = []
-        for (sibling_begin, sibling_end), sibling in zip(ranges, proof, strict=True):
+        for sibling_begin, sibling_end in ranges[step:]:
+            sibling = _element(proof, step)
+            if sibling is None:
+                return False
+            step += 1
             if sibling_begin == end:
                 current = node_hash(current, sibling)
                 end = sibling_end
             else:
                 current = node_hash(sibling, current)
                 begin = sibling_begin
-            known = self._proven.get((begin, end))
+            known = proven.get((begin, end))
             if known is not None:
-                if known != current:
-                    return False
-                for node, value in path:
-                    self._proven[node] = value
-                return True
+                return self._settle(known, current, path)
             path.append(((begin, end), current))
         return False  # pragma: no cover - the last range always reaches (0, tree_size)
+
+    def _settle(self, known: bytes, current: bytes,
+                path: list[tuple[tuple[int, int], bytes]]) -> bool:
+        if known != current:
+            return False
+        for node, value in path:
+            self._proven[node] = value
+        return True
+
+
+def _element(proof: Sequence[bytes | str], step: int) -> bytes | None:
+    if step >= len(proof):
+        return None
+    element = proof[step]
+    if isinstance(element, str):
+        try:
+            element = bytes.fromhex(element)
+        except ValueError:
+            return None
+    return element if isinstance(element, bytes) and len(element) == HASH_SIZE else None
+
+
+_NAMESPACE = EVENT_ID_NAMESPACE.bytes
+_decode_json = json.JSONDecoder().decode
+
+
+def _event_id_text(stream_id: str, version: int) -> str:
+    """``str(domain.integrity.event_id(stream_id, version))`` without building a UUID."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE + f"{stream_id}\x00{version}".encode(),
+                                    usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _lines(source: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -166,7 +221,7 @@ def _lines(source: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str, Any]]
         if not text.strip():
             continue
         try:
-            document = json.loads(text)
+            document = _decode_json(text)
         except ValueError:
             raise _fail("not a JSON line", line=number) from None
         if not isinstance(document, dict):
@@ -175,16 +230,17 @@ def _lines(source: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str, Any]]
 
 
 def verify_bundle(source: Iterable[bytes | str], *, public_key: bytes | None = None,
-                  replay: bool = True) -> BundleReport:
+                  replay: bool = True, keep_hashes: bool = False) -> BundleReport:
     """Check a bundle given as its lines; the report names the first failure.
 
     ``public_key``: the raw Ed25519 key the checkpoints must be signed with
     (pinned by the caller); without it, the key the bundle carries is used,
-    and the report's ``key_id`` says which key that was.
+    and the report's ``key_id`` says which key that was. ``keep_hashes``: keep
+    every event's hash and seq in the report, for :func:`compare_bundles`.
     """
     report = BundleReport()
     try:
-        _verify(_lines(source), report, public_key, replay)
+        _verify(_lines(source), report, public_key, replay, keep_hashes)
     except _Failed as failed:
         report.ok = False
         report.failure = failed.failure
@@ -192,7 +248,7 @@ def verify_bundle(source: Iterable[bytes | str], *, public_key: bytes | None = N
 
 
 def _verify(lines: Iterator[tuple[int, dict[str, Any]]], report: BundleReport,
-            pinned: bytes | None, replay: bool) -> None:
+            pinned: bytes | None, replay: bool, keep_hashes: bool) -> None:
     first = next(lines, None)
     if first is None:
         raise _fail("the bundle is empty")
@@ -217,6 +273,7 @@ def _verify(lines: Iterator[tuple[int, dict[str, Any]]], report: BundleReport,
     unsealed_from: int | None = None
     state = AppraisalState()
     seen_seqs: set[int] = set()
+    seen_streams: set[str] = set()
     ended = False
     phase = "checkpoints"
 
@@ -269,7 +326,7 @@ def _verify(lines: Iterator[tuple[int, dict[str, Any]]], report: BundleReport,
                     checker = _InclusionChecker(report.anchor.tree_size, report.anchor.root)
             try:
                 canonical = base64.b64decode(str(document.get("canonical")), validate=True)
-                content = json.loads(canonical)
+                content = _decode_json(canonical.decode("utf-8"))
                 stream_id, event_version = content["stream_id"], content["version"]
                 if not isinstance(stream_id, str) or not isinstance(event_version, int):
                     raise ValueError("stream_id or version of the wrong type")
@@ -278,15 +335,16 @@ def _verify(lines: Iterator[tuple[int, dict[str, Any]]], report: BundleReport,
             where: dict[str, Any] = {"stream_id": stream_id, "version": event_version}
             if stream_id != stream:
                 close_stream()
-                if stream_id in report.final_states or (stream_id, 1) in report.hashes:
+                if stream_id in seen_streams:
                     raise _fail("the stream's events are not together", **where)
+                seen_streams.add(stream_id)
                 stream, version, prev = stream_id, 0, GENESIS_HASH
                 last_seq, unsealed_from, state = -1, None, AppraisalState()
                 report.streams += 1
             if event_version != version + 1:
                 raise _fail(f"version {version + 1} is missing", stream_id=stream_id,
                             version=version + 1)
-            if content.get("event_id") != str(event_id(stream_id, event_version)):
+            if content.get("event_id") != _event_id_text(stream_id, event_version):
                 raise _fail("event_id is not derived from stream and version", **where)
             prev_hash = _hash(document.get("prev_hash"), "prev_hash", number)
             hash_ = _hash(document.get("hash"), "hash", number)
@@ -305,8 +363,9 @@ def _verify(lines: Iterator[tuple[int, dict[str, Any]]], report: BundleReport,
                     raise _fail("seq does not grow with the version or repeats", **where)
                 if checker is None:
                     raise _fail("a sealed event but no checkpoint", **where)
-                proof = [_hash(h, "a proof element", number) for h in document.get("proof", [])]
-                if not checker.verify(seq, leaf_hash(hash_), proof):
+                path = document.get("proof")
+                if not isinstance(path, list) or not checker.verify(seq, leaf_hash(hash_),
+                                                                    path):
                     raise _fail(f"not included at seq {seq} in the checkpoint of size "
                                 f"{checker.tree_size} (leaf or proof differs)", **where)
                 seen_seqs.add(seq)
@@ -318,7 +377,8 @@ def _verify(lines: Iterator[tuple[int, dict[str, Any]]], report: BundleReport,
                                                           dict(content["data"])))
                 except (ValidationError, KeyError, TypeError, ValueError) as error:
                     raise _fail(f"replay failed: {error}".splitlines()[0], **where) from None
-            report.hashes[(stream_id, event_version)] = (hash_, seq)
+            if keep_hashes:
+                report.hashes[(stream_id, event_version)] = (hash_, seq)
             version, prev = event_version, hash_
             report.events += 1
         elif kind == "end":
