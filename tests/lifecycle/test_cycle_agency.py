@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
 from collections import Counter
 from collections.abc import Awaitable
 
+from activities.messages import cycle_workflow_id
 from api.gateway import CommandGateway
 from domain import appraisal as d
 from domain.appraisal import PositionKind
@@ -21,6 +23,7 @@ from domain.skp import Ratings, SelfAssessment, Skp
 
 from .conftest import SELF_ASSESSMENT, SKP, YEAR, Stack, review_body
 from .test_cycle import calendar_ahead, call, eventually, phases
+from .test_http_lifecycle import HISTORIES
 
 UNITS = ("dinkes", "disdik", "dishub", "bappeda")
 PER_UNIT = 50
@@ -158,6 +161,10 @@ async def test_a_200_employee_agency_from_start_to_close(stack: Stack) -> None:
     assert dinkes["baik"] + dinkes.get("sangat_baik", 0) + dinkes["butuh_perbaikan"] == 50
     assert dinkes.get("sangat_baik", 0) == 1  # the changed objection
     await call(stack, "POST", f"/v1/cycles/{cycle_id}/close", expect=409)  # closed: once
+
+    if os.environ.get("KINERJA_RECORD_HISTORIES") == "1":  # the closing run, for replay
+        handle = stack.client.get_workflow_handle(cycle_workflow_id(cycle_id))
+        (HISTORIES / "cycle-closed.json").write_text((await handle.fetch_history()).to_json())
 
     results = list(csv.DictReader(io.StringIO(
         await call(stack, "GET", f"/v1/cycles/{cycle_id}/results.csv"))))

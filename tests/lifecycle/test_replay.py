@@ -1,6 +1,6 @@
-"""Recorded histories of finished appraisals replay against today's workflow code.
+"""Recorded histories of appraisals and cycles replay against today's workflow code.
 
-A change to ``AppraisalWorkflow`` that would break appraisals already running
+A change to ``AppraisalWorkflow`` or ``CycleWorkflow`` that would break those already running
 in production (non-determinism) fails here. The histories come from the
 lifecycle tests: run them with ``KINERJA_RECORD_HISTORIES=1`` to record anew
 after a deliberate, versioned change.
@@ -16,17 +16,20 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from workflows.appraisal import AppraisalWorkflow
+from workflows.cycle import CycleWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def test_histories_are_recorded() -> None:
     assert len(HISTORIES) >= 3, "the lifecycle tests record their histories here"
+    assert any(p.stem.startswith("cycle-") for p in HISTORIES), "and the cycle tests"
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(workflows=[AppraisalWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[AppraisalWorkflow, CycleWorkflow],
+                        data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
