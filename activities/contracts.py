@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.appraisal import AppraisalState, Phase
 from domain.authorization import Parties
 from domain.calibration import OrganisationRating
-from domain.cycle import CycleState, MembershipChange, PendingWork
+from domain.cycle import CycleDeadlineMoved, CycleState, MembershipChange, PendingWork
 from domain.policy import CycleCalendar
 from domain.ratings import Predikat
 
@@ -124,6 +124,8 @@ class CyclePage(BaseModel):
     agency: str
     policy: str
     calendar: CycleCalendar
+    deadline_moves: tuple[CycleDeadlineMoved, ...] = ()
+    """Moves so far: an appraisal opened now starts with them (``domain.cycle.calendar_for``)."""
     work: PendingWork
     page_size: int
 

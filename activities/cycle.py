@@ -70,6 +70,7 @@ from domain.cycle import (
     CycleMember,
     MembershipChange,
     OpenAppraisals,
+    calendar_for,
     membership_changes,
     roster_digest,
 )
@@ -225,7 +226,8 @@ class CycleActivities:
             appraisal_id=appraisal_id, cycle_id=page.cycle_id,
             parties=Parties(agency=page.agency, unit=member.unit, employee=member.employee,
                             appraiser=member.appraiser, superior=member.superior),
-            policy=POLICIES[page.policy], calendar=page.calendar,
+            policy=POLICIES[page.policy],
+            calendar=calendar_for(page.calendar, page.deadline_moves, member.unit),
             position_kind=member.position_kind, functional_level=member.functional_level,
             is_unit_leader=member.is_unit_leader)
         start = WithStartWorkflowOperation(

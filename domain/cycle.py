@@ -628,6 +628,26 @@ def _add(state: CycleState, work: Work) -> tuple[PendingWork, ...]:
     return (*state.pending, PendingWork(index=state.next_work_index, work=work))
 
 
+_CALENDAR_FIELD = {
+    DeadlineKind.SKP: "skp_deadline",
+    DeadlineKind.SELF_ASSESSMENT: "self_assessment_deadline",
+    DeadlineKind.REVIEW: "review_deadline",
+}
+
+
+def calendar_for(calendar: CycleCalendar, moves: Iterable[CycleDeadlineMoved], unit: str
+                 ) -> CycleCalendar:
+    """The calendar an appraisal of ``unit`` opened now starts with: the cycle's, with
+    every deadline move of the whole cycle or of that unit applied in order (so one who
+    joins or transfers after a move gets the moved deadline too)."""
+    changes: dict[str, datetime] = {}
+    for move in moves:
+        field_name = _CALENDAR_FIELD.get(move.deadline)
+        if field_name is not None and move.unit in (None, unit):
+            changes[field_name] = move.until
+    return calendar.model_copy(update=changes) if changes else calendar
+
+
 def fold_cycle(events: Iterable[CycleEvent], state: CycleState | None = None) -> CycleState:
     """Apply ``events`` in order, from ``state`` or from the empty state."""
     current = state or CycleState()

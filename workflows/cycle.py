@@ -177,7 +177,8 @@ class CycleWorkflow:
         outcome = await workflow.execute_activity(
             RUN_CYCLE_PAGE,
             CyclePage(cycle_id=self._cycle_id, agency=state.agency, policy=state.policy,
-                      calendar=state.calendar, work=item, page_size=state.page_size),
+                      calendar=state.calendar, deadline_moves=state.deadline_moves, work=item,
+                      page_size=state.page_size),
             result_type=PageOutcome, start_to_close_timeout=PAGE_TIMEOUT,
             heartbeat_timeout=PAGE_HEARTBEAT, retry_policy=RETRY,
             summary=f"{item.work.kind} page at {item.offset}")

@@ -198,3 +198,23 @@ def test_any_sequence_keeps_the_cycle_consistent(commands: list[tuple[CycleComma
         assert cycle_event_from_data(event.type, cycle_event_data(event)) == event
     assert fold_cycle(events, started()) == state
     assert state.version == 2 + len(events)
+
+
+def test_an_appraisal_opened_after_a_deadline_move_starts_with_the_moved_deadline() -> None:
+    from domain.cycle import CycleDeadlineMoved, calendar_for
+
+    calendar = CREATE.calendar
+    later, latest = NOW + timedelta(days=40), NOW + timedelta(days=50)
+    moves = (
+        CycleDeadlineMoved(at=NOW, deadline=DeadlineKind.SKP, until=later, reason="r",
+                           unit=None),
+        CycleDeadlineMoved(at=NOW, deadline=DeadlineKind.SKP, until=latest, reason="r",
+                           unit="dinkes"),
+        CycleDeadlineMoved(at=NOW, deadline=DeadlineKind.OBJECTION_WINDOW, until=latest,
+                           reason="not in a calendar", unit=None),
+    )
+    assert calendar_for(calendar, moves, "dinkes").skp_deadline == latest
+    assert calendar_for(calendar, moves, "diskominfo").skp_deadline == later
+    assert calendar_for(calendar, moves, "diskominfo").review_deadline == \
+        calendar.review_deadline
+    assert calendar_for(calendar, (), "dinkes") == calendar
