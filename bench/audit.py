@@ -43,18 +43,16 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
+from postgres_server import start_server  # noqa: E402
 
 from domain.appraisal import (  # noqa: E402
     ApproveTargets,
@@ -184,31 +182,6 @@ def python_chain_check(path: Path) -> int:
                 raise SystemExit("baseline: a hash differs")
             count += 1
     return count
-
-
-@dataclass
-class Server:
-    dsn: str
-    stop: Callable[[], None]
-
-    def dsn_for(self, database: str) -> str:
-        return urlunsplit(urlsplit(self.dsn)._replace(path="/" + database))
-
-
-def start_server() -> Server:
-    url = os.environ.get("KINERJA_DATABASE_URL")
-    if url:
-        return Server(url, lambda: None)
-    from kinerja.embedded_postgres import start_embedded_postgres
-
-    base = Path(tempfile.mkdtemp(prefix="kinerja-bench-"))
-    server = start_embedded_postgres(base / "data")  # default durability
-
-    def stop() -> None:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
-
-    return Server(server.dsn, stop)
 
 
 Row = dict[str, Any]

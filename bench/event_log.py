@@ -41,25 +41,22 @@ import hashlib
 import json
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
+from postgres_server import start_server  # noqa: E402
 
 from domain.integrity import (  # noqa: E402
     GENESIS_HASH,
@@ -324,31 +321,6 @@ async def verify_raw_in_python(pool: asyncpg.Pool) -> tuple[int, float]:
 
 # --------------------------------------------------------------------------- #
 # The server
-
-
-@dataclass
-class Server:
-    dsn: str
-    stop: Callable[[], None]
-
-    def dsn_for(self, database: str) -> str:
-        return urlunsplit(urlsplit(self.dsn)._replace(path="/" + database))
-
-
-def start_server() -> Server:
-    url = os.environ.get("KINERJA_DATABASE_URL")
-    if url:
-        return Server(url, lambda: None)
-    from kinerja.embedded_postgres import start_embedded_postgres
-
-    base = Path(tempfile.mkdtemp(prefix="kinerja-bench-"))
-    server = start_embedded_postgres(base / "data")  # default durability
-
-    def stop() -> None:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
-
-    return Server(server.dsn, stop)
 
 
 def psycopg_params(dsn: str) -> dict[str, Any]:

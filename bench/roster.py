@@ -30,17 +30,13 @@ import io
 import json
 import os
 import platform
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -48,6 +44,7 @@ if str(ROOT) not in sys.path:
 
 import asyncpg  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
+from postgres_server import start_server  # noqa: E402
 
 from domain.roster import RosterCheck, validate_roster  # noqa: E402
 from kinerja.roster_files import read_roster_bytes  # noqa: E402
@@ -152,31 +149,6 @@ def scratch_records(check: RosterCheck, agency: str) -> list[tuple[Any, ...]]:
              e.email) for e in check.roster.employees.values()]
 
 
-@dataclass
-class Server:
-    dsn: str
-    stop: Callable[[], None]
-
-    def dsn_for(self, database: str) -> str:
-        return urlunsplit(urlsplit(self.dsn)._replace(path="/" + database))
-
-
-def start_server() -> Server:
-    url = os.environ.get("KINERJA_DATABASE_URL")
-    if url:
-        return Server(url, lambda: None)
-    from kinerja.embedded_postgres import start_embedded_postgres
-
-    base = Path(tempfile.mkdtemp(prefix="kinerja-bench-roster-"))
-    server = start_embedded_postgres(base / "data")  # default durability
-
-    def stop() -> None:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
-
-    return Server(server.dsn, stop)
-
-
 async def run(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     table = generate(args.rows)
     moved_table = generate(args.rows, moved=True)
@@ -203,7 +175,7 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, float]]:
         assert read_x.clean
         record("parse+validate xlsx", ours, raw)
 
-    server = start_server()
+    server = start_server("kinerja-bench-roster-")
     database = f"kinerja_bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(server.dsn)
     try:
