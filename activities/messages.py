@@ -29,17 +29,13 @@ COMMAND_UPDATE = "command"
 REFUSED_ERROR_TYPE = "CommandRefused"
 """``ApplicationError.type`` of a refused command; details are ``[code, reason, field]``."""
 
-class AppraisalStart(BaseModel):
-    """Input of the workflow.
 
-    ``open`` records the opening itself (used when the appraisal is started
-    without an update, e.g. in bulk); with update-with-start it is None and the
-    ``open`` command arrives as the first update. ``resume`` carries the state
-    across continue-as-new.
-    """
+class AppraisalStart(BaseModel):
+    """Input of the workflow. It is started by update-with-start, the ``open`` command
+    being the first update (by HR, or by a cycle's page); ``resume`` carries the state
+    across continue-as-new."""
 
     appraisal_id: str
-    open: CommandRequest | None = None
     resume: AppraisalState | None = None
 
 
@@ -62,9 +58,6 @@ class CommandResult(BaseModel):
     version: int
     phase: Phase
     events: list[str]
-
-
-AppraisalStart.model_rebuild()
 
 
 def workflow_id(cycle_id: str, employee_key: str) -> str:

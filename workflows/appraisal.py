@@ -60,8 +60,6 @@ class AppraisalWorkflow:
 
     @workflow.run
     async def run(self, start: AppraisalStart) -> AppraisalState:
-        if start.open is not None and self._state.phase is Phase.NOT_OPENED:
-            await self._execute(start.open)
         await workflow.wait_condition(lambda: self._state.phase is not Phase.NOT_OPENED)
         while not self._state.is_terminal:
             if self._should_continue_as_new():
