@@ -182,13 +182,7 @@ async def get_events(request: Request, appraisal_id: str, actor: CurrentActor,
     await _visible(request, appraisal_id, actor)
     event_log: EventLog = request.app.state.event_log
     events = await event_log.read_stream(appraisal_id, from_version=from_version)
-    return [
-        TrailEvent(version=e.version, type=e.type, recorded_at=e.recorded_at,
-                   actor=e.metadata.get("actor"), roles=e.metadata.get("roles", []),
-                   request_id=e.metadata.get("request_id"), data=e.data,
-                   hash=e.hash.hex(), prev_hash=e.prev_hash.hex())
-        for e in events
-    ]
+    return [TrailEvent.of(e) for e in events]
 
 
 # --------------------------------------------------------------------------- HR: open

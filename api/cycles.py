@@ -33,7 +33,7 @@ from api.gateway import CycleGateway
 from api.problems import Problem, not_found
 from api.schemas import CalendarOverrides, IdempotencyKey, Key, ReleaseBody
 from domain.appraisal import DeadlineKind, Phase
-from domain.authorization import Actor, Role
+from domain.authorization import Actor, AgencyAction, has_agency_role, may_on_agency
 from domain.calibration import CurveCheck, OrganisationRating, check_distribution
 from domain.cycle import (
     AGENCY_PATTERN,
@@ -48,7 +48,7 @@ from domain.cycle import (
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, credit_points, default_calendar
 from domain.ratings import Predikat
 from domain.skp import Text
-from store.cycles import CycleProgress, CycleStore
+from store.cycles import CycleProgress, CycleStore, Overdue, UnitPhaseCount
 
 router = APIRouter(prefix="/v1", tags=["cycles"])
 
@@ -113,40 +113,23 @@ class CycleResponse(BaseModel):
     cycle: CycleView
 
 
-class UnitPhase(BaseModel):
-    unit: str
-    phase: Phase
-    count: int
-
-
-class OverdueView(BaseModel):
-    appraisal_id: str
-    employee: str
-    unit: str
-    phase: Phase
-    deadline: DeadlineKind
-    due_at: datetime
-
-
 class ProgressView(BaseModel):
+    """A cycle's progress: appraisals per unit and phase, the overdue ones (oldest
+    deadline first) with their count per deadline, and the predikat per unit."""
+
     as_of: datetime
     total: int
-    by_unit_phase: list[UnitPhase]
+    by_unit_phase: list[UnitPhaseCount]
     overdue_counts: dict[DeadlineKind, int]
-    overdue: list[OverdueView]
+    overdue: list[Overdue]
     distribution: dict[str, dict[Predikat, int]]
 
     @classmethod
     def of(cls, progress: CycleProgress) -> ProgressView:
-        return cls(
-            as_of=progress.as_of, total=progress.total,
-            by_unit_phase=[UnitPhase(unit=c.unit, phase=c.phase, count=c.count)
-                           for c in progress.by_unit_phase],
-            overdue_counts=progress.overdue_counts,
-            overdue=[OverdueView(appraisal_id=o.appraisal_id, employee=o.employee, unit=o.unit,
-                                 phase=o.phase, deadline=o.deadline, due_at=o.due_at)
-                     for o in progress.overdue],
-            distribution=progress.distribution)
+        return cls(as_of=progress.as_of, total=progress.total,
+                   by_unit_phase=progress.by_unit_phase,
+                   overdue_counts=progress.overdue_counts, overdue=progress.overdue,
+                   distribution=progress.distribution)
 
 
 class CalibrationView(BaseModel):
@@ -168,18 +151,11 @@ def _gateway(request: Request) -> CycleGateway:
     return request.app.state.cycle_gateway  # type: ignore[no-any-return]
 
 
-def _is_hr(actor: Actor, agency: str) -> bool:
-    return Role.HR in actor.roles and actor.in_scope(agency)
-
-
-def _may_read(actor: Actor, agency: str) -> bool:
-    return (Role.HR in actor.roles or Role.INSPECTOR in actor.roles) and actor.in_scope(agency)
-
-
 async def _cycle(request: Request, cycle_id: str, actor: Actor) -> CycleState:
     """The cycle, or 404 when unknown or out of the caller's scope (no existence leak)."""
     state = await _store(request).state(cycle_id)
-    if state is None or state.agency is None or not _may_read(actor, state.agency):
+    if state is None or state.agency is None \
+            or not may_on_agency(actor, AgencyAction.READ_CYCLE, state.agency):
         raise not_found("cycle")
     return state
 
@@ -188,7 +164,7 @@ async def _send(request: Request, cycle_id: str, actor: Actor, intent: CycleInte
                 key: str | None) -> CycleResponse:
     state = await _cycle(request, cycle_id, actor)
     assert state.agency is not None
-    if not _is_hr(actor, state.agency):
+    if not may_on_agency(actor, AgencyAction.RUN_CYCLE, state.agency):
         raise Problem(403, "forbidden", "Not allowed", "only HR of the agency may run its cycle")
     if state.status is CycleStatus.CLOSED:  # its workflow has ended; the domain's answer
         raise Problem(409, "command-phase", "Command refused",
@@ -210,7 +186,7 @@ async def _response(request: Request, result: CycleResult) -> CycleResponse:
 @router.post("/cycles", status_code=201, summary="Create an agency's cycle for a year")
 async def create_cycle(request: Request, body: CreateCycleBody, actor: CurrentActor,
                        idempotency_key: IdempotencyKey = None) -> CycleResponse:
-    if not _is_hr(actor, body.agency):
+    if not may_on_agency(actor, AgencyAction.RUN_CYCLE, body.agency):
         raise Problem(403, "forbidden", "Not allowed", "only HR of the agency may create its cycle")
     policy = POLICIES[body.policy]
     calendar = default_calendar(body.year, policy, body.utc_offset_hours).model_copy(
@@ -224,7 +200,7 @@ async def create_cycle(request: Request, body: CreateCycleBody, actor: CurrentAc
 
 @router.get("/cycles", summary="Cycles in the caller's scope")
 async def list_cycles(request: Request, actor: CurrentActor) -> list[CycleView]:
-    if Role.HR not in actor.roles and Role.INSPECTOR not in actor.roles:
+    if not has_agency_role(actor, AgencyAction.READ_CYCLE):
         raise Problem(403, "forbidden", "Not allowed", "cycles are for HR and inspectors")
     agencies = None if "*" in actor.agencies else sorted(actor.agencies)
     return [CycleView.of(s) for s in await _store(request).list(agencies)]

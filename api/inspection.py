@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from api.auth import CurrentActor
 from api.problems import FieldError, Problem, not_found
+from api.schemas import TrailEvent
 from domain.appraisal import AppraisalState
 from domain.authorization import Actor, Role, is_inspector, may_inspect, may_read_access_log
 from domain.checkpoint import Checkpoint
@@ -55,18 +56,11 @@ def install(app: FastAPI, settings: AuditSettings) -> None:
 # --------------------------------------------------------------------------- views
 
 
-class AuditTrailEvent(BaseModel):
-    version: int
+class AuditTrailEvent(TrailEvent):
+    """One event of the trail, with its place in the global sequence."""
+
     seq: int | None
     """Position in the global sequence; null until the sealer has sealed it."""
-    type: str
-    recorded_at: datetime
-    actor: str | None
-    roles: list[str]
-    request_id: str | None
-    data: dict[str, Any]
-    hash: str
-    prev_hash: str
 
 
 class StateView(BaseModel):
@@ -237,13 +231,7 @@ async def trail(request: Request, appraisal_id: str, actor: CurrentActor
     summary = await _inspected(request, appraisal_id, actor)
     events = await _auditor(request).trail(appraisal_id)
     await _record(request, actor, summary.parties.agency, "trail", appraisal_id=appraisal_id)
-    return [
-        AuditTrailEvent(version=e.version, seq=seq, type=e.type, recorded_at=e.recorded_at,
-                        actor=e.metadata.get("actor"), roles=e.metadata.get("roles", []),
-                        request_id=e.metadata.get("request_id"), data=e.data,
-                        hash=e.hash.hex(), prev_hash=e.prev_hash.hex())
-        for e, seq in events
-    ]
+    return [AuditTrailEvent.of(e, seq=seq) for e, seq in events]
 
 
 @router.get("/appraisals/{appraisal_id}/state",

@@ -7,7 +7,7 @@ review); the few here wrap them where a route needs more (a reason, a choice).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from fastapi import Header
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +18,7 @@ from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, FunctionalLevel
 from domain.ratings import Rating
 from domain.skp import NumericScores, ObjectionDecisionOutcome, Skp, Text
 from store.appraisals import AppraisalStateView
+from store.event_log import RecordedEvent
 
 Key = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
@@ -181,3 +182,11 @@ class TrailEvent(BaseModel):
     data: dict[str, Any]
     hash: str
     prev_hash: str
+
+    @classmethod
+    def of(cls, event: RecordedEvent, **extra: Any) -> Self:
+        """The view of a stored event (``extra``: fields of a subclass)."""
+        return cls(version=event.version, type=event.type, recorded_at=event.recorded_at,
+                   actor=event.metadata.get("actor"), roles=event.metadata.get("roles", []),
+                   request_id=event.metadata.get("request_id"), data=event.data,
+                   hash=event.hash.hex(), prev_hash=event.prev_hash.hex(), **extra)

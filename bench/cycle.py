@@ -27,15 +27,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import shutil
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,7 +44,7 @@ for path in (ROOT, ROOT / "bench"):
 
 import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
-from lifecycle import free_port, log_to_file, percentile  # noqa: E402
+from lifecycle import free_port, log_to_file, percentile, serve_inline  # noqa: E402
 from temporalio import workflow  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
@@ -55,9 +52,9 @@ from temporalio.worker import Worker  # noqa: E402
 from api.auth import mint_token  # noqa: E402
 from domain.appraisal import PositionKind  # noqa: E402
 from domain.cycle import CycleMember  # noqa: E402
-from kinerja.devstack import DevStack, bind_port, dev_stack  # noqa: E402
+from kinerja.devstack import dev_stack  # noqa: E402
 from kinerja.settings import Settings  # noqa: E402
-from kinerja.worker import WORKFLOW_RUNNER, connect_temporal  # noqa: E402
+from kinerja.worker import WORKFLOW_RUNNER  # noqa: E402
 
 YEAR = datetime.now(UTC).year
 TARGET_START_RATIO = 0.7
@@ -97,46 +94,6 @@ def generate_roster(employees: int, units: int) -> list[CycleMember]:
     return members[:employees]
 
 
-@asynccontextmanager
-async def serving(settings: Settings, stack: DevStack, rosters: dict[str, list[CycleMember]],
-                  concurrency: int) -> AsyncIterator[tuple[str, asyncpg.Pool, Client]]:
-    import uvicorn
-
-    from api.app import Services, create_app
-    from api.auth import TokenVerifier
-    from kinerja.worker import build_worker
-    from store.database import create_pool
-
-    async def roster_source(agency: str) -> list[CycleMember]:
-        return rosters.get(agency, [])
-
-    pool = await create_pool(stack.database_url, role=settings.database_role)
-    try:
-        client = await connect_temporal(stack.temporal_address, settings.temporal_namespace)
-        services = Services(pool=pool, temporal=client,
-                            token_verifier=TokenVerifier(settings.token_settings()),
-                            task_queue=settings.task_queue)
-        worker = build_worker(client, pool, task_queue=settings.task_queue,
-                              roster_source=roster_source, cycle_concurrency=concurrency)
-        with bind_port(settings.api_host, settings.api_port, "KINERJA_API_PORT") as sock:
-            async with worker:
-                config = uvicorn.Config(create_app(services), host=settings.api_host,
-                                        port=settings.api_port, log_config=None,
-                                        access_log=False)
-                server = uvicorn.Server(config)
-                server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-                task = asyncio.create_task(server.serve(sockets=[sock]))
-                while not server.started and not task.done():  # noqa: ASYNC110
-                    await asyncio.sleep(0.05)
-                try:
-                    yield f"http://{settings.api_host}:{settings.api_port}", pool, client
-                finally:
-                    server.should_exit = True
-                    await task
-    finally:
-        await pool.close()
-
-
 async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     run_id = uuid.uuid4().hex[:8]
     base = Path(tempfile.mkdtemp(prefix="kinerja-bench-cycle-"))
@@ -156,9 +113,14 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     print(f"data in {base}; {total} employees in {rounds} agencies (rounds)", file=sys.stderr)
     ours_seconds = raw_seconds = 0.0
     try:
+        async def roster_source(agency: str) -> list[CycleMember]:
+            return rosters.get(agency, [])
+
         async with dev_stack(settings) as stack, \
-                serving(settings, stack, rosters, args.concurrency) as (url, pool, client), \
-                aiohttp.ClientSession(base_url=url, headers=headers) as http:
+                serve_inline(settings, stack, roster_source=roster_source,
+                             cycle_concurrency=args.concurrency) as served, \
+                aiohttp.ClientSession(base_url=served.url, headers=headers) as http:
+            pool, client = served.pool, served.client
             for number, agency in enumerate(agencies):
                 # Raw first: our round then runs beside the raw round's live workflows, which
                 # can only slow ours (the conservative order).

@@ -562,6 +562,10 @@ class Serving:
     url: str
     children: dict[str, int] = field(default_factory=dict)
     """Process ids of the child processes serving, by name."""
+    pool: Any = None
+    """Inline: the API's and worker's connection pool."""
+    client: Any = None
+    """Inline: their Temporal client."""
 
 
 def log_to_file(path: Path) -> None:
@@ -575,9 +579,12 @@ def log_to_file(path: Path) -> None:
 
 
 @asynccontextmanager
-async def serve_inline(settings: Settings, stack: DevStack) -> AsyncIterator[Serving]:
+async def serve_inline(settings: Settings, stack: DevStack, *,
+                       roster_source: Any = None, cycle_concurrency: int = 16
+                       ) -> AsyncIterator[Serving]:
     """The worker and the API in this process, wired as ``kinerja dev`` wires them: the
-    port bound first (``bind_port``), uvicorn serving that socket."""
+    port bound first (``bind_port``), uvicorn serving that socket. ``roster_source``
+    replaces the worker's (the imported rosters), for a generated roster."""
     import uvicorn
 
     from api.app import Services, create_app
@@ -592,7 +599,9 @@ async def serve_inline(settings: Settings, stack: DevStack) -> AsyncIterator[Ser
                             token_verifier=TokenVerifier(settings.token_settings()),
                             task_queue=settings.task_queue)
         with bind_port(settings.api_host, settings.api_port, "KINERJA_API_PORT") as sock:
-            async with running_worker(client, pool, task_queue=settings.task_queue):
+            async with running_worker(client, pool, task_queue=settings.task_queue,
+                                      roster_source=roster_source,
+                                      cycle_concurrency=cycle_concurrency):
                 config = uvicorn.Config(create_app(services), host=settings.api_host,
                                         port=settings.api_port, log_config=None,
                                         access_log=False)
@@ -605,7 +614,8 @@ async def serve_inline(settings: Settings, stack: DevStack) -> AsyncIterator[Ser
                     await serving
                     raise BenchError("the API did not start")
                 try:
-                    yield Serving(f"http://{settings.api_host}:{settings.api_port}")
+                    yield Serving(f"http://{settings.api_host}:{settings.api_port}",
+                                  pool=pool, client=client)
                 finally:
                     server.should_exit = True
                     await serving

@@ -222,11 +222,17 @@ class AgencyAction(StrEnum):
 
     IMPORT_ROSTER = "import_roster"
     READ_ROSTER = "read_roster"
+    RUN_CYCLE = "run_cycle"
+    """Create, start, move deadlines, calibrate, release, close (the system too)."""
+    READ_CYCLE = "read_cycle"
+    """A cycle's state, progress, calibration and results."""
 
 
 AGENCY_ALLOWED: dict[AgencyAction, frozenset[Role]] = {
     AgencyAction.IMPORT_ROSTER: frozenset({Role.HR}),
     AgencyAction.READ_ROSTER: frozenset({Role.HR}),
+    AgencyAction.RUN_CYCLE: frozenset({Role.HR}),
+    AgencyAction.READ_CYCLE: frozenset({Role.HR, Role.INSPECTOR}),
 }
 """Which roles may take each agency action, for the agencies in their scope."""
 

@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from domain.appraisal import CommandRefused, DeadlineKind, PositionKind
-from domain.authorization import Actor, Role
+from domain.authorization import Actor, AgencyAction, Role, may_on_agency
 from domain.calibration import CurveCheck, OrganisationRating
 from domain.integrity import canonical_json
 from domain.policy import POLICIES, POLICY_6_2022, CycleCalendar, FunctionalLevel
@@ -453,7 +453,7 @@ def decide(state: CycleState, command: CycleCommand, *, actor: Actor, at: dateti
 
 
 def _is_hr_of(actor: Actor, agency: str) -> bool:
-    return Role.SYSTEM in actor.roles or (Role.HR in actor.roles and actor.in_scope(agency))
+    return Role.SYSTEM in actor.roles or may_on_agency(actor, AgencyAction.RUN_CYCLE, agency)
 
 
 def _create(state: CycleState, command: CreateCycle, at: datetime) -> list[CycleEvent]:

@@ -86,12 +86,13 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
 @asynccontextmanager
 async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
                          roster_source: RosterSource | None = None,
+                         cycle_concurrency: int = 16,
                          notifier: Notifier | None = None,
                          reminders: ReminderConfig | None = None) -> AsyncIterator[Worker]:
     """Run a worker in the background for the duration of the block; with ``reminders``,
     start the reminder workflow (or reconfigure the running one) once it runs."""
     worker = build_worker(client, pool, task_queue=task_queue, roster_source=roster_source,
-                          notifier=notifier)
+                          cycle_concurrency=cycle_concurrency, notifier=notifier)
     async with worker:
         if reminders is not None:
             await start_reminders(client, reminders, task_queue=task_queue)

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from kinerja.cli import app
 from kinerja.settings import get_settings
+from tests.kinerja.helpers import preserved_logging
 
 from .builders import csv_text, nip, row, small_org
 
 runner = CliRunner()
-
-
-@contextmanager
-def _preserved_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    config = structlog.get_config()
-    try:
-        yield
-    finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
-        structlog.configure(**config)
 
 
 @pytest.fixture
@@ -51,7 +36,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_dsn: str
 
 def kinerja(*args: str) -> tuple[int, str]:
     get_settings.cache_clear()
-    with _preserved_logging():
+    with preserved_logging():
         result = runner.invoke(app, list(args))
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
