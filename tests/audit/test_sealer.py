@@ -24,21 +24,12 @@ from domain.merkle import (
 from store import tree
 from store.event_log import EventLog, NewEvent
 from store.sealer import Sealer, read_checkpoint_log
+from tests.kinerja.helpers import wait_until_async
 
 
 async def wait_until(condition: Callable[[], object], within: float = 10.0) -> None:
     """Poll an async or sync condition until true; fail after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value = condition()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
+    await wait_until_async(condition, within, "the condition", every=0.01)
 
 
 async def seals(connection: asyncpg.Connection) -> list[asyncpg.Record]:

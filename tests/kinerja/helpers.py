@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import socket
 import time
@@ -58,14 +59,21 @@ def wait_until(condition: Callable[[], bool], within: float, what: str) -> None:
         time.sleep(0.05)
 
 
-async def wait_until_async(condition: Callable[[], bool], within: float, what: str) -> None:
-    """``wait_until`` for async tests: polls without blocking the event loop."""
+async def wait_until_async(condition: Callable[[], object], within: float, what: str,
+                           every: float = 0.05) -> None:
+    """``wait_until`` for async tests: polls a sync or async ``condition`` without
+    blocking the event loop; fails the test after ``within`` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
-    while not condition():
+    while True:
+        holds = condition()
+        if inspect.isawaitable(holds):
+            holds = await holds
+        if holds:
+            return
         if loop.time() > deadline:
             raise AssertionError(f"not within {within:.0f}s: {what}")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(every)
 
 
 def processes_mentioning(text: str) -> list[psutil.Process]:

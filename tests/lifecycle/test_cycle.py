@@ -33,6 +33,7 @@ from kinerja.settings import Settings
 from kinerja.worker import running_worker
 from store.cycles import CycleStore
 from store.event_log import EventLog
+from tests.kinerja.helpers import wait_until_async
 
 from .conftest import SELF_ASSESSMENT, SKP, YEAR, Stack, review_body
 
@@ -66,12 +67,8 @@ async def call(stack: Stack, method: str, path: str, who: str = HR, *roles: str,
 
 async def eventually(condition: Callable[[], Awaitable[bool]], what: str,
                      within: float = 60.0) -> None:
-    """Wait until ``condition`` holds, checking every 50 ms, for at most ``within`` s."""
-    deadline = time.monotonic() + within
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        await asyncio.sleep(0.05)
+    """Wait until ``condition`` holds, for at most ``within`` seconds."""
+    await wait_until_async(condition, within, what)
 
 
 def calendar_ahead() -> dict[str, str]:
