@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Self
 from fastapi import Header
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.appraisal import AppraisalState, CancelReason, DeadlineKind, Phase, PositionKind
+from domain.appraisal import CancelReason, DeadlineKind, Phase, PositionKind
 from domain.authorization import Parties
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, FunctionalLevel
 from domain.ratings import Rating
@@ -147,13 +147,6 @@ class AppraisalView(BaseModel):
     phase: Phase
     policy: str
     state: dict[str, Any]
-
-    @classmethod
-    def of(cls, state: AppraisalState) -> AppraisalView:
-        assert state.appraisal_id is not None and state.policy is not None
-        return cls(id=state.appraisal_id, version=state.version, phase=state.phase,
-                   policy=state.policy.name,
-                   state=state.model_dump(mode="json", exclude={"policy"}))
 
     @classmethod
     def of_stored(cls, stored: AppraisalStateView) -> AppraisalView:

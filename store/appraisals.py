@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from domain.appraisal import AppraisalState, Phase
+from domain.appraisal import Phase
 from domain.authorization import Parties, ReadScope
 
 _UPSERT = """
@@ -126,11 +126,6 @@ class AppraisalReadModel:
         row = await self._pool.fetchrow(
             f"SELECT {_COLUMNS} FROM appraisal_summaries WHERE appraisal_id = $1", appraisal_id)
         return AppraisalSummary.from_row(row) if row else None
-
-    async def state(self, appraisal_id: str) -> AppraisalState | None:
-        raw = await self._pool.fetchval(
-            "SELECT state::text FROM appraisal_summaries WHERE appraisal_id = $1", appraisal_id)
-        return AppraisalState.model_validate_json(raw) if raw else None
 
     async def view(self, appraisal_id: str) -> AppraisalStateView | None:
         """The state as clients see it: the stored JSON without the embedded policy
