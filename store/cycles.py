@@ -128,13 +128,12 @@ class CycleStore:
             stored = await connection.fetchval(
                 "SELECT count(*) FROM cycle_members WHERE cycle_id = $1", cycle_id)
             if not stored:
-                ordered = sorted(members, key=lambda m: m.employee)
                 await connection.copy_records_to_table(
                     "cycle_members",
                     columns=["cycle_id", "seq", "employee", "unit", "member"],
                     records=[(cycle_id, seq, m.employee, m.unit, m.model_dump_json())
-                             for seq, m in enumerate(ordered)])
-        frozen = await self.members(cycle_id)
+                             for seq, m in enumerate(sorted(members, key=lambda m: m.employee))])
+        frozen = await self.members(cycle_id) if stored else members
         return FrozenRoster(digest=roster_digest(frozen), members=len(frozen),
                             units=tuple(sorted({m.unit for m in frozen})))
 
