@@ -328,8 +328,10 @@ async def test_a_cycle_starts_from_the_imported_roster(stack: Stack) -> None:
     assert started["cycle"]["state"]["units"].keys() == {
         "setda", "diskominfo", "bkpsdm", "inspektorat"}
 
-    async def opened() -> bool:
-        return len(await phases(stack.pool, cycle_id)) == 8
+    async def opened() -> bool:  # and the start recorded as done: the cycle is running
+        cycle = await call(stack, "GET", f"/v1/cycles/{cycle_id}")
+        return cycle["state"]["status"] == "running" and \
+            len(await phases(stack.pool, cycle_id)) == 8
     await eventually(opened, "every employee of the roster has an appraisal")
     siti = await stack.pool.fetchrow(
         "SELECT unit, appraiser, superior, state->>'functional_level' AS level,"
