@@ -1,19 +1,29 @@
 """Export bundles and their offline verification (``kinerja verify``): no database, no network.
 
-A bundle is UTF-8 JSON lines (format ``kinerja-bundle/1``), in this order:
+A bundle is UTF-8 JSON lines (format ``kinerja-bundle/2``), in this order:
 
-1. ``{"kind": "bundle", "format": "kinerja-bundle/1", "scope": {...},
+1. ``{"kind": "bundle", "format": "kinerja-bundle/2", "scope": {...},
    "exported_at": ..., "public_key": <base64 raw Ed25519>, "key_id": ...}``
 2. ``{"kind": "checkpoint", ...}`` (:meth:`Checkpoint.to_json`), by growing
    tree size; the LAST one is the anchor: every inclusion proof is against it.
    The others are, for each event, the first checkpoint that covered it.
 3. ``{"kind": "consistency", "old_size", "new_size", "proof": [hex]}``: from
    each non-anchor checkpoint to the anchor.
-4. ``{"kind": "event", "seq", "canonical": <base64>, "prev_hash", "hash",
-   "proof": [hex]}`` for every event of each stream in scope, whole streams,
-   grouped by stream in version order. ``seq`` and ``proof`` are ``null`` for
-   an event the anchor does not cover yet (sealed later).
+4. ``{"kind":"event","seq":...,"hash":<hex>,"proof":[hex],"event":<the
+   event's canonical JSON, verbatim>}`` (:func:`event_line`: exactly this
+   key order, no spaces, ``event`` last) for every event of each stream in
+   scope, whole streams, grouped by stream in version order. The canonical
+   bytes, which the chain hashes, are the bytes of the ``event`` value as
+   they stand in the line. ``seq`` and ``proof`` are ``null`` for an event
+   the anchor does not cover yet (sealed later). A proof is TRIMMED: it
+   stops at the first node that the proofs of the events before it in the
+   bundle already proved (:class:`ProofTrimmer`), so a stream of
+   neighbouring events costs one or two hashes each, not the whole path.
+   A full proof is accepted too.
 5. ``{"kind": "end", "events": n, "checkpoints": m}``: a truncated bundle fails.
+
+Format ``kinerja-bundle/1`` bundles (events as ``"canonical": <base64>`` with
+``prev_hash`` and full proofs) still verify.
 
 :func:`verify_bundle` checks, and names the first failure of: the format;
 every checkpoint's Ed25519 signature (with the bundle's key, or a pinned key
@@ -50,7 +60,10 @@ from domain.merkle import (
     verify_consistency,
 )
 
-BUNDLE_FORMAT = "kinerja-bundle/1"
+BUNDLE_FORMAT = "kinerja-bundle/2"
+_FORMAT_1 = "kinerja-bundle/1"
+_EVENT_LINE_START = b'{"kind":"event",'
+_EVENT_MEMBER = b',"event":'
 APPRAISAL_STREAM_PREFIX = "appraisal-"
 """Streams replayed as appraisals; others (access streams) are checked, not replayed."""
 
@@ -118,15 +131,56 @@ def _hash(value: Any, what: str, line: int) -> bytes:
     return decoded
 
 
+class ProofTrimmer:
+    """Which part of each inclusion proof a bundle must carry (the exporter's side).
+
+    Mirrors :class:`_InclusionChecker`: the verifier walks up from a leaf and
+    stops at the first node already proven (the root, or a node on the path
+    of an earlier event of the bundle), so only the siblings below that node
+    are needed. Call :meth:`needed` for each sealed event in bundle order.
+    """
+
+    def __init__(self, tree_size: int) -> None:
+        self.tree_size = tree_size
+        self._proven: set[tuple[int, int]] = {(0, tree_size)}
+
+    def needed(self, index: int) -> int:
+        """How many elements of leaf ``index``'s proof (from the bottom) the verifier
+        needs, given the events before it; records the nodes this proof proves."""
+        proven = self._proven
+        begin, end = index, index + 1
+        if (begin, end) in proven:
+            return 0
+        path: list[tuple[int, int]] = []
+        for count, (sibling_begin, sibling_end) in enumerate(
+                inclusion_proof_ranges(index, self.tree_size), start=1):
+            begin, end = min(begin, sibling_begin), max(end, sibling_end)
+            if (begin, end) in proven:
+                proven.update(path)
+                return count
+            path.append((begin, end))
+        raise AssertionError("the path always reaches the root")  # pragma: no cover
+
+
+def event_line(seq: int | None, hash_: bytes, proof: Sequence[bytes] | None,
+               canonical: bytes) -> bytes:
+    """One event line of a ``kinerja-bundle/2`` bundle, the canonical bytes verbatim last."""
+    head = json.dumps({"kind": "event", "seq": seq, "hash": hash_.hex(),
+                       "proof": None if proof is None else [p.hex() for p in proof]},
+                      separators=(",", ":"))
+    return head[:-1].encode("ascii") + _EVENT_MEMBER + canonical + b"}\n"
+
+
 class _InclusionChecker:
     """RFC 9162 inclusion against one root, remembering every node already proven.
 
     Walking up from a leaf, the proof's siblings give each ancestor's hash;
     once an ancestor equals a node proven by an earlier proof, the rest of
-    the path is proven too. Contiguous leaves share all but their lowest
+    the path is proven too, and the proof may end there (a trimmed proof,
+    see :class:`ProofTrimmer`). Contiguous leaves share all but their lowest
     nodes, so a whole bundle costs about two node hashes per event. (So a
-    proof whose elements above such a node are wrong is still accepted: what
-    is checked is that the leaf is in the tree, and that is proven.)
+    full proof whose elements above such a node are wrong is still accepted:
+    what is checked is that the leaf is in the tree, and that is proven.)
     """
 
     def __init__(self, tree_size: int, root: bytes) -> None:
@@ -160,10 +214,7 @@ class _InclusionChecker:
                 return self._settle(known, current, path)
             path.append(((begin, end), current))
         # The right spine of an incomplete tree: the rest of PATH, top-down computed.
-        ranges = inclusion_proof_ranges(index, size)
-        if len(ranges) != len(proof):
-            return False
-        for sibling_begin, sibling_end in ranges[step:]:
+        for sibling_begin, sibling_end in inclusion_proof_ranges(index, size)[step:]:
             sibling = _element(proof, step)
             if sibling is None:
                 return False
@@ -215,18 +266,35 @@ def _event_id_text(stream_id: str, version: int) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _lines(source: Iterable[bytes | str]) -> Iterator[tuple[int, dict[str, Any]]]:
+def _lines(source: Iterable[bytes | str]) -> Iterator[tuple[int, bytes]]:
     for number, raw in enumerate(source, start=1):
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        if not text.strip():
-            continue
-        try:
-            document = _decode_json(text)
-        except ValueError:
-            raise _fail("not a JSON line", line=number) from None
-        if not isinstance(document, dict):
-            raise _fail("not a JSON object", line=number)
-        yield number, document
+        line = raw.encode("utf-8") if isinstance(raw, str) else raw
+        if line.strip():
+            yield number, line
+
+
+def _document(line: bytes, number: int) -> dict[str, Any]:
+    try:
+        document = _decode_json(line.decode("utf-8"))
+    except ValueError:
+        raise _fail("not a JSON line", line=number) from None
+    if not isinstance(document, dict):
+        raise _fail("not a JSON object", line=number)
+    return document
+
+
+def _event_parts(line: bytes, number: int) -> tuple[dict[str, Any], bytes]:
+    """A ``kinerja-bundle/2`` event line: its members before ``event``, and the
+    canonical bytes (the ``event`` value as it stands in the line)."""
+    cut = line.find(_EVENT_MEMBER)
+    end = len(line.rstrip())
+    if cut < 0 or line[end - 1] != 0x7D:  # "}"
+        raise _fail('not an event line ("event" must be the last member)', line=number)
+    try:
+        members = _decode_json(line[:cut].decode("utf-8") + "}")
+    except ValueError:
+        raise _fail("not a JSON line", line=number) from None
+    return members, line[cut + len(_EVENT_MEMBER):end - 1]
 
 
 def verify_bundle(source: Iterable[bytes | str], *, public_key: bytes | None = None,
@@ -252,9 +320,10 @@ def _verify(lines: Iterator[tuple[int, dict[str, Any]]], report: BundleReport,
     first = next(lines, None)
     if first is None:
         raise _fail("the bundle is empty")
-    number, header = first
-    if header.get("kind") != "bundle" or header.get("format") != BUNDLE_FORMAT:
+    number, header = first[0], _document(first[1], first[0])
+    if header.get("kind") != "bundle" or header.get("format") not in (BUNDLE_FORMAT, _FORMAT_1):
         raise _fail(f"not a {BUNDLE_FORMAT} bundle", line=number)
+    format_1 = header.get("format") == _FORMAT_1
     try:
         carried = base64.b64decode(str(header.get("public_key")), validate=True)
     except (binascii.Error, ValueError):
@@ -281,7 +350,12 @@ def _verify(lines: Iterator[tuple[int, dict[str, Any]]], report: BundleReport,
         if stream is not None and replay and stream.startswith(APPRAISAL_STREAM_PREFIX):
             report.final_states[stream] = state
 
-    for number, document in lines:
+    for number, line in lines:
+        canonical: bytes | None = None
+        if not format_1 and line.startswith(_EVENT_LINE_START):
+            document, canonical = _event_parts(line, number)
+        else:
+            document = _document(line, number)
         if ended:
             raise _fail("lines after the end", line=number)
         kind = document.get("kind")
@@ -324,8 +398,11 @@ def _verify(lines: Iterator[tuple[int, dict[str, Any]]], report: BundleReport,
                 phase = "events"
                 if report.anchor is not None:
                     checker = _InclusionChecker(report.anchor.tree_size, report.anchor.root)
+            if canonical is None and not format_1:
+                raise _fail('an event line must start with {"kind":"event",', line=number)
             try:
-                canonical = base64.b64decode(str(document.get("canonical")), validate=True)
+                if canonical is None:
+                    canonical = base64.b64decode(str(document.get("canonical")), validate=True)
                 content = _decode_json(canonical.decode("utf-8"))
                 stream_id, event_version = content["stream_id"], content["version"]
                 if not isinstance(stream_id, str) or not isinstance(event_version, int):
@@ -346,11 +423,10 @@ def _verify(lines: Iterator[tuple[int, dict[str, Any]]], report: BundleReport,
                             version=version + 1)
             if content.get("event_id") != _event_id_text(stream_id, event_version):
                 raise _fail("event_id is not derived from stream and version", **where)
-            prev_hash = _hash(document.get("prev_hash"), "prev_hash", number)
             hash_ = _hash(document.get("hash"), "hash", number)
-            if prev_hash != prev:
+            if format_1 and _hash(document.get("prev_hash"), "prev_hash", number) != prev:
                 raise _fail("prev_hash is not the hash of the previous event", **where)
-            if chain_hash(prev_hash, canonical) != hash_:
+            if chain_hash(prev, canonical) != hash_:
                 raise _fail("hash is not sha256(prev_hash || canonical)", **where)
             seq = document.get("seq")
             if seq is None:

@@ -41,7 +41,7 @@ from typing import Any
 
 import asyncpg
 
-from domain.bundle import BUNDLE_FORMAT
+from domain.bundle import BUNDLE_FORMAT, ProofTrimmer, event_line
 from domain.checkpoint import Checkpoint, key_id, verify_checkpoint
 from domain.integrity import format_timestamp
 from domain.merkle import EMPTY_ROOT, perfect_subtrees, verify_inclusion
@@ -372,9 +372,10 @@ class Auditor:
                 yield _line({"kind": "consistency", "old_size": checkpoint.tree_size,
                              "new_size": anchor.tree_size, "proof": [p.hex() for p in proof]})
             covered = anchor.tree_size if anchor is not None else 0
+            trimmer = ProofTrimmer(covered)
             events = 0
             cursor = connection.cursor(
-                "SELECT e.canonical, e.prev_hash, e.hash, s.seq FROM events e"
+                "SELECT e.canonical, e.hash, s.seq FROM events e"
                 " LEFT JOIN seals s ON s.stream_id = e.stream_id AND s.version = e.version"
                 "  AND s.seq < $2"
                 " WHERE e.stream_id = ANY($1::text[]) ORDER BY e.stream_id, e.version",
@@ -383,28 +384,13 @@ class Auditor:
             async for row in cursor:
                 page.append(row)
                 if len(page) == 1000:
-                    yield await self._event_lines(connection, page, covered)
+                    yield await _event_lines(connection, page, trimmer)
                     events += len(page)
                     page = []
             if page:
-                yield await self._event_lines(connection, page, covered)
+                yield await _event_lines(connection, page, trimmer)
                 events += len(page)
             yield _line({"kind": "end", "events": events, "checkpoints": len(checkpoints)})
-
-    async def _event_lines(self, connection: asyncpg.Connection, page: list[asyncpg.Record],
-                           covered: int) -> bytes:
-        sealed = [row["seq"] for row in page if row["seq"] is not None]
-        proofs = iter(await tree.inclusion_proofs(connection, sealed, covered)) if sealed \
-            else iter(())
-        lines = []
-        for row in page:
-            seq = row["seq"]
-            proof = [p.hex() for p in next(proofs)] if seq is not None else None
-            lines.append(_line({"kind": "event", "seq": seq,
-                                "canonical": base64.b64encode(row["canonical"]).decode("ascii"),
-                                "prev_hash": row["prev_hash"].hex(), "hash": row["hash"].hex(),
-                                "proof": proof}))
-        return b"".join(lines)
 
     # ------------------------------------------------------------ access stream
 
@@ -421,6 +407,18 @@ class Auditor:
             except ConcurrencyConflict:
                 continue
         raise RuntimeError(f"could not append to {stream_id}: too much contention")
+
+
+async def _event_lines(connection: asyncpg.Connection, page: list[asyncpg.Record],
+                       trimmer: ProofTrimmer) -> bytes:
+    """The bundle lines of a page of events, with their trimmed proofs from one query."""
+    sealed = [row["seq"] for row in page if row["seq"] is not None]
+    proofs = iter(await tree.inclusion_proofs(
+        connection, sealed, trimmer.tree_size, lengths=[trimmer.needed(seq) for seq in sealed]))
+    return b"".join(
+        event_line(row["seq"], row["hash"], next(proofs) if row["seq"] is not None else None,
+                   row["canonical"])
+        for row in page)
 
 
 async def _last_sealed(connection: asyncpg.Connection) -> tuple[int, str, int]:

@@ -137,15 +137,20 @@ LIMIT $4
 # One pass over (a part of) the log, in three levels:
 #
 # x  per event, the expensive work, done once: sha256 over prev_hash and the
-#    canonical bytes; the canonical event_id (a json parse: it validates the
-#    bytes and takes the last top-level "event_id", as Python's json does);
-#    and the bytes the canonical must END with given the columns:
+#    canonical bytes; whether the first "event_id" key of the bytes is
+#    followed by the column's id and the "metadata" key (canonical JSON sorts
+#    its keys: data, event_id, metadata, recorded_at, ...); and the bytes the
+#    canonical must END with given the columns:
 #    ,"recorded_at":"<ts>","schema_version":<1-9>,"stream_id":<s>,"type":<t>,"version":<v>}
-#    Canonical JSON sorts its keys, so for valid JSON that suffix can only be
-#    the top-level members; anything the fast check does not accept (a
-#    schema_version of 10 or more, an unusual escape) goes to the slow check,
-#    a full jsonb parse compared with @>. The OFFSET 0 fences keep the planner
-#    from evaluating these expressions once per reference.
+#    These fast checks read bytes at known places instead of parsing the JSON
+#    (a parse cost twice the sha256): bytes framed like an event but not
+#    well-formed JSON pass them. The application only writes canonical_json
+#    output, the chain and the seals bind whatever bytes are there, and every
+#    reader that parses them (a replay, an offline bundle check) fails on
+#    them. Anything the fast checks do not accept (a schema_version of 10 or
+#    more, an unusual escape) goes to the slow check, a full jsonb parse
+#    compared with @>. The OFFSET 0 fences keep the planner from evaluating
+#    these expressions once per reference.
 # k  the window (lag over the stream's versions) sorts only narrow rows.
 # c  the first failure as min() over text arrays [stream_id, version, code]
 #    in "C" order, the order of Python's str; NULL for rows that pass.
@@ -176,7 +181,7 @@ FROM (
            lag(k.hash) OVER w AS lag_hash
     FROM (
         SELECT x.stream_id, x.version, x.prev_hash, x.hash, x.hash_ok,
-               (x.canonical_event_id = x.event_id::text
+               (x.event_id_ok
                 AND octet_length(x.canonical) > octet_length(x.tail) + octet_length(x.head)
                 AND substr(x.canonical, octet_length(x.canonical) - octet_length(x.tail) + 1)
                     = x.tail
@@ -195,7 +200,7 @@ FROM (
             SELECT e.stream_id, e.version, e.event_id, e.type, e.recorded_at, e.canonical,
                    e.prev_hash, e.hash,
                    e.hash = sha256(e.prev_hash || e.canonical) AS hash_ok,
-                   {event_id_expr} AS canonical_event_id,
+                   {event_id_expr} AS event_id_ok,
                    convert_to(',"stream_id":' || to_json(e.stream_id)::text
                               || ',"type":' || to_json(e.type)::text
                               || ',"version":' || e.version || '}}', 'UTF8') AS tail,
@@ -216,9 +221,9 @@ FROM (
 
 def _verify_sql(where: str, *, safe: bool) -> str:
     if safe:
-        event_id_expr, slow_parse = "NULL::text", "events_try_jsonb(x.canonical)"
+        event_id_expr, slow_parse = "NULL::boolean", "events_try_jsonb(x.canonical)"
     else:
-        event_id_expr = "convert_from(e.canonical, 'UTF8')::json ->> 'event_id'"
+        event_id_expr = _EVENT_ID_AT_FIRST_KEY
         slow_parse = "convert_from(x.canonical, 'UTF8')::jsonb"
     return _VERIFY.format(
         where=where,
@@ -227,6 +232,13 @@ def _verify_sql(where: str, *, safe: bool) -> str:
         slow_parse=slow_parse,
     )
 
+
+_EVENT_ID_AT_FIRST_KEY = (
+    "substr(e.canonical, position('\"event_id\":'::bytea in e.canonical) - 1, 63)"
+    " = convert_to(',\"event_id\":\"' || e.event_id::text || '\",\"metadata\":{', 'UTF8')"
+)
+"""The fast event_id check: the first ``"event_id":`` key of the canonical bytes is
+``,"event_id":"<the column>","metadata":{`` (63 bytes)."""
 
 _VERIFY_STREAM = "e.stream_id = $1"
 _VERIFY_PART = "(hashtext(e.stream_id)::bigint & 2147483647) % $1 = $2"

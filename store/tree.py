@@ -114,10 +114,16 @@ async def inclusion_proof(connection: asyncpg.Connection, seq: int, tree_size: i
     return await range_hashes(connection, ranges)
 
 
-async def inclusion_proofs(connection: asyncpg.Connection, seqs: Sequence[int], tree_size: int
-                           ) -> list[list[bytes]]:
-    """Inclusion proofs of many leaves in one tree, with one query for all their nodes."""
+async def inclusion_proofs(connection: asyncpg.Connection, seqs: Sequence[int], tree_size: int,
+                           *, lengths: Sequence[int] | None = None) -> list[list[bytes]]:
+    """Inclusion proofs of many leaves in one tree, with one query for all their nodes.
+
+    ``lengths``: for each leaf, how many elements of its proof, from the
+    bottom, to give (the trimmed proofs of a bundle, domain.bundle.ProofTrimmer).
+    """
     per_leaf = [inclusion_proof_ranges(seq, tree_size) for seq in seqs]
+    if lengths is not None:
+        per_leaf = [ranges[:length] for ranges, length in zip(per_leaf, lengths, strict=True)]
     nodes = await fetch_nodes(connection, (
         n for ranges in per_leaf for b, e in ranges for n in perfect_subtrees(b, e)))
     return [fold_ranges(ranges, nodes) for ranges in per_leaf]

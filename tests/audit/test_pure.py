@@ -169,7 +169,7 @@ def build_bundle(streams: dict[str, int], sizes: list[int] | None = None,
     sizes = sizes or [sealed]
     checkpoints = [sign_checkpoint(key, size, root(leaves[:size]), MOMENT) for size in sizes]
     anchor = sizes[-1]
-    lines = [json.dumps({"kind": "bundle", "format": BUNDLE_FORMAT, "scope": {},
+    lines = [json.dumps({"kind": "bundle", "format": "kinerja-bundle/1", "scope": {},
                          "public_key": base64.b64encode(public_key_bytes(key)).decode()})]
     lines += [json.dumps({"kind": "checkpoint", **c.to_json()}) for c in checkpoints]
     lines += [json.dumps({"kind": "consistency", "old_size": size, "new_size": anchor,
