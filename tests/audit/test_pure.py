@@ -13,7 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.bundle import (
-    BUNDLE_FORMAT,
     BundleReport,
     _event_id_text,
     _InclusionChecker,
