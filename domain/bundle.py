@@ -315,7 +315,7 @@ def verify_bundle(source: Iterable[bytes | str], *, public_key: bytes | None = N
     return report
 
 
-def _verify(lines: Iterator[tuple[int, dict[str, Any]]], report: BundleReport,
+def _verify(lines: Iterator[tuple[int, bytes]], report: BundleReport,
             pinned: bytes | None, replay: bool, keep_hashes: bool) -> None:
     first = next(lines, None)
     if first is None:
