@@ -44,6 +44,7 @@ import binascii
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,7 @@ BUNDLE_FORMAT = "kinerja-bundle/2"
 _FORMAT_1 = "kinerja-bundle/1"
 _EVENT_LINE_START = b'{"kind":"event",'
 _EVENT_MEMBER = b',"event":'
+_LINE_END = frozenset(b" \t\r\n")
 APPRAISAL_STREAM_PREFIX = "appraisal-"
 """Streams replayed as appraisals; others (access streams) are checked, not replayed."""
 
@@ -102,7 +104,8 @@ class BundleReport:
     streams: int = 0
     checkpoints: list[Checkpoint] = field(default_factory=list)
     key_id: str | None = None
-    final_states: dict[str, AppraisalState] = field(default_factory=dict)
+    final_states: dict[str, ReplayedState] = field(default_factory=dict)
+    """What each appraisal stream replayed to (with ``replay``)."""
     hashes: dict[tuple[str, int], tuple[bytes, int | None]] = field(default_factory=dict)
     """(stream, version) -> (hash, seq) of every event, for :func:`compare_bundles`."""
 
@@ -287,7 +290,9 @@ def _event_parts(line: bytes, number: int) -> tuple[dict[str, Any], bytes]:
     """A ``kinerja-bundle/2`` event line: its members before ``event``, and the
     canonical bytes (the ``event`` value as it stands in the line)."""
     cut = line.find(_EVENT_MEMBER)
-    end = len(line.rstrip())
+    end = len(line)
+    while end and line[end - 1] in _LINE_END:
+        end -= 1
     if cut < 0 or line[end - 1] != 0x7D:  # "}"
         raise _fail('not an event line ("event" must be the last member)', line=number)
     try:
@@ -297,18 +302,140 @@ def _event_parts(line: bytes, number: int) -> tuple[dict[str, Any], bytes]:
     return members, line[cut + len(_EVENT_MEMBER):end - 1]
 
 
+@dataclass(frozen=True)
+class ReplayedState:
+    """What a replay of one appraisal stream came to, as JSON: cheap to send between
+    processes (pickling a whole state costs more than the replay itself)."""
+
+    version: int
+    phase: str
+    predikat: str | None
+    state_json: bytes = field(repr=False)
+
+    @classmethod
+    def of(cls, state: AppraisalState) -> ReplayedState:
+        return cls(state.version, state.phase.value,
+                   state.review.predikat.value if state.review else None,
+                   state.model_dump_json().encode("utf-8"))
+
+    def state(self) -> AppraisalState:
+        """The replayed state itself."""
+        return AppraisalState.model_validate_json(self.state_json)
+
+
+ReplayResult = ReplayedState | tuple[int, str]
+"""What a stream's events replay to, or (version, reason) of the first that does not replay."""
+
+_REPLAY_BATCH = 4_000
+"""Events per batch sent to an executor."""
+
+
+def replay_stream(events: Sequence[dict[str, Any]]) -> ReplayResult:
+    """Fold one appraisal stream's events (their canonical JSON, parsed, from version 1
+    in order) through :func:`domain.appraisal.evolve`."""
+    state = AppraisalState()
+    for content in events:
+        try:
+            state = evolve(state, event_from_data(str(content["type"]), dict(content["data"])))
+        except (ValidationError, KeyError, TypeError, ValueError) as error:
+            return state.version + 1, f"replay failed: {error}".splitlines()[0]
+    return ReplayedState.of(state)
+
+
+def replay_streams(batch: Sequence[tuple[str, Sequence[bytes]]]
+                   ) -> list[tuple[str, ReplayResult]]:
+    """:func:`replay_stream` of each ``(stream_id, [canonical bytes])`` (for an executor)."""
+    return [(stream_id, replay_stream([_decode_json(c.decode("utf-8")) for c in events]))
+            for stream_id, events in batch]
+
+
+class _Replays:
+    """The replays of a bundle's appraisal streams: each stream inline as it closes, or in
+    batches on an executor, settled in bundle order."""
+
+    def __init__(self, report: BundleReport, executor: Executor | None) -> None:
+        self._report = report
+        self._executor = executor
+        self._stream: str | None = None
+        self._events: list[Any] = []
+        self._batch: list[tuple[str, list[Any]]] = []
+        self._batch_events = 0
+        self._futures: list[Future[list[tuple[str, ReplayResult]]]] = []
+
+    def open(self, stream_id: str) -> None:
+        self._stream = stream_id if stream_id.startswith(APPRAISAL_STREAM_PREFIX) else None
+        self._events = []
+
+    def add(self, content: dict[str, Any], canonical: bytes) -> None:
+        """One more event of the open stream: its parsed content, or (for an executor,
+        which parses again) its bytes."""
+        if self._stream is not None:
+            self._events.append(content if self._executor is None else canonical)
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        if self._executor is None:
+            self._settle(stream, replay_stream(self._events))
+            return
+        self._batch.append((stream, self._events))
+        self._batch_events += len(self._events)
+        if self._batch_events >= _REPLAY_BATCH:
+            self._submit()
+
+    def finish(self) -> None:
+        """Settle every closed stream's replay in bundle order; raises the first failure."""
+        self._submit()
+        futures, self._futures = self._futures, []
+        for future in futures:
+            for stream, result in future.result():
+                self._settle(stream, result)
+
+    def first_failure_before(self, failed: _Failed) -> _Failed:
+        """What to report when a check failed: a replay failure of an earlier stream, or of
+        an earlier event of the open stream, else ``failed``."""
+        try:
+            self.finish()
+        except _Failed as earlier:
+            return earlier
+        if self._stream is not None and self._events:
+            events = self._events if self._executor is None else [
+                _decode_json(c.decode("utf-8")) for c in self._events]
+            result = replay_stream(events)
+            if not isinstance(result, ReplayedState):
+                return _fail(result[1], stream_id=self._stream, version=result[0])
+        return failed
+
+    def _submit(self) -> None:
+        if self._batch and self._executor is not None:
+            self._futures.append(self._executor.submit(replay_streams, self._batch))
+        self._batch, self._batch_events = [], 0
+
+    def _settle(self, stream: str, result: ReplayResult) -> None:
+        if isinstance(result, ReplayedState):
+            self._report.final_states[stream] = result
+        else:
+            raise _fail(result[1], stream_id=stream, version=result[0])
+
+
 def verify_bundle(source: Iterable[bytes | str], *, public_key: bytes | None = None,
-                  replay: bool = True, keep_hashes: bool = False) -> BundleReport:
+                  replay: bool = True, keep_hashes: bool = False,
+                  executor: Executor | None = None) -> BundleReport:
     """Check a bundle given as its lines; the report names the first failure.
 
     ``public_key``: the raw Ed25519 key the checkpoints must be signed with
     (pinned by the caller); without it, the key the bundle carries is used,
     and the report's ``key_id`` says which key that was. ``keep_hashes``: keep
     every event's hash and seq in the report, for :func:`compare_bundles`.
+    ``executor``: replay the appraisal streams there (:func:`replay_streams`,
+    in batches) while the checks go on; the first failure is the same as
+    without it.
     """
     report = BundleReport()
     try:
-        _verify(_lines(source), report, public_key, replay, keep_hashes)
+        _verify(_lines(source), report, public_key,
+                _Replays(report, executor) if replay else None, keep_hashes)
     except _Failed as failed:
         report.ok = False
         report.failure = failed.failure
@@ -316,7 +443,18 @@ def verify_bundle(source: Iterable[bytes | str], *, public_key: bytes | None = N
 
 
 def _verify(lines: Iterator[tuple[int, bytes]], report: BundleReport,
-            pinned: bytes | None, replay: bool, keep_hashes: bool) -> None:
+            pinned: bytes | None, replays: _Replays | None, keep_hashes: bool) -> None:
+    try:
+        _check(lines, report, pinned, replays, keep_hashes)
+    except _Failed as failed:
+        # A replay that failed earlier in the bundle is the first failure.
+        raise (replays.first_failure_before(failed) if replays else failed) from None
+    if replays is not None:
+        replays.finish()
+
+
+def _check(lines: Iterator[tuple[int, bytes]], report: BundleReport,
+           pinned: bytes | None, replays: _Replays | None, keep_hashes: bool) -> None:
     first = next(lines, None)
     if first is None:
         raise _fail("the bundle is empty")
@@ -340,15 +478,10 @@ def _verify(lines: Iterator[tuple[int, bytes]], report: BundleReport,
     prev = GENESIS_HASH
     last_seq = -1
     unsealed_from: int | None = None
-    state = AppraisalState()
     seen_seqs: set[int] = set()
     seen_streams: set[str] = set()
     ended = False
     phase = "checkpoints"
-
-    def close_stream() -> None:
-        if stream is not None and replay and stream.startswith(APPRAISAL_STREAM_PREFIX):
-            report.final_states[stream] = state
 
     for number, line in lines:
         canonical: bytes | None = None
@@ -411,12 +544,15 @@ def _verify(lines: Iterator[tuple[int, bytes]], report: BundleReport,
                 raise _fail("the canonical bytes are not an event", line=number) from None
             where: dict[str, Any] = {"stream_id": stream_id, "version": event_version}
             if stream_id != stream:
-                close_stream()
+                if replays is not None:
+                    replays.close()
                 if stream_id in seen_streams:
                     raise _fail("the stream's events are not together", **where)
                 seen_streams.add(stream_id)
                 stream, version, prev = stream_id, 0, GENESIS_HASH
-                last_seq, unsealed_from, state = -1, None, AppraisalState()
+                last_seq, unsealed_from = -1, None
+                if replays is not None:
+                    replays.open(stream_id)
                 report.streams += 1
             if event_version != version + 1:
                 raise _fail(f"version {version + 1} is missing", stream_id=stream_id,
@@ -447,12 +583,8 @@ def _verify(lines: Iterator[tuple[int, bytes]], report: BundleReport,
                 seen_seqs.add(seq)
                 last_seq = seq
                 report.sealed += 1
-            if replay and stream_id.startswith(APPRAISAL_STREAM_PREFIX):
-                try:
-                    state = evolve(state, event_from_data(str(content["type"]),
-                                                          dict(content["data"])))
-                except (ValidationError, KeyError, TypeError, ValueError) as error:
-                    raise _fail(f"replay failed: {error}".splitlines()[0], **where) from None
+            if replays is not None:
+                replays.add(content, canonical)
             if keep_hashes:
                 report.hashes[(stream_id, event_version)] = (hash_, seq)
             version, prev = event_version, hash_
@@ -465,7 +597,8 @@ def _verify(lines: Iterator[tuple[int, bytes]], report: BundleReport,
             ended = True
         else:
             raise _fail(f"unknown line kind {kind!r}", line=number)
-    close_stream()
+    if replays is not None:
+        replays.close()
     if not ended:
         raise _fail("the bundle is truncated: no end line")
 

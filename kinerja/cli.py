@@ -358,9 +358,9 @@ def verify(
                   + (f"; anchor: size {anchor.tree_size}, root {anchor.root.hex()}"
                      if anchor else ""), soft_wrap=True)
     for stream_id, state in report.final_states.items():
-        predikat = state.review.predikat.value if state.review else None
-        console.print(f"  {stream_id}: version {state.version}, phase {state.phase.value}"
-                      + (f", predikat {predikat}" if predikat else ""), soft_wrap=True)
+        console.print(f"  {stream_id}: version {state.version}, phase {state.phase}"
+                      + (f", predikat {state.predikat}" if state.predikat else ""),
+                      soft_wrap=True)
     if failure is not None:
         console.print(f"[red]FAILED:[/red] {failure}", soft_wrap=True)
         raise typer.Exit(1)

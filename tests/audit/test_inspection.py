@@ -140,7 +140,7 @@ async def test_an_inspector_replays_verifies_proves_and_exports_a_finished_appra
         report = verify_bundle(lines, public_key=public_key)
         assert report.ok, report.failure
         assert report.events == versions and report.sealed == versions
-        assert report.final_states[appraisal] == states[max(states)]
+        assert report.final_states[appraisal].state() == states[max(states)]
         assert report.anchor is not None and report.anchor.tree_size == second.tree_size
     await inspect(stack, "/exports", expect=422)
     await inspect(stack, "/exports?cycle=nope-2020", expect=404)

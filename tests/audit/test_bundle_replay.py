@@ -1,0 +1,166 @@
+"""Replays in a bundle check: inline or on an executor, the same results and the same first
+failure (a replay that fails earlier in the bundle is reported before a later check)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kinerja.audit
+from domain.appraisal import SubmitTargets, event_data
+from domain.bundle import BUNDLE_FORMAT, ProofTrimmer, event_line, verify_bundle
+from domain.checkpoint import generate_private_key, public_key_bytes, sign_checkpoint
+from domain.integrity import GENESIS_HASH, canonical_event, chain_hash, event_id
+from domain.merkle import inclusion_proof, leaf_hash, root
+from domain.replay import TrailEntry, replay
+from kinerja.audit import verify_bundle_file
+from tests.domain.builders import EMPLOYEE, HR, Run, open_command
+
+KEY = generate_private_key()
+MOMENT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+Trail = list[tuple[str, dict[str, Any]]]
+
+
+def appraisal_trail() -> Trail:
+    """(type, data) of a real appraisal's first events, as the domain makes them."""
+    from domain.appraisal import DraftTargets
+    from tests.domain.builders import sample_skp
+
+    run = Run()
+    run.do(open_command(), HR)
+    run.do(DraftTargets(skp=sample_skp()), EMPLOYEE)
+    run.do(SubmitTargets(), EMPLOYEE)
+    return [(event.type, event_data(event)) for event in run.events]
+
+
+def bundle(streams: dict[str, Trail]) -> list[bytes]:
+    """A format-2 bundle of ``streams``, every event sealed in bundle order."""
+    rows = []
+    for stream, trail in streams.items():
+        prev = GENESIS_HASH
+        for version, (type_, data) in enumerate(trail, start=1):
+            canonical = canonical_event(
+                event_id=event_id(stream, version), stream_id=stream, version=version,
+                type=type_, schema_version=1, data=data, metadata={},
+                recorded_at=MOMENT + timedelta(seconds=version))
+            prev = chain_hash(prev, canonical)
+            rows.append((canonical, prev))
+    leaves = [leaf_hash(hash_) for _, hash_ in rows]
+    checkpoint = sign_checkpoint(KEY, len(leaves), root(leaves), MOMENT)
+    trimmer = ProofTrimmer(len(leaves))
+    lines = [json.dumps({"kind": "bundle", "format": BUNDLE_FORMAT, "scope": {},
+                         "public_key": base64.b64encode(public_key_bytes(KEY)).decode()}
+                        ).encode(),
+             json.dumps({"kind": "checkpoint", **checkpoint.to_json()}).encode()]
+    for seq, (canonical, hash_) in enumerate(rows):
+        proof = inclusion_proof(leaves, seq)[:trimmer.needed(seq)]
+        lines.append(event_line(seq, hash_, proof, canonical))
+    lines.append(json.dumps({"kind": "end", "events": len(rows), "checkpoints": 1}).encode())
+    return lines
+
+
+def broken_data(trail: Trail, index: int) -> Trail:
+    """The trail with event ``index`` (0-based) given data its type cannot take."""
+    changed = list(trail)
+    changed[index] = (trail[index][0], {"no_such_field": 1})
+    return changed
+
+
+def with_changed_canonical(lines: list[bytes], stream: str, version: int) -> list[bytes]:
+    """The bundle with one event's canonical bytes changed in place (its hash now wrong)."""
+    changed = []
+    for line in lines:
+        if f'"stream_id":"{stream}"'.encode() in line and \
+                f',"version":{version}}}}}'.encode() in line:
+            line = line.replace(b'"metadata":{}', b'"metadata":{"x":1}')
+        changed.append(line)
+    assert changed != lines
+    return changed
+
+
+@pytest.fixture(params=["inline", "executor"])
+def run_check(request: pytest.FixtureRequest) -> Iterator[Callable[[list[bytes]], Any]]:
+    if request.param == "inline":
+        yield lambda lines: verify_bundle(lines)
+        return
+    with ThreadPoolExecutor(2) as executor:
+        yield lambda lines: verify_bundle(lines, executor=executor)
+
+
+TRAIL = appraisal_trail()
+
+
+def test_every_appraisal_stream_replays_to_its_state(run_check: Callable[..., Any]) -> None:
+    streams = {f"appraisal-{n}": TRAIL for n in range(5)}
+    streams["access-x"] = [("InspectorRead", {"what": "trail"})]
+    report = run_check(bundle(streams))
+    assert report.ok, report.failure
+    assert set(report.final_states) == {f"appraisal-{n}" for n in range(5)}
+    expected = replay(TrailEntry(v, t, d, MOMENT) for v, (t, d) in enumerate(TRAIL, start=1))
+    for replayed in report.final_states.values():
+        assert (replayed.version, replayed.phase) == (3, expected.phase.value)
+        assert replayed.state() == expected
+
+
+def test_a_replay_failure_in_an_earlier_stream_comes_first(run_check: Callable[..., Any]
+                                                           ) -> None:
+    lines = bundle({"appraisal-a": TRAIL, "appraisal-b": broken_data(TRAIL, 1),
+                    "appraisal-c": TRAIL})
+    assert str(run_check(lines).failure).startswith(
+        "stream appraisal-b, version 2: replay failed")
+    later_damage = with_changed_canonical(lines, "appraisal-c", 1)
+    assert str(run_check(later_damage).failure).startswith(
+        "stream appraisal-b, version 2: replay failed")
+    earlier_damage = with_changed_canonical(lines, "appraisal-a", 3)
+    assert str(run_check(earlier_damage).failure) == (
+        "stream appraisal-a, version 3: hash is not sha256(prev_hash || canonical)")
+
+
+def test_within_a_stream_the_earlier_version_fails_first(run_check: Callable[..., Any]) -> None:
+    lines = bundle({"appraisal-a": TRAIL, "appraisal-b": broken_data(TRAIL, 0)})
+    damaged = with_changed_canonical(lines, "appraisal-b", 3)
+    assert str(run_check(damaged).failure).startswith(
+        "stream appraisal-b, version 1: replay failed")
+    lines = bundle({"appraisal-a": TRAIL, "appraisal-b": broken_data(TRAIL, 2)})
+    damaged = with_changed_canonical(lines, "appraisal-b", 2)
+    assert str(run_check(damaged).failure).startswith("stream appraisal-b, version 2: hash is not")
+
+
+def test_a_large_bundle_file_replays_in_worker_processes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[Executor] = []
+    original = kinerja.audit._replay_workers
+
+    def recording(size: int, replay: bool) -> Any:
+        manager = original(size, replay)
+        executor = manager.__enter__()
+        started.append(executor)
+        return _Entered(manager, executor)
+
+    monkeypatch.setattr(kinerja.audit, "PARALLEL_REPLAY_BYTES", 0)
+    monkeypatch.setattr(kinerja.audit, "_replay_workers", recording)
+    path = tmp_path / "bundle.jsonl"
+    path.write_bytes(b"\n".join(line.rstrip(b"\n") for line in bundle(
+        {"appraisal-a": TRAIL, "appraisal-b": broken_data(TRAIL, 1)})) + b"\n")
+    report, failure = verify_bundle_file(path)
+    assert started and started[0] is not None, "no worker processes were started"
+    assert str(failure).startswith("stream appraisal-b, version 2: replay failed")
+    assert set(report.final_states) == {"appraisal-a"}
+
+
+class _Entered:
+    def __init__(self, manager: Any, value: Any) -> None:
+        self._manager, self._value = manager, value
+
+    def __enter__(self) -> Any:
+        return self._value
+
+    def __exit__(self, *exc: object) -> Any:
+        return self._manager.__exit__(*exc)
