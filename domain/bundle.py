@@ -310,16 +310,19 @@ class ReplayedState:
     version: int
     phase: str
     predikat: str | None
-    state_json: bytes = field(repr=False)
+    state_json: bytes | None = field(default=None, repr=False)
+    """The whole state, when kept (``keep_states``)."""
 
     @classmethod
-    def of(cls, state: AppraisalState) -> ReplayedState:
+    def of(cls, state: AppraisalState, *, keep_state: bool = True) -> ReplayedState:
         return cls(state.version, state.phase.value,
                    state.review.predikat.value if state.review else None,
-                   state.model_dump_json().encode("utf-8"))
+                   state.model_dump_json().encode("utf-8") if keep_state else None)
 
     def state(self) -> AppraisalState:
-        """The replayed state itself."""
+        """The replayed state itself (kept only with ``keep_states``)."""
+        if self.state_json is None:
+            raise LookupError("the replayed state was not kept (keep_states=False)")
         return AppraisalState.model_validate_json(self.state_json)
 
 
@@ -330,7 +333,8 @@ _REPLAY_BATCH = 4_000
 """Events per batch sent to an executor."""
 
 
-def replay_stream(events: Sequence[dict[str, Any]]) -> ReplayResult:
+def replay_stream(events: Sequence[dict[str, Any]], *, keep_state: bool = True
+                  ) -> ReplayResult:
     """Fold one appraisal stream's events (their canonical JSON, parsed, from version 1
     in order) through :func:`domain.appraisal.evolve`."""
     state = AppraisalState()
@@ -339,13 +343,14 @@ def replay_stream(events: Sequence[dict[str, Any]]) -> ReplayResult:
             state = evolve(state, event_from_data(str(content["type"]), dict(content["data"])))
         except (ValidationError, KeyError, TypeError, ValueError) as error:
             return state.version + 1, f"replay failed: {error}".splitlines()[0]
-    return ReplayedState.of(state)
+    return ReplayedState.of(state, keep_state=keep_state)
 
 
-def replay_streams(batch: Sequence[tuple[str, Sequence[bytes]]]
+def replay_streams(batch: Sequence[tuple[str, Sequence[bytes]]], keep_states: bool = True
                    ) -> list[tuple[str, ReplayResult]]:
     """:func:`replay_stream` of each ``(stream_id, [canonical bytes])`` (for an executor)."""
-    return [(stream_id, replay_stream([_decode_json(c.decode("utf-8")) for c in events]))
+    return [(stream_id, replay_stream([_decode_json(c.decode("utf-8")) for c in events],
+                                      keep_state=keep_states))
             for stream_id, events in batch]
 
 
@@ -353,8 +358,10 @@ class _Replays:
     """The replays of a bundle's appraisal streams: each stream inline as it closes, or in
     batches on an executor, settled in bundle order."""
 
-    def __init__(self, report: BundleReport, executor: Executor | None) -> None:
+    def __init__(self, report: BundleReport, executor: Executor | None, keep_states: bool
+                 ) -> None:
         self._report = report
+        self._keep_states = keep_states
         self._executor = executor
         self._stream: str | None = None
         self._events: list[Any] = []
@@ -377,7 +384,7 @@ class _Replays:
         if stream is None:
             return
         if self._executor is None:
-            self._settle(stream, replay_stream(self._events))
+            self._settle(stream, replay_stream(self._events, keep_state=self._keep_states))
             return
         self._batch.append((stream, self._events))
         self._batch_events += len(self._events)
@@ -402,14 +409,15 @@ class _Replays:
         if self._stream is not None and self._events:
             events = self._events if self._executor is None else [
                 _decode_json(c.decode("utf-8")) for c in self._events]
-            result = replay_stream(events)
+            result = replay_stream(events, keep_state=False)
             if not isinstance(result, ReplayedState):
                 return _fail(result[1], stream_id=self._stream, version=result[0])
         return failed
 
     def _submit(self) -> None:
         if self._batch and self._executor is not None:
-            self._futures.append(self._executor.submit(replay_streams, self._batch))
+            self._futures.append(self._executor.submit(replay_streams, self._batch,
+                                                       self._keep_states))
         self._batch, self._batch_events = [], 0
 
     def _settle(self, stream: str, result: ReplayResult) -> None:
@@ -421,7 +429,7 @@ class _Replays:
 
 def verify_bundle(source: Iterable[bytes | str], *, public_key: bytes | None = None,
                   replay: bool = True, keep_hashes: bool = False,
-                  executor: Executor | None = None) -> BundleReport:
+                  executor: Executor | None = None, keep_states: bool = True) -> BundleReport:
     """Check a bundle given as its lines; the report names the first failure.
 
     ``public_key``: the raw Ed25519 key the checkpoints must be signed with
@@ -430,12 +438,13 @@ def verify_bundle(source: Iterable[bytes | str], *, public_key: bytes | None = N
     every event's hash and seq in the report, for :func:`compare_bundles`.
     ``executor``: replay the appraisal streams there (:func:`replay_streams`,
     in batches) while the checks go on; the first failure is the same as
-    without it.
+    without it. ``keep_states``: keep each replayed state whole in
+    ``final_states`` (else only its version, phase and predikat).
     """
     report = BundleReport()
     try:
         _verify(_lines(source), report, public_key,
-                _Replays(report, executor) if replay else None, keep_hashes)
+                _Replays(report, executor, keep_states) if replay else None, keep_hashes)
     except _Failed as failed:
         report.ok = False
         report.failure = failed.failure

@@ -114,12 +114,12 @@ PARALLEL_REPLAY_BYTES = 4_000_000
 
 @contextlib.contextmanager
 def _replay_workers(bundle_size: int, replay: bool) -> Iterator[Executor | None]:
-    """Worker processes for the replays of a large bundle (one per CPU beyond the first,
-    at least one), or None: a small bundle replays inline, faster than starting them."""
+    """Worker processes for the replays of a large bundle (one per CPU: the checks take less
+    than the replays), or None: a small bundle replays inline, faster than starting them."""
     if not replay or bundle_size < PARALLEL_REPLAY_BYTES:
         yield None
         return
-    workers = max(1, (os.cpu_count() or 1) - 1)
+    workers = os.cpu_count() or 1
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(workers, mp_context=context) as executor:
@@ -131,7 +131,8 @@ def verify_bundle_file(path: Path, *, against: Path | None = None,
                        ) -> tuple[BundleReport, BundleFailure | None]:
     """Verify a bundle file (and compare it with an earlier one): the report and the
     first failure, if any. No database, no network. The replays of a large bundle run
-    in worker processes beside the checks."""
+    in worker processes beside the checks; the report keeps each appraisal's final
+    version, phase and predikat, not the whole state."""
     pinned = None
     if public_key_file is not None:
         pinned = public_key_bytes(load_public_key(public_key_file.read_bytes()))
@@ -139,7 +140,7 @@ def verify_bundle_file(path: Path, *, against: Path | None = None,
     with path.open("rb") as file, _replay_workers(path.stat().st_size, replay) as executor, \
             _no_gc():
         report = verify_bundle(file, public_key=pinned, replay=replay, keep_hashes=keep,
-                               executor=executor)
+                               executor=executor, keep_states=False)
     if report.failure is not None:
         return report, report.failure
     if against is not None:
