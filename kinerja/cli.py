@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 import socket
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -329,6 +330,11 @@ def sealer() -> None:
     _run(run)
 
 
+LISTED_APPRAISALS = 20
+"""``kinerja verify`` lists replayed appraisals one per line up to this many; beyond, it
+counts them by phase and predikat (unless ``--list``)."""
+
+
 @app.command()
 def verify(
     bundle: Annotated[Path, typer.Argument(help="an export bundle (JSON lines)",
@@ -340,6 +346,9 @@ def verify(
         help="PEM public key the checkpoints must be signed with (else the bundle's own)",
         exists=True, dir_okay=False)] = None,
     replay: Annotated[bool, typer.Option(help="replay every appraisal to its state")] = True,
+    list_appraisals: Annotated[bool, typer.Option(
+        "--list", help=f"one line per replayed appraisal even beyond {LISTED_APPRAISALS}")
+    ] = False,
 ) -> None:
     """Verify an export bundle offline: no database, no network. Exits 1 naming the
     first failure (stream, version, sequence)."""
@@ -357,10 +366,21 @@ def verify(
                   + (", pinned" if public_key else ", the bundle's own") + ")"
                   + (f"; anchor: size {anchor.tree_size}, root {anchor.root.hex()}"
                      if anchor else ""), soft_wrap=True)
-    for stream_id, state in report.final_states.items():
-        console.print(f"  {stream_id}: version {state.version}, phase {state.phase}"
-                      + (f", predikat {state.predikat}" if state.predikat else ""),
-                      soft_wrap=True)
+    states = report.final_states
+    if list_appraisals or len(states) <= LISTED_APPRAISALS:
+        for stream_id, state in states.items():
+            console.print(f"  {stream_id}: version {state.version}, phase {state.phase}"
+                          + (f", predikat {state.predikat}" if state.predikat else ""),
+                          soft_wrap=True)
+    else:
+        phases = Counter(state.phase for state in states.values())
+        predikats = Counter(state.predikat for state in states.values() if state.predikat)
+        console.print(f"  {len(states):,} appraisals replayed; by phase: "
+                      + ", ".join(f"{phase} {n:,}" for phase, n in sorted(phases.items()))
+                      + ("; by predikat: " + ", ".join(
+                          f"{predikat} {n:,}" for predikat, n in sorted(predikats.items()))
+                         if predikats else "")
+                      + " (--list: one line each)", soft_wrap=True)
     if failure is not None:
         console.print(f"[red]FAILED:[/red] {failure}", soft_wrap=True)
         raise typer.Exit(1)

@@ -164,3 +164,25 @@ class _Entered:
 
     def __exit__(self, *exc: object) -> Any:
         return self._manager.__exit__(*exc)
+
+
+def test_kinerja_verify_counts_many_appraisals_and_lists_them_on_request(tmp_path: Path
+                                                                          ) -> None:
+    from typer.testing import CliRunner
+
+    from kinerja.cli import LISTED_APPRAISALS, app
+
+    path = tmp_path / "bundle.jsonl"
+    many = LISTED_APPRAISALS + 5
+    lines = bundle({f"appraisal-{n:03d}": TRAIL for n in range(many)})
+    path.write_bytes(b"".join(line.rstrip(b"\n") + b"\n" for line in lines))
+    counted = CliRunner().invoke(app, ["verify", str(path)], catch_exceptions=False)
+    assert counted.exit_code == 0, counted.output
+    output = " ".join(counted.output.split())
+    assert f"{many} appraisals replayed; by phase: target_setting {many}" in output
+    assert "appraisal-000:" not in output
+    listed = CliRunner().invoke(app, ["verify", str(path), "--list"], catch_exceptions=False)
+    assert listed.exit_code == 0, listed.output
+    lines = [line for line in listed.output.splitlines() if line.startswith("  appraisal-")]
+    assert len(lines) == many
+    assert "appraisal-000: version 3, phase target_setting" in lines[0]
