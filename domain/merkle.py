@@ -53,6 +53,19 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return _sha256(NODE_PREFIX + left + right).digest()
 
 
+def parent_hashes(children: bytes) -> bytes:
+    """The hashes of the complete parents of one level of the tree, as concatenated
+    32-byte hashes: ``node_hash(children[2k], children[2k + 1])`` for each pair, given the
+    level's hashes concatenated (an odd last child has no complete parent)."""
+    width = 2 * HASH_SIZE
+    prefix, sha256 = NODE_PREFIX, _sha256
+    parents: list[bytes] = []
+    append = parents.append  # a plain loop: twice as fast as a generator here
+    for start in range(0, len(children) // width * width, width):
+        append(sha256(prefix + children[start:start + width]).digest())
+    return b"".join(parents)
+
+
 def root(leaf_hashes: Sequence[bytes]) -> bytes:
     """The Merkle Tree Hash ``MTH`` of the given leaf hashes (RFC 9162 §2.1.1).
 

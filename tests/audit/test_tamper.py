@@ -250,3 +250,39 @@ async def test_a_deleted_checkpoint_is_caught_by_the_log_file(
     failure = (await auditor.verify_all()).first_failure
     assert failure is not None and failure.check == "checkpoint"
     assert "is not in the database" in failure.reason
+
+
+async def test_a_changed_tree_node_or_a_leaf_rewritten_alone_is_named_online(
+    event_log: EventLog, sealer: Sealer, auditor: Auditor, admin_connection: asyncpg.Connection,
+) -> None:
+    await _fill_and_seal(event_log, sealer)
+    await admin_connection.execute("ALTER TABLE merkle_nodes DISABLE TRIGGER ALL")
+    original = await admin_connection.fetchval(
+        "SELECT hash FROM merkle_nodes WHERE level = 2 AND idx = 1")
+    await admin_connection.execute(
+        "UPDATE merkle_nodes SET hash = $1 WHERE level = 2 AND idx = 1", b"\x07" * 32)
+    report = await auditor.verify_all()
+    assert report.first_failure is not None
+    assert (report.first_failure.check, report.first_failure.seq) == ("tree", 4)
+    assert report.first_failure.reason.startswith("node (2, 1) over leaves 4..7 is not")
+    await admin_connection.execute(
+        "UPDATE merkle_nodes SET hash = $1 WHERE level = 2 AND idx = 1", original)
+    await admin_connection.execute("ALTER TABLE merkle_nodes ENABLE TRIGGER ALL")
+    assert (await auditor.verify_all()).ok
+
+    # The events of a stream rewritten with a consistent chain and their seals' leaves
+    # with them, but not the tree above: the lowest node over the first rewritten leaf.
+    await _rewrite(admin_connection, "case-b", 2, {"n": 0, "s": "forged"}, rechain=True)
+    rows = await admin_connection.fetch(
+        "SELECT s.seq, e.hash FROM seals s JOIN events e USING (stream_id, version)"
+        " WHERE s.stream_id = 'case-b' AND s.version >= 2 ORDER BY s.seq")
+    await admin_connection.execute("ALTER TABLE seals DISABLE TRIGGER ALL")
+    for row in rows:
+        await admin_connection.execute("UPDATE seals SET leaf_hash = $2 WHERE seq = $1",
+                                       row["seq"], leaf_hash(row["hash"]))
+    await admin_connection.execute("ALTER TABLE seals ENABLE TRIGGER ALL")
+    report = await auditor.verify_all()
+    assert report.first_failure is not None
+    first = min(row["seq"] for row in rows)
+    assert (report.first_failure.check, report.first_failure.seq) == ("tree", first & ~1)
+    assert report.first_failure.reason.startswith(f"node (1, {first // 2}) over leaves")

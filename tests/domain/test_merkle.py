@@ -30,6 +30,7 @@ from domain.merkle import (
     inclusion_proof_ranges,
     leaf_hash,
     node_hash,
+    parent_hashes,
     perfect_subtrees,
     root,
     verify_consistency,
@@ -504,3 +505,11 @@ def test_wrong_sizes_exhaustively_on_small_trees() -> None:
                         claimed_old, claimed_new, roots[old], roots[new], proof
                     )
                     assert accepted is expected, (old, new, claimed_old, claimed_new)
+
+
+@given(st.lists(st.binary(min_size=32, max_size=32), max_size=9))
+def test_parent_hashes_pair_a_level_as_node_hash_does(children: list[bytes]) -> None:
+    parents = parent_hashes(b"".join(children))
+    expected = [node_hash(children[i], children[i + 1]) for i in range(0, len(children) - 1, 2)]
+    assert parents == b"".join(expected)
+    assert len(parents) == 32 * (len(children) // 2)
