@@ -9,7 +9,9 @@ it cannot see the database, only prove what was signed.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +29,18 @@ from store.event_log import EventLog, NewEvent
 from store.sealer import Sealer
 
 STREAMS = ("case-a", "case-b", "case-c")
+
+
+@contextlib.asynccontextmanager
+async def _triggers_off(admin: asyncpg.Connection, *tables: str) -> AsyncIterator[None]:
+    """What a superuser can do: change append-only tables with their triggers off."""
+    for table in tables:
+        await admin.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
+    try:
+        yield
+    finally:
+        for table in tables:
+            await admin.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
 
 
 async def _fill_and_seal(event_log: EventLog, sealer: Sealer) -> None:
@@ -67,28 +81,27 @@ async def _rewrite(admin: asyncpg.Connection, stream: str, version: int, data: d
         "SELECT version, canonical, prev_hash FROM events WHERE stream_id = $1"
         " AND version >= $2 ORDER BY version", stream, version)
     prev = rows[0]["prev_hash"]
-    await admin.execute("ALTER TABLE events DISABLE TRIGGER ALL")
-    for row in rows:
-        document = json.loads(row["canonical"])
-        if row["version"] == version:
-            document["data"] = data
-        canonical = canonical_event(
-            event_id=document["event_id"], stream_id=stream, version=row["version"],
-            type=document["type"], schema_version=document["schema_version"],
-            data=document["data"], metadata=document["metadata"],
-            recorded_at=datetime.fromisoformat(document["recorded_at"]))
-        if rechain:
-            hash_ = chain_hash(prev, canonical)
-            await admin.execute(
-                "UPDATE events SET canonical = $3, prev_hash = $4, hash = $5"
-                " WHERE stream_id = $1 AND version = $2",
-                stream, row["version"], canonical, prev, hash_)
-            prev = hash_
-        else:
-            await admin.execute("UPDATE events SET canonical = $3 WHERE stream_id = $1"
-                                " AND version = $2", stream, row["version"], canonical)
-            break
-    await admin.execute("ALTER TABLE events ENABLE TRIGGER ALL")
+    async with _triggers_off(admin, "events"):
+        for row in rows:
+            document = json.loads(row["canonical"])
+            if row["version"] == version:
+                document["data"] = data
+            canonical = canonical_event(
+                event_id=document["event_id"], stream_id=stream, version=row["version"],
+                type=document["type"], schema_version=document["schema_version"],
+                data=document["data"], metadata=document["metadata"],
+                recorded_at=datetime.fromisoformat(document["recorded_at"]))
+            if rechain:
+                hash_ = chain_hash(prev, canonical)
+                await admin.execute(
+                    "UPDATE events SET canonical = $3, prev_hash = $4, hash = $5"
+                    " WHERE stream_id = $1 AND version = $2",
+                    stream, row["version"], canonical, prev, hash_)
+                prev = hash_
+            else:
+                await admin.execute("UPDATE events SET canonical = $3 WHERE stream_id = $1"
+                                    " AND version = $2", stream, row["version"], canonical)
+                break
 
 
 async def test_an_untouched_log_verifies_online_and_offline(
@@ -140,9 +153,9 @@ async def test_the_last_event_of_a_stream_deleted_is_named(
 ) -> None:
     await _fill_and_seal(event_log, sealer)
     before = await _export(auditor, tmp_path / "before.jsonl", public_key)
-    await admin_connection.execute("ALTER TABLE events DISABLE TRIGGER ALL")
-    await admin_connection.execute("DELETE FROM events WHERE stream_id = 'case-c' AND version = 4")
-    await admin_connection.execute("ALTER TABLE events ENABLE TRIGGER ALL")
+    async with _triggers_off(admin_connection, "events"):
+        await admin_connection.execute(
+            "DELETE FROM events WHERE stream_id = 'case-c' AND version = 4")
 
     report = await auditor.verify_all()  # a chain cannot see a missing tail; the seals can
     assert report.first_failure is not None
@@ -165,9 +178,9 @@ async def test_a_middle_event_deleted_is_named(
     admin_connection: asyncpg.Connection,
 ) -> None:
     await _fill_and_seal(event_log, sealer)
-    await admin_connection.execute("ALTER TABLE events DISABLE TRIGGER ALL")
-    await admin_connection.execute("DELETE FROM events WHERE stream_id = 'case-a' AND version = 2")
-    await admin_connection.execute("ALTER TABLE events ENABLE TRIGGER ALL")
+    async with _triggers_off(admin_connection, "events"):
+        await admin_connection.execute(
+            "DELETE FROM events WHERE stream_id = 'case-a' AND version = 2")
     failure = (await auditor.verify_all()).first_failure
     assert failure is not None and (failure.stream_id, failure.version) == ("case-a", 2)
     after = await _export(auditor, tmp_path / "after.jsonl", public_key)
@@ -210,16 +223,14 @@ async def test_a_stream_rewritten_with_its_tree_rebuilt_fails_the_signed_checkpo
         " ORDER BY s.seq")
     leaves = [leaf_hash(row["hash"]) for row in rows]
     _, _, nodes = extend_tree(0, [], leaves)
-    for table in ("seals", "merkle_nodes"):
-        await admin_connection.execute(f"ALTER TABLE {table} DISABLE TRIGGER ALL")
-    for row, leaf in zip(rows, leaves, strict=True):
-        await admin_connection.execute("UPDATE seals SET leaf_hash = $2 WHERE seq = $1",
-                                       row["seq"], leaf)
-    for level, index, hash_ in nodes:
-        await admin_connection.execute(
-            "UPDATE merkle_nodes SET hash = $3 WHERE level = $1 AND idx = $2", level, index, hash_)
-    for table in ("seals", "merkle_nodes"):
-        await admin_connection.execute(f"ALTER TABLE {table} ENABLE TRIGGER ALL")
+    async with _triggers_off(admin_connection, "seals", "merkle_nodes"):
+        for row, leaf in zip(rows, leaves, strict=True):
+            await admin_connection.execute("UPDATE seals SET leaf_hash = $2 WHERE seq = $1",
+                                           row["seq"], leaf)
+        for level, index, hash_ in nodes:
+            await admin_connection.execute(
+                "UPDATE merkle_nodes SET hash = $3 WHERE level = $1 AND idx = $2",
+                level, index, hash_)
 
     report = await auditor.verify_all()
     assert report.first_failure is not None
@@ -244,9 +255,8 @@ async def test_a_deleted_checkpoint_is_caught_by_the_log_file(
     await _fill_and_seal(event_log, sealer)
     auditor = Auditor(app_pool, public_key=public_key, checkpoint_log=checkpoint_log)
     assert (await auditor.verify_all()).ok
-    await admin_connection.execute("ALTER TABLE checkpoints DISABLE TRIGGER ALL")
-    await admin_connection.execute("DELETE FROM checkpoints")
-    await admin_connection.execute("ALTER TABLE checkpoints ENABLE TRIGGER ALL")
+    async with _triggers_off(admin_connection, "checkpoints"):
+        await admin_connection.execute("DELETE FROM checkpoints")
     failure = (await auditor.verify_all()).first_failure
     assert failure is not None and failure.check == "checkpoint"
     assert "is not in the database" in failure.reason
@@ -256,18 +266,17 @@ async def test_a_changed_tree_node_or_a_leaf_rewritten_alone_is_named_online(
     event_log: EventLog, sealer: Sealer, auditor: Auditor, admin_connection: asyncpg.Connection,
 ) -> None:
     await _fill_and_seal(event_log, sealer)
-    await admin_connection.execute("ALTER TABLE merkle_nodes DISABLE TRIGGER ALL")
     original = await admin_connection.fetchval(
         "SELECT hash FROM merkle_nodes WHERE level = 2 AND idx = 1")
-    await admin_connection.execute(
-        "UPDATE merkle_nodes SET hash = $1 WHERE level = 2 AND idx = 1", b"\x07" * 32)
-    report = await auditor.verify_all()
-    assert report.first_failure is not None
-    assert (report.first_failure.check, report.first_failure.seq) == ("tree", 4)
-    assert report.first_failure.reason.startswith("node (2, 1) over leaves 4..7 is not")
-    await admin_connection.execute(
-        "UPDATE merkle_nodes SET hash = $1 WHERE level = 2 AND idx = 1", original)
-    await admin_connection.execute("ALTER TABLE merkle_nodes ENABLE TRIGGER ALL")
+    async with _triggers_off(admin_connection, "merkle_nodes"):
+        await admin_connection.execute(
+            "UPDATE merkle_nodes SET hash = $1 WHERE level = 2 AND idx = 1", b"\x07" * 32)
+        report = await auditor.verify_all()
+        assert report.first_failure is not None
+        assert (report.first_failure.check, report.first_failure.seq) == ("tree", 4)
+        assert report.first_failure.reason.startswith("node (2, 1) over leaves 4..7 is not")
+        await admin_connection.execute(
+            "UPDATE merkle_nodes SET hash = $1 WHERE level = 2 AND idx = 1", original)
     assert (await auditor.verify_all()).ok
 
     # The events of a stream rewritten with a consistent chain and their seals' leaves
@@ -276,11 +285,10 @@ async def test_a_changed_tree_node_or_a_leaf_rewritten_alone_is_named_online(
     rows = await admin_connection.fetch(
         "SELECT s.seq, e.hash FROM seals s JOIN events e USING (stream_id, version)"
         " WHERE s.stream_id = 'case-b' AND s.version >= 2 ORDER BY s.seq")
-    await admin_connection.execute("ALTER TABLE seals DISABLE TRIGGER ALL")
-    for row in rows:
-        await admin_connection.execute("UPDATE seals SET leaf_hash = $2 WHERE seq = $1",
-                                       row["seq"], leaf_hash(row["hash"]))
-    await admin_connection.execute("ALTER TABLE seals ENABLE TRIGGER ALL")
+    async with _triggers_off(admin_connection, "seals"):
+        for row in rows:
+            await admin_connection.execute("UPDATE seals SET leaf_hash = $2 WHERE seq = $1",
+                                           row["seq"], leaf_hash(row["hash"]))
     report = await auditor.verify_all()
     assert report.first_failure is not None
     first = min(row["seq"] for row in rows)
