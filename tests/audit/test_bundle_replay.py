@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -135,35 +135,22 @@ def test_within_a_stream_the_earlier_version_fails_first(run_check: Callable[...
 
 def test_a_large_bundle_file_replays_in_worker_processes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[Executor] = []
-    original = kinerja.audit._replay_workers
+    started: list[ProcessPoolExecutor] = []
 
-    def recording(size: int, replay: bool) -> Any:
-        manager = original(size, replay)
-        executor = manager.__enter__()
-        started.append(executor)
-        return _Entered(manager, executor)
+    class Recording(ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
 
     monkeypatch.setattr(kinerja.audit, "PARALLEL_REPLAY_BYTES", 0)
-    monkeypatch.setattr(kinerja.audit, "_replay_workers", recording)
+    monkeypatch.setattr(kinerja.audit, "ProcessPoolExecutor", Recording)
     path = tmp_path / "bundle.jsonl"
     path.write_bytes(b"\n".join(line.rstrip(b"\n") for line in bundle(
         {"appraisal-a": TRAIL, "appraisal-b": broken_data(TRAIL, 1)})) + b"\n")
     report, failure = verify_bundle_file(path)
-    assert started and started[0] is not None, "no worker processes were started"
+    assert started, "no worker processes were started"
     assert str(failure).startswith("stream appraisal-b, version 2: replay failed")
     assert set(report.final_states) == {"appraisal-a"}
-
-
-class _Entered:
-    def __init__(self, manager: Any, value: Any) -> None:
-        self._manager, self._value = manager, value
-
-    def __enter__(self) -> Any:
-        return self._value
-
-    def __exit__(self, *exc: object) -> Any:
-        return self._manager.__exit__(*exc)
 
 
 def test_kinerja_verify_counts_many_appraisals_and_lists_them_on_request(tmp_path: Path
