@@ -3,11 +3,8 @@ failure (a replay that fails earlier in the bundle is reported before a later ch
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +12,11 @@ import pytest
 
 import kinerja.audit
 from domain.appraisal import SubmitTargets, event_data
-from domain.bundle import BUNDLE_FORMAT, ProofTrimmer, event_line, verify_bundle
-from domain.checkpoint import generate_private_key, public_key_bytes, sign_checkpoint
-from domain.integrity import GENESIS_HASH, canonical_event, chain_hash, event_id
-from domain.merkle import inclusion_proof, leaf_hash, root
+from domain.bundle import verify_bundle
 from domain.replay import TrailEntry, replay
 from kinerja.audit import verify_bundle_file
+from tests.audit.bundles import MOMENT, Trail, build_bundle
 from tests.domain.builders import EMPLOYEE, HR, Run, open_command
-
-KEY = generate_private_key()
-MOMENT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-Trail = list[tuple[str, dict[str, Any]]]
 
 
 def appraisal_trail() -> Trail:
@@ -40,30 +31,9 @@ def appraisal_trail() -> Trail:
     return [(event.type, event_data(event)) for event in run.events]
 
 
-def bundle(streams: dict[str, Trail]) -> list[bytes]:
-    """A format-2 bundle of ``streams``, every event sealed in bundle order."""
-    rows = []
-    for stream, trail in streams.items():
-        prev = GENESIS_HASH
-        for version, (type_, data) in enumerate(trail, start=1):
-            canonical = canonical_event(
-                event_id=event_id(stream, version), stream_id=stream, version=version,
-                type=type_, schema_version=1, data=data, metadata={},
-                recorded_at=MOMENT + timedelta(seconds=version))
-            prev = chain_hash(prev, canonical)
-            rows.append((canonical, prev))
-    leaves = [leaf_hash(hash_) for _, hash_ in rows]
-    checkpoint = sign_checkpoint(KEY, len(leaves), root(leaves), MOMENT)
-    trimmer = ProofTrimmer(len(leaves))
-    lines = [json.dumps({"kind": "bundle", "format": BUNDLE_FORMAT, "scope": {},
-                         "public_key": base64.b64encode(public_key_bytes(KEY)).decode()}
-                        ).encode(),
-             json.dumps({"kind": "checkpoint", **checkpoint.to_json()}).encode()]
-    for seq, (canonical, hash_) in enumerate(rows):
-        proof = inclusion_proof(leaves, seq)[:trimmer.needed(seq)]
-        lines.append(event_line(seq, hash_, proof, canonical))
-    lines.append(json.dumps({"kind": "end", "events": len(rows), "checkpoints": 1}).encode())
-    return lines
+def bundle(streams: dict[str, Trail]) -> list[str]:
+    """A format-2 bundle of ``streams``, every event sealed."""
+    return build_bundle(streams, fmt=2)
 
 
 def broken_data(trail: Trail, index: int) -> Trail:
@@ -73,20 +43,17 @@ def broken_data(trail: Trail, index: int) -> Trail:
     return changed
 
 
-def with_changed_canonical(lines: list[bytes], stream: str, version: int) -> list[bytes]:
+def with_changed_canonical(lines: list[str], stream: str, version: int) -> list[str]:
     """The bundle with one event's canonical bytes changed in place (its hash now wrong)."""
-    changed = []
-    for line in lines:
-        if f'"stream_id":"{stream}"'.encode() in line and \
-                f',"version":{version}}}}}'.encode() in line:
-            line = line.replace(b'"metadata":{}', b'"metadata":{"x":1}')
-        changed.append(line)
+    changed = [line.replace('"metadata":{}', '"metadata":{"x":1}')
+               if f'"stream_id":"{stream}"' in line and f',"version":{version}}}}}' in line
+               else line for line in lines]
     assert changed != lines
     return changed
 
 
 @pytest.fixture(params=["inline", "executor"])
-def run_check(request: pytest.FixtureRequest) -> Iterator[Callable[[list[bytes]], Any]]:
+def run_check(request: pytest.FixtureRequest) -> Iterator[Callable[[list[str]], Any]]:
     if request.param == "inline":
         yield lambda lines: verify_bundle(lines)
         return
@@ -145,8 +112,8 @@ def test_a_large_bundle_file_replays_in_worker_processes(
     monkeypatch.setattr(kinerja.audit, "PARALLEL_REPLAY_BYTES", 0)
     monkeypatch.setattr(kinerja.audit, "ProcessPoolExecutor", Recording)
     path = tmp_path / "bundle.jsonl"
-    path.write_bytes(b"\n".join(line.rstrip(b"\n") for line in bundle(
-        {"appraisal-a": TRAIL, "appraisal-b": broken_data(TRAIL, 1)})) + b"\n")
+    path.write_text("".join(line + "\n" for line in bundle(
+        {"appraisal-a": TRAIL, "appraisal-b": broken_data(TRAIL, 1)})), encoding="utf-8")
     report, failure = verify_bundle_file(path)
     assert started, "no worker processes were started"
     assert str(failure).startswith("stream appraisal-b, version 2: replay failed")
@@ -162,7 +129,7 @@ def test_kinerja_verify_counts_many_appraisals_and_lists_them_on_request(tmp_pat
     path = tmp_path / "bundle.jsonl"
     many = LISTED_APPRAISALS + 5
     lines = bundle({f"appraisal-{n:03d}": TRAIL for n in range(many)})
-    path.write_bytes(b"".join(line.rstrip(b"\n") + b"\n" for line in lines))
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     counted = CliRunner().invoke(app, ["verify", str(path)], catch_exceptions=False)
     assert counted.exit_code == 0, counted.output
     output = " ".join(counted.output.split())
