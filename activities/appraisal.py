@@ -5,7 +5,16 @@ from __future__ import annotations
 import asyncpg
 from temporalio import activity
 
-from activities.contracts import RECORD_APPRAISAL_EVENTS, RecordAppraisalEvents, RecordedVersion
+from activities.contracts import (
+    READ_APPRAISAL_EVENTS,
+    RECORD_APPRAISAL_EVENTS,
+    EventRecord,
+    ReadAppraisalEvents,
+    RecordAppraisalEvents,
+    RecordedVersion,
+    StoredEvents,
+)
+from activities.recording import record_once
 from domain.appraisal import EVENT_SCHEMA_VERSION
 from store.appraisals import save_appraisal_summary
 from store.event_log import EventLog, NewEvent
@@ -23,21 +32,31 @@ class AppraisalActivities:
         """Append the events and write the read model in one transaction.
 
         A retry after a lost acknowledgement finds the same events stored and
-        writes nothing (event ids derive from stream and version).
+        writes nothing (event ids derive from stream and version; an attempt
+        decided again at a later moment is recognised by its request id:
+        :func:`activities.recording.record_once`).
         """
         events = [
             NewEvent(type=e.type, data=e.data, metadata=request.metadata,
                      schema_version=EVENT_SCHEMA_VERSION, recorded_at=request.recorded_at)
             for e in request.events
         ]
-        async with self._pool.acquire() as connection, connection.transaction():
-            recorded = await self._event_log.append(
-                request.stream_id, request.expected_version, events, connection=connection)
-            snapshot = request.snapshot
+        snapshot = request.snapshot
+
+        async def write_summary(connection: asyncpg.Connection) -> None:
             await save_appraisal_summary(
                 connection, appraisal_id=snapshot.appraisal_id, cycle_id=snapshot.cycle_id,
                 parties=snapshot.parties, phase=snapshot.phase, predikat=snapshot.predikat,
                 next_deadline=snapshot.next_deadline, version=snapshot.version,
                 state_json=snapshot.state_json, updated_at=request.recorded_at)
-        return RecordedVersion(version=recorded[-1].version if recorded else
-                               request.expected_version)
+
+        return await record_once(self._pool, self._event_log, request.stream_id,
+                                 request.expected_version, events,
+                                 request.metadata.get("request_id"), write_summary)
+
+    @activity.defn(name=READ_APPRAISAL_EVENTS)
+    async def read_appraisal_events(self, request: ReadAppraisalEvents) -> StoredEvents:
+        """The stream's events after a version: how a workflow whose command failed
+        after its events may have been stored learns what the log holds."""
+        stored = await self._event_log.read_stream(request.stream_id, request.after_version + 1)
+        return StoredEvents(events=[EventRecord(type=e.type, data=e.data) for e in stored])

@@ -7,9 +7,9 @@ database) live beside it and are registered by the worker.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.appraisal import AppraisalState, Phase
 from domain.authorization import Parties
@@ -19,6 +19,10 @@ from domain.policy import CycleCalendar
 from domain.ratings import Predikat
 
 RECORD_APPRAISAL_EVENTS = "record_appraisal_events"
+
+UNSTORABLE_ERROR_TYPE = "EventsNotStorable"
+"""``ApplicationError.type`` of an append that can never succeed (the database refuses
+its content): not retried; the command fails and nothing is stored."""
 
 
 class EventRecord(BaseModel):
@@ -74,10 +78,40 @@ class RecordAppraisalEvents(BaseModel):
     snapshot: AppraisalSnapshot
 
 
+RecordOutcome = Literal["appended", "retry", "behind"]
+
+
 class RecordedVersion(BaseModel):
-    """The stream's version after the append."""
+    """The stream's version after the append, and what the log held.
+
+    - ``appended``: the events went in as decided.
+    - ``retry``: an earlier attempt of the same command (same request id, same
+      event types) is already stored at these versions, perhaps with other
+      content (its ``at`` is the moment of the first attempt); ``stored`` holds
+      those events, and the workflow applies them instead of its own.
+    - ``behind``: the log holds events the workflow has not applied (an attempt
+      whose acknowledgement was lost, of a command that then failed); ``stored``
+      holds every event after ``expected_version``: the workflow applies them
+      and decides the command again on the state they lead to.
+    """
 
     version: int
+    outcome: RecordOutcome = "appended"
+    stored: list[EventRecord] = Field(default_factory=list)
+
+
+READ_APPRAISAL_EVENTS = "read_appraisal_events"
+
+
+class ReadAppraisalEvents(BaseModel):
+    """The events of an appraisal's stream after ``after_version``."""
+
+    stream_id: str
+    after_version: int
+
+
+class StoredEvents(BaseModel):
+    events: list[EventRecord]
 
 
 # --------------------------------------------------------------------------- #

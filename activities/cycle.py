@@ -48,6 +48,7 @@ from activities.messages import (
     CommandResult,
     workflow_id,
 )
+from activities.recording import record_once
 from domain.appraisal import (
     EVENT_SCHEMA_VERSION,
     AppraisalState,
@@ -101,12 +102,13 @@ class CycleActivities:
         events = [NewEvent(type=e.type, data=e.data, metadata=request.metadata,
                            schema_version=EVENT_SCHEMA_VERSION, recorded_at=request.recorded_at)
                   for e in request.events]
-        async with self._pool.acquire() as connection, connection.transaction():
-            recorded = await self._event_log.append(
-                request.stream_id, request.expected_version, events, connection=connection)
+
+        async def write_cycle(connection: asyncpg.Connection) -> None:
             await save_cycle(connection, request.state, request.recorded_at)
-        return RecordedVersion(version=recorded[-1].version if recorded else
-                               request.expected_version)
+
+        return await record_once(self._pool, self._event_log, request.stream_id,
+                                 request.expected_version, events,
+                                 request.metadata.get("request_id"), write_cycle)
 
     @activity.defn(name=FREEZE_CYCLE_ROSTER)
     async def freeze_cycle_roster(self, request: FreezeRoster) -> FrozenRosterInfo:

@@ -124,7 +124,8 @@ def create_app(services: Services) -> FastAPI:
     app.state.token_verifier = services.token_verifier
     app.state.read_model = AppraisalReadModel(services.pool)
     app.state.event_log = EventLog(services.pool)
-    app.state.gateway = CommandGateway(services.temporal, services.task_queue)
+    app.state.gateway = CommandGateway(services.temporal, services.task_queue,
+                                       app.state.event_log)
     app.state.cycle_gateway = CycleGateway(services.temporal, services.task_queue)
     install_problem_handlers(app)
 

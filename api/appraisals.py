@@ -111,10 +111,15 @@ async def _command(request: Request, appraisal_id: str, actor: Actor, command: C
             raise not_found()
         raise Problem(403, "forbidden", "Not allowed",
                       f"you may not {command.kind.replace('_', ' ')} on this appraisal")
-    if summary.phase in TERMINAL_PHASES:  # its workflow has ended; the domain's answer
+    gateway = _gateway(request)
+    if summary.phase in TERMINAL_PHASES:  # its workflow has ended; the domain's answer,
+        # unless this is the repeat of a request that was applied (its first result)
+        first = await gateway.first_result(appraisal_id, idempotency_key, actor)
+        if first is not None:
+            return await _response(request, first)
         raise Problem(409, "command-phase", "Command refused",
                       f"the appraisal is {summary.phase.value}; nothing changes it")
-    result = await _gateway(request).send(appraisal_id, command, actor, idempotency_key)
+    result = await gateway.send(appraisal_id, command, actor, idempotency_key)
     return await _response(request, result)
 
 
@@ -140,7 +145,10 @@ def _summary_view(summary: AppraisalSummary) -> AppraisalSummaryView:
 
 @router.get("/me/appraisals", tags=["employee"], summary="My appraisals")
 async def my_appraisals(request: Request, actor: CurrentActor) -> list[AppraisalSummaryView]:
-    rows = await _read_model(request).list(read_scope(actor), employee=actor.subject)
+    if actor.agency is None:  # keys are numbered per agency: no agency, no "me"
+        return []
+    rows = await _read_model(request).list(read_scope(actor), employee=actor.subject,
+                                           agency=actor.agency)
     return [_summary_view(r) for r in rows]
 
 
@@ -160,7 +168,7 @@ async def list_appraisals(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[AppraisalSummaryView]:
-    mine = {role: actor.subject} if role else {}
+    mine: dict[str, str | None] = {role: actor.subject, "agency": actor.agency} if role else {}
     rows = await _read_model(request).list(read_scope(actor), cycle_id=cycle, unit=unit,
                                            phase=phase, limit=limit, offset=offset, **mine)
     return [_summary_view(r) for r in rows]

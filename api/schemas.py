@@ -170,6 +170,8 @@ class TrailEvent(BaseModel):
     type: str
     recorded_at: datetime
     actor: str | None
+    actor_agency: str | None = None
+    """The actor's own agency: keys are numbered per agency."""
     roles: list[str]
     request_id: str | None
     data: dict[str, Any]
@@ -180,6 +182,8 @@ class TrailEvent(BaseModel):
     def of(cls, event: RecordedEvent, **extra: Any) -> Self:
         """The view of a stored event (``extra``: fields of a subclass)."""
         return cls(version=event.version, type=event.type, recorded_at=event.recorded_at,
-                   actor=event.metadata.get("actor"), roles=event.metadata.get("roles", []),
+                   actor=event.metadata.get("actor"),
+                   actor_agency=event.metadata.get("actor_agency"),
+                   roles=event.metadata.get("roles", []),
                    request_id=event.metadata.get("request_id"), data=event.data,
                    hash=event.hash.hex(), prev_hash=event.prev_hash.hex(), **extra)

@@ -796,8 +796,11 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
                 async def gateway_round(result: Result, tag: str, indices: list[int]) -> None:
                     from api.gateway import CommandGateway
+                    from store.event_log import EventLog
 
-                    gateway = CommandGateway(client, settings.task_queue)
+                    # The log is read only to answer a repeated request after a failure.
+                    gateway = CommandGateway(client, settings.task_queue,
+                                             EventLog(serving.pool))
                     await timed(result, meter, [
                         drive_gateway(gateway, agency, tag, c, part, result)
                         for c, part in enumerate(shares(indices, result.clients))])

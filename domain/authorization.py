@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.text import Key
+
 
 class Role(StrEnum):
     EMPLOYEE = "employee"
@@ -51,6 +53,17 @@ class Actor(BaseModel):
     def in_scope(self, agency: str) -> bool:
         return "*" in self.agencies or agency in self.agencies
 
+    def is_person(self, agency: str, key: str | None) -> bool:
+        """Whether the caller is employee ``key`` of ``agency``: keys are numbered per
+        agency, so the key alone never identifies a person."""
+        return key is not None and self.agency == agency and self.subject == key
+
+    def log_metadata(self) -> dict[str, object]:
+        """Who acted, as the event log records it: the key with its agency (unambiguous
+        across agencies) and the roles."""
+        return {"actor": self.subject, "actor_agency": self.agency,
+                "roles": sorted(role.value for role in self.roles)}
+
 
 SYSTEM_ACTOR = Actor(subject="system", roles=frozenset({Role.SYSTEM}))
 
@@ -60,12 +73,12 @@ class Parties(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    agency: str
-    unit: str
-    employee: str
-    appraiser: str | None
+    agency: Key
+    unit: Key
+    employee: Key
+    appraiser: Key | None
     """None for the top of an agency; HR then acts as appraiser of record."""
-    superior: str | None
+    superior: Key | None
 
 
 class Action(StrEnum):
@@ -134,20 +147,26 @@ def relations(actor: Actor, parties: Parties) -> frozenset[Relation]:
         found.add(Relation.HR)
         # The top of an agency has no appraiser (or no appraiser's superior) inside it:
         # HR of the agency acts as that party of record.
-        if parties.appraiser is None and actor.subject != parties.employee:
+        # Never their own appraiser: the same key counts as the same person unless the
+        # token names another agency (refusing is the safe side of a doubt).
+        is_employee = actor.subject == parties.employee and actor.agency in (None, parties.agency)
+        if parties.appraiser is None and not is_employee:
             found.add(Relation.APPRAISER)
-        if parties.superior is None and actor.subject != parties.employee:
+        if parties.superior is None and not is_employee:
             found.add(Relation.SUPERIOR)
     if Role.INSPECTOR in roles and actor.in_scope(parties.agency):
         found.add(Relation.INSPECTOR)
-    if Role.EMPLOYEE in roles:
+    # Employee keys are numbered per agency (``e-0004`` exists in many): a personal
+    # relation holds only within the caller's own agency, and never for a token
+    # that names no agency.
+    if Role.EMPLOYEE in roles and actor.agency is not None and actor.agency == parties.agency:
         if actor.subject == parties.employee:
             found.add(Relation.SELF)
         elif actor.subject == parties.appraiser:
             found.add(Relation.APPRAISER)
         elif actor.subject == parties.superior:
             found.add(Relation.SUPERIOR)
-        elif actor.agency == parties.agency and actor.unit == parties.unit:
+        elif actor.unit == parties.unit:
             found.add(Relation.PEER)
     return frozenset(found)
 
@@ -179,14 +198,15 @@ def may_read(actor: Actor, parties: Parties) -> bool:
 class ReadScope(BaseModel):
     """The appraisals an actor may list, in a form a query can apply.
 
-    Visible: those where ``subject`` is the employee, the appraiser or the
-    superior; and every appraisal of ``agencies`` (all when ``all_agencies``).
-    The same rule as :func:`may_read`, for lists.
+    Visible: those of ``subject_agency`` where ``subject`` is the employee, the
+    appraiser or the superior; and every appraisal of ``agencies`` (all when
+    ``all_agencies``). The same rule as :func:`may_read`, for lists.
     """
 
     model_config = ConfigDict(frozen=True)
 
     subject: str | None
+    subject_agency: str | None = None
     agencies: frozenset[str]
     all_agencies: bool
 
@@ -195,8 +215,10 @@ def read_scope(actor: Actor) -> ReadScope:
     """What ``actor`` may list (see :class:`ReadScope`)."""
     wide = actor.roles & {Role.HR, Role.INSPECTOR, Role.SYSTEM}
     agencies = actor.agencies if wide else frozenset()
+    personal = Role.EMPLOYEE in actor.roles and actor.agency is not None
     return ReadScope(
-        subject=actor.subject if Role.EMPLOYEE in actor.roles else None,
+        subject=actor.subject if personal else None,
+        subject_agency=actor.agency if personal else None,
         agencies=frozenset(a for a in agencies if a != "*"),
         all_agencies=Role.SYSTEM in actor.roles or (bool(wide) and "*" in actor.agencies),
     )

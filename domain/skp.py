@@ -18,9 +18,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.ratings import Rating
+from domain.text import Clean
+from domain.text import ShortText as ShortText  # re-exported: the commands' free text
+from domain.text import Text as Text
 
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=500)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
@@ -146,7 +147,7 @@ class Evidence(Frozen):
 
     kind: Literal["link", "file"]
     description: ShortText
-    url: Annotated[str, Field(max_length=2000, pattern=r"^https?://")] | None = None
+    url: Annotated[str, Field(max_length=2000, pattern=r"^https?://"), Clean] | None = None
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
 
     @model_validator(mode="after")

@@ -39,6 +39,7 @@ from kinerja.schedules import ensure_next_cycle_schedules
 from kinerja.settings import Settings, get_settings
 from kinerja.worker import running_worker
 from store.database import create_pool
+from store.event_log import EventLog
 from store.migrations import MigrationError, apply_migrations, migration_names
 
 app = typer.Typer(help="Kinerja: performance appraisal of ASN as durable, audited workflows.",
@@ -270,7 +271,8 @@ def dev() -> None:
                             return
                         stop.when_up(lambda: setattr(server, "should_exit", True))
                         appraisal = await seed_demo(
-                            CommandGateway(services.temporal, settings.task_queue),
+                            CommandGateway(services.temporal, settings.task_queue,
+                                           EventLog(services.pool)),
                             services.pool)
                         _print_where(settings, stack, appraisal,
                                      demo_tokens(settings.token_settings()))

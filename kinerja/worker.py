@@ -70,6 +70,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
         workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow, ReminderWorkflow],
         activities=[
             appraisal_activities.record_appraisal_events,
+            appraisal_activities.read_appraisal_events,
             cycle_activities.record_cycle_events,
             cycle_activities.freeze_cycle_roster,
             cycle_activities.check_unit_curve,

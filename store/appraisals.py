@@ -151,6 +151,7 @@ class AppraisalReadModel:
         employee: str | None = None,
         appraiser: str | None = None,
         superior: str | None = None,
+        agency: str | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[AppraisalSummary]:
@@ -164,14 +165,16 @@ class AppraisalReadModel:
 
         if not scope.all_agencies:
             visible = [f"agency = ANY({arg(list(scope.agencies))}::text[])"]
-            if scope.subject is not None:
+            if scope.subject is not None and scope.subject_agency is not None:
                 subject = arg(scope.subject)
                 visible.append(
-                    f"employee = {subject} OR appraiser = {subject} OR superior = {subject}")
+                    f"agency = {arg(scope.subject_agency)} AND ("
+                    f"employee = {subject} OR appraiser = {subject} OR superior = {subject})")
             conditions.append("(" + " OR ".join(f"({v})" for v in visible) + ")")
         for column, value in (("cycle_id", cycle_id), ("unit", unit),
                               ("phase", phase.value if phase else None), ("employee", employee),
-                              ("appraiser", appraiser), ("superior", superior)):
+                              ("appraiser", appraiser), ("superior", superior),
+                              ("agency", agency)):
             if value is not None:
                 conditions.append(f"{column} = {arg(value)}")
         where = " AND ".join(conditions) if conditions else "TRUE"

@@ -125,6 +125,16 @@ ORDER BY version
 
 _STREAM_VERSION = "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1"
 
+_UP_TO_REQUEST = """
+SELECT canonical, prev_hash, hash, tx_id
+FROM events
+WHERE stream_id = $1
+  AND version <= (SELECT max(version) FROM events
+                  WHERE stream_id = $1
+                    AND convert_from(canonical, 'UTF8')::jsonb #>> '{metadata,request_id}' = $2)
+ORDER BY version
+"""
+
 _READ_ALL = """
 SELECT canonical, prev_hash, hash, tx_id
 FROM events
@@ -373,6 +383,14 @@ class EventLog:
     ) -> list[RecordedEvent]:
         """The events of ``stream_id`` from ``from_version`` on, in version order."""
         rows = await self._fetch(connection, _READ_STREAM, stream_id, from_version)
+        return [_decode(*row) for row in rows]
+
+    async def read_up_to_request(self, stream_id: str, request_id: str
+                                 ) -> list[RecordedEvent]:
+        """The events of ``stream_id`` up to the last one a request with ``request_id``
+        appended (nothing when no event carries it): what a repeated request needs to
+        answer with its first result."""
+        rows = await self._fetch(None, _UP_TO_REQUEST, stream_id, request_id)
         return [_decode(*row) for row in rows]
 
     async def stream_version(

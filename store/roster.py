@@ -162,7 +162,7 @@ async def _read_roster(connection: asyncpg.Connection, agency: str) -> Roster:
 
 def _actor_metadata(actor: Actor | str) -> dict[str, Any]:
     if isinstance(actor, Actor):
-        return {"actor": actor.subject, "roles": sorted(r.value for r in actor.roles)}
+        return actor.log_metadata()
     return {"actor": actor, "roles": []}
 
 

@@ -16,15 +16,19 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
+        READ_APPRAISAL_EVENTS,
         RECORD_APPRAISAL_EVENTS,
+        UNSTORABLE_ERROR_TYPE,
         AppraisalSnapshot,
         EventRecord,
+        ReadAppraisalEvents,
         RecordAppraisalEvents,
         RecordedVersion,
+        StoredEvents,
     )
     from activities.messages import (
         REFUSED_ERROR_TYPE,
@@ -42,11 +46,18 @@ with workflow.unsafe.imports_passed_through():
         Phase,
         decide,
         event_data,
-        evolve,
+        event_from_data,
+        fold,
     )
     from domain.authorization import SYSTEM_ACTOR
 
 RECORD_TIMEOUT = timedelta(seconds=30)
+RECORD_RETRY_WINDOW = timedelta(minutes=2)
+"""How long an append is retried while the database is unreachable."""
+DEADLINE_RETRY_AFTER = timedelta(minutes=1)
+MAX_CATCH_UPS = 3
+"""How often one command may find the log ahead of the workflow before it fails."""
+BEHIND_ERROR_TYPE = "LogAhead"
 CONTINUE_AS_NEW_AFTER_EVENTS = 5_000
 
 
@@ -57,11 +68,22 @@ class AppraisalWorkflow:
         self._appraisal_id = start.appraisal_id
         self._state = start.resume or AppraisalState()
         self._lock = asyncio.Lock()
+        self._maybe_behind = False
+        """A command failed after its append may have reached the log: read the log
+        before anything else (a validator cannot, and would judge a stale state)."""
 
     @workflow.run
     async def run(self, start: AppraisalStart) -> AppraisalState:
-        await workflow.wait_condition(lambda: self._state.phase is not Phase.NOT_OPENED)
+        await workflow.wait_condition(
+            lambda: self._state.phase is not Phase.NOT_OPENED or self._maybe_behind)
         while not self._state.is_terminal:
+            if self._maybe_behind:
+                await self._catch_up()
+                continue
+            if self._state.phase is Phase.NOT_OPENED:
+                await workflow.wait_condition(
+                    lambda: self._state.phase is not Phase.NOT_OPENED or self._maybe_behind)
+                continue
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
@@ -71,7 +93,7 @@ class AppraisalWorkflow:
                 await workflow.wait_condition(
                     lambda running=running: self._state.is_terminal  # type: ignore[misc]
                     or self._state.next_deadline() != running
-                    or self._should_continue_as_new(),
+                    or self._should_continue_as_new() or self._maybe_behind,
                     timeout=self._seconds_until(running),
                     timeout_summary=f"{running[0].value} deadline" if running else None,
                 )
@@ -88,7 +110,14 @@ class AppraisalWorkflow:
 
     @command.validator
     def validate_command(self, request: CommandRequest) -> None:
-        """Refuse, before it enters history, a command the domain refuses now."""
+        """Refuse, before it enters history, a command the domain refuses now.
+
+        Not while the workflow may be behind its log (a command failed after its
+        append may have been committed): the state here may be stale, so the
+        handler decides, once it has read the log.
+        """
+        if self._maybe_behind:
+            return
         try:
             decide(self._state, request.command, actor=request.actor, at=workflow.now())
         except CommandRefused as refused:
@@ -104,40 +133,80 @@ class AppraisalWorkflow:
                                  request_id=f"deadline-{kind.value}-{self._state.version}")
         try:
             await self._execute(request)
-        except ApplicationError as error:
+        except (ActivityError, ApplicationError) as error:
             # A command that raced the timer (an extension, a late approval) changed
             # the state first: the deadline no longer runs, and the loop re-arms.
-            if error.type != REFUSED_ERROR_TYPE:
-                raise
+            # Anything else (the database unreachable for the whole retry window):
+            # try again later rather than fail the workflow; the deadline still runs.
+            if not (isinstance(error, ApplicationError) and error.type == REFUSED_ERROR_TYPE):
+                await workflow.sleep(DEADLINE_RETRY_AFTER)
+
+    async def _catch_up(self) -> None:
+        async with self._lock:
+            try:
+                stored = await workflow.execute_local_activity(
+                    READ_APPRAISAL_EVENTS,
+                    ReadAppraisalEvents(stream_id=self._appraisal_id,
+                                        after_version=self._state.version),
+                    result_type=StoredEvents, start_to_close_timeout=RECORD_TIMEOUT,
+                    schedule_to_close_timeout=RECORD_RETRY_WINDOW)
+            except ActivityError:
+                await workflow.sleep(DEADLINE_RETRY_AFTER)  # the database is still down
+                return
+            self._state = fold((event_from_data(e.type, e.data) for e in stored.events),
+                               self._state)
+            self._maybe_behind = False
 
     async def _execute(self, request: CommandRequest) -> CommandResult:
         async with self._lock:
-            now = workflow.now()
-            try:
-                events = decide(self._state, request.command, actor=request.actor, at=now)
-            except CommandRefused as refused:
-                raise refusal_error(refused) from None
-            state = self._state
-            for event in events:
-                state = evolve(state, event)
-            await self._record(request, events, state)
-            self._state = state
-            if isinstance(request.command, OpenAppraisal):
-                self._appraisal_id = request.command.appraisal_id
-            return CommandResult(appraisal_id=self._appraisal_id, version=state.version,
-                                 phase=state.phase, events=[e.type for e in events])
+            for _ in range(MAX_CATCH_UPS + 1):
+                try:
+                    events = decide(self._state, request.command, actor=request.actor,
+                                    at=workflow.now())
+                except CommandRefused as refused:
+                    raise refusal_error(refused) from None
+                state = fold(events, self._state)
+                try:
+                    recorded = await self._record(request, events, state)
+                except (ActivityError, ApplicationError) as error:
+                    if not _unstorable(error):
+                        self._maybe_behind = True  # the append may have been committed
+                    raise
+                if recorded.outcome == "appended":
+                    return self._applied(request, state, [e.type for e in events])
+                stored = [event_from_data(e.type, e.data) for e in recorded.stored]
+                caught_up = fold(stored, self._state)
+                if recorded.outcome == "retry":
+                    # An earlier attempt of this command is what the log holds: apply it.
+                    return self._applied(request, caught_up, [e.type for e in stored])
+                # The log is ahead (an earlier command's events were stored though it
+                # failed): apply them, then decide this command on the state they give.
+                self._state = caught_up
+            self._maybe_behind = True
+            raise ApplicationError(
+                "the appraisal's log kept moving while this command was decided",
+                type=BEHIND_ERROR_TYPE, non_retryable=True)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _applied(self, request: CommandRequest, state: AppraisalState, types: list[str]
+                 ) -> CommandResult:
+        self._state = state
+        if isinstance(request.command, OpenAppraisal):
+            self._appraisal_id = request.command.appraisal_id
+        return CommandResult(appraisal_id=self._appraisal_id, version=state.version,
+                             phase=state.phase, events=types)
 
     async def _record(self, request: CommandRequest, events: list[Event],
-                      state: AppraisalState) -> None:
+                      state: AppraisalState) -> RecordedVersion:
         info = workflow.info()
-        actor = request.actor
+        stream_id = (request.command.appraisal_id if isinstance(request.command, OpenAppraisal)
+                     else self._appraisal_id)
         record = RecordAppraisalEvents(
-            stream_id=self._appraisal_id,
+            stream_id=stream_id,
             expected_version=self._state.version,
             events=[EventRecord(type=e.type, data=event_data(e)) for e in events],
             metadata={
-                "actor": actor.subject,
-                "roles": sorted(role.value for role in actor.roles),
+                **request.actor.log_metadata(),
                 "request_id": request.request_id or _current_update_id(),
                 "workflow_id": info.workflow_id,
                 "run_id": info.run_id,
@@ -145,13 +214,17 @@ class AppraisalWorkflow:
             recorded_at=workflow.now(),
             snapshot=AppraisalSnapshot.of(state),
         )
-        await workflow.execute_local_activity(
+        return await workflow.execute_local_activity(
             RECORD_APPRAISAL_EVENTS,
             record,
             result_type=RecordedVersion,
             start_to_close_timeout=RECORD_TIMEOUT,
+            # Bounded: a database that stays down fails the command (the caller is
+            # told to retry) instead of leaving it, and every later one, waiting.
+            schedule_to_close_timeout=RECORD_RETRY_WINDOW,
             retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=200),
-                                     maximum_interval=timedelta(seconds=10)),
+                                     maximum_interval=timedelta(seconds=10),
+                                     non_retryable_error_types=[UNSTORABLE_ERROR_TYPE]),
         )
 
     def _seconds_until(self, running: tuple[DeadlineKind, datetime] | None) -> float | None:
@@ -168,6 +241,14 @@ def refusal_error(refused: CommandRefused) -> ApplicationError:
     """The update failure of a refused command: its type, and [code, reason, field]."""
     return ApplicationError(refused.reason, refused.code, refused.reason, refused.field,
                             type=REFUSED_ERROR_TYPE, non_retryable=True)
+
+
+def _unstorable(error: BaseException) -> bool:
+    """Whether a failed append was refused for its content (so surely not stored)."""
+    for failure in (error, error.__cause__, getattr(error, "cause", None)):
+        if isinstance(failure, ApplicationError) and failure.type == UNSTORABLE_ERROR_TYPE:
+            return True
+    return False
 
 
 def _current_update_id() -> str | None:

@@ -21,10 +21,10 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
-from workflows.appraisal import refusal_error
+from workflows.appraisal import BEHIND_ERROR_TYPE, MAX_CATCH_UPS, refusal_error
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         RECORD_CYCLE_EVENTS,
         RUN_CYCLE_PAGE,
         TALLY_CYCLE,
+        UNSTORABLE_ERROR_TYPE,
         CyclePage,
         CycleTally,
         CycleTallyResult,
@@ -74,9 +75,10 @@ with workflow.unsafe.imports_passed_through():
         ReleaseUnit,
         StartCycle,
         cycle_event_data,
+        cycle_event_from_data,
         cycle_id_of,
         decide,
-        evolve,
+        fold_cycle,
     )
     from domain.policy import POLICIES, default_calendar
 
@@ -190,21 +192,30 @@ class CycleWorkflow:
 
     async def _execute(self, command: CycleCommand, actor: Actor, request_id: str | None
                        ) -> CycleResult:
-        try:
-            events = decide(self._state, command, actor=actor, at=workflow.now())
-        except CommandRefused as refused:
-            raise refusal_error(refused) from None
-        state = self._state
-        for event in events:
-            state = evolve(state, event)
-        await self._record(events, state, actor, request_id)
+        for _ in range(MAX_CATCH_UPS + 1):
+            try:
+                events = decide(self._state, command, actor=actor, at=workflow.now())
+            except CommandRefused as refused:
+                raise refusal_error(refused) from None
+            state = fold_cycle(events, self._state)
+            recorded = await self._record(events, state, actor, request_id)
+            if recorded.outcome == "appended":
+                return self._applied(state, [e.type for e in events])
+            stored = [cycle_event_from_data(e.type, e.data) for e in recorded.stored]
+            caught_up = fold_cycle(stored, self._state)
+            if recorded.outcome == "retry":  # an earlier attempt is what the log holds
+                return self._applied(caught_up, [e.type for e in stored])
+            self._state = caught_up  # the log is ahead: catch up, decide again
+        raise ApplicationError("the cycle's log kept moving while this request was decided",
+                               type=BEHIND_ERROR_TYPE, non_retryable=True)
+
+    def _applied(self, state: CycleState, types: list[str]) -> CycleResult:
         self._state = state
         return CycleResult(cycle_id=self._cycle_id, version=state.version,
-                           status=state.status or CycleStatus.CREATED,
-                           events=[e.type for e in events])
+                           status=state.status or CycleStatus.CREATED, events=types)
 
     async def _record(self, events: list[CycleEvent], state: CycleState, actor: Actor,
-                      request_id: str | None) -> None:
+                      request_id: str | None) -> RecordedVersion:
         info = workflow.info()
         update = workflow.current_update_info()
         record = RecordCycleEvents(
@@ -212,8 +223,7 @@ class CycleWorkflow:
             expected_version=self._state.version,
             events=[EventRecord(type=e.type, data=cycle_event_data(e)) for e in events],
             metadata={
-                "actor": actor.subject,
-                "roles": sorted(role.value for role in actor.roles),
+                **actor.log_metadata(),
                 "request_id": request_id or (update.id if update else None),
                 "workflow_id": info.workflow_id,
                 "run_id": info.run_id,
@@ -221,9 +231,12 @@ class CycleWorkflow:
             recorded_at=workflow.now(),
             state=state,
         )
-        await workflow.execute_local_activity(
+        return await workflow.execute_local_activity(
             RECORD_CYCLE_EVENTS, record, result_type=RecordedVersion,
-            start_to_close_timeout=RECORD_TIMEOUT, retry_policy=RETRY)
+            start_to_close_timeout=RECORD_TIMEOUT,
+            retry_policy=RetryPolicy(initial_interval=RETRY.initial_interval,
+                                     maximum_interval=RETRY.maximum_interval,
+                                     non_retryable_error_types=[UNSTORABLE_ERROR_TYPE]))
 
 
 def _neutral(intent: CycleIntent, state: CycleState) -> CycleCommand:

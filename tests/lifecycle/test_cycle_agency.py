@@ -20,6 +20,7 @@ from domain.cycle import CycleMember
 from domain.policy import FunctionalLevel
 from domain.ratings import Rating
 from domain.skp import Ratings, SelfAssessment, Skp
+from store.event_log import EventLog
 
 from .conftest import SELF_ASSESSMENT, SKP, YEAR, Stack, review_body
 from .test_cycle import calendar_ahead, call, eventually, phases
@@ -76,7 +77,7 @@ async def test_a_200_employee_agency_from_start_to_close(stack: Stack) -> None:
                    body={"rating": "baik"}, expect=202)
     await eventually(no_work_under_way, "every leader's appraisal has its unit's rating")
 
-    gateway = CommandGateway(stack.client, stack.task_queue)
+    gateway = CommandGateway(stack.client, stack.task_queue, EventLog(stack.pool))
     by_key = {m.employee: m for m in members}
     limit = asyncio.Semaphore(16)
 

@@ -14,6 +14,12 @@ ACTORS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "superior": ("e-head", ("employee",), "none"),
     "peer": ("e-peer", ("employee",), "none"),
     "stranger": ("e-far", ("employee",), "none"),
+    # Keys are numbered per agency: the same keys in another agency, or in a token that
+    # names no agency, are other people (or nobody) and see nothing.
+    "twin": ("e-emp", ("employee",), "none"),
+    "twin_appraiser": ("e-boss", ("employee",), "none"),
+    "twin_superior": ("e-head", ("employee",), "none"),
+    "no_agency": ("e-emp", ("employee",), "none"),
     "other_hr": ("e-hr9", ("employee", "hr"), "other"),
     "inspector": ("e-insp", ("inspector",), "own"),
     "hr": ("e-hr", ("employee", "hr"), "own"),
@@ -51,7 +57,11 @@ ROUTES: list[tuple[str, str, Any, set[str]]] = [
 def _headers(stack: Stack, relation: str) -> dict[str, str]:
     subject, roles, scope = ACTORS[relation]
     agencies = {"own": (stack.agency,), "other": ("elsewhere",), "none": ()}[scope]
-    token_agency = "elsewhere" if relation in ("stranger", "other_hr") else stack.agency
+    token_agency: str | None = stack.agency
+    if relation in ("stranger", "other_hr") or relation.startswith("twin"):
+        token_agency = "elsewhere"
+    elif relation == "no_agency":
+        token_agency = None
     from api.auth import mint_token
 
     from .conftest import TOKENS, UNIT

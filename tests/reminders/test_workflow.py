@@ -25,6 +25,7 @@ from domain.reminders import ReminderPolicy
 from domain.skp import Skp
 from kinerja.reminders import start_reminders
 from kinerja.worker import build_worker
+from store.event_log import EventLog
 from workflows.reminders import ReminderWorkflow
 
 from .conftest import SmtpServer, put_contact, put_deadline, sent_rows
@@ -201,7 +202,8 @@ async def test_time_skipping_seven_day_then_one_day_reminder_each_once(
     handle: Handle | None = None
     try:
         async with worker(client, app_pool, task_queue, smtp_server.notifier()):
-            await CommandGateway(client, task_queue).open(open_command, hr, f"open-{task_queue}")
+            gateway = CommandGateway(client, task_queue, EventLog(app_pool))
+            await gateway.open(open_command, hr, f"open-{task_queue}")
             handle = await start_reminders(client, config(scan_seconds=86400.0),
                                            task_queue=task_queue,
                                            workflow_id=f"reminders-{task_queue}")
@@ -279,7 +281,7 @@ async def test_time_skipping_reminders_follow_whoever_must_act(
 
     for key, address in (("e-emp", "siti@pemkot.example"), ("e-boss", "budi@pemkot.example")):
         await put_contact(app_pool, key, address, agency=agency)
-    gateway = CommandGateway(client, task_queue)
+    gateway = CommandGateway(client, task_queue, EventLog(app_pool))
     handle: Handle | None = None
     try:
         async with worker(client, app_pool, task_queue, smtp_server.notifier()):

@@ -36,7 +36,7 @@ async def test_first_import_hires_everyone_and_a_second_appends_nothing(
     assert applied.version == 6
     stored = await event_log.read_stream(roster_stream("pemkot"))
     assert [e.type for e in stored][:2] == ["unit_defined", "unit_defined"]
-    assert stored[0].metadata == {"actor": "e-hr01", "roles": ["hr"]}
+    assert stored[0].metadata == {"actor": "e-hr01", "actor_agency": None, "roles": ["hr"]}
     current = await store.current("pemkot")
     assert current == check.roster
     again = await store.apply("pemkot", await store.check("pemkot", small_org()), HR)
