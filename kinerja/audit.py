@@ -68,8 +68,9 @@ async def running_sealer(settings: Settings, database_url: str, *, create_key: b
     """The sealer as an asyncio task for the duration of the block (``kinerja dev``).
 
     ``create_key``: write a development key at the configured path if missing.
-    A sealer that fails is logged and restarted after a pause; it is safe to
-    restart at any point.
+    The sealer reconnects by itself when it loses the database
+    (:meth:`store.sealer.Sealer.run`); one that fails otherwise is logged and
+    restarted after a pause; it is safe to restart at any point.
     """
     path = settings.signing_key_path
     key = ensure_signing_key(path) if create_key else signing_key(settings)
