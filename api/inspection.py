@@ -45,12 +45,15 @@ class AuditSettings:
 
     public_key: bytes | None = None
     checkpoint_log: Path | None = None
+    unsealed_warning_seconds: float = 60.0
+    """A verification whose oldest unsealed event is older than this warns."""
 
 
 def install(app: FastAPI, settings: AuditSettings) -> None:
     app.state.audit_settings = settings
     app.state.auditor = Auditor(app.state.pool, public_key=settings.public_key,
-                                checkpoint_log=settings.checkpoint_log)
+                                checkpoint_log=settings.checkpoint_log,
+                                unsealed_warning_seconds=settings.unsealed_warning_seconds)
 
 
 # --------------------------------------------------------------------------- views
@@ -107,14 +110,31 @@ class FailureView(BaseModel):
     seq: int | None
 
 
+class BacklogView(BaseModel):
+    """Committed events that carry no seal yet (in the scope of the verification)."""
+
+    unsealed_events: int
+    oldest_unsealed_at: datetime | None
+    oldest_unsealed_age_seconds: float | None
+    unsealed_versions: list[int] | None
+    """One stream's unsealed versions; null for the whole log."""
+    warn_after_seconds: float
+
+
 class VerificationView(BaseModel):
     ok: bool
+    """The checks passed (chains, sequence, tree, checkpoints); a backlog does not fail."""
     scope: str
     events_checked: int
     tree_size: int
     checkpoints_checked: int
     latest_checkpoint: CheckpointView | None
     first_failure: FailureView | None
+    sealed: bool
+    """False when committed events have waited for a seal longer than the threshold."""
+    backlog: BacklogView | None
+    warnings: list[str]
+    """``unsealed-backlog``: see ``sealed``."""
     notes: list[str]
 
 
@@ -211,14 +231,20 @@ def _failure_view(failure: AuditFailure | None) -> FailureView | None:
                        version=failure.version, seq=failure.seq)
 
 
-def _verification(report: AuditReport, scope: str, public_key: bytes | None
+def _verification(report: AuditReport, scope: str, settings: AuditSettings
                   ) -> VerificationView:
-    latest = report.latest_checkpoint
+    latest, backlog = report.latest_checkpoint, report.backlog
     return VerificationView(
         ok=report.ok, scope=scope, events_checked=report.events_checked,
         tree_size=report.tree_size, checkpoints_checked=report.checkpoints_checked,
-        latest_checkpoint=CheckpointView.of(latest, public_key) if latest else None,
-        first_failure=_failure_view(report.first_failure), notes=report.notes)
+        latest_checkpoint=CheckpointView.of(latest, settings.public_key) if latest else None,
+        first_failure=_failure_view(report.first_failure), sealed=report.sealed,
+        backlog=BacklogView(
+            unsealed_events=backlog.events, oldest_unsealed_at=backlog.oldest_recorded_at,
+            oldest_unsealed_age_seconds=backlog.age_seconds,
+            unsealed_versions=list(backlog.versions) if backlog.versions is not None else None,
+            warn_after_seconds=settings.unsealed_warning_seconds) if backlog else None,
+        warnings=report.warnings, notes=report.notes)
 
 
 # --------------------------------------------------------------------------- routes
@@ -274,25 +300,28 @@ async def difference(
 
 @router.get("/verify", summary="Verify one appraisal's stream, or the whole log",
             description="Chains, sequence contiguity, the Merkle tree and the signed "
-                        "checkpoints; names the first failure. The whole log needs an "
-                        "inspector of every agency (`*`).")
+                        "checkpoints; names the first failure. Also the unsealed backlog "
+                        "(committed events without a seal yet, the oldest one's age): "
+                        "older than the threshold, `sealed` is false and `warnings` holds "
+                        "`unsealed-backlog`, while `ok` stays the checks' answer. The whole "
+                        "log needs an inspector of every agency (`*`).")
 async def verify(
     request: Request, actor: CurrentActor,
     stream: Annotated[str | None, Query(max_length=200, description="an appraisal id")] = None,
 ) -> VerificationView:
     _require_inspector(actor)
     auditor = _auditor(request)
-    public_key = _settings(request).public_key
+    settings = _settings(request)
     if stream is not None:
         summary = await _inspected(request, stream, actor)
         report = await auditor.verify_stream(stream)
         await _record(request, actor, summary.parties.agency, "verify", appraisal_id=stream)
-        return _verification(report, stream, public_key)
+        return _verification(report, stream, settings)
     if "*" not in actor.agencies:
         raise Problem(403, "forbidden", "Not allowed",
                       "verifying the whole log needs an inspector of every agency (*); "
                       "give stream= for one appraisal")
-    return _verification(await auditor.verify_all(), "all", public_key)
+    return _verification(await auditor.verify_all(), "all", settings)
 
 
 @router.get("/checkpoints/latest", summary="The latest signed checkpoint")

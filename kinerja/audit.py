@@ -159,4 +159,5 @@ def verify_bundle_file(path: Path, *, against: Path | None = None,
 def audit_settings(settings: Settings) -> AuditSettings:
     """What the inspection routes verify with: the public key and the checkpoint log."""
     return AuditSettings(public_key=public_key(settings),
-                         checkpoint_log=settings.checkpoint_log_path)
+                         checkpoint_log=settings.checkpoint_log_path,
+                         unsealed_warning_seconds=settings.unsealed_warning_seconds)

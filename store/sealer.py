@@ -262,7 +262,7 @@ class Sealer:
 
     def reconnect_delay(self, attempt: int) -> float:
         """Seconds before reconnect ``attempt`` (1, 2, ...): doubling, capped."""
-        return min(self._reconnect_max, self._reconnect_initial * 2 ** min(attempt - 1, 32))
+        return min(self._reconnect_max, self._reconnect_initial * 2.0 ** min(attempt - 1, 32))
 
     async def _seal_until_cancelled(self) -> None:
         loop = asyncio.get_running_loop()
