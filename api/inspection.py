@@ -3,9 +3,9 @@ differences, verification, checkpoints, proofs, export bundles, and the access s
 
 Every route needs the inspector role (403 otherwise); an appraisal outside the
 inspector's agencies is a 404, as an unknown one is. The access stream of an
-agency (who read which trail, when) is also open to that agency's HR. Each
-read of an appraisal or an export is recorded in ``access-<agency>`` before
-the answer goes out.
+agency (who read what, when) is also open to that agency's HR. Each read of
+an appraisal or an export is recorded in ``access-<agency>`` before the
+answer goes out, by ``api.access.record_read`` like the other routes' reads.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from api.access import record_read
 from api.auth import CurrentActor
 from api.problems import FieldError, Problem, not_found
 from api.schemas import TrailEvent
@@ -162,8 +163,12 @@ class ConsistencyProofView(BaseModel):
 class AccessEventView(BaseModel):
     version: int
     recorded_at: datetime
+    type: str
+    """``InspectorRead``, or ``HrRead`` (HR's reads of personal data)."""
     actor: str | None
     roles: list[str]
+    actor_agency: str | None
+    request_id: str | None
     what: str
     appraisal_id: str | None
     details: dict[str, Any]
@@ -196,11 +201,7 @@ async def _inspected(request: Request, appraisal_id: str, actor: Actor) -> Appra
 
 async def _record(request: Request, actor: Actor, agency: str, what: str, **details: Any
                   ) -> None:
-    metadata = {"actor": actor.subject, "roles": sorted(r.value for r in actor.roles),
-                "request_id": request.headers.get("X-Request-Id")}
-    await _auditor(request).record_access(
-        agency, what, {k: v for k, v in metadata.items() if v is not None},
-        **{k: v for k, v in details.items() if v is not None})
+    await record_read(request, actor, agency, what, **details)
 
 
 def _field_problem(field: str, message: str, status: int = 422) -> Problem:
@@ -438,7 +439,9 @@ async def _guarded(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         raise
 
 
-@router.get("/access", tags=["hr"], summary="Who read which trail of an agency, and when")
+@router.get("/access", tags=["hr"], summary="Who read what of an agency, and when",
+            description="The agency's access stream: inspectors' reads, and HR's reads of "
+                        "personal data (see `domain.access`).")
 async def access(
     request: Request, actor: CurrentActor,
     agency: Annotated[str, Query(max_length=100)],
@@ -452,8 +455,10 @@ async def access(
     event_log: EventLog = request.app.state.event_log
     events = await event_log.read_stream(access_stream(agency), from_version=from_version)
     return [
-        AccessEventView(version=e.version, recorded_at=e.recorded_at,
+        AccessEventView(version=e.version, recorded_at=e.recorded_at, type=e.type,
                         actor=e.metadata.get("actor"), roles=e.metadata.get("roles", []),
+                        actor_agency=e.metadata.get("actor_agency"),
+                        request_id=e.metadata.get("request_id"),
                         what=e.data.get("what", ""), appraisal_id=e.data.get("appraisal_id"),
                         details={k: v for k, v in e.data.items()
                                  if k not in ("what", "appraisal_id")})

@@ -1,5 +1,5 @@
 """What inspectors read: trails with their sequence, online verification, export bundles,
-and the access stream of inspectors' reads.
+and the access stream of recorded reads (domain.access).
 
 Online verification (:meth:`Auditor.verify_all`) checks the database against
 itself AND against what it signed, in this order, and names the first
@@ -463,11 +463,12 @@ class Auditor:
 
     # ------------------------------------------------------------ access stream
 
-    async def record_access(self, agency: str, what: str, metadata: dict[str, Any],
-                            **details: Any) -> None:
-        """Append one read to the agency's access stream ``access-<agency>``."""
+    async def record_access(self, agency: str, what: str, metadata: dict[str, Any], /, *,
+                            event_type: str = "InspectorRead", **details: Any) -> None:
+        """Append one read to the agency's access stream ``access-<agency>``
+        (``InspectorRead`` or, for HR's reads of personal data, ``HrRead``)."""
         stream_id = access_stream(agency)
-        event = NewEvent("InspectorRead", {"what": what, **details}, metadata=metadata)
+        event = NewEvent(event_type, {"what": what, **details}, metadata=metadata)
         for _ in range(20):
             version = await self._log.stream_version(stream_id)
             try:
@@ -504,7 +505,7 @@ def _first_difference(left: bytes, right: bytes) -> int:
 
 
 def access_stream(agency: str) -> str:
-    """The stream of inspectors' reads of ``agency``."""
+    """The stream of the recorded reads of ``agency`` (``domain.access``)."""
     return f"access-{agency}"
 
 
