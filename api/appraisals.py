@@ -9,12 +9,13 @@ workflow, whose validator gives the phase rules (409) and content rules (422).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 
 from activities.messages import CommandResult, workflow_id
 from api import examples as ex
+from api.access import record_read
 from api.auth import CurrentActor
 from api.examples import example
 from api.gateway import CommandGateway
@@ -101,6 +102,21 @@ async def _visible(request: Request, appraisal_id: str, actor: Actor) -> Apprais
     return summary
 
 
+def _appraisal_read(what: str) -> Any:
+    """A dependency: the appraisal the caller may read (404 otherwise), its read recorded
+    in the agency's access stream when it is to be (api.access, domain.access)."""
+
+    async def read(request: Request, appraisal_id: str, actor: CurrentActor
+                   ) -> AppraisalSummary:
+        summary = await _visible(request, appraisal_id, actor)
+        await record_read(request, actor, summary.parties.agency, what, personal=True,
+                          own=summary.parties.employee == actor.subject,
+                          appraisal_id=appraisal_id)
+        return summary
+
+    return Depends(read)
+
+
 async def _command(request: Request, appraisal_id: str, actor: Actor, command: Command,
                    idempotency_key: str | None) -> CommandResponse:
     summary = await _read_model(request).summary(appraisal_id)
@@ -171,13 +187,19 @@ async def list_appraisals(
     mine: dict[str, str | None] = {role: actor.subject, "agency": actor.agency} if role else {}
     rows = await _read_model(request).list(read_scope(actor), cycle_id=cycle, unit=unit,
                                            phase=phase, limit=limit, offset=offset, **mine)
+    by_agency: dict[str, list[str]] = {}
+    for row in rows:
+        by_agency.setdefault(row.parties.agency, []).append(row.appraisal_id)
+    for agency, ids in sorted(by_agency.items()):  # an inspector's list, per agency
+        await record_read(request, actor, agency, "appraisal-list", appraisal_ids=ids)
     return [_summary_view(r) for r in rows]
 
 
 @router.get("/appraisals/{appraisal_id}", summary="An appraisal's current state")
-async def get_appraisal(request: Request, appraisal_id: str, actor: CurrentActor
-                        ) -> AppraisalView:
-    await _visible(request, appraisal_id, actor)
+async def get_appraisal(
+    request: Request, appraisal_id: str,
+    _read: Annotated[AppraisalSummary, _appraisal_read("appraisal")],
+) -> AppraisalView:
     stored = await _read_model(request).view(appraisal_id)
     if stored is None:  # pragma: no cover - the summary and the state are one row
         raise not_found()
@@ -185,9 +207,9 @@ async def get_appraisal(request: Request, appraisal_id: str, actor: CurrentActor
 
 
 @router.get("/appraisals/{appraisal_id}/events", summary="The appraisal's event trail")
-async def get_events(request: Request, appraisal_id: str, actor: CurrentActor,
+async def get_events(request: Request, appraisal_id: str,
+                     _read: Annotated[AppraisalSummary, _appraisal_read("appraisal-events")],
                      from_version: Annotated[int, Query(ge=1)] = 1) -> list[TrailEvent]:
-    await _visible(request, appraisal_id, actor)
     event_log: EventLog = request.app.state.event_log
     events = await event_log.read_stream(appraisal_id, from_version=from_version)
     return [TrailEvent.of(e) for e in events]

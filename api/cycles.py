@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +28,7 @@ from activities.messages import (
     ReleaseUnitRequest,
     StartCycleRequest,
 )
+from api.access import record_read
 from api.auth import CurrentActor
 from api.gateway import CycleGateway
 from api.problems import Problem, not_found
@@ -160,6 +161,20 @@ async def _cycle(request: Request, cycle_id: str, actor: Actor) -> CycleState:
     return state
 
 
+def _cycle_read(what: str, *, personal: bool = False) -> Any:
+    """A dependency: the cycle the caller may read (404 otherwise, as ``_cycle``), its
+    read recorded in the agency's access stream when it is to be (api.access)."""
+
+    async def read(request: Request, cycle_id: str, actor: CurrentActor) -> CycleState:
+        state = await _cycle(request, cycle_id, actor)
+        assert state.agency is not None
+        await record_read(request, actor, state.agency, what, personal=personal,
+                          cycle_id=cycle_id)
+        return state
+
+    return Depends(read)
+
+
 async def _send(request: Request, cycle_id: str, actor: Actor, intent: CycleIntent,
                 key: str | None) -> CycleResponse:
     state = await _cycle(request, cycle_id, actor)
@@ -282,11 +297,11 @@ async def close_cycle(request: Request, cycle_id: str, actor: CurrentActor,
 
 @router.get("/cycles/{cycle_id}/progress",
             summary="Counts per unit and phase, overdue lists, predikat distribution")
-async def get_progress(request: Request, cycle_id: str, actor: CurrentActor,
+async def get_progress(request: Request, cycle_id: str,
+                       _read: Annotated[CycleState, _cycle_read("cycle-progress")],
                        unit: Annotated[str | None, Query(max_length=100)] = None,
                        overdue_limit: Annotated[int, Query(ge=0, le=10_000)] = 1000
                        ) -> ProgressView:
-    await _cycle(request, cycle_id, actor)
     progress = await _store(request).progress(cycle_id, datetime.now(UTC), unit=unit,
                                               overdue_limit=overdue_limit)
     return ProgressView.of(progress)
@@ -295,9 +310,10 @@ async def get_progress(request: Request, cycle_id: str, actor: CurrentActor,
 @router.get("/cycles/{cycle_id}/progress.csv", summary="Progress as CSV, one row per unit",
             response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}}}})
-async def get_progress_csv(request: Request, cycle_id: str, actor: CurrentActor
-                           ) -> StreamingResponse:
-    await _cycle(request, cycle_id, actor)
+async def get_progress_csv(
+    request: Request, cycle_id: str,
+    _read: Annotated[CycleState, _cycle_read("cycle-progress-csv")],
+) -> StreamingResponse:
     progress = await _store(request).progress(cycle_id, datetime.now(UTC), overdue_limit=0)
     return _csv(progress.table(), f"progress-{cycle_id}.csv")
 
@@ -305,9 +321,10 @@ async def get_progress_csv(request: Request, cycle_id: str, actor: CurrentActor
 @router.get("/cycles/{cycle_id}/results.csv", summary="Results export (CSV)",
             response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}}}})
-async def get_results_csv(request: Request, cycle_id: str, actor: CurrentActor
-                          ) -> StreamingResponse:
-    state = await _cycle(request, cycle_id, actor)
+async def get_results_csv(
+    request: Request, cycle_id: str,
+    state: Annotated[CycleState, _cycle_read("cycle-results-csv", personal=True)],
+) -> StreamingResponse:
     assert state.policy is not None
     policy = POLICIES[state.policy]
     rows = await _store(request).results(cycle_id)

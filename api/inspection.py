@@ -3,9 +3,9 @@ differences, verification, checkpoints, proofs, export bundles, and the access s
 
 Every route needs the inspector role (403 otherwise); an appraisal outside the
 inspector's agencies is a 404, as an unknown one is. The access stream of an
-agency (who read which trail, when) is also open to that agency's HR. Each
-read of an appraisal or an export is recorded in ``access-<agency>`` before
-the answer goes out.
+agency (who read what, when) is also open to that agency's HR. Each read of
+an appraisal or an export is recorded in ``access-<agency>`` before the
+answer goes out, by ``api.access.record_read`` like the other routes' reads.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from api.access import record_read
 from api.auth import CurrentActor
 from api.problems import FieldError, Problem, not_found
 from api.schemas import TrailEvent
@@ -45,12 +46,15 @@ class AuditSettings:
 
     public_key: bytes | None = None
     checkpoint_log: Path | None = None
+    unsealed_warning_seconds: float = 60.0
+    """A verification whose oldest unsealed event is older than this warns."""
 
 
 def install(app: FastAPI, settings: AuditSettings) -> None:
     app.state.audit_settings = settings
     app.state.auditor = Auditor(app.state.pool, public_key=settings.public_key,
-                                checkpoint_log=settings.checkpoint_log)
+                                checkpoint_log=settings.checkpoint_log,
+                                unsealed_warning_seconds=settings.unsealed_warning_seconds)
 
 
 # --------------------------------------------------------------------------- views
@@ -107,14 +111,31 @@ class FailureView(BaseModel):
     seq: int | None
 
 
+class BacklogView(BaseModel):
+    """Committed events that carry no seal yet (in the scope of the verification)."""
+
+    unsealed_events: int
+    oldest_unsealed_at: datetime | None
+    oldest_unsealed_age_seconds: float | None
+    unsealed_versions: list[int] | None
+    """One stream's unsealed versions; null for the whole log."""
+    warn_after_seconds: float
+
+
 class VerificationView(BaseModel):
     ok: bool
+    """The checks passed (chains, sequence, tree, checkpoints); a backlog does not fail."""
     scope: str
     events_checked: int
     tree_size: int
     checkpoints_checked: int
     latest_checkpoint: CheckpointView | None
     first_failure: FailureView | None
+    sealed: bool
+    """False when committed events have waited for a seal longer than the threshold."""
+    backlog: BacklogView | None
+    warnings: list[str]
+    """``unsealed-backlog``: see ``sealed``."""
     notes: list[str]
 
 
@@ -142,8 +163,12 @@ class ConsistencyProofView(BaseModel):
 class AccessEventView(BaseModel):
     version: int
     recorded_at: datetime
+    type: str
+    """``InspectorRead``, or ``HrRead`` (HR's reads of personal data)."""
     actor: str | None
     roles: list[str]
+    actor_agency: str | None
+    request_id: str | None
     what: str
     appraisal_id: str | None
     details: dict[str, Any]
@@ -176,11 +201,7 @@ async def _inspected(request: Request, appraisal_id: str, actor: Actor) -> Appra
 
 async def _record(request: Request, actor: Actor, agency: str, what: str, **details: Any
                   ) -> None:
-    metadata = {"actor": actor.subject, "roles": sorted(r.value for r in actor.roles),
-                "request_id": request.headers.get("X-Request-Id")}
-    await _auditor(request).record_access(
-        agency, what, {k: v for k, v in metadata.items() if v is not None},
-        **{k: v for k, v in details.items() if v is not None})
+    await record_read(request, actor, agency, what, **details)
 
 
 def _field_problem(field: str, message: str, status: int = 422) -> Problem:
@@ -211,14 +232,20 @@ def _failure_view(failure: AuditFailure | None) -> FailureView | None:
                        version=failure.version, seq=failure.seq)
 
 
-def _verification(report: AuditReport, scope: str, public_key: bytes | None
+def _verification(report: AuditReport, scope: str, settings: AuditSettings
                   ) -> VerificationView:
-    latest = report.latest_checkpoint
+    latest, backlog = report.latest_checkpoint, report.backlog
     return VerificationView(
         ok=report.ok, scope=scope, events_checked=report.events_checked,
         tree_size=report.tree_size, checkpoints_checked=report.checkpoints_checked,
-        latest_checkpoint=CheckpointView.of(latest, public_key) if latest else None,
-        first_failure=_failure_view(report.first_failure), notes=report.notes)
+        latest_checkpoint=CheckpointView.of(latest, settings.public_key) if latest else None,
+        first_failure=_failure_view(report.first_failure), sealed=report.sealed,
+        backlog=BacklogView(
+            unsealed_events=backlog.events, oldest_unsealed_at=backlog.oldest_recorded_at,
+            oldest_unsealed_age_seconds=backlog.age_seconds,
+            unsealed_versions=list(backlog.versions) if backlog.versions is not None else None,
+            warn_after_seconds=settings.unsealed_warning_seconds) if backlog else None,
+        warnings=report.warnings, notes=report.notes)
 
 
 # --------------------------------------------------------------------------- routes
@@ -274,25 +301,28 @@ async def difference(
 
 @router.get("/verify", summary="Verify one appraisal's stream, or the whole log",
             description="Chains, sequence contiguity, the Merkle tree and the signed "
-                        "checkpoints; names the first failure. The whole log needs an "
-                        "inspector of every agency (`*`).")
+                        "checkpoints; names the first failure. Also the unsealed backlog "
+                        "(committed events without a seal yet, the oldest one's age): "
+                        "older than the threshold, `sealed` is false and `warnings` holds "
+                        "`unsealed-backlog`, while `ok` stays the checks' answer. The whole "
+                        "log needs an inspector of every agency (`*`).")
 async def verify(
     request: Request, actor: CurrentActor,
     stream: Annotated[str | None, Query(max_length=200, description="an appraisal id")] = None,
 ) -> VerificationView:
     _require_inspector(actor)
     auditor = _auditor(request)
-    public_key = _settings(request).public_key
+    settings = _settings(request)
     if stream is not None:
         summary = await _inspected(request, stream, actor)
         report = await auditor.verify_stream(stream)
         await _record(request, actor, summary.parties.agency, "verify", appraisal_id=stream)
-        return _verification(report, stream, public_key)
+        return _verification(report, stream, settings)
     if "*" not in actor.agencies:
         raise Problem(403, "forbidden", "Not allowed",
                       "verifying the whole log needs an inspector of every agency (*); "
                       "give stream= for one appraisal")
-    return _verification(await auditor.verify_all(), "all", public_key)
+    return _verification(await auditor.verify_all(), "all", settings)
 
 
 @router.get("/checkpoints/latest", summary="The latest signed checkpoint")
@@ -409,7 +439,9 @@ async def _guarded(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         raise
 
 
-@router.get("/access", tags=["hr"], summary="Who read which trail of an agency, and when")
+@router.get("/access", tags=["hr"], summary="Who read what of an agency, and when",
+            description="The agency's access stream: inspectors' reads, and HR's reads of "
+                        "personal data (see `domain.access`).")
 async def access(
     request: Request, actor: CurrentActor,
     agency: Annotated[str, Query(max_length=100)],
@@ -423,8 +455,10 @@ async def access(
     event_log: EventLog = request.app.state.event_log
     events = await event_log.read_stream(access_stream(agency), from_version=from_version)
     return [
-        AccessEventView(version=e.version, recorded_at=e.recorded_at,
+        AccessEventView(version=e.version, recorded_at=e.recorded_at, type=e.type,
                         actor=e.metadata.get("actor"), roles=e.metadata.get("roles", []),
+                        actor_agency=e.metadata.get("actor_agency"),
+                        request_id=e.metadata.get("request_id"),
                         what=e.data.get("what", ""), appraisal_id=e.data.get("appraisal_id"),
                         details={k: v for k, v in e.data.items()
                                  if k not in ("what", "appraisal_id")})

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from activities.messages import FollowRosterRequest
+from api.access import record_read
 from api.auth import CurrentActor
 from api.problems import FieldError, Problem
 from domain.authorization import Actor, AgencyAction, has_agency_role, may_on_agency
@@ -334,6 +335,7 @@ async def read_roster(
 ) -> RosterView:
     """Employees (with their opaque keys, NIP, position, unit and superior) and units."""
     _authorize(actor, AgencyAction.READ_ROSTER, agency)
+    await record_read(request, actor, agency, "roster", personal=True, agency=agency)
     snapshot = await _store(request).snapshot(agency)
     employees = [e for e in snapshot.employees if unit is None or e.unit == unit]
     units = [snapshot.roster.units[c] for c in sorted(snapshot.roster.units)]

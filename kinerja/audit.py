@@ -68,8 +68,9 @@ async def running_sealer(settings: Settings, database_url: str, *, create_key: b
     """The sealer as an asyncio task for the duration of the block (``kinerja dev``).
 
     ``create_key``: write a development key at the configured path if missing.
-    A sealer that fails is logged and restarted after a pause; it is safe to
-    restart at any point.
+    The sealer reconnects by itself when it loses the database
+    (:meth:`store.sealer.Sealer.run`); one that fails otherwise is logged and
+    restarted after a pause; it is safe to restart at any point.
     """
     path = settings.signing_key_path
     key = ensure_signing_key(path) if create_key else signing_key(settings)
@@ -158,4 +159,5 @@ def verify_bundle_file(path: Path, *, against: Path | None = None,
 def audit_settings(settings: Settings) -> AuditSettings:
     """What the inspection routes verify with: the public key and the checkpoint log."""
     return AuditSettings(public_key=public_key(settings),
-                         checkpoint_log=settings.checkpoint_log_path)
+                         checkpoint_log=settings.checkpoint_log_path,
+                         unsealed_warning_seconds=settings.unsealed_warning_seconds)

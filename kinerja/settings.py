@@ -103,6 +103,10 @@ class Settings(BaseSettings):
                              public_key=self.jwt_public_key, jwks_url=self.jwks_url,
                              issuer=self.jwt_issuer, audience=self.jwt_audience)
 
+    unsealed_warning_seconds: float = Field(
+        default=60.0, ge=0, description="online verification warns (sealed: false, "
+        "unsealed-backlog) when a committed event has waited longer for its seal")
+
 
 @lru_cache
 def get_settings() -> Settings:

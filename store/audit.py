@@ -1,5 +1,5 @@
 """What inspectors read: trails with their sequence, online verification, export bundles,
-and the access stream of inspectors' reads.
+and the access stream of recorded reads (domain.access).
 
 Online verification (:meth:`Auditor.verify_all`) checks the database against
 itself AND against what it signed, in this order, and names the first
@@ -22,6 +22,13 @@ failure:
    sign its new root); and, when a checkpoint log file is configured, every
    checkpoint in that file (outside the database) is in the database with
    the same root (deleting recent checkpoints and the tree's tail shows here).
+
+Beside the checks, each report gives the unsealed backlog (:class:`Backlog`):
+the committed events that carry no seal yet and the age of the oldest (for
+one stream, that stream's). A backlog older than ``unsealed_warning_seconds``
+means the sealer is not keeping up or not running: the report says so
+(``sealed`` false, the warning ``unsealed-backlog`` and a note) without
+failing the checks, since those events are not wrong, only not yet provable.
 
 What no online check can show is a database rewritten together with its
 checkpoints by someone holding the signing key; an inspector's earlier
@@ -69,6 +76,22 @@ class AuditFailure:
     seq: int | None = None
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """Committed events without a seal yet (of the whole log, or of one stream)."""
+
+    events: int
+    oldest_recorded_at: datetime | None
+    age_seconds: float | None
+    """How long ago the oldest unsealed event was recorded (0 when in the future)."""
+    versions: tuple[int, ...] | None = None
+    """One stream's unsealed versions (None for the whole log)."""
+
+
+UNSEALED_BACKLOG = "unsealed-backlog"
+"""The warning of a report whose oldest unsealed event is older than the threshold."""
+
+
 @dataclass
 class AuditReport:
     ok: bool
@@ -78,6 +101,10 @@ class AuditReport:
     latest_checkpoint: Checkpoint | None = None
     first_failure: AuditFailure | None = None
     notes: list[str] = field(default_factory=list)
+    backlog: Backlog | None = None
+    sealed: bool = True
+    """False when events have waited for a seal longer than the threshold."""
+    warnings: list[str] = field(default_factory=list)
 
 
 _SEAL_CHECK = """
@@ -97,6 +124,21 @@ ORDER BY s.seq NULLS LAST, 2, 3
 LIMIT 1
 """
 """The first event whose seal is wrong; $1-$3: the position of the last sealed event."""
+
+_BACKLOG = """
+SELECT count(*) AS n, min(recorded_at) AS oldest FROM events
+WHERE (tx_id, stream_id, version) > ($1::xid8, $2::text, $3::integer)
+"""
+"""The committed events after the last sealed one (the sealer seals in this order; an
+unsealed event before it is a ``seal`` failure, found by the seal check)."""
+
+_STREAM_BACKLOG = """
+SELECT e.version, e.recorded_at FROM events e
+WHERE e.stream_id = $1
+  AND NOT EXISTS (SELECT 1 FROM seals s WHERE s.stream_id = e.stream_id
+                                         AND s.version = e.version)
+ORDER BY e.version
+"""
 
 _LAST_SEALED = "SELECT tx_id, stream_id, version FROM seals ORDER BY seq DESC LIMIT 1"
 
@@ -122,11 +164,13 @@ class Auditor:
     """Online verification, trails and exports over the application's pool."""
 
     def __init__(self, pool: asyncpg.Pool, *, public_key: bytes | None = None,
-                 checkpoint_log: Path | None = None) -> None:
+                 checkpoint_log: Path | None = None,
+                 unsealed_warning_seconds: float = 60.0) -> None:
         self._pool = pool
         self._log = EventLog(pool)
         self.public_key = public_key
         self._checkpoint_log = checkpoint_log
+        self.unsealed_warning_seconds = unsealed_warning_seconds
 
     # ------------------------------------------------------------------ trails
 
@@ -170,6 +214,8 @@ class Auditor:
     async def _verify_sealed(self, report: AuditReport) -> list[Checkpoint]:
         async with self._pool.acquire() as connection, connection.transaction(
                 isolation="repeatable_read", readonly=True):
+            row = await connection.fetchrow(_BACKLOG, *await _last_sealed(connection))
+            self._backlog(report, row["n"], row["oldest"])
             size = await self._contiguous_size(connection, report)
             if size is None:
                 return []
@@ -201,6 +247,10 @@ class Auditor:
         async with self._pool.acquire() as connection, connection.transaction(
                 isolation="repeatable_read", readonly=True):
             report.tree_size = await tree.sealed_size(connection)
+            unsealed = await connection.fetch(_STREAM_BACKLOG, stream_id)
+            self._backlog(report, len(unsealed),
+                          min((r["recorded_at"] for r in unsealed), default=None),
+                          tuple(r["version"] for r in unsealed))
             row = await connection.fetchrow(
                 _SEAL_CHECK.format(where="WHERE stream_id = $4"),
                 *await _last_sealed(connection), stream_id)
@@ -229,6 +279,21 @@ class Auditor:
                         seal["seq"])
         return report
 
+    def _backlog(self, report: AuditReport, count: int, oldest: datetime | None,
+                 versions: tuple[int, ...] | None = None) -> None:
+        age = None
+        if oldest is not None:
+            age = round(max(0.0, (datetime.now(UTC) - oldest).total_seconds()), 3)
+        report.backlog = Backlog(count, oldest, age, versions)
+        if count and age is not None and age >= self.unsealed_warning_seconds:
+            report.sealed = False
+            report.warnings.append(UNSEALED_BACKLOG)
+            report.notes.append(
+                f"{count} committed event{'s' if count != 1 else ''} not sealed yet, the "
+                f"oldest recorded {age:.0f}s ago (over {self.unsealed_warning_seconds:g}s): "
+                "is the sealer running? They are checked in their chains but not in the "
+                "tree or any checkpoint")
+
     def _failed(self, report: AuditReport, check: str, reason: str, stream_id: str | None = None,
                 version: int | None = None, seq: int | None = None) -> AuditReport:
         report.ok = False
@@ -237,8 +302,9 @@ class Auditor:
 
     def _signature_ok(self, report: AuditReport, checkpoint: Checkpoint) -> bool:
         if self.public_key is None:
-            if not report.notes:
-                report.notes.append("no public key configured: signatures not checked")
+            note = "no public key configured: signatures not checked"
+            if note not in report.notes:
+                report.notes.append(note)
             return True
         if verify_checkpoint(self.public_key, checkpoint):
             return True
@@ -397,11 +463,12 @@ class Auditor:
 
     # ------------------------------------------------------------ access stream
 
-    async def record_access(self, agency: str, what: str, metadata: dict[str, Any],
-                            **details: Any) -> None:
-        """Append one read to the agency's access stream ``access-<agency>``."""
+    async def record_access(self, agency: str, what: str, metadata: dict[str, Any], /, *,
+                            event_type: str = "InspectorRead", **details: Any) -> None:
+        """Append one read to the agency's access stream ``access-<agency>``
+        (``InspectorRead`` or, for HR's reads of personal data, ``HrRead``)."""
         stream_id = access_stream(agency)
-        event = NewEvent("InspectorRead", {"what": what, **details}, metadata=metadata)
+        event = NewEvent(event_type, {"what": what, **details}, metadata=metadata)
         for _ in range(20):
             version = await self._log.stream_version(stream_id)
             try:
@@ -438,7 +505,7 @@ def _first_difference(left: bytes, right: bytes) -> int:
 
 
 def access_stream(agency: str) -> str:
-    """The stream of inspectors' reads of ``agency``."""
+    """The stream of the recorded reads of ``agency`` (``domain.access``)."""
     return f"access-{agency}"
 
 

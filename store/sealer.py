@@ -26,6 +26,12 @@ to the checkpoint log file (outside the database, fsynced). On start it
 first copies to that file any stored checkpoint newer than its last line,
 so a crash between the two writes loses no line.
 
+The sealer survives losing its connection (PostgreSQL restarted, the network
+cut): :meth:`Sealer.run` reconnects with capped exponential backoff, takes
+the lock again (waiting, as at start, while an older session still holds
+it) and reloads where it stands from the seal tables, never from memory: a
+batch whose COMMIT's answer was lost may or may not have committed.
+
 The sealer acts as ``kinerja_app`` by default (INSERT/SELECT on the seal
 tables; see the migration for a tighter set-up).
 """
@@ -65,6 +71,17 @@ ORDER BY tx_id, stream_id, version
 LIMIT $4
 """
 
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, no socket file, timeouts (TimeoutError is an OSError)
+    asyncpg.PostgresConnectionError,  # class 08, and "connection does not exist"
+    asyncpg.InterfaceError,  # "connection is closed" and the like
+    asyncpg.CannotConnectNowError,  # 57P03: the server is starting or stopping
+    asyncpg.AdminShutdownError,  # 57P01: terminated by a shutdown or pg_terminate_backend
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.TooManyConnectionsError,
+)
+"""Errors after which the sealer reconnects instead of stopping."""
+
 _LAST = "SELECT seq, tx_id, stream_id, version FROM seals ORDER BY seq DESC LIMIT 1"
 
 
@@ -94,6 +111,8 @@ class Sealer:
         checkpoint_interval: float = 5.0,
         checkpoint_log: Path | None = None,
         poll_interval: float = 0.2,
+        reconnect_initial: float = 0.5,
+        reconnect_max: float = 30.0,
     ) -> None:
         self._dsn = dsn
         self._role = role
@@ -102,8 +121,12 @@ class Sealer:
         self._interval = checkpoint_interval
         self._log_path = checkpoint_log
         self._poll = poll_interval
+        self._reconnect_initial = reconnect_initial
+        self._reconnect_max = reconnect_max
         self._connection: asyncpg.Connection | None = None
         self._state: SealerState | None = None
+        self.reconnect_attempt = 0
+        """The reconnect attempts since the connection was lost; 0 while connected."""
 
     @property
     def state(self) -> SealerState:
@@ -134,8 +157,10 @@ class Sealer:
         finally:
             self._connection = None
             self._state = None
-            with contextlib.suppress(Exception):
+            try:
                 await asyncio.shield(connection.close(timeout=2))
+            except Exception:  # never leave a session behind holding the lock
+                connection.terminate()
 
     async def _load(self) -> SealerState:
         connection = self._require()
@@ -211,17 +236,44 @@ class Sealer:
         return checkpoint
 
     async def run(self) -> None:
-        """Seal and checkpoint until cancelled (connects first)."""
-        async with self.connected():
-            loop = asyncio.get_running_loop()
-            next_checkpoint = loop.time()
-            while True:
-                sealed = await self.seal_batch()
-                if loop.time() >= next_checkpoint:
-                    await self.checkpoint()
-                    next_checkpoint = loop.time() + self._interval
-                if sealed < self._batch_size:
-                    await asyncio.sleep(self._poll)
+        """Seal and checkpoint until cancelled (connects first).
+
+        On a lost connection (:data:`CONNECTION_ERRORS`, connecting included) it
+        reconnects after ``reconnect_initial`` seconds, doubling up to
+        ``reconnect_max``, logging each attempt once; once connected again
+        (lock taken, state reloaded) the delay starts over. Other errors end it.
+        """
+        self.reconnect_attempt = 0
+        while True:
+            try:
+                async with self.connected():
+                    if self.reconnect_attempt:
+                        log.info("sealer reconnected", attempts=self.reconnect_attempt,
+                                 tree_size=self.state.size)
+                        self.reconnect_attempt = 0
+                    await self._seal_until_cancelled()
+            except CONNECTION_ERRORS as error:
+                self.reconnect_attempt += 1
+                delay = self.reconnect_delay(self.reconnect_attempt)
+                log.warning("sealer lost its database connection; reconnecting",
+                            attempt=self.reconnect_attempt, retry_in_seconds=delay,
+                            error=f"{type(error).__name__}: {error}")
+                await asyncio.sleep(delay)
+
+    def reconnect_delay(self, attempt: int) -> float:
+        """Seconds before reconnect ``attempt`` (1, 2, ...): doubling, capped."""
+        return min(self._reconnect_max, self._reconnect_initial * 2.0 ** min(attempt - 1, 32))
+
+    async def _seal_until_cancelled(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_checkpoint = loop.time()
+        while True:
+            sealed = await self.seal_batch()
+            if loop.time() >= next_checkpoint:
+                await self.checkpoint()
+                next_checkpoint = loop.time() + self._interval
+            if sealed < self._batch_size:
+                await asyncio.sleep(self._poll)
 
     # ------------------------------------------------------------ the log file
 
