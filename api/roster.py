@@ -194,7 +194,7 @@ async def _upload(request: Request) -> tuple[bytes, str]:
 def _rejected_problem(check: RosterCheck, detail: str) -> Problem:
     return Problem(
         422, "roster-rows", "Rows of the roster are rejected", detail,
-        errors=[FieldError(field=f"rows.{r.line}.{r.field}", rule="roster-row",
+        errors=[FieldError(field=f"rows.{r.line}.{r.field}", rule=r.rule,
                            message=f"line {r.line}: {r.reason}")
                 for r in check.rejected])
 

@@ -168,3 +168,26 @@ async def test_the_routes_are_in_the_openapi_document(http: httpx.AsyncClient) -
     assert {"200", "403", "404", "413", "422"} <= set(post["responses"])
     assert "get" in document["paths"]["/v1/agencies/{agency}/roster"]
     assert "post" in document["paths"]["/v1/roster/imports"]
+
+
+@pytest.mark.parametrize("bad", ["Siti\x00Rahmawati", "Siti\x1bRahmawati", "Siti\rX"])
+async def test_a_control_character_in_a_name_is_refused_in_the_dry_run_and_the_apply(
+        http: httpx.AsyncClient, bad: str) -> None:
+    url = f"/v1/agencies/{AGENCY}/roster"
+    rows = small_org()
+    rows[2] = replace(rows[2], name=bad)
+    body = csv_text(rows, ";")
+    for params in ({"dry_run": "true"}, {}):
+        response = await http.post(url, headers=HR, params=params, **upload(body))
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert [(e["field"], e["rule"]) for e in problem["errors"]] == [
+            ("rows.4.name", "control-character")]
+        assert "U+00" in problem["errors"][0]["message"]
+    assert (await http.get(url, headers=HR)).json()["version"] == 0
+    # A tab is not refused: spreadsheets put one in a cell now and then.
+    rows[2] = replace(rows[2], name="Siti\tRahmawati")
+    fine = await http.post(url, headers=HR, params={"dry_run": "true"},
+                           **upload(csv_text(rows, ";")))
+    assert fine.status_code == 200, fine.text
