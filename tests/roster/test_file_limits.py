@@ -241,3 +241,19 @@ def test_csv_rows_cells_and_size_beyond_the_limits() -> None:
                                             limits=ReadLimits(max_file_bytes=100)))
     assert big.rule == "file-too-large"
     assert roster_files.LIMITS.max_rows == 100_000  # the default the README gives
+
+
+@pytest.mark.parametrize(("row", "rule"), [
+    (b'<row r="20000000"><c r="A20000000" t="inlineStr"><is><t>x</t></is></c></row>',
+     "too-many-rows"),
+    (b'<row r="2"><c r="XFD2" t="inlineStr"><is><t>x</t></is></c></row>', "too-many-columns"),
+])
+def test_a_far_away_row_or_cell_is_refused_while_reading(row: bytes, rule: str) -> None:
+    """One element, but openpyxl fills the gap before it with empty rows or cells: the
+    rows and cells are counted as they come, with no dimension to check first."""
+    sheet = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet ' + NS + b"><sheetData>"
+             + HEADER_ROW + row + b"</sheetData></worksheet>")
+    data = changed(good_xlsx(), "xl/worksheets/sheet1.xml", sheet)
+    started = time.process_time()
+    assert refused(lambda: read_roster_bytes(data, "far.xlsx")).rule == rule
+    assert time.process_time() - started < 5
