@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -49,6 +49,8 @@ from domain.cycle import (
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, credit_points, default_calendar
 from domain.ratings import Predikat
 from domain.skp import Text
+from domain.spreadsheet import Cell
+from domain.spreadsheet import row as spreadsheet_row
 from store.cycles import CycleProgress, CycleStore, Overdue, UnitPhaseCount
 
 router = APIRouter(prefix="/v1", tags=["cycles"])
@@ -329,28 +331,30 @@ async def get_results_csv(
     policy = POLICIES[state.policy]
     rows = await _store(request).results(cycle_id)
 
-    def lines() -> list[list[str]]:
-        table = [["nip", "name", "employee", "unit", "phase", "predikat", "credit_points"]]
+    def lines() -> list[list[Cell]]:
+        table: list[list[Cell]] = [
+            ["nip", "name", "employee", "unit", "phase", "predikat", "credit_points"]]
         for row in rows:
             points: Decimal | None = None
             if row.member.functional_level is not None and row.predikat is not None \
                     and row.phase is Phase.FINAL:
                 points = credit_points(row.member.functional_level, row.predikat, policy)
-            table.append([row.member.nip or "", row.member.name or "", row.employee, row.unit,
-                          row.phase.value,
-                          row.predikat.value if row.predikat else "",
-                          str(points) if points is not None else ""])
+            table.append([row.member.nip, row.member.name, row.employee, row.unit,
+                          row.phase.value, row.predikat.value if row.predikat else None,
+                          points])
         return table
 
     return _csv(lines(), f"results-{cycle_id}.csv")
 
 
-def _csv(rows: list[list[str]], filename: str) -> StreamingResponse:
+def _csv(rows: Sequence[Sequence[Cell]], filename: str) -> StreamingResponse:
+    """Every row as CSV, each text cell neutralised against formula injection
+    (``domain.spreadsheet``: names, units and keys are text HR typed; numbers stay numbers)."""
     async def chunks() -> AsyncIterator[str]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         for start in range(0, len(rows), 500):
-            writer.writerows(rows[start:start + 500])
+            writer.writerows(spreadsheet_row(r) for r in rows[start:start + 500])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

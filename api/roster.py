@@ -46,6 +46,10 @@ router = APIRouter(prefix="/v1", tags=["roster"])
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 """Largest roster file accepted (about 50,000 rows of CSV); larger is a 413."""
 
+MAX_LISTED_ROWS = 1000
+"""Rejected rows listed in a 422's errors[] or a report's ``rejected``: the first ones (by
+line); the total is given beside them."""
+
 AgencyId = Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,64}$",
                                description="the agency's id, e.g. pemkot-demo")]
 
@@ -110,7 +114,9 @@ class RosterImportReport(BaseModel):
     format: str = Field(description="csv or xlsx")
     rows: int = Field(description="data rows in the file")
     accepted: int
-    rejected: list[RejectedRow]
+    rejected: list[RejectedRow] = Field(
+        description=f"the rejected rows, by line: the first {MAX_LISTED_ROWS:,} of them")
+    rejected_total: int = Field(0, description="how many rows are rejected in all")
     applied: bool = Field(description="false for a dry run")
     changes: RosterChanges
     version: int = Field(description="the roster stream's version after the import")
@@ -122,6 +128,7 @@ class RosterImportReport(BaseModel):
 
     model_config = {"json_schema_extra": {"examples": [{
         "agency": "pemkot-demo", "format": "csv", "rows": 3, "accepted": 3, "rejected": [],
+        "rejected_total": 0,
         "applied": True,
         "changes": {"hired": 3, "left": 0, "transferred": 0, "superior_changed": 0,
                     "position_changed": 0, "details_changed": 0, "units_defined": 2,
@@ -193,11 +200,14 @@ async def _upload(request: Request) -> tuple[bytes, str]:
 
 
 def _rejected_problem(check: RosterCheck, detail: str) -> Problem:
+    total = len(check.rejected)
+    if total > MAX_LISTED_ROWS:
+        detail += f" The first {MAX_LISTED_ROWS:,} of the {total:,} rejected rows are listed."
     return Problem(
         422, "roster-rows", "Rows of the roster are rejected", detail,
-        errors=[FieldError(field=f"rows.{r.line}.{r.field}", rule="roster-row",
+        errors=[FieldError(field=f"rows.{r.line}.{r.field}", rule=r.rule,
                            message=f"line {r.line}: {r.reason}")
-                for r in check.rejected])
+                for r in check.rejected[:MAX_LISTED_ROWS]])
 
 
 async def _import(request: Request, actor: Actor, agency: str, apply_valid: bool,
@@ -215,7 +225,7 @@ async def _import(request: Request, actor: Actor, agency: str, apply_valid: bool
         read, check = await asyncio.to_thread(parse_and_check)
     except RosterFileError as error:
         raise Problem(422, "roster-file", "The roster file cannot be read", str(error),
-                      errors=[FieldError(field="file", rule="roster-file",
+                      errors=[FieldError(field="file", rule=error.rule,
                                          message=str(error))]) from None
     if check.rejected and not apply_valid:
         raise _rejected_problem(
@@ -246,7 +256,8 @@ async def _import(request: Request, actor: Actor, agency: str, apply_valid: bool
         await _cycles_follow(request, actor, agency, version)
     return RosterImportReport(
         agency=agency, format=read.format, rows=check.rows,
-        accepted=len(check.roster.employees), rejected=list(check.rejected),
+        accepted=len(check.roster.employees), rejected=list(check.rejected[:MAX_LISTED_ROWS]),
+        rejected_total=len(check.rejected),
         applied=not dry_run, changes=RosterChanges.of(events), version=version, digest=digest,
         cycles_following=following)
 
@@ -273,8 +284,9 @@ async def _cycles_follow(request: Request, actor: Actor, agency: str, version: i
 _IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"description": "The file is larger than the limit; nothing was read or applied"},
     409: {"description": "Another import for the agency gave out employee keys meanwhile"},
-    422: {"description": "Rows rejected (errors[] names each: field rows.<line>.<column>) and "
-                         "nothing applied; or the file cannot be read"},
+    422: {"description": "Rows rejected (errors[] names each, the first 1,000: field "
+                         "rows.<line>.<column>) and nothing applied; or the file cannot be "
+                         "read or breaks a limit (errors[0].rule names it)"},
 }
 
 

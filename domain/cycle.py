@@ -20,7 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from domain.appraisal import CommandRefused, DeadlineKind, PositionKind
 from domain.authorization import Actor, AgencyAction, Role, may_on_agency
@@ -70,6 +70,12 @@ class CycleMember(_Model):
     Temporal (appraisals know employees by key only)."""
     name: str | None = None
 
+    def keys_only(self) -> CycleMember:
+        """This member without the personal data (NIP, name): what may enter Temporal."""
+        if self.nip is None and self.name is None:
+            return self
+        return self.model_copy(update={"nip": None, "name": None})
+
 
 def cycle_members(roster: Roster) -> list[CycleMember]:
     """The roster as cycle members: each employee's unit, position, and reporting line
@@ -101,9 +107,16 @@ class MembershipChange(_Model):
     appraisal_id: str | None
     """The employee's open appraisal (None for one who joined)."""
     member: CycleMember | None
-    """The employee as the roster has them now (None for one who left)."""
+    """The employee as the roster has them now (None for one who left), by keys only: a
+    change travels through Temporal (the follow command, the cycle's state, the page's
+    input), where no NIP and no name may go, so they are dropped here."""
     new_appraisal_id: str | None = None
     """For a transfer or a newcomer: the appraisal to open."""
+
+    @field_validator("member")
+    @classmethod
+    def _keys_only(cls, member: CycleMember | None) -> CycleMember | None:
+        return None if member is None else member.keys_only()
 
 
 class OpenAppraisalOf(_Model):

@@ -39,6 +39,7 @@ from domain.policy import FunctionalLevel
 
 __all__ = [
     "EMPLOYEE_KEY_PATTERN",
+    "TEXT_FIELDS",
     "Employee",
     "EmploymentType",
     "FunctionalLevel",
@@ -50,6 +51,7 @@ __all__ = [
     "RosterRow",
     "Unit",
     "apply_roster_events",
+    "control_character",
     "diff_roster",
     "merge_partial",
     "parties_for",
@@ -172,6 +174,9 @@ class RejectedRow(BaseModel):
     nip: str
     field: str
     reason: str
+    rule: str = "roster-row"
+    """The rule broken, for a machine: ``control-character``, or ``roster-row`` for the
+    others (the reason says which)."""
 
 
 class RosterCheck(BaseModel):
@@ -260,14 +265,38 @@ class _Candidate:
 class _Rejections:
     by_line: dict[int, RejectedRow] = field(default_factory=dict)
 
-    def add(self, row: RosterRow, field_name: str, reason: str) -> None:
+    def add(self, row: RosterRow, field_name: str, reason: str,
+            rule: str = "roster-row") -> None:
         if row.line not in self.by_line:  # the first reason found for a row is reported
-            self.by_line[row.line] = RejectedRow(line=row.line, nip=_digits(row.nip),
-                                                 field=field_name, reason=reason)
+            self.by_line[row.line] = RejectedRow(
+                line=row.line, nip=_CONTROL.sub("", _digits(row.nip)), field=field_name,
+                reason=reason, rule=rule)
+
+
+TEXT_FIELDS = ("nip", "name", "position", "position_kind", "level", "employment_type",
+               "unit_code", "unit_name", "parent_unit", "superior_nip", "email",
+               "employee_key")
+"""Every text field of a :class:`RosterRow`."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+"""C0 control characters but tab, and DEL: never part of a name, a code or a NIP (a NUL
+cannot even be stored in PostgreSQL text)."""
+
+
+def control_character(text: str) -> str | None:
+    """A description of the first control character (other than tab) in ``text``, or None."""
+    found = _CONTROL.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X} at position {found.start() + 1}"
 
 
 def _check_row(row: RosterRow, problems: _Rejections) -> _Candidate | None:
     """Rules of one row on its own; None (and a rejection) when one is broken."""
+    for name in TEXT_FIELDS:
+        where = control_character(getattr(row, name))
+        if where is not None:
+            problems.add(row, name, f"{name} contains a control character ({where}); "
+                         "remove it from the cell", rule="control-character")
+            return None
     for name, value in (("nip", row.nip), ("name", row.name), ("position", row.position),
                         ("position_kind", row.position_kind),
                         ("employment_type", row.employment_type),
@@ -342,7 +371,8 @@ def validate_roster(rows: Iterable[RosterRow],
     ``known_keys`` maps every NIP ever imported for the agency to its key.
     Rules, each reported on the row that breaks it (first reason per row):
 
-    - required fields; employment type PNS or PPPK; the NIP (PNS or PPPK
+    - no control character (C0 but tab, and DEL) in any text field (rule
+      ``control-character``); required fields; employment type PNS or PPPK; the NIP (PNS or PPPK
       rules, :func:`domain.nip.parse_nip`); the position kind; a functional
       position needs a known level and only it has one; unit codes; e-mail;
     - a NIP or an employee key appears once (later rows are rejected); an

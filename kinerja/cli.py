@@ -438,17 +438,20 @@ def cycle_status(
         import csv
         import sys
 
-        csv.writer(sys.stdout).writerows(rows)
+        from domain.spreadsheet import row as spreadsheet_row
+
+        # Unit codes are text a spreadsheet must not run as a formula (domain.spreadsheet).
+        csv.writer(sys.stdout).writerows(spreadsheet_row(r) for r in rows)
         return
-    header, body = rows[0], rows[1:]
+    header, body = [str(c) for c in rows[0]], rows[1:]
     shown = [i for i, name in enumerate(header)
-             if i < 2 or any(row[i] != "0" for row in body)]  # leave out empty columns
+             if i < 2 or any(row[i] != 0 for row in body)]  # leave out empty columns
     table = Table(title=f"cycle {cycle_id}: {state.status.value}, {state.members} members, "
                         f"{progress.total} appraisals open or ended")
     for i in shown:
         table.add_column(header[i].replace("_", " "), justify="left" if i == 0 else "right")
     for row in body:
-        table.add_row(*(row[i] for i in shown))
+        table.add_row(*(str(row[i]) for i in shown))
     console.print(table)
     if state.pending:
         for item in state.pending:

@@ -28,6 +28,18 @@ locale writes ``;``) or a tab, as the header line shows. XLSX: the first
 sheet, read in openpyxl's streaming read-only mode. Line numbers are those a
 spreadsheet shows: the header is line 1.
 
+Limits (:class:`ReadLimits`, each settable by the caller): at most 100,000 data rows
+and 200 cells a row; a file of at most 64 MiB; an XLSX whose parts together unpack to at
+most 256 MiB (the zip's declared sizes are checked first, then the bytes are counted
+while they are unpacked) with at most 1,000 parts. An XLSX is checked before openpyxl
+parses any of it: every XML part is streamed once, refused at the first DTD or entity
+declaration (``<!DOCTYPE``, ``<!ENTITY``: entity-expansion bombs), and each sheet's rows
+and cells are counted, so a sheet of 20 million empty rows is refused after its first
+100,001. A sheet whose declared dimension is larger than the limits is refused before
+its rows are read. Anything openpyxl cannot read (a truncated sheet, a broken
+``workbook.xml``, a missing sheet, a bad ``styles.xml``) is a :class:`RosterFileError`
+naming the file, as is every limit, with the rule it breaks (``RosterFileError.rule``).
+
 A NIP has 18 digits, more than a spreadsheet number keeps (15 significant
 digits): a NIP cell stored as a number that cannot be exact is reported on its
 row, with the advice to format the column as text.
@@ -38,8 +50,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +83,35 @@ _ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in al
 XLSX_MAGIC = b"PK\x03\x04"
 
 
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much of a file the reader takes before refusing it."""
+
+    max_rows: int = 100_000
+    """Data rows (the header not counted), empty rows included."""
+    max_columns: int = 200
+    """Cells in a row."""
+    max_file_bytes: int = 64 * MiB
+    """The file as given: CSV text, or the XLSX zip."""
+    max_unpacked_bytes: int = 256 * MiB
+    """An XLSX's parts together, unpacked."""
+    max_parts: int = 1000
+    """Members of an XLSX zip."""
+
+
+LIMITS = ReadLimits()
+
+
 class RosterFileError(ValueError):
-    """The file as a whole cannot be read (not a row's problem): format, header, encoding."""
+    """The file as a whole cannot be read (not a row's problem): format, header, encoding,
+    a limit. ``rule`` names the rule broken, for a machine."""
+
+    def __init__(self, message: str, rule: str = "roster-file") -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -142,22 +182,30 @@ def _numeric_nip_problem(raw: Any) -> str | None:
 
 
 def read_roster_bytes(data: bytes, filename: str = "",
-                      progress: ProgressCallback | None = None) -> RosterFile:
+                      progress: ProgressCallback | None = None,
+                      limits: ReadLimits = LIMITS) -> RosterFile:
     """Rows of a roster file given as bytes; XLSX by its content (a zip), else CSV."""
+    name = filename or "the file"
+    if len(data) > limits.max_file_bytes:
+        raise RosterFileError(
+            f"{name}: larger than {limits.max_file_bytes // MiB} MiB; split the roster",
+            rule="file-too-large")
     if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
-        return _nonempty(RosterFile(rows=list(_xlsx_rows(io.BytesIO(data), progress)),
+        return _nonempty(RosterFile(rows=list(_xlsx_rows(data, name, progress, limits)),
                                     format="xlsx"))
-    return _nonempty(RosterFile(rows=list(_csv_rows(_decode(data), progress)), format="csv"))
-
-
-def read_roster_file(path: Path, progress: ProgressCallback | None = None) -> RosterFile:
-    """Rows of the roster file at ``path``."""
-    with path.open("rb") as stream:
-        head = stream.read(4)
-    if head == XLSX_MAGIC:
-        return _nonempty(RosterFile(rows=list(_xlsx_rows(path, progress)), format="xlsx"))
-    return _nonempty(RosterFile(rows=list(_csv_rows(_decode(path.read_bytes()), progress)),
+    return _nonempty(RosterFile(rows=list(_csv_rows(_decode(data), name, progress, limits)),
                                 format="csv"))
+
+
+def read_roster_file(path: Path, progress: ProgressCallback | None = None,
+                     limits: ReadLimits = LIMITS) -> RosterFile:
+    """Rows of the roster file at ``path``."""
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise RosterFileError(
+            f"{path.name}: larger than {limits.max_file_bytes // MiB} MiB; split the roster",
+            rule="file-too-large")
+    return read_roster_bytes(path.read_bytes(), path.name, progress, limits)
 
 
 def _nonempty(read: RosterFile) -> RosterFile:
@@ -180,7 +228,21 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(text: str, progress: ProgressCallback | None) -> Iterator[RosterRow]:
+def _too_many_rows(name: str, limits: ReadLimits) -> RosterFileError:
+    return RosterFileError(
+        f"{name}: more than {limits.max_rows:,} rows; a roster file may have at most "
+        f"{limits.max_rows:,} (split the agency's roster, or remove empty rows)",
+        rule="too-many-rows")
+
+
+def _too_many_columns(name: str, line: int, limits: ReadLimits) -> RosterFileError:
+    return RosterFileError(
+        f"{name}: line {line} has more than {limits.max_columns} cells; a row may have at "
+        f"most {limits.max_columns}", rule="too-many-columns")
+
+
+def _csv_rows(text: str, name: str, progress: ProgressCallback | None,
+              limits: ReadLimits) -> Iterator[RosterRow]:
     if not text.strip():
         raise RosterFileError("the file is empty")
     first_line = text.split("\n", 1)[0]
@@ -189,11 +251,17 @@ def _csv_rows(text: str, progress: ProgressCallback | None) -> Iterator[RosterRo
         header = next(reader)
     except csv.Error as error:
         raise RosterFileError(f"not a CSV file: {error}") from None
+    if len(header) > limits.max_columns:
+        raise _too_many_columns(name, 1, limits)
     columns = _columns(header)
-    expected = text.count("\n")
+    expected = min(text.count("\n"), limits.max_rows)
     start = reader.line_num + 1
     try:
         for done, cells in enumerate(reader, start=1):
+            if done > limits.max_rows:
+                raise _too_many_rows(name, limits)
+            if len(cells) > limits.max_columns:
+                raise _too_many_columns(name, start, limits)
             if any(cell.strip() for cell in cells):
                 yield _row(start, cells, columns)
             start = reader.line_num + 1
@@ -205,29 +273,143 @@ def _csv_rows(text: str, progress: ProgressCallback | None) -> Iterator[RosterRo
         progress(expected, expected)
 
 
-def _xlsx_rows(source: Any, progress: ProgressCallback | None) -> Iterator[RosterRow]:
-    import zipfile
+_CHUNK = 64 * 1024
+_CARRY = 32
+"""Bytes kept from one chunk to the next: longer than any tag the scan looks for."""
+_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,15}:)?(row|c)[\s/>]")
 
+
+@dataclass
+class XlsxScan:
+    """What :func:`scan_xlsx` read: bytes unpacked, and rows of each sheet."""
+
+    unpacked: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def scan_xlsx(zipped: zipfile.ZipFile, name: str, limits: ReadLimits = LIMITS,
+              scan: XlsxScan | None = None) -> XlsxScan:
+    """Check an XLSX's zip before any XML of it is parsed: the parts' count and declared
+    sizes, then each XML part streamed once, counting the bytes unpacked, refusing a DTD
+    or entity declaration, and counting each sheet's rows and cells a row. ``scan``
+    (filled as it goes, also when it refuses) says how far it read."""
+    scan = scan if scan is not None else XlsxScan()
+    parts = zipped.infolist()
+    if len(parts) > limits.max_parts:
+        raise RosterFileError(f"{name}: an XLSX of more than {limits.max_parts} parts",
+                              rule="xlsx-too-many-parts")
+    if sum(p.file_size for p in parts) > limits.max_unpacked_bytes:
+        raise _unpacks_too_large(name, limits)
+    for part in parts:
+        if not part.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        sheet = part.filename.startswith("xl/worksheets/")
+        rows = cells = 0
+        carry = b""
+        first = True
+        with zipped.open(part) as stream:
+            while True:
+                chunk = stream.read(_CHUNK)
+                scan.unpacked += len(chunk)
+                if scan.unpacked > limits.max_unpacked_bytes:
+                    raise _unpacks_too_large(name, limits)
+                if first:
+                    first = False
+                    if chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in chunk[:4]:
+                        raise RosterFileError(
+                            f"{name}: the part {part.filename} is not UTF-8 XML",
+                            rule="xlsx-unreadable")
+                # What starts before ``end`` is looked at now (whole: the buffer goes
+                # _CARRY bytes further); what starts after, with the next chunk.
+                buffer = carry + chunk
+                end = max(len(buffer) - _CARRY, 0) if chunk else len(buffer)
+                declaration = _DECLARATION.search(buffer)
+                if declaration is not None and declaration.start() < end:
+                    raise RosterFileError(
+                        f"{name}: the part {part.filename} declares a DTD or entities "
+                        "(<!DOCTYPE or <!ENTITY), which a workbook never needs; save it "
+                        "again from a spreadsheet", rule="xlsx-entities")
+                if sheet:
+                    for match in _ROW_OR_CELL.finditer(buffer):
+                        if match.start() >= end:
+                            break
+                        if match.group(1) == b"row":
+                            rows, cells = rows + 1, 0
+                            if rows > limits.max_rows + 1:  # the header is a row too
+                                scan.rows[part.filename] = rows
+                                raise _too_many_rows(name, limits)
+                        else:
+                            cells += 1
+                            if cells > limits.max_columns:
+                                raise _too_many_columns(name, rows, limits)
+                if not chunk:
+                    break
+                carry = buffer[end:]
+        if sheet:
+            scan.rows[part.filename] = rows
+    return scan
+
+
+def _unpacks_too_large(name: str, limits: ReadLimits) -> RosterFileError:
+    return RosterFileError(
+        f"{name}: the XLSX unpacks to more than {limits.max_unpacked_bytes // MiB} MiB; a "
+        "roster workbook is far smaller (remove other sheets, images and formatting)",
+        rule="xlsx-too-large")
+
+
+def _xlsx_rows(data: bytes, name: str, progress: ProgressCallback | None,
+               limits: ReadLimits) -> Iterator[RosterRow]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise RosterFileError(f"not a readable XLSX workbook: {error}") from None
+        with zipfile.ZipFile(io.BytesIO(data)) as zipped:
+            scan_xlsx(zipped, name, limits)
+    except RosterFileError:
+        raise
+    except Exception as error:  # a zip that cannot be read: untrusted input, never a 500
+        raise _unreadable(name, error) from None
     try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a malformed workbook
+        raise _unreadable(name, error) from None
+    try:
+        if not book.worksheets:
+            raise RosterFileError(f"{name}: the workbook has no sheet", rule="xlsx-unreadable")
         sheet = book.worksheets[0]
+        if (sheet.max_row or 0) > limits.max_rows + 1:
+            raise _too_many_rows(name, limits)
+        if (sheet.max_column or 0) > limits.max_columns:
+            raise _too_many_columns(name, 1, limits)
         expected = sheet.max_row or 0
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
             raise RosterFileError("the file is empty")
+        if len(header) > limits.max_columns:
+            raise _too_many_columns(name, 1, limits)
         columns = _columns(list(header))
         for line, cells in enumerate(rows, start=2):
+            if line > limits.max_rows + 1:
+                raise _too_many_rows(name, limits)
+            if len(cells) > limits.max_columns:
+                raise _too_many_columns(name, line, limits)
             if any(cell is not None and str(cell).strip() for cell in cells):
                 yield _row(line, list(cells), columns)
             if progress is not None and line % 500 == 0:
                 progress(line, expected)
         if progress is not None:
             progress(expected, expected)
+    except RosterFileError:
+        raise
+    except Exception as error:  # a truncated or malformed sheet, found while reading it
+        raise _unreadable(name, error) from None
     finally:
         book.close()
+
+
+def _unreadable(name: str, error: Exception) -> RosterFileError:
+    reason = str(error) or type(error).__name__
+    return RosterFileError(f"{name}: not a readable XLSX workbook ({reason[:200]}); open it "
+                           "in a spreadsheet and save it again as .xlsx",
+                           rule="xlsx-unreadable")

@@ -76,8 +76,10 @@ class CycleProgress:
     distribution: dict[str, dict[Predikat, int]] = field(default_factory=dict)
     """Predikat per unit, of every appraisal reviewed and not cancelled."""
 
-    def table(self) -> list[list[str]]:
-        """One row per unit: total, count per phase, overdue per deadline, count per predikat."""
+    def table(self) -> list[list[str | int]]:
+        """One row per unit: total, count per phase, overdue per deadline, count per predikat
+        (the header and unit codes as text, the counts as numbers: write it through
+        ``domain.spreadsheet.row``)."""
         phases = [p for p in Phase if p is not Phase.NOT_OPENED]
         units: dict[str, dict[str, int]] = {}
         for count in self.by_unit_phase:
@@ -85,14 +87,14 @@ class CycleProgress:
         overdue = self.overdue_by_unit
         header = ["unit", "total", *[p.value for p in phases],
                   *[f"overdue_{d.value}" for d in DeadlineKind], *[p.value for p in Predikat]]
-        table = [header]
+        table: list[list[str | int]] = [list(header)]
         for unit in sorted(units):
             counts = units[unit]
             spread = self.distribution.get(unit, {})
-            table.append([unit, str(sum(counts.values())),
-                          *[str(counts.get(p.value, 0)) for p in phases],
-                          *[str(overdue.get(unit, {}).get(d, 0)) for d in DeadlineKind],
-                          *[str(spread.get(p, 0)) for p in Predikat]])
+            table.append([unit, sum(counts.values()),
+                          *[counts.get(p.value, 0) for p in phases],
+                          *[overdue.get(unit, {}).get(d, 0) for d in DeadlineKind],
+                          *[spread.get(p, 0) for p in Predikat]])
         return table
 
 

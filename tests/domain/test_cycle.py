@@ -218,3 +218,25 @@ def test_an_appraisal_opened_after_a_deadline_move_starts_with_the_moved_deadlin
     assert calendar_for(calendar, moves, "diskominfo").review_deadline == \
         calendar.review_deadline
     assert calendar_for(calendar, (), "dinkes") == calendar
+
+
+def test_a_membership_change_carries_keys_only() -> None:
+    from domain.cycle import CycleMember, MembershipChange, OpenAppraisalOf, membership_changes
+
+    now = CycleMember(employee="e-1", unit="dinkes", appraiser="e-9", superior=None,
+                      nip="199205202019032003", name="Siti Rahmawati")
+    was = OpenAppraisalOf(appraisal_id="appraisal-c-e-1", employee="e-1", unit="dinkes",
+                          appraiser="e-8", superior=None)
+    newcomer = now.model_copy(update={"employee": "e-2", "nip": "199501012020121001",
+                                      "name": "Joko Susilo"})
+    changes = membership_changes("c", [now, newcomer], [was], {"appraisal-c-e-1"}, tag="t")
+    assert [(c.kind, c.employee) for c in changes] == [("reassign", "e-1"), ("joined", "e-2")]
+    for change in changes:
+        assert change.member is not None and change.member.appraiser == "e-9"
+        assert (change.member.nip, change.member.name) == (None, None)
+    # Also a change read back from a stored event of before: the personal data is dropped.
+    stored = MembershipChange.model_validate({"kind": "joined", "employee": "e-2",
+                                              "appraisal_id": None, "member": newcomer
+                                              .model_dump(mode="json")})
+    assert stored.member is not None and stored.member.nip is None
+    assert "Joko" not in stored.model_dump_json()

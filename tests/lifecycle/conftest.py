@@ -3,6 +3,8 @@ time-skipping test server), a worker, and the HTTP API over both."""
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -149,3 +151,33 @@ SELF_ASSESSMENT = {
     "ratings": [{"rhk_id": f"rhk-{i}", "proposed": "above"} for i in (1, 2, 3)],
     "narrative": "Semua target tercapai.",
 }
+
+
+# --------------------------------------------------------------------------- histories
+
+def _payload_texts(node: Any, into: list[str]) -> None:
+    """Every payload's data of a history in proto JSON, decoded from base64."""
+    if isinstance(node, dict):
+        if "data" in node and isinstance(node["data"], str) and "metadata" in node:
+            into.append(base64.b64decode(node["data"]).decode("utf-8", errors="replace"))
+        for value in node.values():
+            _payload_texts(value, into)
+    elif isinstance(node, list):
+        for value in node:
+            _payload_texts(value, into)
+
+
+async def history_text(client: Client, workflow_id: str) -> str:
+    """The histories of every run of ``workflow_id`` (back along continue-as-new), as
+    their JSON and every payload decoded."""
+    texts: list[str] = []
+    run_id: str | None = None
+    while True:
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        raw = history.to_json()
+        texts.append(raw)
+        _payload_texts(json.loads(raw), texts)
+        started = history.events[0].workflow_execution_started_event_attributes
+        if not started.continued_execution_run_id:
+            return "\n".join(texts)
+        run_id = started.continued_execution_run_id

@@ -4,6 +4,7 @@ the routes never reach it)."""
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -168,3 +169,67 @@ async def test_the_routes_are_in_the_openapi_document(http: httpx.AsyncClient) -
     assert {"200", "403", "404", "413", "422"} <= set(post["responses"])
     assert "get" in document["paths"]["/v1/agencies/{agency}/roster"]
     assert "post" in document["paths"]["/v1/roster/imports"]
+
+
+@pytest.mark.parametrize("bad", ["Siti\x00Rahmawati", "Siti\x1bRahmawati", "Siti\rX"])
+async def test_a_control_character_in_a_name_is_refused_in_the_dry_run_and_the_apply(
+        http: httpx.AsyncClient, bad: str) -> None:
+    url = f"/v1/agencies/{AGENCY}/roster"
+    rows = small_org()
+    rows[2] = replace(rows[2], name=bad)
+    body = csv_text(rows, ";")
+    for params in ({"dry_run": "true"}, {}):
+        response = await http.post(url, headers=HR, params=params, **upload(body))
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert [(e["field"], e["rule"]) for e in problem["errors"]] == [
+            ("rows.4.name", "control-character")]
+        assert "U+00" in problem["errors"][0]["message"]
+    assert (await http.get(url, headers=HR)).json()["version"] == 0
+    # A tab is not refused: spreadsheets put one in a cell now and then.
+    rows[2] = replace(rows[2], name="Siti\tRahmawati")
+    fine = await http.post(url, headers=HR, params={"dry_run": "true"},
+                           **upload(csv_text(rows, ";")))
+    assert fine.status_code == 200, fine.text
+
+
+async def test_bombs_and_malformed_workbooks_are_a_422_naming_the_file_and_the_rule(
+        http: httpx.AsyncClient) -> None:
+    from .test_file_limits import MALFORMED, bomb
+
+    url = f"/v1/agencies/{AGENCY}/roster"
+    cases = {**{name: (data, "xlsx-unreadable") for name, data in MALFORMED.items()},
+             "20 million empty rows": (bomb(20_000_000), "too-many-rows")}
+    for case, (data, rule) in cases.items():
+        started = time.process_time()
+        response = await http.post(url, headers=HR, files={
+            "file": ("roster.xlsx", data, "application/octet-stream")})
+        assert response.status_code == 422, (case, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["code"] == "roster-file", case
+        assert [(e["field"], e["rule"]) for e in problem["errors"]] == [("file", rule)], case
+        assert problem["detail"].startswith("roster.xlsx: "), case
+        assert time.process_time() - started < 5, case
+    assert (await http.get(url, headers=HR)).json()["version"] == 0
+
+
+async def test_the_rejected_rows_listed_are_the_first_thousand_with_the_total(
+        http: httpx.AsyncClient) -> None:
+    url = f"/v1/agencies/{AGENCY}/roster"
+    bad = [row(10 + n, 100 + n, email="nope") for n in range(1500)]
+    body = csv_text([*small_org(), *bad])
+    response = await http.post(url, headers=HR, **upload(body))
+    assert response.status_code == 422
+    problem = response.json()
+    assert len(problem["errors"]) == 1000
+    assert problem["errors"][0]["field"] == "rows.6.email"  # the first, by line
+    assert problem["detail"].startswith("1500 of 1504 rows are rejected")
+    assert "The first 1,000 of the 1,500 rejected rows are listed." in problem["detail"]
+    dry = await http.post(url, headers=HR, params={"apply_valid": "true", "dry_run": "true"},
+                          **upload(body))
+    assert dry.status_code == 200, dry.text
+    report = dry.json()
+    assert len(report["rejected"]) == 1000 and report["rejected_total"] == 1500
+    assert report["accepted"] == 4

@@ -124,3 +124,28 @@ def test_an_xlsx_file_with_a_progress_bar(env: Path, monkeypatch: pytest.MonkeyP
 def test_an_agency_id_must_be_safe(env: Path) -> None:
     code, out = kinerja("roster", "show", "--agency", "bad agency/x")
     assert code == 2 and "agency id" in out
+
+
+def test_the_dry_run_names_a_control_character(env: Path) -> None:
+    rows = small_org()
+    rows[1] = replace(rows[1], position="Kepala\x00Bidang")
+    path = env / "roster.csv"
+    path.write_text(csv_text(rows, ";"), encoding="utf-8")
+    code, out = kinerja("roster", "import", str(path), "--agency", "pemkot", "--dry-run")
+    assert code == 0, out  # a dry run reports, as for any rejected row
+    assert "3 rejected row(s)" in out and "4 rows, 1 valid, 3 rejected" in out
+    assert "position contains a control character (U+0000 at position 7)" in out
+    code, out = kinerja("roster", "show", "--agency", "pemkot")
+    assert code == 0 and "version 0, 0 employees" in out
+
+
+def test_a_bomb_is_refused_with_exit_code_2_naming_the_rule(env: Path) -> None:
+    from .test_file_limits import MALFORMED, bomb
+
+    path = env / "bom.xlsx"
+    path.write_bytes(bomb(20_000_000))
+    code, out = kinerja("roster", "import", str(path), "--agency", "pemkot", "--dry-run")
+    assert code == 2 and "bom.xlsx: more than 100,000 rows" in " ".join(out.split())
+    path.write_bytes(MALFORMED["truncated sheet"])
+    code, out = kinerja("roster", "import", str(path), "--agency", "pemkot")
+    assert code == 2 and "not a readable XLSX workbook" in " ".join(out.split())

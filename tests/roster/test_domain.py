@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from domain.appraisal import PositionKind
 from domain.policy import FunctionalLevel
 from domain.roster import (
+    TEXT_FIELDS,
     Employee,
     EmploymentType,
     Roster,
@@ -256,3 +257,16 @@ def test_merge_partial_keeps_employees_whose_rows_are_rejected() -> None:
     merged = merge_partial(first.roster, check)
     assert merged == first.roster
     assert diff_roster(first.roster, merged) == []
+
+
+@given(field=st.sampled_from(TEXT_FIELDS),
+       char=st.sampled_from([chr(c) for c in (*range(0, 9), *range(10, 32), 127)]))
+def test_a_control_character_in_any_text_field_rejects_the_row(field: str, char: str) -> None:
+    rows = small_org()
+    rows[3] = replace(rows[3], **{field: getattr(rows[3], field)[:1] + char
+                                  + getattr(rows[3], field)[1:]})
+    check = validate_roster(rows)
+    assert [(r.line, r.field, r.rule) for r in check.rejected] == [
+        (5, field, "control-character")]
+    assert f"U+{ord(char):04X}" in check.rejected[0].reason
+    assert "\x00" not in check.rejected[0].nip
