@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import socket
 from collections import Counter
@@ -56,6 +57,22 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 def _settings() -> Settings:
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
+    return settings
+
+
+def _serving_settings(*, uses_tokens: bool = True) -> Settings:
+    """The settings of a serving command (api, worker, sealer): outside development mode,
+    refused (exit 1, each problem with its setting) when they hold development secrets."""
+    settings = _settings()
+    problems = settings.production_problems(uses_tokens=uses_tokens)
+    if problems:
+        console.print(f"[red]refusing to start in KINERJA_MODE={settings.mode}:[/red]",
+                      soft_wrap=True)
+        for problem in problems:
+            console.print(f"  - {problem}", soft_wrap=True)
+        console.print("(KINERJA_MODE=development allows them, on your own machine only)",
+                      soft_wrap=True)
+        raise typer.Exit(1)
     return settings
 
 
@@ -174,7 +191,7 @@ def _temporal_address(settings: Settings) -> str:
 @app.command()
 def worker() -> None:
     """Run the Temporal worker (workflows and activities) until Ctrl-C."""
-    settings = _settings()
+    settings = _serving_settings()
 
     async def run() -> None:
         stop = _Stop()
@@ -217,7 +234,7 @@ def _serve(services: Services, settings: Settings) -> uvicorn.Server:
 @app.command()
 def api() -> None:
     """Serve the HTTP API until Ctrl-C."""
-    settings = _settings()
+    settings = _serving_settings()
 
     async def run() -> None:
         stop = _Stop()
@@ -244,8 +261,11 @@ def dev() -> None:
     is set; the Temporal development server unless KINERJA_TEMPORAL_ADDRESS is
     set; migrations; the worker; the API; a small demo organisation with one
     open appraisal. Prints where everything is. Ctrl-C (or SIGTERM) stops what
-    it started and nothing else.
+    it started and nothing else. Runs in development mode (KINERJA_MODE=development):
+    the development token secret and checkpoint key are accepted.
     """
+    os.environ["KINERJA_MODE"] = "development"  # for everything reading get_settings()
+    get_settings.cache_clear()
     settings = _settings()
 
     async def run() -> None:
@@ -314,7 +334,7 @@ def sealer() -> None:
     """
     from kinerja.audit import make_sealer, signing_key
 
-    settings = _settings()
+    settings = _serving_settings(uses_tokens=False)
 
     async def run() -> None:
         _Stop()

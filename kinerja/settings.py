@@ -13,11 +13,19 @@ from api.auth import TokenSettings
 
 DEV_JWT_SECRET = "kinerja-development-secret-do-not-use-in-production"
 
+MIN_HS256_SECRET_BYTES = 32
+"""RFC 7518 3.2: an HS256 key at least as long as the hash output."""
+
 
 class Settings(BaseSettings):
     """Everything configurable. Unset database/Temporal: ``kinerja dev`` starts its own."""
 
     model_config = SettingsConfigDict(env_prefix="KINERJA_", env_file=".env", extra="ignore")
+
+    mode: Literal["development", "production"] = Field(
+        default="production",
+        description="production refuses to serve with development secrets and keys "
+                    "(see production_problems); kinerja dev runs in development")
 
     database_url: str | None = Field(
         default=None, description="PostgreSQL DSN; unset: the embedded server in data_dir")
@@ -97,6 +105,31 @@ class Settings(BaseSettings):
     @property
     def checkpoint_log_path(self) -> Path:
         return self.checkpoint_log or self.data_dir / "checkpoints.jsonl"
+
+    def production_problems(self, *, uses_tokens: bool = True) -> list[str]:
+        """Why these settings must not serve outside development: one sentence per problem,
+        each naming the setting to change. Empty in development mode.
+
+        The rule for the checkpoint key: in production ``signing_key_file`` must be set
+        explicitly. Unset, the key is ``data_dir/checkpoint-signing-key.pem``, which is
+        where ``kinerja dev`` creates a development key by itself, so a key found there
+        cannot be told apart from one nobody chose.
+        """
+        if self.mode == "development":
+            return []
+        problems = []
+        if uses_tokens and self.jwt_algorithm == "HS256":
+            if not self.jwt_secret or self.jwt_secret == DEV_JWT_SECRET:
+                problems.append("KINERJA_JWT_SECRET is the development secret (anyone can "
+                                "mint tokens with it): set your own, or use RS256")
+            elif len(self.jwt_secret.encode()) < MIN_HS256_SECRET_BYTES:
+                problems.append(f"KINERJA_JWT_SECRET is shorter than "
+                                f"{MIN_HS256_SECRET_BYTES} bytes")
+        if self.signing_key_file is None:
+            problems.append("KINERJA_SIGNING_KEY_FILE is unset: the default "
+                            "data_dir/checkpoint-signing-key.pem is the development key "
+                            "kinerja dev creates; set the path of your own Ed25519 key")
+        return problems
 
     def token_settings(self) -> TokenSettings:
         return TokenSettings(algorithm=self.jwt_algorithm, secret=self.jwt_secret,
