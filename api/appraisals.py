@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Query, Request
 from activities.messages import CommandResult, workflow_id
 from api import examples as ex
 from api.auth import CurrentActor
+from api.edge import INT4_MAX, INT8_MAX
 from api.examples import example
 from api.gateway import CommandGateway
 from api.problems import Problem, not_found
@@ -158,7 +159,7 @@ async def list_appraisals(
     role: Annotated[str | None, Query(pattern="^(employee|appraiser|superior)$",
                                       description="only those where you are this party")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT8_MAX)] = 0,
 ) -> list[AppraisalSummaryView]:
     mine = {role: actor.subject} if role else {}
     rows = await _read_model(request).list(read_scope(actor), cycle_id=cycle, unit=unit,
@@ -178,7 +179,8 @@ async def get_appraisal(request: Request, appraisal_id: str, actor: CurrentActor
 
 @router.get("/appraisals/{appraisal_id}/events", summary="The appraisal's event trail")
 async def get_events(request: Request, appraisal_id: str, actor: CurrentActor,
-                     from_version: Annotated[int, Query(ge=1)] = 1) -> list[TrailEvent]:
+                     from_version: Annotated[int, Query(ge=1, le=INT4_MAX)] = 1
+                     ) -> list[TrailEvent]:
     await _visible(request, appraisal_id, actor)
     event_log: EventLog = request.app.state.event_log
     events = await event_log.read_stream(appraisal_id, from_version=from_version)

@@ -37,6 +37,7 @@ from kinerja.logging import configure_logging
 from kinerja.reminders import reminder_options
 from kinerja.roster_cli import roster_app
 from kinerja.schedules import ensure_next_cycle_schedules
+from kinerja.serving import edge_limits, uvicorn_config
 from kinerja.settings import Settings, get_settings
 from kinerja.worker import running_worker
 from store.database import create_pool
@@ -181,7 +182,8 @@ async def _services(settings: Settings, database_url: str, temporal_address: str
     client = await wait_for_temporal(temporal_address, settings.temporal_namespace, 60.0)
     return Services(pool=pool, temporal=client,
                     token_verifier=TokenVerifier(settings.token_settings()),
-                    task_queue=settings.task_queue, audit=audit_settings(settings))
+                    task_queue=settings.task_queue, audit=audit_settings(settings),
+                    limits=edge_limits(settings))
 
 
 def _temporal_address(settings: Settings) -> str:
@@ -222,9 +224,7 @@ def _api_socket(settings: Settings) -> socket.socket:
 
 
 def _serve(services: Services, settings: Settings) -> uvicorn.Server:
-    config = uvicorn.Config(create_app(services), host=settings.api_host, port=settings.api_port,
-                            log_config=None, access_log=False)
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(create_app(services), settings))
     # Ctrl-C and SIGTERM end the whole command through _Stop, so that every ``finally``
     # runs and what was started is stopped; uvicorn must not re-raise them.
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]

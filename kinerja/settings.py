@@ -48,6 +48,22 @@ class Settings(BaseSettings):
     jwks_url: str | None = None
     jwt_issuer: str = "kinerja"
     jwt_audience: str = "kinerja-api"
+    # The HTTP edge (api.edge, kinerja.serving).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024,
+                                description="largest request body (JSON); above it a 413")
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024,
+                                  description="largest body of the roster upload routes "
+                                              "and of any multipart request")
+    max_headers: int = Field(default=100, ge=10, description="most request headers; 431 above")
+    max_header_bytes: int = Field(default=32 * 1024, ge=1024,
+                                  description="most bytes of all request headers; 431 above")
+    keep_alive_seconds: float = Field(default=5.0, gt=0,
+                                      description="an idle connection after a response is "
+                                                  "closed after this long")
+    header_timeout_seconds: float = Field(default=10.0, gt=0,
+                                          description="a request's line and headers must "
+                                                      "arrive within this long of the "
+                                                      "connection (or of its first byte)")
     checkpoint_interval_seconds: float = Field(
         default=5.0, gt=0, description="how often the sealer signs a checkpoint if the tree grew")
     signing_key_file: Path | None = Field(
