@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 import structlog
@@ -17,6 +18,7 @@ from api.edge import EdgeGuard, EdgeLimits, refuse_control_characters, request_i
 from api.gateway import CommandGateway, CycleGateway
 from api.inspection import AuditSettings
 from api.problems import (
+    PROBLEM_MEDIA_TYPE,
     ProblemDocument,
     install_problem_handlers,
     problem_response,
@@ -55,6 +57,7 @@ _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": ProblemDocument, "description": text,
              "content": {"application/problem+json": {}}}
     for status, text in (
+        (400, "The body could not be read (not UTF-8, not the declared format)"),
         (401, "No or invalid bearer token"),
         (403, "Your role or relation may not do this"),
         (404, "Unknown, or not in your scope"),
@@ -129,6 +132,29 @@ class RequestContext:
                      request_id=request_id)
 
 
+def _document_problems_as_problem_json(app: FastAPI) -> None:
+    """Error responses are ``application/problem+json`` only: FastAPI documents a response
+    ``model`` as ``application/json``; move that schema to the problem media type, so the
+    document says what is sent (and a client or fuzzer can check error bodies against it)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[:1] in "45" and PROBLEM_MEDIA_TYPE in content \
+                            and "application/json" in content:
+                        content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(services: Services) -> FastAPI:
     """The API over ``services``."""
     app = FastAPI(
@@ -160,6 +186,8 @@ def create_app(services: Services) -> FastAPI:
 
     app.add_middleware(EdgeGuard, limits=services.limits)
     app.add_middleware(RequestContext)  # added last: the outermost
+
+    _document_problems_as_problem_json(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

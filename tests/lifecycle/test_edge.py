@@ -330,3 +330,19 @@ def test_one_function_configures_uvicorn_from_the_settings() -> None:
                                           keep_alive_seconds=7, header_timeout_seconds=3))
     assert (config.host, config.port, config.timeout_keep_alive) == ("0.0.0.0", 8123, 7)
     assert config.http.header_timeout == 3  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------------- documented
+
+
+async def test_a_body_that_is_not_utf8_is_a_documented_400_naming_the_body(stack: Stack) -> None:
+    hr = stack.headers("e-hr", "employee", "hr", agencies=(stack.agency,))
+    response = await stack.http.post("/v1/appraisals", content=b'{"a": "\xff\xfe"}',
+                                     headers={**hr, "Content-Type": "application/json"})
+    _assert_problem(response, 400, "body", "malformed")
+    schema = (await stack.http.get("/openapi.json")).json()
+    documented = schema["paths"]["/v1/appraisals"]["post"]["responses"]
+    for status in ("400", "413", "422", "431"):
+        assert list(documented[status]["content"]) == [PROBLEM], status
+        assert documented[status]["content"][PROBLEM]["schema"] == {
+            "$ref": "#/components/schemas/ProblemDocument"}
