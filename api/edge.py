@@ -71,7 +71,7 @@ class EdgeLimits:
     max_upload_bytes: int = 20 * 1024 * 1024
     """A body of the upload routes (``upload_paths``) or any multipart body."""
     max_headers: int = 100
-    max_header_bytes: int = 16 * 1024
+    max_header_bytes: int = 32 * 1024
     """Names and values of all headers together."""
     upload_paths: tuple[str, ...] = ("/v1/roster/imports",)
     upload_path_pattern: str = r"^/v1/agencies/[^/]+/roster$"

@@ -324,6 +324,25 @@ async def test_an_idle_connection_is_closed(stack: Stack) -> None:
             writer.close()
 
 
+async def test_a_request_head_larger_than_the_server_reads_is_a_431(stack: Stack) -> None:
+    app = create_app(Services(pool=stack.pool, temporal=stack.client,
+                              token_verifier=TokenVerifier(TOKENS), task_queue=stack.task_queue))
+    async with _serving(app) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        # 1 MiB of one header that never ends: refused once the head passes the limit.
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (1024 * 1024))
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 30)  # up to the server's EOF
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+        assert b"application/problem+json" in answer and b"headers-too-large" in answer
+        # A head within the limits is still served.
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        status, _ = await _exchange(reader, writer, "/healthz", {"X-Ok": "b" * 20_000})
+        writer.close()
+        assert status == 200
+
+
 def test_one_function_configures_uvicorn_from_the_settings() -> None:
     app = FastAPI()
     config = uvicorn_config(app, Settings(api_host="0.0.0.0", api_port=8123,
@@ -346,3 +365,9 @@ async def test_a_body_that_is_not_utf8_is_a_documented_400_naming_the_body(stack
         assert list(documented[status]["content"]) == [PROBLEM], status
         assert documented[status]["content"][PROBLEM]["schema"] == {
             "$ref": "#/components/schemas/ProblemDocument"}
+
+
+def test_the_edge_limits_default_to_the_settings_defaults() -> None:
+    from kinerja.serving import edge_limits
+
+    assert edge_limits(Settings()) == EdgeLimits()
