@@ -13,6 +13,7 @@ Integer parameters are bounded by the columns they end up in (``INT4_MAX``, ``IN
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterable
@@ -40,11 +41,42 @@ def _control_character_errors(location: str, items: Iterable[tuple[str, str]]
             for name, value in items if _CONTROL.search(name) or _CONTROL.search(value)]
 
 
+def _null_characters(value: object, path: tuple[str, ...] = ()) -> list[FieldError]:
+    """The places in a parsed JSON document whose key or string value holds a NUL."""
+    if isinstance(value, str):
+        return [FieldError(field=".".join(path) or "body", rule="null_character",
+                           message="the NUL character (\\u0000) is not allowed")
+                ] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [error for key, item in value.items()
+                for error in (_null_characters(key, (*path, key.replace("\x00", "?")))
+                              + _null_characters(item, (*path, key.replace("\x00", "?"))))]
+    if isinstance(value, list):
+        return [error for index, item in enumerate(value)
+                for error in _null_characters(item, (*path, str(index)))]
+    return []
+
+
+def _is_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 async def refuse_control_characters(request: Request) -> None:
     """App-wide dependency: a path parameter or query parameter (name or value) with a
-    control character is a 422 naming it, before any route reads it."""
+    control character is a 422 naming it, before any route reads it; so is a NUL in any
+    key or string of a JSON body (PostgreSQL stores no NUL in text or jsonb: such a command
+    was accepted and then failed to be recorded, again and again). Other control characters
+    in a body (line breaks, tabs in a narrative) are text."""
     errors = [*_control_character_errors("path", request.path_params.items()),
               *_control_character_errors("query", request.query_params.multi_items())]
+    if not errors and request.method in ("POST", "PUT", "PATCH") and _is_json(request):
+        body = await request.body()  # FastAPI read it already: the cached bytes
+        if b"\\u0000" in body:  # a NUL can only be escaped in valid JSON
+            try:
+                errors = _null_characters(json.loads(body))
+            except ValueError:
+                pass  # not JSON: FastAPI's validation names it
     if errors:
         raise Problem(422, "validation", "The request breaks a rule",
                       "; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)

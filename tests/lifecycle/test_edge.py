@@ -5,6 +5,7 @@ body and header limits; the connection kept after an error, closed when idle."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import socket
 import tempfile
@@ -26,7 +27,7 @@ from api.edge import EdgeLimits
 from kinerja.serving import uvicorn_config
 from kinerja.settings import Settings
 
-from .conftest import TOKENS, Stack, open_body
+from .conftest import SKP, TOKENS, Stack, open_body
 
 PROBLEM = "application/problem+json"
 
@@ -66,6 +67,29 @@ async def test_a_control_character_in_a_parameter_is_a_422_naming_it(
     headers = stack.headers("e-hr", "employee", "hr", "inspector", agencies=("*",))
     response = await stack.http.get(url, headers=headers)
     _assert_problem(response, 422, field, "control_character")
+
+
+async def test_a_nul_in_a_json_body_is_a_422_naming_the_field(stack: Stack) -> None:
+    """It used to be accepted, then the append of its event failed in PostgreSQL (no NUL in
+    jsonb) and was retried without end: the request never returned."""
+    hr = stack.headers("e-hr", "employee", "hr", agencies=(stack.agency,), key="open")
+    created = await stack.http.post("/v1/appraisals", json=open_body(stack.agency), headers=hr)
+    appraisal = created.json()["appraisal"]["id"]
+    skp = copy.deepcopy(SKP)
+    skp["rhk"][0]["description"] = "Layanan\u0000informasi"
+    response = await asyncio.wait_for(stack.http.put(
+        f"/v1/appraisals/{appraisal}/targets", json=skp,
+        headers=stack.headers("e-emp", key="nul")), 30)
+    _assert_problem(response, 422, "rhk.0.description", "null_character")
+    activity = await stack.http.post(
+        f"/v1/appraisals/{appraisal}/activities", headers=stack.headers("e-emp", key="k"),
+        json={"date": "2026-01-05", "description": "a\nb\tc", "x\u0000": 1})
+    _assert_problem(activity, 422, "x?", "null_character")
+    # A backslash-u0000 spelled out (an escaped backslash) is text, not a NUL.
+    skp["rhk"][0]["description"] = "Layanan \\u0000"
+    fine = await stack.http.put(f"/v1/appraisals/{appraisal}/targets", json=skp,
+                                headers=stack.headers("e-emp", key="text"))
+    assert fine.status_code == 200, fine.text
 
 
 # --------------------------------------------------------------------------- integer bounds
