@@ -72,3 +72,25 @@ def test_production_problems_is_the_one_rule(kinerja_env: pytest.MonkeyPatch) ->
                         signing_key_file=key).production_problems()) == 1
     assert Settings(mode="development").production_problems() == []
     assert Settings().mode == "production"
+
+
+def test_production_settings_pass_the_serving_check(kinerja_env: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    from kinerja.cli import _serving_settings
+
+    kinerja_env.setenv("KINERJA_JWT_SECRET", GOOD_SECRET)
+    kinerja_env.setenv("KINERJA_SIGNING_KEY_FILE", str(tmp_path / "key.pem"))
+    get_settings.cache_clear()
+    with preserved_logging():
+        settings = _serving_settings()
+    assert settings.mode == "production" and settings.jwt_secret == GOOD_SECRET
+
+
+def test_development_mode_accepts_the_development_secret(kinerja_env: pytest.MonkeyPatch
+                                                         ) -> None:
+    from kinerja.cli import _serving_settings
+
+    kinerja_env.setenv("KINERJA_MODE", "development")
+    get_settings.cache_clear()
+    with preserved_logging():
+        assert _serving_settings().jwt_secret == DEV_JWT_SECRET

@@ -16,6 +16,7 @@ domain refusal) is fuzzed too.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -41,6 +42,10 @@ EXAMPLES_PER_MODE = 40
 """Generated requests per operation and per mode (positive, negative); each sent per role.
 About 12,000 requests, a minute on two cores. Fewer (15) did not reach the NUL in a query
 value that used to be a 500."""
+
+REQUEST_SECONDS = 30
+"""A request not answered by then is a failure (a command whose event cannot be stored is
+retried by its activity without end: the request would hang)."""
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
@@ -127,9 +132,15 @@ async def test_the_api_holds_to_its_openapi_document_under_fuzzing(stack: Stack)
                     base_url="http://kinerja.test",
                     headers={"Authorization": f"Bearer {token()}"})
                 try:
-                    response = await stack.http.request(**_request_kwargs(kwargs))
+                    response = await asyncio.wait_for(
+                        stack.http.request(**_request_kwargs(kwargs)), REQUEST_SECONDS)
                 except httpx.InvalidURL:
                     continue  # a negative case no HTTP client can send (e.g. a raw space)
+                except TimeoutError:
+                    failures.setdefault(
+                        (f"{operation.method.upper()} {operation.path}", "no answer"),
+                        f"[{role}] {case.as_curl_command()}\nno answer in {REQUEST_SECONDS}s")
+                    continue
                 sent += 1
                 await response.request.aread()  # a multipart body streams; checks read it
                 try:
