@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import time
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
 from api import appraisals, cycles, inspection, roster
 from api.auth import TokenVerifier
+from api.edge import EdgeGuard, EdgeLimits, refuse_control_characters, request_id_of, send_problem
 from api.gateway import CommandGateway, CycleGateway
 from api.inspection import AuditSettings
 from api.problems import (
+    PROBLEM_MEDIA_TYPE,
     ProblemDocument,
     install_problem_handlers,
     problem_response,
@@ -47,17 +49,22 @@ class Services:
     task_queue: str
     audit: AuditSettings | None = None
     """The checkpoint public key and log file the inspection routes verify with."""
+    limits: EdgeLimits = field(default_factory=EdgeLimits)
+    """Body and header sizes the API accepts."""
 
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     status: {"model": ProblemDocument, "description": text,
              "content": {"application/problem+json": {}}}
     for status, text in (
+        (400, "The body could not be read (not UTF-8, not the declared format)"),
         (401, "No or invalid bearer token"),
         (403, "Your role or relation may not do this"),
         (404, "Unknown, or not in your scope"),
         (409, "Not allowed in the appraisal's current phase"),
+        (413, "The request body is larger than its limit; it was not read"),
         (422, "The request breaks a rule; errors[] names each field"),
+        (431, "Too many request headers, or too large"),
         (503, "A dependency is down; nothing changed; retry after Retry-After seconds"),
     )
 }
@@ -67,16 +74,23 @@ _DATABASE_DOWN: tuple[type[Exception], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.InterfaceError,
-    ConnectionError,
+    asyncpg.InternalClientError,  # a pooled connection the server dropped, reused
+    asyncpg.exceptions.OperatorInterventionError,  # the server shutting down (57P0x)
+    OSError,
     TimeoutError,
 )
-"""Errors that mean PostgreSQL cannot be reached: a 503, never a 500."""
+"""Errors that mean PostgreSQL cannot be reached: a 503, never a 500. ``OSError`` covers
+every way a connection fails before PostgreSQL answers: refused or reset over TCP, and over
+a Unix socket ``FileNotFoundError`` (no socket: the server is down) or ``PermissionError``."""
 
 
 class RequestContext:
-    """ASGI middleware: a request id (``X-Request-Id``, made up when absent) bound to
-    every log line of the request and echoed in the response, and one log line per
-    request with its status and duration.
+    """ASGI middleware: a request id bound to every log line of the request and echoed in
+    the response (``X-Request-Id``: the client's when it is 1-128 characters of
+    ``[A-Za-z0-9._-]``, else made up), and one log line per request with its status and
+    duration. Outermost of the app's middleware, so that every response carries the id:
+    an exception no handler took is answered here (500 problem+json) rather than by
+    Starlette's error middleware, which is outside it and would also close the connection.
 
     Plain ASGI rather than ``@app.middleware("http")``, which runs each request in
     its own task and streams the response through a queue.
@@ -89,15 +103,16 @@ class RequestContext:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        request_id = next((value.decode("latin-1") for name, value in scope["headers"]
-                           if name == b"x-request-id"), None) or uuid.uuid4().hex
+        request_id = request_id_of(scope)
         started = time.perf_counter()
         status = 500
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
                 status = message["status"]
+                responded = True
                 message["headers"] = [*message.get("headers", []),
                                       (b"x-request-id", request_id.encode("latin-1"))]
             await send(message)
@@ -105,11 +120,41 @@ class RequestContext:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             await self._app(scope, receive, send_with_id)
+        except Exception:
+            if responded:
+                raise
+            log.exception("unexpected error", path=scope["path"])
+            await send_problem(
+                scope, send_with_id, 500, "internal", "Internal error",
+                "something failed on our side; nothing you sent was lost or applied twice")
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
             log.info("request", method=scope["method"], path=scope["path"], status=status,
                      ms=round((time.perf_counter() - started) * 1000, 1),
                      request_id=request_id)
+
+
+def _document_problems_as_problem_json(app: FastAPI) -> None:
+    """Error responses are ``application/problem+json`` only: FastAPI documents a response
+    ``model`` as ``application/json``; move that schema to the problem media type, so the
+    document says what is sent (and a client or fuzzer can check error bodies against it)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[:1] in "45" and PROBLEM_MEDIA_TYPE in content \
+                            and "application/json" in content:
+                        content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(services: Services) -> FastAPI:
@@ -119,6 +164,7 @@ def create_app(services: Services) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         responses=_ERROR_RESPONSES,
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.pool = services.pool
     app.state.token_verifier = services.token_verifier
@@ -141,7 +187,10 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(inspection.router)
     app.include_router(roster.router)
 
-    app.add_middleware(RequestContext)
+    app.add_middleware(EdgeGuard, limits=services.limits)
+    app.add_middleware(RequestContext)  # added last: the outermost
+
+    _document_problems_as_problem_json(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

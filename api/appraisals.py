@@ -17,6 +17,7 @@ from activities.messages import CommandResult, workflow_id
 from api import examples as ex
 from api.access import record_read
 from api.auth import CurrentActor
+from api.edge import INT4_MAX, INT8_MAX
 from api.examples import example
 from api.gateway import CommandGateway
 from api.problems import Problem, not_found
@@ -182,7 +183,7 @@ async def list_appraisals(
     role: Annotated[str | None, Query(pattern="^(employee|appraiser|superior)$",
                                       description="only those where you are this party")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT8_MAX)] = 0,
 ) -> list[AppraisalSummaryView]:
     mine: dict[str, str | None] = {role: actor.subject, "agency": actor.agency} if role else {}
     rows = await _read_model(request).list(read_scope(actor), cycle_id=cycle, unit=unit,
@@ -209,7 +210,8 @@ async def get_appraisal(
 @router.get("/appraisals/{appraisal_id}/events", summary="The appraisal's event trail")
 async def get_events(request: Request, appraisal_id: str,
                      _read: Annotated[AppraisalSummary, _appraisal_read("appraisal-events")],
-                     from_version: Annotated[int, Query(ge=1)] = 1) -> list[TrailEvent]:
+                     from_version: Annotated[int, Query(ge=1, le=INT4_MAX)] = 1
+                     ) -> list[TrailEvent]:
     event_log: EventLog = request.app.state.event_log
     events = await event_log.read_stream(appraisal_id, from_version=from_version)
     return [TrailEvent.of(e) for e in events]

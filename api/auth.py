@@ -87,18 +87,37 @@ class TokenVerifier:
                 options={"require": ["sub", "exp"]},
             )
             actor = Actor(
-                subject=claims["sub"],
-                roles=frozenset(Role(r) for r in claims.get("roles", ["employee"])
+                subject=_text_claim(claims, "sub", required=True) or "",
+                roles=frozenset(Role(r) for r in _list_claim(claims, "roles", ["employee"])
                                 if r != Role.SYSTEM.value),
-                agency=claims.get("agency"),
-                unit=claims.get("unit"),
-                agencies=frozenset(claims.get("agencies", [])),
+                agency=_text_claim(claims, "agency"),
+                unit=_text_claim(claims, "unit"),
+                agencies=frozenset(_list_claim(claims, "agencies", [])),
             )
             return actor, float(claims["exp"])
         except (jwt.PyJWTError, ValueError, KeyError) as error:
             raise Problem(401, "unauthenticated", "Invalid or expired token", str(error),
                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
                           ) from None
+
+
+def _text_claim(claims: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    """A string claim (or absent unless ``required``); anything else is a ValueError (401)."""
+    value = claims.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"claim {name!r} must be a non-empty string")
+    return value
+
+
+def _list_claim(claims: dict[str, Any], name: str, default: list[str]) -> list[str]:
+    """A list-of-strings claim; a number, a string, or a list holding anything but strings
+    is a ValueError (401) naming the claim."""
+    value = claims.get(name, default)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"claim {name!r} must be a list of strings")
+    return value
 
 
 def mint_token(

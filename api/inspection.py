@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from api.access import record_read
 from api.auth import CurrentActor
+from api.edge import INT4_MAX, INT8_MAX
 from api.problems import FieldError, Problem, not_found
 from api.schemas import TrailEvent
 from domain.appraisal import AppraisalState
@@ -265,7 +266,8 @@ async def trail(request: Request, appraisal_id: str, actor: CurrentActor
             summary="The state as of a version or a moment (replayed with domain.evolve)")
 async def state(
     request: Request, appraisal_id: str, actor: CurrentActor,
-    version: Annotated[int | None, Query(ge=0, description="after this many events")] = None,
+    version: Annotated[int | None, Query(ge=0, le=INT4_MAX,
+                                         description="after this many events")] = None,
     at: Annotated[datetime | None, Query(description="as recorded at this moment (RFC 3339)")
                   ] = None,
 ) -> StateView:
@@ -282,9 +284,9 @@ async def state(
             summary="What changed between two points of the trail (versions or moments)")
 async def difference(
     request: Request, appraisal_id: str, actor: CurrentActor,
-    from_version: Annotated[int | None, Query(ge=0)] = None,
+    from_version: Annotated[int | None, Query(ge=0, le=INT4_MAX)] = None,
     from_at: Annotated[datetime | None, Query()] = None,
-    to_version: Annotated[int | None, Query(ge=0)] = None,
+    to_version: Annotated[int | None, Query(ge=0, le=INT4_MAX)] = None,
     to_at: Annotated[datetime | None, Query()] = None,
 ) -> DiffView:
     summary = await _inspected(request, appraisal_id, actor)
@@ -339,8 +341,8 @@ async def latest_checkpoint(request: Request, actor: CurrentActor) -> Checkpoint
 async def inclusion(
     request: Request, actor: CurrentActor,
     appraisal: Annotated[str, Query(max_length=200)],
-    version: Annotated[int, Query(ge=1)],
-    tree_size: Annotated[int | None, Query(ge=1, description="a checkpoint's size; "
+    version: Annotated[int, Query(ge=1, le=INT4_MAX)],
+    tree_size: Annotated[int | None, Query(ge=1, le=INT8_MAX, description="a checkpoint's size; "
                                            "default: the latest")] = None,
 ) -> InclusionProofView:
     summary = await _inspected(request, appraisal, actor)
@@ -369,8 +371,9 @@ async def inclusion(
 @router.get("/proofs/consistency", summary="Consistency proof of an older checkpoint in a newer")
 async def consistency(
     request: Request, actor: CurrentActor,
-    old_size: Annotated[int, Query(ge=1)],
-    new_size: Annotated[int | None, Query(ge=1, description="default: the latest")] = None,
+    old_size: Annotated[int, Query(ge=1, le=INT8_MAX)],
+    new_size: Annotated[int | None, Query(ge=1, le=INT8_MAX,
+                                          description="default: the latest")] = None,
 ) -> ConsistencyProofView:
     _require_inspector(actor)
     async with request.app.state.pool.acquire() as connection, connection.transaction(
@@ -445,7 +448,7 @@ async def _guarded(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
 async def access(
     request: Request, actor: CurrentActor,
     agency: Annotated[str, Query(max_length=100)],
-    from_version: Annotated[int, Query(ge=1)] = 1,
+    from_version: Annotated[int, Query(ge=1, le=INT4_MAX)] = 1,
 ) -> list[AccessEventView]:
     if not may_read_access_log(actor, agency):
         if actor.roles & {Role.INSPECTOR, Role.HR}:

@@ -122,8 +122,17 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug = {401: "unauthenticated", 403: "forbidden", 404: "not-found",
-                405: "method-not-allowed"}.get(exc.status_code, "http-error")
+                405: "method-not-allowed", 413: "too-large"}.get(exc.status_code, "http-error")
         headers = dict(exc.headers or {})
+        if exc.status_code == 400:  # FastAPI: a body it could not decode (not UTF-8, ...)
+            return problem_response(request, Problem(
+                400, "malformed-body", "The request body could not be read", str(exc.detail),
+                headers=headers,
+                errors=[FieldError(field="body", rule="malformed", message=str(exc.detail))]))
+        if exc.status_code == 413:
+            return problem_response(request, Problem(
+                413, slug, "Request body too large", str(exc.detail), headers=headers,
+                errors=[FieldError(field="body", rule="max_bytes", message=str(exc.detail))]))
         return problem_response(request, Problem(exc.status_code, slug, str(exc.detail),
                                                  headers=headers))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import socket
 from collections import Counter
@@ -36,6 +37,7 @@ from kinerja.logging import configure_logging
 from kinerja.reminders import reminder_options
 from kinerja.roster_cli import roster_app
 from kinerja.schedules import ensure_next_cycle_schedules
+from kinerja.serving import edge_limits, uvicorn_config
 from kinerja.settings import Settings, get_settings
 from kinerja.worker import running_worker
 from store.database import create_pool
@@ -57,6 +59,22 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 def _settings() -> Settings:
     settings = get_settings()
     configure_logging(settings.log_format, settings.log_level)
+    return settings
+
+
+def _serving_settings(*, uses_tokens: bool = True) -> Settings:
+    """The settings of a serving command (api, worker, sealer): outside development mode,
+    refused (exit 1, each problem with its setting) when they hold development secrets."""
+    settings = _settings()
+    problems = settings.production_problems(uses_tokens=uses_tokens)
+    if problems:
+        console.print(f"[red]refusing to start in KINERJA_MODE={settings.mode}:[/red]",
+                      soft_wrap=True)
+        for problem in problems:
+            console.print(f"  - {problem}", soft_wrap=True)
+        console.print("(KINERJA_MODE=development allows them, on your own machine only)",
+                      soft_wrap=True)
+        raise typer.Exit(1)
     return settings
 
 
@@ -165,7 +183,8 @@ async def _services(settings: Settings, database_url: str, temporal_address: str
     client = await wait_for_temporal(temporal_address, settings.temporal_namespace, 60.0)
     return Services(pool=pool, temporal=client,
                     token_verifier=TokenVerifier(settings.token_settings()),
-                    task_queue=settings.task_queue, audit=audit_settings(settings))
+                    task_queue=settings.task_queue, audit=audit_settings(settings),
+                    limits=edge_limits(settings))
 
 
 def _temporal_address(settings: Settings) -> str:
@@ -175,7 +194,7 @@ def _temporal_address(settings: Settings) -> str:
 @app.command()
 def worker() -> None:
     """Run the Temporal worker (workflows and activities) until Ctrl-C."""
-    settings = _settings()
+    settings = _serving_settings()
 
     async def run() -> None:
         stop = _Stop()
@@ -206,9 +225,7 @@ def _api_socket(settings: Settings) -> socket.socket:
 
 
 def _serve(services: Services, settings: Settings) -> uvicorn.Server:
-    config = uvicorn.Config(create_app(services), host=settings.api_host, port=settings.api_port,
-                            log_config=None, access_log=False)
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(create_app(services), settings))
     # Ctrl-C and SIGTERM end the whole command through _Stop, so that every ``finally``
     # runs and what was started is stopped; uvicorn must not re-raise them.
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
@@ -218,7 +235,7 @@ def _serve(services: Services, settings: Settings) -> uvicorn.Server:
 @app.command()
 def api() -> None:
     """Serve the HTTP API until Ctrl-C."""
-    settings = _settings()
+    settings = _serving_settings()
 
     async def run() -> None:
         stop = _Stop()
@@ -245,8 +262,11 @@ def dev() -> None:
     is set; the Temporal development server unless KINERJA_TEMPORAL_ADDRESS is
     set; migrations; the worker; the API; a small demo organisation with one
     open appraisal. Prints where everything is. Ctrl-C (or SIGTERM) stops what
-    it started and nothing else.
+    it started and nothing else. Runs in development mode (KINERJA_MODE=development):
+    the development token secret and checkpoint key are accepted.
     """
+    os.environ["KINERJA_MODE"] = "development"  # for everything reading get_settings()
+    get_settings.cache_clear()
     settings = _settings()
 
     async def run() -> None:
@@ -316,7 +336,7 @@ def sealer() -> None:
     """
     from kinerja.audit import make_sealer, signing_key
 
-    settings = _settings()
+    settings = _serving_settings(uses_tokens=False)
 
     async def run() -> None:
         _Stop()

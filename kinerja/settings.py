@@ -13,11 +13,19 @@ from api.auth import TokenSettings
 
 DEV_JWT_SECRET = "kinerja-development-secret-do-not-use-in-production"
 
+MIN_HS256_SECRET_BYTES = 32
+"""RFC 7518 3.2: an HS256 key at least as long as the hash output."""
+
 
 class Settings(BaseSettings):
     """Everything configurable. Unset database/Temporal: ``kinerja dev`` starts its own."""
 
     model_config = SettingsConfigDict(env_prefix="KINERJA_", env_file=".env", extra="ignore")
+
+    mode: Literal["development", "production"] = Field(
+        default="production",
+        description="production refuses to serve with development secrets and keys "
+                    "(see production_problems); kinerja dev runs in development")
 
     database_url: str | None = Field(
         default=None, description="PostgreSQL DSN; unset: the embedded server in data_dir")
@@ -40,6 +48,22 @@ class Settings(BaseSettings):
     jwks_url: str | None = None
     jwt_issuer: str = "kinerja"
     jwt_audience: str = "kinerja-api"
+    # The HTTP edge (api.edge, kinerja.serving).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024,
+                                description="largest request body (JSON); above it a 413")
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024,
+                                  description="largest body of the roster upload routes "
+                                              "and of any multipart request")
+    max_headers: int = Field(default=100, ge=10, description="most request headers; 431 above")
+    max_header_bytes: int = Field(default=32 * 1024, ge=1024,
+                                  description="most bytes of all request headers; 431 above")
+    keep_alive_seconds: float = Field(default=5.0, gt=0,
+                                      description="an idle connection after a response is "
+                                                  "closed after this long")
+    header_timeout_seconds: float = Field(default=10.0, gt=0,
+                                          description="a request's line and headers must "
+                                                      "arrive within this long of the "
+                                                      "connection (or of its first byte)")
     checkpoint_interval_seconds: float = Field(
         default=5.0, gt=0, description="how often the sealer signs a checkpoint if the tree grew")
     signing_key_file: Path | None = Field(
@@ -97,6 +121,31 @@ class Settings(BaseSettings):
     @property
     def checkpoint_log_path(self) -> Path:
         return self.checkpoint_log or self.data_dir / "checkpoints.jsonl"
+
+    def production_problems(self, *, uses_tokens: bool = True) -> list[str]:
+        """Why these settings must not serve outside development: one sentence per problem,
+        each naming the setting to change. Empty in development mode.
+
+        The rule for the checkpoint key: in production ``signing_key_file`` must be set
+        explicitly. Unset, the key is ``data_dir/checkpoint-signing-key.pem``, which is
+        where ``kinerja dev`` creates a development key by itself, so a key found there
+        cannot be told apart from one nobody chose.
+        """
+        if self.mode == "development":
+            return []
+        problems = []
+        if uses_tokens and self.jwt_algorithm == "HS256":
+            if not self.jwt_secret or self.jwt_secret == DEV_JWT_SECRET:
+                problems.append("KINERJA_JWT_SECRET is the development secret (anyone can "
+                                "mint tokens with it): set your own, or use RS256")
+            elif len(self.jwt_secret.encode()) < MIN_HS256_SECRET_BYTES:
+                problems.append(f"KINERJA_JWT_SECRET is shorter than "
+                                f"{MIN_HS256_SECRET_BYTES} bytes")
+        if self.signing_key_file is None:
+            problems.append("KINERJA_SIGNING_KEY_FILE is unset: the default "
+                            "data_dir/checkpoint-signing-key.pem is the development key "
+                            "kinerja dev creates; set the path of your own Ed25519 key")
+        return problems
 
     def token_settings(self) -> TokenSettings:
         return TokenSettings(algorithm=self.jwt_algorithm, secret=self.jwt_secret,

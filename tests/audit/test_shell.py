@@ -52,6 +52,7 @@ def test_kinerja_sealer_refuses_to_run_without_a_key(
     monkeypatch.setenv("KINERJA_DATABASE_URL", database_dsn)
     monkeypatch.setenv("KINERJA_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("KINERJA_LOG_FORMAT", "console")
+    monkeypatch.setenv("KINERJA_MODE", "development")  # past the production check: no key
     get_settings.cache_clear()
     try:
         with preserved_logging():
