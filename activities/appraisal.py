@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncpg
 from temporalio import activity
 
-from activities.contracts import (
-    READ_APPRAISAL_EVENTS,
-    RECORD_APPRAISAL_EVENTS,
+from activities.recording import record_once
+from domain.appraisal import EVENT_SCHEMA_VERSION
+from store.appraisals import save_appraisal_summary
+from store.event_log import EventLog, NewEvent
+from workflows.appraisal.contract import (
     EventRecord,
     ReadAppraisalEvents,
     RecordAppraisalEvents,
     RecordedVersion,
     StoredEvents,
 )
-from activities.recording import record_once
-from domain.appraisal import EVENT_SCHEMA_VERSION
-from store.appraisals import save_appraisal_summary
-from store.event_log import EventLog, NewEvent
 
 
 class AppraisalActivities:
@@ -27,7 +25,7 @@ class AppraisalActivities:
         self._pool = pool
         self._event_log = event_log
 
-    @activity.defn(name=RECORD_APPRAISAL_EVENTS)
+    @activity.defn
     async def record_appraisal_events(self, request: RecordAppraisalEvents) -> RecordedVersion:
         """Append the events and write the read model in one transaction.
 
@@ -54,7 +52,7 @@ class AppraisalActivities:
                                  request.expected_version, events,
                                  request.metadata.get("request_id"), write_summary)
 
-    @activity.defn(name=READ_APPRAISAL_EVENTS)
+    @activity.defn
     async def read_appraisal_events(self, request: ReadAppraisalEvents) -> StoredEvents:
         """The stream's events after a version: how a workflow whose command failed
         after its events may have been stored learns what the log holds."""

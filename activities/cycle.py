@@ -1,8 +1,8 @@
 """Activities of the cycle workflow: its events, its frozen roster, and pages of work
 that reach many appraisals (opening them, or sending each one command).
 
-Sending to appraisals goes through the Temporal client, by workflow and update
-*name* (``activities.messages``), with ids derived from the cycle, the work item
+Sending to appraisals goes through :class:`workflows.appraisal.client.AppraisalClient`
+(the API's use cases use the same), with ids derived from the cycle, the work item
 and the appraisal: a page retried after a crash opens nothing twice and applies
 no command twice (Temporal deduplicates update ids; a command that no longer
 applies is refused by the appraisal's own rules and counted as skipped).
@@ -16,45 +16,15 @@ from functools import partial
 
 import asyncpg
 from temporalio import activity
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
-from activities.contracts import (
-    CHECK_UNIT_CURVE,
-    DIFF_CYCLE_ROSTER,
-    FREEZE_CYCLE_ROSTER,
-    RECORD_CYCLE_EVENTS,
-    RUN_CYCLE_PAGE,
-    TALLY_CYCLE,
-    CyclePage,
-    CycleTally,
-    CycleTallyResult,
-    FreezeRoster,
-    FrozenRosterInfo,
-    PageOutcome,
-    RecordCycleEvents,
-    RecordedVersion,
-    RosterFollowFacts,
-    UnitCurveRequest,
-)
-from activities.messages import (
-    APPRAISAL_WORKFLOW,
-    COMMAND_UPDATE,
-    REFUSED_ERROR_TYPE,
-    AppraisalStart,
-    CommandRequest,
-    CommandResult,
-    workflow_id,
-)
 from activities.recording import record_once
 from domain.appraisal import (
     EVENT_SCHEMA_VERSION,
-    AppraisalState,
     CancelAppraisal,
     CancelReason,
     Command,
+    CommandRefused,
     ExtendDeadline,
     OpenAppraisal,
     ReassignParties,
@@ -78,6 +48,22 @@ from domain.cycle import (
 from domain.policy import POLICIES
 from store.cycles import CycleStore, save_cycle
 from store.event_log import EventLog, NewEvent
+from workflows.appraisal.client import AppraisalClient, AppraisalEnded, AppraisalNotFound
+from workflows.appraisal.contract import (
+    RecordedVersion,
+    workflow_id,
+)
+from workflows.cycle.contract import (
+    CyclePage,
+    CycleTally,
+    CycleTallyResult,
+    FreezeRoster,
+    FrozenRosterInfo,
+    PageOutcome,
+    RecordCycleEvents,
+    RosterFollowFacts,
+    UnitCurveRequest,
+)
 
 RosterSource = Callable[[str], Awaitable[list[CycleMember]]]
 """The agency's current roster as cycle members (appraiser and superior resolved)."""
@@ -91,12 +77,11 @@ class CycleActivities:
         self._pool = pool
         self._event_log = EventLog(pool)
         self._store = CycleStore(pool)
-        self._client = client
-        self._task_queue = task_queue
+        self._appraisals = AppraisalClient(client, task_queue)
         self._roster_source = roster_source
         self._concurrency = concurrency
 
-    @activity.defn(name=RECORD_CYCLE_EVENTS)
+    @activity.defn
     async def record_cycle_events(self, request: RecordCycleEvents) -> RecordedVersion:
         """Append the cycle's events and write its read model in one transaction."""
         events = [NewEvent(type=e.type, data=e.data, metadata=request.metadata,
@@ -110,7 +95,7 @@ class CycleActivities:
                                  request.expected_version, events,
                                  request.metadata.get("request_id"), write_cycle)
 
-    @activity.defn(name=FREEZE_CYCLE_ROSTER)
+    @activity.defn
     async def freeze_cycle_roster(self, request: FreezeRoster) -> FrozenRosterInfo:
         """Freeze the agency's roster for the cycle (the first freeze wins on retry)."""
         members = await self._roster_source(request.agency)
@@ -118,18 +103,18 @@ class CycleActivities:
         return FrozenRosterInfo(digest=frozen.digest, members=frozen.members,
                                 units=frozen.units)
 
-    @activity.defn(name=CHECK_UNIT_CURVE)
+    @activity.defn
     async def check_unit_curve(self, request: UnitCurveRequest) -> CurveCheck:
         """The unit's reviewed predikat against the curve of its organisation rating."""
         predikat = await self._store.unit_predikat(request.cycle_id, request.unit)
         return check_distribution(request.rating, predikat, POLICIES[request.policy].curve)
 
-    @activity.defn(name=TALLY_CYCLE)
+    @activity.defn
     async def tally_cycle(self, request: CycleTally) -> CycleTallyResult:
         open_count, distribution = await self._store.tally(request.cycle_id)
         return CycleTallyResult(open_appraisals=open_count, distribution=distribution)
 
-    @activity.defn(name=RUN_CYCLE_PAGE)
+    @activity.defn
     async def run_cycle_page(self, page: CyclePage) -> PageOutcome:
         """Do one page of a work item, at most ``concurrency`` appraisals at a time:
         opening reaches the frozen roster's members; a broadcast, the cycle's appraisals
@@ -212,7 +197,7 @@ class CycleActivities:
                                        self._request_id(page, change.new_appraisal_id, "o"))
         return reached
 
-    @activity.defn(name=DIFF_CYCLE_ROSTER)
+    @activity.defn
     async def diff_cycle_roster(self, request: FreezeRoster) -> RosterFollowFacts:
         """What the cycle must do to follow the agency's roster as it is now."""
         members = await self._roster_source(request.agency)
@@ -232,41 +217,19 @@ class CycleActivities:
             calendar=calendar_for(page.calendar, page.deadline_moves, member.unit),
             position_kind=member.position_kind, functional_level=member.functional_level,
             is_unit_leader=member.is_unit_leader)
-        start = WithStartWorkflowOperation(
-            APPRAISAL_WORKFLOW, AppraisalStart(appraisal_id=appraisal_id), id=appraisal_id,
-            task_queue=self._task_queue, result_type=AppraisalState,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
-        request = CommandRequest(command=command, actor=SYSTEM_ACTOR, request_id=request_id)
         try:  # returns once the opening is stored, so a finished page means open appraisals
-            await self._client.execute_update_with_start_workflow(
-                COMMAND_UPDATE, request, start_workflow_operation=start, id=request_id,
-                result_type=CommandResult)
-        except WorkflowAlreadyStartedError:
+            await self._appraisals.open(command, SYSTEM_ACTOR, request_id)
+        except AppraisalEnded:
             return False  # its workflow has ended (cancelled, say): not opened again
-        except WorkflowUpdateFailedError as failed:
-            if _refused(failed):
-                return False  # opened already, by HR by hand
-            raise
+        except CommandRefused:
+            return False  # opened already, by HR by hand
         return True
 
     async def _send(self, appraisal_id: str, command: Command, request_id: str) -> bool:
-        handle = self._client.get_workflow_handle(appraisal_id)
-        request = CommandRequest(command=command, actor=SYSTEM_ACTOR, request_id=request_id)
         try:
-            await handle.execute_update(COMMAND_UPDATE, request, id=request_id,
-                                        result_type=CommandResult)
-        except WorkflowUpdateFailedError as failed:
-            if _refused(failed):
-                return False  # the appraisal's rules say no (phase moved on, not later, ...)
-            raise
-        except RPCError as error:
-            if error.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-                return False  # never opened, or ended (final or cancelled)
-            raise
+            await self._appraisals.send(appraisal_id, command, SYSTEM_ACTOR, request_id)
+        except CommandRefused:
+            return False  # the appraisal's rules say no (phase moved on, not later, ...)
+        except (AppraisalEnded, AppraisalNotFound):
+            return False  # never opened, or ended (final or cancelled)
         return True
-
-
-def _refused(failed: WorkflowUpdateFailedError) -> bool:
-    cause = failed.cause
-    return isinstance(cause, ApplicationError) and cause.type == REFUSED_ERROR_TYPE

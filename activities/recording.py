@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable, Sequence
 import asyncpg
 from temporalio.exceptions import ApplicationError
 
-from activities.contracts import UNSTORABLE_ERROR_TYPE, EventRecord, RecordedVersion
 from store.event_log import ConcurrencyConflict, EventLog, NewEvent, RecordedEvent
+from workflows.appraisal.contract import UNSTORABLE_ERROR_TYPE, EventRecord, RecordedVersion
 
 _PERMANENT_SQLSTATE_CLASSES = ("22", "23", "42")
 """Data exceptions, integrity violations, syntax or access rule violations: the same

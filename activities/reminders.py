@@ -24,7 +24,6 @@ from activities.notify import (
     TransientNotifyError,
     compose,
 )
-from activities.reminder_contracts import SEND_DUE_REMINDERS, ReminderScan, ReminderScanOutcome
 from domain.reminders import due_reminders, next_due_at, scan_horizon
 from store.reminders import (
     Claimant,
@@ -33,6 +32,7 @@ from store.reminders import (
     ReminderRecord,
     running_deadlines,
 )
+from workflows.reminders.contract import ReminderScan, ReminderScanOutcome
 
 log = structlog.get_logger("kinerja.reminders")
 
@@ -48,7 +48,7 @@ class ReminderActivities:
         self._directory: RecipientDirectory = directory or ContactsDirectory(pool)
         self._record = ReminderRecord(pool, lease=lease)
 
-    @activity.defn(name=SEND_DUE_REMINDERS)
+    @activity.defn
     async def send_due_reminders(self, scan: ReminderScan) -> ReminderScanOutcome:
         info = activity.info()
         claimant = Claimant(

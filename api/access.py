@@ -42,7 +42,7 @@ async def record_read(request: Request, actor: Actor, agency: str, what: str, /,
     details = {"route": getattr(route, "path", None) or request.url.path,
                **({"query": dict(request.query_params)} if request.query_params else {}),
                **details}
-    auditor: Auditor = request.app.state.auditor
+    auditor: Auditor = request.app.state.kinerja.auditor
     await auditor.record_access(
         agency, what, {k: v for k, v in metadata.items() if v is not None},
         event_type=EVENT_TYPES[role], **{k: v for k, v in details.items() if v is not None})

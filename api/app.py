@@ -15,7 +15,6 @@ from temporalio.client import Client
 from api import appraisals, cycles, inspection, roster
 from api.auth import TokenVerifier
 from api.edge import EdgeGuard, EdgeLimits, refuse_control_characters, request_id_of, send_problem
-from api.gateway import CommandGateway, CycleGateway
 from api.inspection import AuditSettings
 from api.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -24,8 +23,7 @@ from api.problems import (
     problem_response,
     unavailable,
 )
-from store.appraisals import AppraisalReadModel
-from store.event_log import EventLog
+from services.bootstrap import bootstrap
 
 log = structlog.get_logger("kinerja.api")
 
@@ -166,13 +164,13 @@ def create_app(services: Services) -> FastAPI:
         responses=_ERROR_RESPONSES,
         dependencies=[Depends(refuse_control_characters)],
     )
-    app.state.pool = services.pool
+    audit = services.audit or AuditSettings()
     app.state.token_verifier = services.token_verifier
-    app.state.read_model = AppraisalReadModel(services.pool)
-    app.state.event_log = EventLog(services.pool)
-    app.state.gateway = CommandGateway(services.temporal, services.task_queue,
-                                       app.state.event_log)
-    app.state.cycle_gateway = CycleGateway(services.temporal, services.task_queue)
+    app.state.audit_settings = audit
+    app.state.kinerja = bootstrap(
+        services.pool, services.temporal, services.task_queue,
+        public_key=audit.public_key, checkpoint_log=audit.checkpoint_log,
+        unsealed_warning_seconds=audit.unsealed_warning_seconds)
     install_problem_handlers(app)
 
     async def _database_down(request: Request, exc: Exception) -> Response:
@@ -183,7 +181,6 @@ def create_app(services: Services) -> FastAPI:
         app.add_exception_handler(error, _database_down)
     app.include_router(appraisals.router)
     app.include_router(cycles.router)
-    inspection.install(app, services.audit or AuditSettings())
     app.include_router(inspection.router)
     app.include_router(roster.router)
 

@@ -1,26 +1,24 @@
 """Routes of one appraisal's life, for employees, appraisers, superiors and HR.
 
-Every command route does the same three things: find the appraisal in the
-read model (404 when unknown *or* out of the caller's scope), check the
-domain's authorization for the action (403), then send one update to the
-workflow, whose validator gives the phase rules (409) and content rules (422).
+Every command route turns its body into the domain's command and hands it to
+the use case (:class:`services.appraisals.AppraisalService`): 404 when the
+appraisal is unknown *or* out of the caller's scope, 403 when the domain's
+authorization says no, 409 for the phase rules and 422 for the content rules.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
-from activities.messages import CommandResult, workflow_id
 from api import examples as ex
 from api.access import record_read
 from api.auth import CurrentActor
+from api.deps import kinerja
 from api.edge import INT4_MAX, INT8_MAX
 from api.examples import example
-from api.gateway import CommandGateway
-from api.problems import Problem, not_found
+from api.problems import not_found
 from api.schemas import (
     AppraisalSummaryView,
     AppraisalView,
@@ -39,14 +37,10 @@ from api.schemas import (
     TrailEvent,
 )
 from domain.appraisal import (
-    COMMAND_ACTION,
-    TERMINAL_PHASES,
     AcceptResult,
-    AppraisalState,
     ApproveTargets,
     CancelAppraisal,
     Command,
-    CommandRefused,
     DecideObjection,
     DraftTargets,
     ExtendDeadline,
@@ -64,13 +58,13 @@ from domain.appraisal import (
     SubmitReview,
     SubmitSelfAssessment,
     SubmitTargets,
-    decide,
 )
-from domain.authorization import Actor, Parties, may, may_read, read_scope
+from domain.authorization import Actor, Parties
 from domain.policy import POLICIES, default_calendar
 from domain.skp import DailyActivity, Feedback, ProgressReport, Ratings, SelfAssessment, Skp
-from store.appraisals import AppraisalReadModel, AppraisalSummary
-from store.event_log import EventLog
+from services.appraisals import AppraisalService, CommandOutcome
+from store.appraisals import AppraisalSummary
+from workflows.appraisal.contract import workflow_id
 
 router = APIRouter(prefix="/v1", tags=["appraisals"])
 
@@ -88,19 +82,8 @@ ExtendDeadlineBodyIn = Annotated[ExtendDeadlineBody, Body(openapi_examples=examp
 CancelBodyIn = Annotated[CancelBody, Body(openapi_examples=example(ex.CANCEL))]
 
 
-def _read_model(request: Request) -> AppraisalReadModel:
-    return request.app.state.read_model  # type: ignore[no-any-return]
-
-
-def _gateway(request: Request) -> CommandGateway:
-    return request.app.state.gateway  # type: ignore[no-any-return]
-
-
-async def _visible(request: Request, appraisal_id: str, actor: Actor) -> AppraisalSummary:
-    summary = await _read_model(request).summary(appraisal_id)
-    if summary is None or not may_read(actor, summary.parties):
-        raise not_found()
-    return summary
+def _service(request: Request) -> AppraisalService:
+    return kinerja(request).appraisals
 
 
 def _appraisal_read(what: str) -> Any:
@@ -109,44 +92,30 @@ def _appraisal_read(what: str) -> Any:
 
     async def read(request: Request, appraisal_id: str, actor: CurrentActor
                    ) -> AppraisalSummary:
-        summary = await _visible(request, appraisal_id, actor)
-        await record_read(request, actor, summary.parties.agency, what, personal=True,
-                          own=summary.parties.employee == actor.subject,
-                          appraisal_id=appraisal_id)
-        return summary
+        return await _read_recorded(request, appraisal_id, actor, what)
 
     return Depends(read)
 
 
+async def _read_recorded(request: Request, appraisal_id: str, actor: Actor, what: str
+                         ) -> AppraisalSummary:
+    summary = await _service(request).visible(actor, appraisal_id)
+    await record_read(request, actor, summary.parties.agency, what, personal=True,
+                      own=actor.is_person(summary.parties.agency, summary.parties.employee),
+                      appraisal_id=appraisal_id)
+    return summary
+
+
 async def _command(request: Request, appraisal_id: str, actor: Actor, command: Command,
                    idempotency_key: str | None) -> CommandResponse:
-    summary = await _read_model(request).summary(appraisal_id)
-    if summary is None:
-        raise not_found()
-    if not may(actor, COMMAND_ACTION[command.kind], summary.parties):
-        if not may_read(actor, summary.parties):  # a peer may give feedback, not read
-            raise not_found()
-        raise Problem(403, "forbidden", "Not allowed",
-                      f"you may not {command.kind.replace('_', ' ')} on this appraisal")
-    gateway = _gateway(request)
-    if summary.phase in TERMINAL_PHASES:  # its workflow has ended; the domain's answer,
-        # unless this is the repeat of a request that was applied (its first result)
-        first = await gateway.first_result(appraisal_id, idempotency_key, actor)
-        if first is not None:
-            return await _response(request, first)
-        raise Problem(409, "command-phase", "Command refused",
-                      f"the appraisal is {summary.phase.value}; nothing changes it")
-    result = await gateway.send(appraisal_id, command, actor, idempotency_key)
-    return await _response(request, result)
+    outcome = await _service(request).command(actor, appraisal_id, command, idempotency_key)
+    return _response(outcome)
 
 
-async def _response(request: Request, result: CommandResult) -> CommandResponse:
-    """The command's events and the state after them (from the read model, which the
-    workflow wrote in the same transaction as the events, before answering)."""
-    stored = await _read_model(request).view(result.appraisal_id)
-    if stored is None:  # pragma: no cover - written before the update completes
-        raise not_found()
-    return CommandResponse(events=result.events, appraisal=AppraisalView.of_stored(stored))
+def _response(outcome: CommandOutcome) -> CommandResponse:
+    """The command's events and the state after them."""
+    return CommandResponse(events=outcome.events,
+                           appraisal=AppraisalView.of_stored(outcome.state))
 
 
 def _summary_view(summary: AppraisalSummary) -> AppraisalSummaryView:
@@ -162,11 +131,7 @@ def _summary_view(summary: AppraisalSummary) -> AppraisalSummaryView:
 
 @router.get("/me/appraisals", tags=["employee"], summary="My appraisals")
 async def my_appraisals(request: Request, actor: CurrentActor) -> list[AppraisalSummaryView]:
-    if actor.agency is None:  # keys are numbered per agency: no agency, no "me"
-        return []
-    rows = await _read_model(request).list(read_scope(actor), employee=actor.subject,
-                                           agency=actor.agency)
-    return [_summary_view(r) for r in rows]
+    return [_summary_view(r) for r in await _service(request).mine(actor)]
 
 
 @router.get("/appraisals", summary="Appraisals in your scope",
@@ -185,9 +150,8 @@ async def list_appraisals(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=INT8_MAX)] = 0,
 ) -> list[AppraisalSummaryView]:
-    mine: dict[str, str | None] = {role: actor.subject, "agency": actor.agency} if role else {}
-    rows = await _read_model(request).list(read_scope(actor), cycle_id=cycle, unit=unit,
-                                           phase=phase, limit=limit, offset=offset, **mine)
+    rows = await _service(request).list(actor, cycle=cycle, unit=unit, phase=phase, role=role,
+                                        limit=limit, offset=offset)
     by_agency: dict[str, list[str]] = {}
     for row in rows:
         by_agency.setdefault(row.parties.agency, []).append(row.appraisal_id)
@@ -201,19 +165,20 @@ async def get_appraisal(
     request: Request, appraisal_id: str,
     _read: Annotated[AppraisalSummary, _appraisal_read("appraisal")],
 ) -> AppraisalView:
-    stored = await _read_model(request).view(appraisal_id)
+    stored = await kinerja(request).read_model.view(appraisal_id)
     if stored is None:  # pragma: no cover - the summary and the state are one row
         raise not_found()
     return AppraisalView.of_stored(stored)
 
 
 @router.get("/appraisals/{appraisal_id}/events", summary="The appraisal's event trail")
-async def get_events(request: Request, appraisal_id: str,
-                     _read: Annotated[AppraisalSummary, _appraisal_read("appraisal-events")],
+async def get_events(request: Request, appraisal_id: str, actor: CurrentActor,
                      from_version: Annotated[int, Query(ge=1, le=INT4_MAX)] = 1
                      ) -> list[TrailEvent]:
-    event_log: EventLog = request.app.state.event_log
-    events = await event_log.read_stream(appraisal_id, from_version=from_version)
+    # Read and recorded here, not in a dependency: a query that breaks its bounds is a
+    # 422 before anything is looked up (dependencies run before the query is checked).
+    await _read_recorded(request, appraisal_id, actor, "appraisal-events")
+    events = await _service(request).events(actor, appraisal_id, from_version)
     return [TrailEvent.of(e) for e in events]
 
 
@@ -234,14 +199,7 @@ async def open_appraisal(request: Request, body: OpenAppraisalBody, actor: Curre
         policy=policy, calendar=calendar, position_kind=body.position_kind,
         functional_level=body.functional_level, is_unit_leader=body.is_unit_leader,
     )
-    try:  # refuse early what the workflow would refuse, without starting one
-        decide(AppraisalState(), command, actor=actor, at=datetime.now(UTC))
-    except CommandRefused as refused:
-        status = 403 if refused.code == "forbidden" else 422
-        raise Problem(status, f"command-{refused.code}", "Command refused",
-                      refused.reason) from None
-    result = await _gateway(request).open(command, actor, idempotency_key)
-    return await _response(request, result)
+    return _response(await _service(request).open(actor, command, idempotency_key))
 
 
 # --------------------------------------------------------------------------- targets

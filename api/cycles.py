@@ -12,46 +12,43 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from activities.messages import (
-    CloseCycleRequest,
-    CycleIntent,
-    CycleResult,
-    FollowRosterRequest,
-    ReleaseUnitRequest,
-    StartCycleRequest,
-)
 from api.access import record_read
 from api.auth import CurrentActor
-from api.gateway import CycleGateway
-from api.problems import Problem, not_found
+from api.deps import kinerja
 from api.schemas import CalendarOverrides, IdempotencyKey, Key, ReleaseBody
-from domain.appraisal import DeadlineKind, Phase
-from domain.authorization import Actor, AgencyAction, has_agency_role, may_on_agency
-from domain.calibration import CurveCheck, OrganisationRating, check_distribution
+from domain.appraisal import DeadlineKind
+from domain.authorization import Actor
+from domain.calibration import CurveCheck, OrganisationRating
 from domain.cycle import (
     AGENCY_PATTERN,
     PAGE_SIZE,
     CreateCycle,
     CycleState,
-    CycleStatus,
     MoveDeadline,
     SetOrganisationRating,
     cycle_id_of,
 )
-from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, credit_points, default_calendar
+from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, default_calendar
 from domain.ratings import Predikat
 from domain.skp import Text
 from domain.spreadsheet import Cell
 from domain.spreadsheet import row as spreadsheet_row
-from store.cycles import CycleProgress, CycleStore, Overdue, UnitPhaseCount
+from services.cycles import CycleOutcome, CycleService
+from store.cycles import CycleProgress, Overdue, UnitPhaseCount
+from workflows.cycle.contract import (
+    CloseCycleRequest,
+    CycleIntent,
+    FollowRosterRequest,
+    ReleaseUnitRequest,
+    StartCycleRequest,
+)
 
 router = APIRouter(prefix="/v1", tags=["cycles"])
 
@@ -146,29 +143,16 @@ class CalibrationView(BaseModel):
 # --------------------------------------------------------------------------- helpers
 
 
-def _store(request: Request) -> CycleStore:
-    return CycleStore(request.app.state.pool)
-
-
-def _gateway(request: Request) -> CycleGateway:
-    return request.app.state.cycle_gateway  # type: ignore[no-any-return]
-
-
-async def _cycle(request: Request, cycle_id: str, actor: Actor) -> CycleState:
-    """The cycle, or 404 when unknown or out of the caller's scope (no existence leak)."""
-    state = await _store(request).state(cycle_id)
-    if state is None or state.agency is None \
-            or not may_on_agency(actor, AgencyAction.READ_CYCLE, state.agency):
-        raise not_found("cycle")
-    return state
+def _service(request: Request) -> CycleService:
+    return kinerja(request).cycles
 
 
 def _cycle_read(what: str, *, personal: bool = False) -> Any:
-    """A dependency: the cycle the caller may read (404 otherwise, as ``_cycle``), its
-    read recorded in the agency's access stream when it is to be (api.access)."""
+    """A dependency: the cycle the caller may read (404 otherwise), its read recorded in
+    the agency's access stream when it is to be (api.access)."""
 
     async def read(request: Request, cycle_id: str, actor: CurrentActor) -> CycleState:
-        state = await _cycle(request, cycle_id, actor)
+        state = await _service(request).visible(actor, cycle_id)
         assert state.agency is not None
         await record_read(request, actor, state.agency, what, personal=personal,
                           cycle_id=cycle_id)
@@ -179,22 +163,11 @@ def _cycle_read(what: str, *, personal: bool = False) -> Any:
 
 async def _send(request: Request, cycle_id: str, actor: Actor, intent: CycleIntent,
                 key: str | None) -> CycleResponse:
-    state = await _cycle(request, cycle_id, actor)
-    assert state.agency is not None
-    if not may_on_agency(actor, AgencyAction.RUN_CYCLE, state.agency):
-        raise Problem(403, "forbidden", "Not allowed", "only HR of the agency may run its cycle")
-    if state.status is CycleStatus.CLOSED:  # its workflow has ended; the domain's answer
-        raise Problem(409, "command-phase", "Command refused",
-                      "the cycle is closed; nothing changes it")
-    result = await _gateway(request).send(cycle_id, intent, actor, key)
-    return await _response(request, result)
+    return _response(await _service(request).request(actor, cycle_id, intent, key))
 
 
-async def _response(request: Request, result: CycleResult) -> CycleResponse:
-    state = await _store(request).state(result.cycle_id)
-    if state is None:  # pragma: no cover - written before the update completes
-        raise not_found("cycle")
-    return CycleResponse(events=result.events, cycle=CycleView.of(state))
+def _response(outcome: CycleOutcome) -> CycleResponse:
+    return CycleResponse(events=outcome.events, cycle=CycleView.of(outcome.state))
 
 
 # --------------------------------------------------------------------------- routes
@@ -203,29 +176,24 @@ async def _response(request: Request, result: CycleResult) -> CycleResponse:
 @router.post("/cycles", status_code=201, summary="Create an agency's cycle for a year")
 async def create_cycle(request: Request, body: CreateCycleBody, actor: CurrentActor,
                        idempotency_key: IdempotencyKey = None) -> CycleResponse:
-    if not may_on_agency(actor, AgencyAction.RUN_CYCLE, body.agency):
-        raise Problem(403, "forbidden", "Not allowed", "only HR of the agency may create its cycle")
     policy = POLICIES[body.policy]
     calendar = default_calendar(body.year, policy, body.utc_offset_hours).model_copy(
         update=body.calendar.model_dump(exclude_none=True))
     cycle_id = cycle_id_of(body.agency, body.year)
     intent = CreateCycle(agency=body.agency, year=body.year, policy=body.policy,
                          calendar=calendar, page_size=body.page_size)
-    result = await _gateway(request).send(cycle_id, intent, actor, idempotency_key)
-    return await _response(request, result)
+    return _response(await _service(request).create(actor, intent, cycle_id,
+                                                     idempotency_key))
 
 
 @router.get("/cycles", summary="Cycles in the caller's scope")
 async def list_cycles(request: Request, actor: CurrentActor) -> list[CycleView]:
-    if not has_agency_role(actor, AgencyAction.READ_CYCLE):
-        raise Problem(403, "forbidden", "Not allowed", "cycles are for HR and inspectors")
-    agencies = None if "*" in actor.agencies else sorted(actor.agencies)
-    return [CycleView.of(s) for s in await _store(request).list(agencies)]
+    return [CycleView.of(s) for s in await _service(request).list(actor)]
 
 
 @router.get("/cycles/{cycle_id}", summary="A cycle's state")
 async def get_cycle(request: Request, cycle_id: str, actor: CurrentActor) -> CycleView:
-    return CycleView.of(await _cycle(request, cycle_id, actor))
+    return CycleView.of(await _service(request).visible(actor, cycle_id))
 
 
 @router.post("/cycles/{cycle_id}/start", status_code=202,
@@ -258,17 +226,9 @@ async def set_organisation_rating(request: Request, cycle_id: str, unit: str,
             summary="A unit's predikat against its curve, with each broken rule")
 async def get_calibration(request: Request, cycle_id: str, unit: str, actor: CurrentActor
                           ) -> CalibrationView:
-    state = await _cycle(request, cycle_id, actor)
-    unit_state = state.units.get(unit)
-    if unit_state is None or state.policy is None:
-        raise not_found("cycle")
-    rating = unit_state.organisation_rating
-    check = None
-    if rating is not None:
-        predikat = await _store(request).unit_predikat(cycle_id, unit)
-        check = check_distribution(rating, predikat, POLICIES[state.policy].curve)
-    return CalibrationView(unit=unit, organisation_rating=rating,
-                           released=unit_state.released_at is not None, check=check)
+    found = await _service(request).calibration(actor, cycle_id, unit)
+    return CalibrationView(unit=found.unit, organisation_rating=found.organisation_rating,
+                           released=found.released, check=found.check)
 
 
 @router.post("/cycles/{cycle_id}/units/{unit}/release", status_code=202,
@@ -304,8 +264,8 @@ async def get_progress(request: Request, cycle_id: str,
                        unit: Annotated[str | None, Query(max_length=100)] = None,
                        overdue_limit: Annotated[int, Query(ge=0, le=10_000)] = 1000
                        ) -> ProgressView:
-    progress = await _store(request).progress(cycle_id, datetime.now(UTC), unit=unit,
-                                              overdue_limit=overdue_limit)
+    progress = await _service(request).progress(cycle_id, unit=unit,
+                                                overdue_limit=overdue_limit)
     return ProgressView.of(progress)
 
 
@@ -316,7 +276,7 @@ async def get_progress_csv(
     request: Request, cycle_id: str,
     _read: Annotated[CycleState, _cycle_read("cycle-progress-csv")],
 ) -> StreamingResponse:
-    progress = await _store(request).progress(cycle_id, datetime.now(UTC), overdue_limit=0)
+    progress = await _service(request).progress(cycle_id, overdue_limit=0)
     return _csv(progress.table(), f"progress-{cycle_id}.csv")
 
 
@@ -327,24 +287,7 @@ async def get_results_csv(
     request: Request, cycle_id: str,
     state: Annotated[CycleState, _cycle_read("cycle-results-csv", personal=True)],
 ) -> StreamingResponse:
-    assert state.policy is not None
-    policy = POLICIES[state.policy]
-    rows = await _store(request).results(cycle_id)
-
-    def lines() -> list[list[Cell]]:
-        table: list[list[Cell]] = [
-            ["nip", "name", "employee", "unit", "phase", "predikat", "credit_points"]]
-        for row in rows:
-            points: Decimal | None = None
-            if row.member.functional_level is not None and row.predikat is not None \
-                    and row.phase is Phase.FINAL:
-                points = credit_points(row.member.functional_level, row.predikat, policy)
-            table.append([row.member.nip, row.member.name, row.employee, row.unit,
-                          row.phase.value, row.predikat.value if row.predikat else None,
-                          points])
-        return table
-
-    return _csv(lines(), f"results-{cycle_id}.csv")
+    return _csv(await _service(request).results(state), f"results-{cycle_id}.csv")
 
 
 def _csv(rows: Sequence[Sequence[Cell]], filename: str) -> StreamingResponse:

@@ -44,7 +44,7 @@ def _control_character_errors(location: str, items: Iterable[tuple[str, str]]
 def _null_characters(value: object, path: tuple[str, ...] = ()) -> list[FieldError]:
     """The places in a parsed JSON document whose key or string value holds a NUL."""
     if isinstance(value, str):
-        return [FieldError(field=".".join(path) or "body", rule="null_character",
+        return [FieldError(field=".".join(path) or "body", rule="control_character",
                            message="the NUL character (\\u0000) is not allowed")
                 ] if "\x00" in value else []
     if isinstance(value, dict):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
@@ -31,9 +31,8 @@ from domain.appraisal import AppraisalState
 from domain.authorization import Actor, Role, is_inspector, may_inspect, may_read_access_log
 from domain.checkpoint import Checkpoint
 from domain.replay import TrailEntry, replay, state_diff
-from store import tree
 from store.appraisals import AppraisalReadModel, AppraisalSummary
-from store.audit import AuditFailure, Auditor, AuditReport, access_stream
+from store.audit import AuditFailure, Auditor, AuditReport, ProofRefused, access_stream
 from store.event_log import EventLog
 
 router = APIRouter(prefix="/v1/audit", tags=["inspector"])
@@ -49,13 +48,6 @@ class AuditSettings:
     checkpoint_log: Path | None = None
     unsealed_warning_seconds: float = 60.0
     """A verification whose oldest unsealed event is older than this warns."""
-
-
-def install(app: FastAPI, settings: AuditSettings) -> None:
-    app.state.audit_settings = settings
-    app.state.auditor = Auditor(app.state.pool, public_key=settings.public_key,
-                                checkpoint_log=settings.checkpoint_log,
-                                unsealed_warning_seconds=settings.unsealed_warning_seconds)
 
 
 # --------------------------------------------------------------------------- views
@@ -179,7 +171,7 @@ class AccessEventView(BaseModel):
 
 
 def _auditor(request: Request) -> Auditor:
-    return request.app.state.auditor  # type: ignore[no-any-return]
+    return request.app.state.kinerja.auditor  # type: ignore[no-any-return]
 
 
 def _settings(request: Request) -> AuditSettings:
@@ -193,7 +185,7 @@ def _require_inspector(actor: Actor) -> None:
 
 async def _inspected(request: Request, appraisal_id: str, actor: Actor) -> AppraisalSummary:
     _require_inspector(actor)
-    read_model: AppraisalReadModel = request.app.state.read_model
+    read_model: AppraisalReadModel = request.app.state.kinerja.read_model
     summary = await read_model.summary(appraisal_id)
     if summary is None or not may_inspect(actor, summary.parties.agency):
         raise not_found()
@@ -218,7 +210,7 @@ async def _state_at(request: Request, appraisal_id: str, version: int | None,
                     at: datetime | None, prefix: str = "") -> AppraisalState:
     if at is not None and at.tzinfo is None:
         raise _field_problem(f"query.{prefix}at", "a moment needs a time zone, e.g. Z")
-    event_log: EventLog = request.app.state.event_log
+    event_log: EventLog = request.app.state.kinerja.event_log
     events = await event_log.read_stream(appraisal_id)
     if version is not None and version > len(events):
         raise _field_problem(f"query.{prefix}version",
@@ -330,8 +322,7 @@ async def verify(
 @router.get("/checkpoints/latest", summary="The latest signed checkpoint")
 async def latest_checkpoint(request: Request, actor: CurrentActor) -> CheckpointView:
     _require_inspector(actor)
-    async with request.app.state.pool.acquire() as connection:
-        checkpoint = await tree.latest_checkpoint(connection)
+    checkpoint = await _auditor(request).latest_checkpoint()
     if checkpoint is None:
         raise not_found("checkpoint")
     return CheckpointView.of(checkpoint, _settings(request).public_key)
@@ -346,26 +337,19 @@ async def inclusion(
                                            "default: the latest")] = None,
 ) -> InclusionProofView:
     summary = await _inspected(request, appraisal, actor)
-    async with request.app.state.pool.acquire() as connection, connection.transaction(
-            isolation="repeatable_read", readonly=True):
-        checkpoint = (await tree.checkpoint_at(connection, tree_size) if tree_size
-                      else await tree.latest_checkpoint(connection))
-        if checkpoint is None:
-            raise _field_problem("query.tree_size", "no checkpoint of this size", 404)
-        seal = await tree.seal_of(connection, appraisal, version)
-        if seal is None:
-            raise _field_problem("query.version", "no sealed event at this version", 404)
-        if seal.seq >= checkpoint.tree_size:
-            raise _field_problem("query.tree_size",
-                                 f"the event (seq {seal.seq}) is not in this checkpoint", 409)
-        proof = await tree.inclusion_proof(connection, seal.seq, checkpoint.tree_size)
+    try:
+        found = await _auditor(request).inclusion(appraisal, version, tree_size)
+    except ProofRefused as refused:
+        raise _field_problem(f"query.{refused.parameter}", refused.reason,
+                             refused.status) from None
     await _record(request, actor, summary.parties.agency, "inclusion-proof",
                   appraisal_id=appraisal, version=version)
-    public_key = _settings(request).public_key
+    checkpoint = found.checkpoint
     return InclusionProofView(
-        appraisal_id=appraisal, version=version, seq=seal.seq, leaf_hash=seal.leaf_hash.hex(),
-        tree_size=checkpoint.tree_size, root=checkpoint.root.hex(),
-        proof=[p.hex() for p in proof], checkpoint=CheckpointView.of(checkpoint, public_key))
+        appraisal_id=appraisal, version=version, seq=found.seq,
+        leaf_hash=found.leaf_hash.hex(), tree_size=checkpoint.tree_size,
+        root=checkpoint.root.hex(), proof=[p.hex() for p in found.proof],
+        checkpoint=CheckpointView.of(checkpoint, _settings(request).public_key))
 
 
 @router.get("/proofs/consistency", summary="Consistency proof of an older checkpoint in a newer")
@@ -376,22 +360,16 @@ async def consistency(
                                           description="default: the latest")] = None,
 ) -> ConsistencyProofView:
     _require_inspector(actor)
-    async with request.app.state.pool.acquire() as connection, connection.transaction(
-            isolation="repeatable_read", readonly=True):
-        old = await tree.checkpoint_at(connection, old_size)
-        if old is None:
-            raise _field_problem("query.old_size", "no checkpoint of this size", 404)
-        new = (await tree.checkpoint_at(connection, new_size) if new_size
-               else await tree.latest_checkpoint(connection))
-        if new is None:
-            raise _field_problem("query.new_size", "no checkpoint of this size", 404)
-        if new.tree_size < old.tree_size:
-            raise _field_problem("query.new_size", "must not be smaller than old_size")
-        proof = await tree.consistency_proof(connection, old.tree_size, new.tree_size)
+    try:
+        found = await _auditor(request).consistency(old_size, new_size)
+    except ProofRefused as refused:
+        raise _field_problem(f"query.{refused.parameter}", refused.reason,
+                             refused.status) from None
+    old, new = found.old, found.new
     public_key = _settings(request).public_key
     return ConsistencyProofView(
         old_size=old.tree_size, new_size=new.tree_size, old_root=old.root.hex(),
-        new_root=new.root.hex(), proof=[p.hex() for p in proof],
+        new_root=new.root.hex(), proof=[p.hex() for p in found.proof],
         old_checkpoint=CheckpointView.of(old, public_key),
         new_checkpoint=CheckpointView.of(new, public_key))
 
@@ -407,22 +385,18 @@ async def export(
     cycle: Annotated[str | None, Query(max_length=100)] = None,
 ) -> StreamingResponse:
     _require_inspector(actor)
-    pool = request.app.state.pool
     if appraisal is not None:
         summary = await _inspected(request, appraisal, actor)
         agency, streams = summary.parties.agency, [appraisal]
         scope = {"appraisal": appraisal}
         name = appraisal
     elif cycle is not None:
-        rows = await pool.fetch(
-            "SELECT appraisal_id, agency FROM appraisal_summaries WHERE cycle_id = $1"
-            + (" AND unit = $2" if unit is not None else "") + " ORDER BY appraisal_id",
-            *([cycle, unit] if unit is not None else [cycle]))
-        agencies = {row["agency"] for row in rows}
+        rows = await _auditor(request).cycle_streams(cycle, unit)
+        agencies = {row_agency for _, row_agency in rows}
         if not rows or len(agencies) != 1 or not may_inspect(actor, agencies.pop()):
             raise not_found("cycle or unit")
-        agency = rows[0]["agency"]
-        streams = [row["appraisal_id"] for row in rows]
+        agency = rows[0][1]
+        streams = [stream for stream, _ in rows]
         scope = {"cycle": cycle, **({"unit": unit} if unit is not None else {})}
         name = f"{cycle}-{unit}" if unit is not None else cycle
     else:
@@ -455,7 +429,7 @@ async def access(
             raise not_found("agency")
         raise Problem(403, "forbidden", "Not allowed",
                       "the access stream is for inspectors and HR of the agency")
-    event_log: EventLog = request.app.state.event_log
+    event_log: EventLog = request.app.state.kinerja.event_log
     events = await event_log.read_stream(access_stream(agency), from_version=from_version)
     return [
         AccessEventView(version=e.version, recorded_at=e.recorded_at, type=e.type,
@@ -469,4 +443,4 @@ async def access(
     ]
 
 
-__all__ = ["AuditSettings", "install", "router"]
+__all__ = ["AuditSettings", "router"]

@@ -16,6 +16,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.appraisal import CommandRefused
+from services.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    ServiceError,
+    Unavailable,
+)
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://kinerja.example/problems/"
 
@@ -77,6 +87,39 @@ def unavailable(service: str, retry_after_seconds: int = 5) -> Problem:
     )
 
 
+REFUSAL_STATUS = {"forbidden": 403, "phase": 409, "invalid": 422}
+"""The status of a refusal by the rules, by its code."""
+
+
+def problem_of(error: ServiceError | CommandRefused) -> Problem:
+    """The problem document of a use case's answer (services.errors) or of a refusal by
+    the domain's rules."""
+    if isinstance(error, CommandRefused):
+        errors = [FieldError(field=error.field, rule=error.code, message=error.reason)] \
+            if error.field else None
+        return Problem(REFUSAL_STATUS.get(error.code, 409), f"command-{error.code}",
+                       "Command refused", error.reason, errors=errors)
+    if isinstance(error, NotFound):
+        return not_found(error.what)
+    if isinstance(error, Forbidden):
+        return Problem(403, "forbidden", "Not allowed", error.reason)
+    if isinstance(error, Invalid):
+        return Problem(error.status, error.kind, error.title, error.detail,
+                       errors=[FieldError(field=b.field, rule=b.rule, message=b.message)
+                               for b in error.broken] or None)
+    if isinstance(error, Conflict):
+        return Problem(409, error.kind, error.title, error.detail)
+    if isinstance(error, Unavailable):
+        if error.outcome_unknown:
+            return Problem(
+                503, "unavailable", "Service unavailable",
+                f"{error.service} did not answer in time; the command may or may not have "
+                "been recorded: repeat it with the same Idempotency-Key to learn its result",
+                headers={"Retry-After": "5"})
+        return unavailable(error.service)
+    return Problem(500, "internal", "Internal error", str(error))
+
+
 def problem_response(request: Request, problem: Problem) -> JSONResponse:
     document = ProblemDocument(
         type=PROBLEM_BASE + problem.slug,
@@ -107,6 +150,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(request, exc)
+
+    @app.exception_handler(ServiceError)
+    async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+        return problem_response(request, problem_of(exc))
+
+    @app.exception_handler(CommandRefused)
+    async def _refused(request: Request, exc: CommandRefused) -> JSONResponse:
+        return problem_response(request, problem_of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -11,34 +11,22 @@ scope (404 otherwise).
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from activities.messages import FollowRosterRequest
 from api.access import record_read
 from api.auth import CurrentActor
+from api.deps import kinerja
 from api.problems import FieldError, Problem
-from domain.authorization import Actor, AgencyAction, has_agency_role, may_on_agency
-from domain.cycle import CycleStatus
+from domain.authorization import Actor, AgencyAction
 from domain.roster import (
     Employee,
-    PartialApplyRefused,
-    RejectedRow,
-    RosterCheck,
-    RosterEvent,
     Unit,
-    diff_roster,
-    merge_partial,
-    validate_roster,
 )
-from kinerja.roster_files import RosterFile, RosterFileError, read_roster_bytes
-from store.cycles import CycleStore
-from store.roster import RosterConflict, RosterStore, roster_digest
+from services.roster import RosterImportReport, RosterService
 
 log = structlog.get_logger("kinerja.api.roster")
 router = APIRouter(prefix="/v1", tags=["roster"])
@@ -46,9 +34,6 @@ router = APIRouter(prefix="/v1", tags=["roster"])
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 """Largest roster file accepted (about 50,000 rows of CSV); larger is a 413."""
 
-MAX_LISTED_ROWS = 1000
-"""Rejected rows listed in a 422's errors[] or a report's ``rejected``: the first ones (by
-line); the total is given beside them."""
 
 AgencyId = Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,64}$",
                                description="the agency's id, e.g. pemkot-demo")]
@@ -83,59 +68,6 @@ _UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-class RosterChanges(BaseModel):
-    """How many of each change an import made (or would make)."""
-
-    hired: int = 0
-    left: int = 0
-    transferred: int = 0
-    superior_changed: int = 0
-    position_changed: int = 0
-    details_changed: int = 0
-    units_defined: int = 0
-    units_removed: int = 0
-
-    @classmethod
-    def of(cls, events: list[RosterEvent]) -> RosterChanges:
-        names = {"employee_hired": "hired", "employee_left": "left",
-                 "employee_transferred": "transferred", "superior_changed": "superior_changed",
-                 "position_changed": "position_changed", "details_changed": "details_changed",
-                 "unit_defined": "units_defined", "unit_removed": "units_removed"}
-        counts: dict[str, int] = {}
-        for event in events:
-            counts[names[event.type]] = counts.get(names[event.type], 0) + 1
-        return cls(**counts)
-
-
-class RosterImportReport(BaseModel):
-    """The outcome of a roster upload."""
-
-    agency: str
-    format: str = Field(description="csv or xlsx")
-    rows: int = Field(description="data rows in the file")
-    accepted: int
-    rejected: list[RejectedRow] = Field(
-        description=f"the rejected rows, by line: the first {MAX_LISTED_ROWS:,} of them")
-    rejected_total: int = Field(0, description="how many rows are rejected in all")
-    applied: bool = Field(description="false for a dry run")
-    changes: RosterChanges
-    version: int = Field(description="the roster stream's version after the import")
-    digest: str = Field(description="SHA-256 of the canonical roster after the import")
-    cycles_following: list[str] = Field(
-        default_factory=list,
-        description="running cycles of the agency asked to follow the change (reassignments, "
-                    "transfers, leavers, newcomers); see GET /v1/cycles/{id}")
-
-    model_config = {"json_schema_extra": {"examples": [{
-        "agency": "pemkot-demo", "format": "csv", "rows": 3, "accepted": 3, "rejected": [],
-        "rejected_total": 0,
-        "applied": True,
-        "changes": {"hired": 3, "left": 0, "transferred": 0, "superior_changed": 0,
-                    "position_changed": 0, "details_changed": 0, "units_defined": 2,
-                    "units_removed": 0},
-        "version": 5, "digest": "3f1c...e9"}]}}
-
-
 class RosterView(BaseModel):
     """The agency's current roster."""
 
@@ -146,20 +78,8 @@ class RosterView(BaseModel):
     units: list[Unit]
 
 
-def _store(request: Request) -> RosterStore:
-    store = getattr(request.app.state, "roster_store", None)
-    if store is None:
-        store = RosterStore(request.app.state.pool, request.app.state.event_log)
-        request.app.state.roster_store = store
-    return store
-
-
 def _authorize(actor: Actor, action: AgencyAction, agency: str) -> None:
-    if not has_agency_role(actor, action):
-        raise Problem(403, "forbidden", "Not allowed",
-                      "only the HR performance manager (pengelola kinerja) works on rosters")
-    if not may_on_agency(actor, action, agency):
-        raise Problem(404, "not-found", "Not found", "no agency with this id is visible to you")
+    RosterService.authorize(actor, action, agency)
 
 
 def _too_large() -> Problem:
@@ -199,86 +119,14 @@ async def _upload(request: Request) -> tuple[bytes, str]:
     return data, name
 
 
-def _rejected_problem(check: RosterCheck, detail: str) -> Problem:
-    total = len(check.rejected)
-    if total > MAX_LISTED_ROWS:
-        detail += f" The first {MAX_LISTED_ROWS:,} of the {total:,} rejected rows are listed."
-    return Problem(
-        422, "roster-rows", "Rows of the roster are rejected", detail,
-        errors=[FieldError(field=f"rows.{r.line}.{r.field}", rule=r.rule,
-                           message=f"line {r.line}: {r.reason}")
-                for r in check.rejected[:MAX_LISTED_ROWS]])
-
-
 async def _import(request: Request, actor: Actor, agency: str, apply_valid: bool,
                   dry_run: bool) -> RosterImportReport:
     _authorize(actor, AgencyAction.IMPORT_ROSTER, agency)
     data, name = await _upload(request)
-    store = _store(request)
-    known = await store.known_keys(agency)
-
-    def parse_and_check() -> tuple[RosterFile, RosterCheck]:
-        read = read_roster_bytes(data, name)
-        return read, validate_roster(read.rows, known)
-
-    try:
-        read, check = await asyncio.to_thread(parse_and_check)
-    except RosterFileError as error:
-        raise Problem(422, "roster-file", "The roster file cannot be read", str(error),
-                      errors=[FieldError(field="file", rule=error.rule,
-                                         message=str(error))]) from None
-    if check.rejected and not apply_valid:
-        raise _rejected_problem(
-            check, f"{len(check.rejected)} of {check.rows} rows are rejected; nothing was "
-                   "applied. Fix them, or send again with apply_valid=true to apply the "
-                   "valid rows.")
-    partial = bool(check.rejected)
-    try:
-        if dry_run:
-            current = await store.snapshot(agency)
-            target = merge_partial(current.roster, check) if partial else check.roster
-            events, version, digest = (diff_roster(current.roster, target), current.version,
-                                       roster_digest(target))
-        else:
-            applied = await store.apply(
-                agency, check, actor, partial=partial,
-                metadata={"source": name or "upload",
-                          "file_sha256": hashlib.sha256(data).hexdigest(),
-                          **({"request_id": request.headers["X-Request-Id"]}
-                             if "X-Request-Id" in request.headers else {})})
-            events, version, digest = applied.events, applied.version, applied.digest
-    except PartialApplyRefused as error:
-        raise _rejected_problem(check, f"the valid rows cannot be applied alone: {error}"
-                                ) from None
-    except RosterConflict as error:
-        raise Problem(409, "roster-conflict", "Roster changed meanwhile", str(error)) from None
-    following = [] if dry_run or not events else \
-        await _cycles_follow(request, actor, agency, version)
-    return RosterImportReport(
-        agency=agency, format=read.format, rows=check.rows,
-        accepted=len(check.roster.employees), rejected=list(check.rejected[:MAX_LISTED_ROWS]),
-        rejected_total=len(check.rejected),
-        applied=not dry_run, changes=RosterChanges.of(events), version=version, digest=digest,
-        cycles_following=following)
-
-
-async def _cycles_follow(request: Request, actor: Actor, agency: str, version: int
-                         ) -> list[str]:
-    """Ask each running cycle of ``agency`` to follow the roster (once per roster version)."""
-    following = []
-    for cycle in await CycleStore(request.app.state.pool).list([agency]):
-        if cycle.status is not CycleStatus.RUNNING or cycle.cycle_id is None:
-            continue
-        try:
-            await request.app.state.cycle_gateway.send(
-                cycle.cycle_id, FollowRosterRequest(), actor,
-                f"roster-{agency}-v{version}-{cycle.cycle_id}")
-        except Problem as problem:  # nothing to change there, or Temporal is down
-            log.warning("cycle did not follow the roster", cycle=cycle.cycle_id,
-                        detail=problem.detail)
-            continue
-        following.append(cycle.cycle_id)
-    return following
+    request_id = request.headers.get("X-Request-Id")
+    return await kinerja(request).roster.import_file(
+        actor, agency, data, name, apply_valid=apply_valid, dry_run=dry_run,
+        metadata={"request_id": request_id} if request_id else None)
 
 
 _IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -348,7 +196,7 @@ async def read_roster(
     """Employees (with their opaque keys, NIP, position, unit and superior) and units."""
     _authorize(actor, AgencyAction.READ_ROSTER, agency)
     await record_read(request, actor, agency, "roster", personal=True, agency=agency)
-    snapshot = await _store(request).snapshot(agency)
+    snapshot = await kinerja(request).roster.show(actor, agency)
     employees = [e for e in snapshot.employees if unit is None or e.unit == unit]
     units = [snapshot.roster.units[c] for c in sorted(snapshot.roster.units)]
     return RosterView(agency=agency, version=snapshot.version, digest=snapshot.digest,

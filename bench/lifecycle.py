@@ -42,7 +42,7 @@ milliseconds per command of each process (from /proc: this one, by thread;
 the children; the Temporal server; PostgreSQL) and the history of one workflow.
 
 Diagnosis: ``--diagnose`` adds a third workload, the same commands through the
-API's ``CommandGateway`` from this process (no HTTP, no authentication, no
+``AppraisalClient`` from this process (no HTTP, no authentication, no
 read-model reads); ``--breakdown`` (inline) times the API's reads, its
 Temporal call and the activity's statements; ``--profile FILE`` writes a
 cProfile of this process's event loop thread during the C-client lifecycle.
@@ -453,7 +453,6 @@ async def drive_lifecycles(http: aiohttp.ClientSession, tokens: Tokens, agency: 
 def gateway_commands(agency: str, employee: str, people: dict[str, str],
                      index: int) -> list[tuple[str, Any, Any]]:
     """(step, domain command, actor) of one lifecycle, built as the API's routes build them."""
-    from activities.messages import workflow_id
     from api.schemas import DecisionBody, OpenAppraisalBody, RequestExplanationsBody
     from domain import appraisal as d
     from domain.authorization import Actor, Parties, Role
@@ -466,6 +465,7 @@ def gateway_commands(agency: str, employee: str, people: dict[str, str],
         SelfAssessment,
         Skp,
     )
+    from workflows.appraisal.contract import workflow_id
 
     body = OpenAppraisalBody.model_validate(
         open_body(agency, employee, people["appraiser"], people["superior"]))
@@ -510,7 +510,7 @@ def gateway_commands(agency: str, employee: str, people: dict[str, str],
 
 async def drive_gateway(gateway: Any, agency: str, tag: str, client: int, indices: list[int],
                         result: Result) -> None:
-    """One client of the diagnosis: the same commands through the API's CommandGateway
+    """One client of the diagnosis: the same commands through the AppraisalClient
     (one Temporal update each), without HTTP, authentication or read-model reads."""
     people = {"appraiser": f"e-boss-{tag}-{client:02d}", "superior": f"e-head-{tag}",
               "hr": "e-hr"}
@@ -693,9 +693,9 @@ PARTS: dict[str, list[float]] = defaultdict(list)
 def install_breakdown() -> Callable[[Any], Any]:
     """Wrap the read model, the gateway and the activity's steps with timers."""
     import activities.appraisal as activity_module
-    from api.gateway import CommandGateway
     from store.appraisals import AppraisalReadModel
     from store.event_log import EventLog
+    from workflows.appraisal.client import AppraisalClient
 
     def timer(name: str, function: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
         async def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -710,10 +710,10 @@ def install_breakdown() -> Callable[[Any], Any]:
         "api: read summary (before)", AppraisalReadModel.summary)
     AppraisalReadModel.view = timer(  # type: ignore[method-assign]
         "api: read state (after)", AppraisalReadModel.view)
-    CommandGateway.send = timer(  # type: ignore[method-assign]
-        "api: Temporal update (send)", CommandGateway.send)
-    CommandGateway.open = timer(  # type: ignore[method-assign]
-        "api: Temporal update-with-start (open)", CommandGateway.open)
+    AppraisalClient.send = timer(  # type: ignore[method-assign]
+        "api: Temporal update (send)", AppraisalClient.send)
+    AppraisalClient.open = timer(  # type: ignore[method-assign]
+        "api: Temporal update-with-start (open)", AppraisalClient.open)
     EventLog.append = timer("activity: event log append", EventLog.append)  # type: ignore[method-assign]
     upsert = activity_module.save_appraisal_summary  # type: ignore[attr-defined]
     activity_module.save_appraisal_summary = timer(  # type: ignore[attr-defined]
@@ -795,12 +795,9 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                         for part in shares(indices, result.clients)])
 
                 async def gateway_round(result: Result, tag: str, indices: list[int]) -> None:
-                    from api.gateway import CommandGateway
-                    from store.event_log import EventLog
+                    from workflows.appraisal.client import AppraisalClient
 
-                    # The log is read only to answer a repeated request after a failure.
-                    gateway = CommandGateway(client, settings.task_queue,
-                                             EventLog(serving.pool))
+                    gateway = AppraisalClient(client, settings.task_queue)
                     await timed(result, meter, [
                         drive_gateway(gateway, agency, tag, c, part, result)
                         for c, part in enumerate(shares(indices, result.clients))])
@@ -977,7 +974,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="write a cProfile of this process's event loop thread during the "
                              "C-client lifecycle (workflow activations run in other threads)")
     parser.add_argument("--diagnose", action="store_true",
-                        help="also drive the same commands through the API's CommandGateway "
+                        help="also drive the same commands through the AppraisalClient "
                              "in this process (no HTTP, no reads): where the time goes")
     parser.add_argument("--breakdown", action="store_true",
                         help="time the API's reads, its Temporal call and the activity's "

@@ -5,7 +5,7 @@
 Generates an agency of ``--rows`` employees (default 10,000) in 200 units, as a
 CSV and an XLSX file, and measures, in rows per second (median of the rounds):
 
-- ``parse+validate csv`` / ``xlsx``: kinerja.roster_files + domain.roster.validate_roster;
+- ``parse+validate csv`` / ``xlsx``: adapters.roster_files + domain.roster.validate_roster;
   baseline: ``csv.reader`` over the same text / openpyxl read-only ``iter_rows``
   into lists, no checks;
 - ``apply (first import)``: RosterStore.apply into an empty agency: 10,000
@@ -46,8 +46,8 @@ import asyncpg  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 from postgres_server import start_server  # noqa: E402
 
+from adapters.roster_files import read_roster_bytes  # noqa: E402
 from domain.roster import RosterCheck, validate_roster  # noqa: E402
-from kinerja.roster_files import read_roster_bytes  # noqa: E402
 from store.database import create_pool  # noqa: E402
 from store.migrations import apply_migrations  # noqa: E402
 from store.roster import RosterStore  # noqa: E402

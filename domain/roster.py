@@ -1,7 +1,7 @@
 """The agency roster: who works where, in which position, reporting to whom.
 
 HR imports the whole roster of an agency from a file (CSV or XLSX, read by
-``kinerja.roster_files``) as :class:`RosterRow` values. :func:`validate_roster`
+``adapters.roster_files``) as :class:`RosterRow` values. :func:`validate_roster`
 checks every row and the organisation they form, and returns the accepted
 employees with each rejected row's line number, field and reason.
 :func:`diff_roster` turns the change from the current roster to the new one into
@@ -91,7 +91,7 @@ class EmploymentType(StrEnum):
 class RosterRow:
     """One data row of a roster file, as text, with the line it came from.
 
-    Field names are the canonical column names (see ``kinerja.roster_files``
+    Field names are the canonical column names (see ``adapters.roster_files``
     for the accepted headers). Empty cells are empty strings.
     """
 

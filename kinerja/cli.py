@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import asyncpg
 import structlog
@@ -23,25 +20,25 @@ from rich.table import Table
 
 from api.app import Services, create_app
 from api.auth import TokenVerifier, mint_token
-from api.gateway import CommandGateway
 from kinerja.audit import audit_settings
 from kinerja.devstack import (
     DevStack,
-    StackError,
     bind_port,
     dev_stack,
-    running_postgres,
     wait_for_temporal,
 )
-from kinerja.logging import configure_logging
 from kinerja.reminders import reminder_options
 from kinerja.roster_cli import roster_app
 from kinerja.schedules import ensure_next_cycle_schedules
 from kinerja.serving import edge_limits, uvicorn_config
 from kinerja.settings import Settings, get_settings
+from kinerja.shell import Stop as _Stop
+from kinerja.shell import database_url as _database_url
+from kinerja.shell import run as _run
+from kinerja.shell import settings as _settings
 from kinerja.worker import running_worker
+from services.bootstrap import bootstrap
 from store.database import create_pool
-from store.event_log import EventLog
 from store.migrations import MigrationError, apply_migrations, migration_names
 
 app = typer.Typer(help="Kinerja: performance appraisal of ASN as durable, audited workflows.",
@@ -51,15 +48,7 @@ log = structlog.get_logger("kinerja.cli")
 app.add_typer(roster_app, name="roster")
 
 
-T = TypeVar("T")
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-def _settings() -> Settings:
-    settings = get_settings()
-    configure_logging(settings.log_format, settings.log_level)
-    return settings
 
 
 def _serving_settings(*, uses_tokens: bool = True) -> Settings:
@@ -76,58 +65,6 @@ def _serving_settings(*, uses_tokens: bool = True) -> Settings:
                       soft_wrap=True)
         raise typer.Exit(1)
     return settings
-
-
-class _Stop:
-    """Ctrl-C (SIGINT), SIGTERM and SIGHUP, from the start of a command.
-
-    Until the command is up they cancel it, so that every ``finally`` stops what
-    was already started; once it serves, they call what ``when_up`` was given
-    (an orderly stop: the API, then the worker, then the servers).
-    """
-
-    def __init__(self) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._task = task
-        self._on_stop: Callable[[], None] | None = None
-        loop = asyncio.get_running_loop()
-        for signum in STOP_SIGNALS:
-            if signum == signal.SIGHUP and signal.getsignal(signum) == signal.SIG_IGN:
-                continue  # started with nohup: a closed terminal must not stop it
-            loop.add_signal_handler(signum, self._signalled)
-
-    def _signalled(self) -> None:
-        if self._on_stop is None:
-            self._task.cancel()
-        else:
-            self._on_stop()
-
-    def when_up(self, on_stop: Callable[[], None]) -> None:
-        self._on_stop = on_stop
-
-
-def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a command's coroutine; a StackError is a one-line refusal, a signal before the
-    command is up a short note (what it had started is stopped by then)."""
-    try:
-        return asyncio.run(main())
-    except StackError as error:
-        console.print(f"[red]cannot start:[/red] {error}")
-        raise typer.Exit(1) from None
-    except asyncio.CancelledError:
-        console.print("interrupted while starting: what was started is shut down")
-        raise typer.Exit(130) from None
-
-
-@asynccontextmanager
-async def _database_url(settings: Settings) -> AsyncIterator[str]:
-    """The configured database, or the embedded one in the data directory while needed."""
-    if settings.database_url:
-        yield settings.database_url
-        return
-    async with running_postgres(settings.postgres_dir) as server:
-        yield server.dsn
 
 
 @app.command()
@@ -291,8 +228,8 @@ def dev() -> None:
                             return
                         stop.when_up(lambda: setattr(server, "should_exit", True))
                         appraisal = await seed_demo(
-                            CommandGateway(services.temporal, settings.task_queue,
-                                           EventLog(services.pool)),
+                            bootstrap(services.pool, services.temporal,
+                                      settings.task_queue).appraisals,
                             services.pool)
                         _print_where(settings, stack, appraisal,
                                      demo_tokens(settings.token_settings()))

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import asyncpg
 
-from activities.messages import workflow_id
+from adapters.roster_files import read_roster_file
 from api.auth import TokenSettings, mint_token
-from api.gateway import CommandGateway
-from api.problems import Problem
-from domain.appraisal import OpenAppraisal, PositionKind
+from domain.appraisal import CommandRefused, OpenAppraisal, PositionKind
 from domain.authorization import Actor, Parties, Role
 from domain.policy import POLICY_6_2022, FunctionalLevel, default_calendar
-from kinerja.roster_files import read_roster_file
+from services.appraisals import AppraisalService
 from store.roster import RosterStore
+from workflows.appraisal.contract import workflow_id
 
 AGENCY = "pemkot-demo"
 UNIT = "diskominfo"
@@ -86,7 +85,7 @@ async def seed_demo_roster(pool: asyncpg.Pool) -> int:
     return len(applied.events)
 
 
-async def seed_demo(gateway: CommandGateway, pool: asyncpg.Pool | None = None) -> str:
+async def seed_demo(appraisals: AppraisalService, pool: asyncpg.Pool | None = None) -> str:
     """Import the demo roster (once, with ``pool``) and open the demo appraisal (once; a
     second start finds it open); return the appraisal's id."""
     if pool is not None:
@@ -96,8 +95,8 @@ async def seed_demo(gateway: CommandGateway, pool: asyncpg.Pool | None = None) -
     actor = Actor(subject=hr.key, roles=frozenset(Role(r) for r in hr.roles),
                   agencies=frozenset(hr.agencies), agency=AGENCY)
     try:
-        await gateway.open(command, actor, idempotency_key=f"demo-open-{command.cycle_id}")
-    except Problem as problem:
-        if problem.status != 409:  # already open from an earlier start
+        await appraisals.open(actor, command, f"demo-open-{command.cycle_id}")
+    except CommandRefused as refused:
+        if refused.code != "phase":  # already open from an earlier start
             raise
     return command.appraisal_id

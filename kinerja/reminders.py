@@ -8,10 +8,10 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 
 from activities.notify import LogNotifier, Notifier, SmtpNotifier, SmtpSettings
-from activities.reminder_contracts import ReminderConfig, ReminderStart
 from domain.reminders import ReminderPolicy, parse_days_before
 from kinerja.settings import Settings
-from workflows.reminders import REMINDER_WORKFLOW_ID, ReminderWorkflow
+from workflows.reminders.contract import ReminderConfig, ReminderStart
+from workflows.reminders.workflow import REMINDER_WORKFLOW_ID, ReminderWorkflow
 
 
 def reminder_config(settings: Settings) -> ReminderConfig:

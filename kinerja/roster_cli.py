@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import hashlib
 import re
@@ -13,12 +14,19 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from temporalio.client import Client
 
-from domain.roster import RejectedRow, RosterCheck, RosterEvent
-from kinerja.roster_files import RosterFile, RosterFileError, read_roster_file
+from adapters.roster_files import RosterFile, RosterFileError, read_roster_file
+from domain.authorization import Actor, Role
+from domain.roster import RejectedRow
+from kinerja import shell
+from kinerja.settings import Settings
+from kinerja.worker import connect_temporal
+from services.bootstrap import roster_service
+from services.errors import Conflict, Invalid
+from services.roster import RosterChanges, RosterImportReport, RowsRejected
 from store.database import create_pool
 from store.migrations import apply_migrations
-from store.roster import PartialApplyRefused, RosterConflict, RosterStore
 
 roster_app = typer.Typer(help="The agency roster: import it from CSV or XLSX, show it.",
                          no_args_is_help=True)
@@ -28,15 +36,16 @@ PROGRESS_FROM_BYTES = 256 * 1024
 """Files at least this large show a progress bar while they are read."""
 
 SUMMARY = (
-    ("employee_hired", "hired"),
-    ("employee_left", "left"),
-    ("employee_transferred", "transferred"),
+    ("hired", "hired"),
+    ("left", "left"),
+    ("transferred", "transferred"),
     ("superior_changed", "superior changed"),
     ("position_changed", "position changed"),
     ("details_changed", "details changed"),
-    ("unit_defined", "units added or changed"),
-    ("unit_removed", "units removed"),
+    ("units_defined", "units added or changed"),
+    ("units_removed", "units removed"),
 )
+TEMPORAL_WAIT_SECONDS = 3.0
 
 
 AGENCY_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -68,35 +77,41 @@ def _read(path: Path) -> RosterFile:
         return read_roster_file(path, update)
 
 
-def rejected_table(rejected: tuple[RejectedRow, ...], limit: int = 200) -> Table:
-    table = Table(title=f"{len(rejected)} rejected row(s)", title_justify="left")
+def rejected_table(rejected: list[RejectedRow], total: int, limit: int = 200) -> Table:
+    table = Table(title=f"{total} rejected row(s)", title_justify="left")
     table.add_column("line", justify="right")
     table.add_column("NIP")
     table.add_column("field")
     table.add_column("reason", overflow="fold")
     for row in rejected[:limit]:
         table.add_row(str(row.line), mask_nip(row.nip), row.field, row.reason)
-    if len(rejected) > limit:
-        table.add_row("...", "", "", f"{len(rejected) - limit} more")
+    if total > limit:
+        table.add_row("...", "", "", f"{total - limit} more")
     return table
 
 
-def summary_line(events: list[RosterEvent]) -> str:
-    counts: dict[str, int] = {}
-    for event in events:
-        counts[event.type] = counts.get(event.type, 0) + 1
-    parts = [f"{counts.get(kind, 0)} {label}" for kind, label in SUMMARY
-             if counts.get(kind, 0) or kind in ("employee_hired", "employee_left",
-                                                "employee_transferred")]
+def summary_line(changes: RosterChanges) -> str:
+    counts = changes.model_dump()
+    parts = [f"{counts[field]} {label}" for field, label in SUMMARY
+             if counts[field] or field in ("hired", "left", "transferred")]
     return ", ".join(parts)
 
 
-async def _open_store(database_url: str, role: str, embedded: bool
-                      ) -> tuple[asyncpg.Pool, RosterStore]:
+async def _open_pool(database_url: str, role: str, embedded: bool) -> asyncpg.Pool:
     if embedded:  # our own database: bring it up to date as ``kinerja dev`` does
         await apply_migrations(database_url)
-    pool = await create_pool(database_url, role=role, min_size=1, max_size=2)
-    return pool, RosterStore(pool)
+    return await create_pool(database_url, role=role, min_size=1, max_size=2)
+
+
+async def _temporal_if_up(settings: Settings) -> Client | None:
+    """A Temporal client if the configured server answers within a few seconds: an
+    import then asks the agency's running cycles to follow it."""
+    address = settings.temporal_address or f"127.0.0.1:{settings.temporal_port}"
+    try:
+        return await asyncio.wait_for(
+            connect_temporal(address, settings.temporal_namespace), TEMPORAL_WAIT_SECONDS)
+    except (TimeoutError, RuntimeError, OSError):
+        return None
 
 
 @roster_app.command("import")
@@ -119,9 +134,7 @@ def import_(
     Employees absent from the file have left. Importing the same file again
     changes nothing.
     """
-    from kinerja import cli as shell
-
-    settings = shell._settings()
+    settings = shell.settings()
     try:
         read = _read(file)
     except RosterFileError as error:
@@ -129,49 +142,52 @@ def import_(
         raise typer.Exit(2) from None
     digest = hashlib.sha256(file.read_bytes()).hexdigest()
     who = actor or f"cli:{getpass.getuser()}"
+    operator = Actor(subject=who, roles=frozenset({Role.HR}), agencies=frozenset({agency}))
 
-    async def run() -> tuple[RosterCheck, list[RosterEvent], bool]:
-        shell._Stop()
-        async with shell._database_url(settings) as url:
-            pool, store = await _open_store(url, settings.database_role,
-                                            settings.database_url is None)
+    async def run() -> tuple[RosterImportReport, bool]:
+        shell.Stop()
+        async with shell.database_url(settings) as url:
+            pool = await _open_pool(url, settings.database_role, settings.database_url is None)
+            temporal = await _temporal_if_up(settings)
+            service = roster_service(pool, temporal, settings.task_queue)
             try:
                 with console.status(f"checking {len(read.rows)} rows"):
-                    check = await store.check(agency, read.rows)
-                partial = apply_valid and not check.clean
-                if dry_run or (check.rejected and not apply_valid):
-                    # With rejected rows, what applying the valid ones would change (their
-                    # employees are kept, not counted as gone).
-                    return check, await store.preview(agency, check,
-                                                      partial=not check.clean), False
-                with console.status("applying"):
-                    applied = await store.apply(
-                        agency, check, who, partial=partial,
-                        metadata={"source": file.name, "file_sha256": digest})
-                return check, applied.events, True
+                    report = await service.import_read(
+                        operator, agency, read, digest, file.name, apply_valid=apply_valid,
+                        dry_run=dry_run)
+                return report, temporal is not None
+            except RowsRejected as rejected:
+                return rejected.report, temporal is not None
             finally:
                 await pool.close()
 
     try:
-        check, events, applied = shell._run(run)
-    except (RosterConflict, PartialApplyRefused) as error:
+        report, reached_temporal = shell.run(run)
+    except (Conflict, Invalid) as error:
         console.print(f"[red]nothing applied:[/red] {error}")
         raise typer.Exit(1) from None
     except (OSError, asyncpg.PostgresError) as error:
         console.print(f"[red]cannot import:[/red] {error}")
         raise typer.Exit(1) from None
-    if check.rejected:
-        console.print(rejected_table(check.rejected))
-    accepted = len(check.roster.employees)
-    console.print(f"{read.format.upper()} {file.name}: {check.rows} rows, {accepted} valid, "
-                  f"{len(check.rejected)} rejected")
-    if applied:
-        console.print(("applied: " + summary_line(events)) if events
+    if report.rejected:
+        console.print(rejected_table(report.rejected, report.rejected_total))
+    console.print(f"{read.format.upper()} {file.name}: {report.rows} rows, {report.accepted} "
+                  f"valid, {report.rejected_total} rejected")
+    if report.applied:
+        changed = summary_line(report.changes) \
+            if any(report.changes.model_dump().values()) else ""
+        console.print(("applied: " + changed) if changed
                       else "applied: nothing changed (the roster is already this file)")
+        if report.cycles_following:
+            console.print("running cycles asked to follow: "
+                          + ", ".join(report.cycles_following))
+        elif not reached_temporal and changed:
+            console.print("Temporal is not reachable: running cycles were not asked to "
+                          "follow (POST /v1/cycles/{id}/roster asks one later)")
         return
-    console.print(("the valid rows would change: " if check.rejected else "would change: ")
-                  + (summary_line(events) or "nothing"))
-    if check.rejected and not dry_run:
+    console.print(("the valid rows would change: " if report.rejected_total else "would change: ")
+                  + (summary_line(report.changes) or "nothing"))
+    if report.rejected_total and not dry_run:
         console.print("[red]nothing applied[/red]: fix the rows above, or run again with "
                       "--apply-valid to apply the valid rows")
         raise typer.Exit(1)
@@ -184,22 +200,22 @@ def show(
     unit: Annotated[str | None, typer.Option(help="only this unit")] = None,
 ) -> None:
     """Print the agency's current roster, its version and digest."""
-    from kinerja import cli as shell
-
-    settings = shell._settings()
+    settings = shell.settings()
 
     async def run() -> object:
-        shell._Stop()
-        async with shell._database_url(settings) as url:
-            pool, store = await _open_store(url, settings.database_role,
-                                            settings.database_url is None)
+        shell.Stop()
+        async with shell.database_url(settings) as url:
+            pool = await _open_pool(url, settings.database_role, settings.database_url is None)
             try:
-                return await store.snapshot(agency)
+                operator = Actor(subject=f"cli:{getpass.getuser()}",
+                                 roles=frozenset({Role.HR}), agencies=frozenset({agency}))
+                return await roster_service(pool, None, settings.task_queue).show(operator,
+                                                                                  agency)
             finally:
                 await pool.close()
 
     try:
-        snapshot = shell._run(run)
+        snapshot = shell.run(run)
     except (OSError, asyncpg.PostgresError) as error:
         console.print(f"[red]cannot read the roster:[/red] {error}")
         raise typer.Exit(1) from None

@@ -22,9 +22,9 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
-from activities.messages import NextCycleInput
 from kinerja.settings import Settings
-from workflows.cycle import NextCycleWorkflow
+from workflows.cycle.contract import NextCycleInput
+from workflows.cycle.workflow import NextCycleWorkflow
 
 
 def schedule_id(agency: str) -> str:

@@ -14,16 +14,16 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from activities.appraisal import AppraisalActivities
 from activities.cycle import CycleActivities, RosterSource
 from activities.notify import Notifier
-from activities.reminder_contracts import ReminderConfig
 from activities.reminders import ReminderActivities
 from domain.cycle import CycleMember, cycle_members
 from kinerja.reminders import start_reminders
 from store.event_log import EventLog
 from store.reminders import RecipientDirectory
 from store.roster import RosterStore
-from workflows.appraisal import AppraisalWorkflow
-from workflows.cycle import CycleWorkflow, NextCycleWorkflow
-from workflows.reminders import ReminderWorkflow
+from workflows.appraisal.workflow import AppraisalWorkflow
+from workflows.cycle.workflow import CycleWorkflow, NextCycleWorkflow
+from workflows.reminders.contract import ReminderConfig
+from workflows.reminders.workflow import ReminderWorkflow
 
 TASK_QUEUE = "kinerja-appraisals"
 

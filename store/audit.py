@@ -160,6 +160,30 @@ _NODE_HASHES = ("SELECT string_agg(hash, ''::bytea ORDER BY idx) FROM merkle_nod
 """A run of one level's node hashes, concatenated in index order ($1 level, [$2, $3))."""
 
 
+class ProofRefused(LookupError):
+    """No proof for these parameters: which one, why, and the HTTP-like status
+    (404 nothing there, 409 not in that checkpoint, 422 out of order)."""
+
+    def __init__(self, parameter: str, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.parameter, self.reason, self.status = parameter, reason, status
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    checkpoint: Checkpoint
+    seq: int
+    leaf_hash: bytes
+    proof: list[bytes]
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    old: Checkpoint
+    new: Checkpoint
+    proof: list[bytes]
+
+
 class Auditor:
     """Online verification, trails and exports over the application's pool."""
 
@@ -403,6 +427,58 @@ class Auditor:
                 return
 
     # ----------------------------------------------------------------- exports
+
+    # ------------------------------------------------------------------ proofs
+
+    async def latest_checkpoint(self) -> Checkpoint | None:
+        async with self._pool.acquire() as connection:
+            return await tree.latest_checkpoint(connection)
+
+    async def inclusion(self, stream_id: str, version: int, tree_size: int | None
+                        ) -> InclusionProof:
+        """The inclusion proof of one sealed event in a checkpoint (the latest without
+        ``tree_size``), read in one snapshot; :class:`ProofRefused` naming the
+        parameter when there is none."""
+        async with self._pool.acquire() as connection, connection.transaction(
+                isolation="repeatable_read", readonly=True):
+            checkpoint = (await tree.checkpoint_at(connection, tree_size) if tree_size
+                          else await tree.latest_checkpoint(connection))
+            if checkpoint is None:
+                raise ProofRefused("tree_size", "no checkpoint of this size", 404)
+            seal = await tree.seal_of(connection, stream_id, version)
+            if seal is None:
+                raise ProofRefused("version", "no sealed event at this version", 404)
+            if seal.seq >= checkpoint.tree_size:
+                raise ProofRefused("tree_size",
+                                   f"the event (seq {seal.seq}) is not in this checkpoint", 409)
+            proof = await tree.inclusion_proof(connection, seal.seq, checkpoint.tree_size)
+        return InclusionProof(checkpoint=checkpoint, seq=seal.seq, leaf_hash=seal.leaf_hash,
+                              proof=proof)
+
+    async def consistency(self, old_size: int, new_size: int | None) -> ConsistencyProof:
+        """The consistency proof of an older checkpoint in a newer one (the latest
+        without ``new_size``), read in one snapshot."""
+        async with self._pool.acquire() as connection, connection.transaction(
+                isolation="repeatable_read", readonly=True):
+            old = await tree.checkpoint_at(connection, old_size)
+            if old is None:
+                raise ProofRefused("old_size", "no checkpoint of this size", 404)
+            new = (await tree.checkpoint_at(connection, new_size) if new_size
+                   else await tree.latest_checkpoint(connection))
+            if new is None:
+                raise ProofRefused("new_size", "no checkpoint of this size", 404)
+            if new.tree_size < old.tree_size:
+                raise ProofRefused("new_size", "must not be smaller than old_size", 422)
+            proof = await tree.consistency_proof(connection, old.tree_size, new.tree_size)
+        return ConsistencyProof(old=old, new=new, proof=proof)
+
+    async def cycle_streams(self, cycle_id: str, unit: str | None
+                            ) -> list[tuple[str, str]]:
+        """(appraisal id, agency) of a cycle's appraisals (of one unit), by id."""
+        rows = await self._pool.fetch(
+            "SELECT appraisal_id, agency FROM appraisal_summaries WHERE cycle_id = $1"
+            " AND ($2::text IS NULL OR unit = $2) ORDER BY appraisal_id", cycle_id, unit)
+        return [(row["appraisal_id"], row["agency"]) for row in rows]
 
     async def export(self, stream_ids: Sequence[str], scope: dict[str, str],
                      public_key: bytes | None) -> AsyncIterator[bytes]:

@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from activities.contracts import UNSTORABLE_ERROR_TYPE
 from activities.recording import record_once
 from store.event_log import EventLog, NewEvent
+from workflows.appraisal.contract import UNSTORABLE_ERROR_TYPE
 
 FIRST = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 AGAIN = FIRST + timedelta(seconds=42)  # the workflow task ran again after a crash

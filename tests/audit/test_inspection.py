@@ -15,7 +15,7 @@ from domain.checkpoint import Checkpoint, public_key_bytes, verify_checkpoint
 from domain.merkle import verify_consistency, verify_inclusion
 from store.sealer import Sealer
 from tests.lifecycle.conftest import SELF_ASSESSMENT, SKP, UNIT, YEAR, Stack, open_body, review_body
-from workflows.appraisal import AppraisalWorkflow
+from workflows.appraisal.workflow import AppraisalWorkflow
 
 EMP, BOSS, HR, INSPECTOR = "e-emp", "e-boss", "e-hr", "i-1"
 

@@ -21,10 +21,7 @@ import pytest
 from temporalio.client import ScheduleActionExecutionStartWorkflow
 from temporalio.testing import WorkflowEnvironment
 
-from activities.messages import StartCycleRequest, cycle_workflow_id
-from api.gateway import CycleGateway
-from api.problems import Problem
-from domain.appraisal import PositionKind
+from domain.appraisal import CommandRefused, PositionKind
 from domain.authorization import Actor, Role
 from domain.cycle import CreateCycle, CycleMember, CycleStatus, roster_digest
 from domain.policy import POLICY_6_2022, default_calendar
@@ -34,6 +31,8 @@ from kinerja.worker import running_worker
 from store.cycles import CycleStore
 from store.event_log import EventLog
 from tests.kinerja.helpers import wait_until_async
+from workflows.cycle.client import CycleClient
+from workflows.cycle.contract import StartCycleRequest, cycle_workflow_id
 
 from .conftest import SELF_ASSESSMENT, SKP, YEAR, Stack, history_text, review_body
 
@@ -244,7 +243,7 @@ async def test_an_interrupted_start_resumes_with_no_duplicate_and_no_gap(
         "self_assessment_deadline": datetime.now(UTC) + timedelta(days=60),
         "review_deadline": datetime.now(UTC) + timedelta(days=90)})
     task_queue = f"test-interrupt-{agency}"
-    gateway = CycleGateway(temporal_dev.client, task_queue)
+    gateway = CycleClient(temporal_dev.client, task_queue)
     async with running_worker(temporal_dev.client, app_pool, task_queue=task_queue,
                               roster_source=source):
         await gateway.send(cycle_id, CreateCycle(agency=agency, year=YEAR, calendar=calendar,
@@ -271,9 +270,9 @@ async def test_an_interrupted_start_resumes_with_no_duplicate_and_no_gap(
         offsets = [e.data["offset"] for e in trail if e.type == "PageDone"]
         assert offsets == list(range(0, len(members) + 1, 4))[:len(offsets)]
         assert sum(e.data["reached"] for e in trail if e.type == "PageDone") <= len(members)
-        with pytest.raises(Problem) as refused:  # started once
+        with pytest.raises(CommandRefused) as refused:  # started once
             await gateway.send(cycle_id, StartCycleRequest(), hr, "s2")
-        assert refused.value.status == 409
+        assert refused.value.code == "phase"
         await temporal_dev.client.get_workflow_handle(cycle_workflow_id(cycle_id)).terminate()
         for row in opened:
             await temporal_dev.client.get_workflow_handle(

@@ -8,11 +8,10 @@ import asyncio
 import csv
 import io
 import os
+import uuid
 from collections import Counter
 from collections.abc import Awaitable
 
-from activities.messages import cycle_workflow_id
-from api.gateway import CommandGateway
 from domain import appraisal as d
 from domain.appraisal import PositionKind
 from domain.authorization import Actor, Role
@@ -20,7 +19,8 @@ from domain.cycle import CycleMember
 from domain.policy import FunctionalLevel
 from domain.ratings import Rating
 from domain.skp import Ratings, SelfAssessment, Skp
-from store.event_log import EventLog
+from workflows.appraisal.client import AppraisalClient
+from workflows.cycle.contract import cycle_workflow_id
 
 from .conftest import SELF_ASSESSMENT, SKP, YEAR, Stack, review_body
 from .test_cycle import calendar_ahead, call, eventually, phases
@@ -77,7 +77,7 @@ async def test_a_200_employee_agency_from_start_to_close(stack: Stack) -> None:
                    body={"rating": "baik"}, expect=202)
     await eventually(no_work_under_way, "every leader's appraisal has its unit's rating")
 
-    gateway = CommandGateway(stack.client, stack.task_queue, EventLog(stack.pool))
+    gateway = AppraisalClient(stack.client, stack.task_queue)
     by_key = {m.employee: m for m in members}
     limit = asyncio.Semaphore(16)
 
@@ -92,7 +92,8 @@ async def test_a_200_employee_agency_from_start_to_close(stack: Stack) -> None:
 
     async def send(employee: str, command: d.Command, who: str) -> None:
         async with limit:
-            await gateway.send(f"appraisal-{cycle_id}-{employee}", command, actor(who), None)
+            await gateway.send(f"appraisal-{cycle_id}-{employee}", command, actor(who),
+                               uuid.uuid4().hex)
 
     async def review(member: CycleMember, work: str, behaviour: str) -> None:
         appraiser = member.appraiser or "hr"

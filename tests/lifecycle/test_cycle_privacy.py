@@ -5,7 +5,7 @@ appraisal's is fetched from Temporal, its payloads decoded, and searched."""
 
 from __future__ import annotations
 
-from activities.messages import cycle_workflow_id
+from workflows.cycle.contract import cycle_workflow_id
 
 from .conftest import Stack, history_text
 from .test_cycle import call, eventually

@@ -10,7 +10,7 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 
 from domain.appraisal import AppraisalState, DeadlineKind, Phase
-from workflows.appraisal import AppraisalWorkflow
+from workflows.appraisal.workflow import AppraisalWorkflow
 
 from .conftest import SELF_ASSESSMENT, SKP, Stack, open_body, review_body
 from .test_http_lifecycle import (

@@ -80,11 +80,11 @@ async def test_a_nul_in_a_json_body_is_a_422_naming_the_field(stack: Stack) -> N
     response = await asyncio.wait_for(stack.http.put(
         f"/v1/appraisals/{appraisal}/targets", json=skp,
         headers=stack.headers("e-emp", key="nul")), 30)
-    _assert_problem(response, 422, "rhk.0.description", "null_character")
+    _assert_problem(response, 422, "rhk.0.description", "control_character")
     activity = await stack.http.post(
         f"/v1/appraisals/{appraisal}/activities", headers=stack.headers("e-emp", key="k"),
         json={"date": "2026-01-05", "description": "a\nb\tc", "x\u0000": 1})
-    _assert_problem(activity, 422, "x?", "null_character")
+    _assert_problem(activity, 422, "x?", "control_character")
     # A backslash-u0000 spelled out (an escaped backslash) is text, not a NUL.
     skp["rhk"][0]["description"] = "Layanan \\u0000"
     fine = await stack.http.put(f"/v1/appraisals/{appraisal}/targets", json=skp,

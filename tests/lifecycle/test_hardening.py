@@ -11,14 +11,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
 from activities.appraisal import AppraisalActivities
-from activities.contracts import (
-    RECORD_APPRAISAL_EVENTS,
-    AppraisalSnapshot,
-    EventRecord,
-    RecordAppraisalEvents,
-    RecordedVersion,
-)
-from api.gateway import CommandGateway
 from domain.appraisal import (
     DraftTargets,
     OpenAppraisal,
@@ -32,8 +24,17 @@ from domain.authorization import Actor, Parties, Role
 from domain.policy import POLICY_6_2022, CycleCalendar
 from domain.skp import Skp
 from kinerja.worker import WORKFLOW_RUNNER
+from services.appraisals import AppraisalService
+from store.appraisals import AppraisalReadModel
 from store.event_log import EventLog
-from workflows.appraisal import AppraisalWorkflow
+from workflows.appraisal.client import AppraisalClient
+from workflows.appraisal.contract import (
+    AppraisalSnapshot,
+    EventRecord,
+    RecordAppraisalEvents,
+    RecordedVersion,
+)
+from workflows.appraisal.workflow import AppraisalWorkflow
 
 from .conftest import SKP, UNIT, Stack, review_body
 from .test_http_lifecycle import (
@@ -92,7 +93,7 @@ class _LostAcknowledgement(AppraisalActivities):
 
     failed = False
 
-    @activity.defn(name=RECORD_APPRAISAL_EVENTS)
+    @activity.defn(name="record_appraisal_events")
     async def record_appraisal_events(self, request: RecordAppraisalEvents) -> RecordedVersion:
         recorded = await super().record_appraisal_events(request)
         if request.metadata.get("request_id") == "flaky" and not self.failed:
@@ -105,7 +106,8 @@ async def test_a_command_that_failed_after_its_append_leaves_no_workflow_behind(
         stack: Stack) -> None:
     task_queue = f"{stack.task_queue}-flaky"
     activities = _LostAcknowledgement(stack.pool, EventLog(stack.pool))
-    gateway = CommandGateway(stack.client, task_queue, EventLog(stack.pool))
+    service = AppraisalService(AppraisalReadModel(stack.pool), EventLog(stack.pool),
+                               AppraisalClient(stack.client, task_queue))
     now = datetime.now(UTC)
     appraisal = f"appraisal-{stack.agency}-{now.year}-{EMP}"
     hr = Actor(subject=HR, roles=frozenset({Role.HR}), agencies=frozenset({stack.agency}))
@@ -115,7 +117,7 @@ async def test_a_command_that_failed_after_its_append_leaves_no_workflow_behind(
                       activities=[activities.record_appraisal_events,
                                   activities.read_appraisal_events],
                       workflow_runner=WORKFLOW_RUNNER):
-        await gateway.open(OpenAppraisal(
+        await service.open(hr, OpenAppraisal(
             appraisal_id=appraisal, cycle_id=f"{stack.agency}-{now.year}",
             parties=Parties(agency=stack.agency, unit=UNIT, employee=EMP, appraiser=BOSS,
                             superior="e-head"),
@@ -123,15 +125,15 @@ async def test_a_command_that_failed_after_its_append_leaves_no_workflow_behind(
             calendar=CycleCalendar(year=now.year, utc_offset_hours=7,
                                    skp_deadline=now + timedelta(days=30),
                                    self_assessment_deadline=now + timedelta(days=60),
-                                   review_deadline=now + timedelta(days=90))), hr, "open")
+                                   review_deadline=now + timedelta(days=90))), "open")
         skp = Skp.model_validate(SKP)
         # The update failed, but its events are in the log: the answer says so.
-        drafted = await gateway.send(appraisal, DraftTargets(skp=skp), employee, "flaky")
+        drafted = await service.command(employee, appraisal, DraftTargets(skp=skp), "flaky")
         assert activities.failed and drafted.events == ["TargetsDrafted"]
-        assert drafted.version == 2
+        assert drafted.state.version == 2
         # The next command is judged on the state the log gives (a draft exists).
-        submitted = await gateway.send(appraisal, SubmitTargets(), employee, "submit")
-        assert submitted.events == ["TargetsSubmitted"] and submitted.version == 3
+        submitted = await service.command(employee, appraisal, SubmitTargets(), "submit")
+        assert submitted.events == ["TargetsSubmitted"] and submitted.state.version == 3
         handle = stack.client.get_workflow_handle_for(AppraisalWorkflow.run, appraisal)
         state = await handle.query(AppraisalWorkflow.state)
         trail = await EventLog(stack.pool).read_stream(appraisal)

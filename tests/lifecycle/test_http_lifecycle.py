@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.appraisal import AppraisalState, event_from_data, fold
 from store.event_log import EventLog
-from workflows.appraisal import AppraisalWorkflow
+from workflows.appraisal.workflow import AppraisalWorkflow
 
 from .conftest import SELF_ASSESSMENT, SKP, YEAR, Stack, open_body, review_body
 

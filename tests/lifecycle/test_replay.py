@@ -15,8 +15,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from workflows.appraisal import AppraisalWorkflow
-from workflows.cycle import CycleWorkflow
+from workflows.appraisal.workflow import AppraisalWorkflow
+from workflows.cycle.workflow import CycleWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 

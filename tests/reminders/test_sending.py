@@ -11,10 +11,10 @@ import asyncpg
 import pytest
 
 from activities.notify import Notifier, ReminderMessage, SmtpNotifier, SmtpSettings
-from activities.reminder_contracts import ReminderConfig, ReminderScan
 from activities.reminders import ReminderActivities
 from domain.reminders import ReminderPolicy
 from store.reminders import Claimant, ContactsDirectory
+from workflows.reminders.contract import ReminderConfig, ReminderScan
 
 from .conftest import SmtpServer, put_contact, put_deadline, sent_rows
 

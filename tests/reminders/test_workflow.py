@@ -16,8 +16,6 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.notify import Notifier, ReminderMessage
-from activities.reminder_contracts import ReminderConfig, ReminderStart, ReminderStatus
-from api.gateway import CommandGateway
 from domain.appraisal import ApproveTargets, DraftTargets, OpenAppraisal, SubmitTargets
 from domain.authorization import Actor, Parties, Role
 from domain.policy import POLICY_6_2022, CycleCalendar
@@ -25,8 +23,9 @@ from domain.reminders import ReminderPolicy
 from domain.skp import Skp
 from kinerja.reminders import start_reminders
 from kinerja.worker import build_worker
-from store.event_log import EventLog
-from workflows.reminders import ReminderWorkflow
+from workflows.appraisal.client import AppraisalClient
+from workflows.reminders.contract import ReminderConfig, ReminderStart, ReminderStatus
+from workflows.reminders.workflow import ReminderWorkflow
 
 from .conftest import SmtpServer, put_contact, put_deadline, sent_rows
 
@@ -202,7 +201,7 @@ async def test_time_skipping_seven_day_then_one_day_reminder_each_once(
     handle: Handle | None = None
     try:
         async with worker(client, app_pool, task_queue, smtp_server.notifier()):
-            gateway = CommandGateway(client, task_queue, EventLog(app_pool))
+            gateway = AppraisalClient(client, task_queue)
             await gateway.open(open_command, hr, f"open-{task_queue}")
             handle = await start_reminders(client, config(scan_seconds=86400.0),
                                            task_queue=task_queue,
@@ -281,7 +280,7 @@ async def test_time_skipping_reminders_follow_whoever_must_act(
 
     for key, address in (("e-emp", "siti@pemkot.example"), ("e-boss", "budi@pemkot.example")):
         await put_contact(app_pool, key, address, agency=agency)
-    gateway = CommandGateway(client, task_queue, EventLog(app_pool))
+    gateway = AppraisalClient(client, task_queue)
     handle: Handle | None = None
     try:
         async with worker(client, app_pool, task_queue, smtp_server.notifier()):

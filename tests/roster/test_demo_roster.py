@@ -7,9 +7,9 @@ from pathlib import Path
 
 import asyncpg
 
+from adapters.roster_files import read_roster_file
 from domain.roster import reporting_line, validate_roster
 from kinerja.demo import PEOPLE, demo_open_command
-from kinerja.roster_files import read_roster_file
 
 DEMO_ROSTER = Path(__file__).parents[2] / "deploy" / "demo-roster.csv"
 

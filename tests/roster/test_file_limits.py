@@ -1,4 +1,4 @@
-"""kinerja.roster_files refuses, quickly and before parsing, what no roster is: bombs
+"""adapters.roster_files refuses, quickly and before parsing, what no roster is: bombs
 (millions of empty rows, entity declarations, a zip that unpacks to too much), files over
 the limits of rows and cells, and malformed workbooks; each a RosterFileError naming the
 file and the rule, never another exception."""
@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from kinerja import roster_files
-from kinerja.roster_files import (
+from adapters import roster_files
+from adapters.roster_files import (
     ReadLimits,
     RosterFileError,
     XlsxScan,

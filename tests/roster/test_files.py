@@ -1,4 +1,4 @@
-"""kinerja.roster_files: CSV (BOM, ';'), XLSX (numbers as NIPs), headers and line numbers."""
+"""adapters.roster_files: CSV (BOM, ';'), XLSX (numbers as NIPs), headers and line numbers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from adapters.roster_files import RosterFileError, read_roster_bytes, read_roster_file
 from domain.roster import validate_roster
-from kinerja.roster_files import RosterFileError, read_roster_bytes, read_roster_file
 
 from .builders import HEADER, as_cells, csv_text, nip, small_org
 

@@ -1,72 +1,34 @@
-"""Messages of the appraisal workflow: its start, its commands and their results.
-
-Plain pydantic models and names, no Temporal: the workflow, the API's gateway
-and the cycle's activities (which send commands to many appraisals) share them.
+"""The contract of the cycle workflow: HR's requests and their results, the yearly
+schedule's input, and what the workflow sends to its activities. Plain pydantic models
+and names, no Temporal and no I/O.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeAlias
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, Field
 
-from domain.appraisal import AppraisalState, Command, Phase
 from domain.authorization import Actor
+from domain.calibration import OrganisationRating
 from domain.cycle import (
     CreateCycle,
+    CycleDeadlineMoved,
     CycleState,
     CycleStatus,
+    MembershipChange,
     MoveDeadline,
+    PendingWork,
     SetOrganisationRating,
 )
+from domain.policy import CycleCalendar
+from domain.ratings import Predikat
 from domain.skp import Text
-
-APPRAISAL_WORKFLOW = "AppraisalWorkflow"
-"""The workflow type's name, for callers that start it without importing it."""
-COMMAND_UPDATE = "command"
-"""The update every command is sent as."""
-
-REFUSED_ERROR_TYPE = "CommandRefused"
-"""``ApplicationError.type`` of a refused command; details are ``[code, reason, field]``."""
-
-
-class AppraisalStart(BaseModel):
-    """Input of the workflow. It is started by update-with-start, the ``open`` command
-    being the first update (by HR, or by a cycle's page); ``resume`` carries the state
-    across continue-as-new."""
-
-    appraisal_id: str
-    resume: AppraisalState | None = None
-
-
-class CommandRequest(BaseModel):
-    """One command, who sends it, and the request id (the update id)."""
-
-    command: Command
-    actor: Actor
-    request_id: str | None = None
-
-
-class CommandResult(BaseModel):
-    """What the caller learns once the command's events are stored.
-
-    Kept small, because every update's result stays in the workflow's history:
-    the full state is in the read model, written before this result returns.
-    """
-
-    appraisal_id: str
-    version: int
-    phase: Phase
-    events: list[str]
-
-
-def workflow_id(cycle_id: str, employee_key: str) -> str:
-    """``appraisal-<cycle>-<employee key>``: never a NIP (workflow ids are stored in plain text)."""
-    return f"appraisal-{cycle_id}-{employee_key}"
-
+from workflows.appraisal.contract import EventRecord
 
 # --------------------------------------------------------------------------- #
-# The cycle workflow
+# Messages
 
 CYCLE_WORKFLOW = "CycleWorkflow"
 
@@ -141,3 +103,76 @@ class CycleResult(BaseModel):
     version: int
     status: CycleStatus
     events: list[str]
+
+
+# --------------------------------------------------------------------------- #
+# Activities
+
+
+
+class RecordCycleEvents(BaseModel):
+    """Append events to a cycle's stream and refresh its read model, in one transaction."""
+
+    stream_id: str
+    expected_version: int
+    events: list[EventRecord]
+    metadata: dict[str, Any]
+    recorded_at: datetime
+    state: CycleState
+
+
+class FreezeRoster(BaseModel):
+    """Freeze the agency's current roster as the cycle's (once; a retry returns the same)."""
+
+    cycle_id: str
+    agency: str
+
+
+class FrozenRosterInfo(BaseModel):
+    digest: str
+    members: int
+    units: tuple[str, ...]
+
+
+class CyclePage(BaseModel):
+    """One page of a cycle's pending work: the members at ``work.offset`` (of ``work``'s
+    unit, if any), each sent the work's command. Idempotent: update ids and workflow ids
+    derive from the cycle, the work item and the appraisal."""
+
+    cycle_id: str
+    agency: str
+    policy: str
+    calendar: CycleCalendar
+    deadline_moves: tuple[CycleDeadlineMoved, ...] = ()
+    """Moves so far: an appraisal opened now starts with them (``domain.cycle.calendar_for``)."""
+    work: PendingWork
+    page_size: int
+
+
+class PageOutcome(BaseModel):
+    reached: int
+    skipped: int
+    done: bool
+
+
+class UnitCurveRequest(BaseModel):
+    cycle_id: str
+    unit: str
+    rating: OrganisationRating
+    policy: str
+
+
+class CycleTally(BaseModel):
+    cycle_id: str
+
+
+class CycleTallyResult(BaseModel):
+    open_appraisals: int
+    distribution: dict[str, dict[Predikat, int]]
+
+
+class RosterFollowFacts(BaseModel):
+    """The roster now (its digest) and what following it changes."""
+
+    roster_digest: str
+    changes: list[MembershipChange]

@@ -18,8 +18,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.reminder_contracts import (
-        SEND_DUE_REMINDERS,
+    from activities.reminders import ReminderActivities
+    from workflows.reminders.contract import (
         ReminderConfig,
         ReminderScan,
         ReminderScanOutcome,
@@ -52,9 +52,9 @@ class ReminderWorkflow:
         while self._run_scans < start.scans_per_run:
             now = workflow.now()
             self._wake = False  # a signal from now on asks for another scan
-            outcome = await workflow.execute_activity(
-                SEND_DUE_REMINDERS, ReminderScan(now=now, config=self._config),
-                result_type=ReminderScanOutcome, start_to_close_timeout=SCAN_TIMEOUT,
+            outcome = await workflow.execute_activity_method(
+                ReminderActivities.send_due_reminders, ReminderScan(now=now, config=self._config),
+                start_to_close_timeout=SCAN_TIMEOUT,
                 heartbeat_timeout=SCAN_HEARTBEAT, retry_policy=RETRY,
                 summary="scan for due reminders")
             self._run_scans += 1

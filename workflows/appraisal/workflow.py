@@ -19,23 +19,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import (
-        READ_APPRAISAL_EVENTS,
-        RECORD_APPRAISAL_EVENTS,
-        UNSTORABLE_ERROR_TYPE,
-        AppraisalSnapshot,
-        EventRecord,
-        ReadAppraisalEvents,
-        RecordAppraisalEvents,
-        RecordedVersion,
-        StoredEvents,
-    )
-    from activities.messages import (
-        REFUSED_ERROR_TYPE,
-        AppraisalStart,
-        CommandRequest,
-        CommandResult,
-    )
+    from activities.appraisal import AppraisalActivities
     from domain.appraisal import (
         AppraisalState,
         CommandRefused,
@@ -50,6 +34,18 @@ with workflow.unsafe.imports_passed_through():
         fold,
     )
     from domain.authorization import SYSTEM_ACTOR
+    from workflows.appraisal.contract import (
+        REFUSED_ERROR_TYPE,
+        UNSTORABLE_ERROR_TYPE,
+        AppraisalSnapshot,
+        AppraisalStart,
+        CommandRequest,
+        CommandResult,
+        EventRecord,
+        ReadAppraisalEvents,
+        RecordAppraisalEvents,
+        RecordedVersion,
+    )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 RECORD_RETRY_WINDOW = timedelta(minutes=2)
@@ -144,11 +140,11 @@ class AppraisalWorkflow:
     async def _catch_up(self) -> None:
         async with self._lock:
             try:
-                stored = await workflow.execute_local_activity(
-                    READ_APPRAISAL_EVENTS,
+                stored = await workflow.execute_local_activity_method(
+                    AppraisalActivities.read_appraisal_events,
                     ReadAppraisalEvents(stream_id=self._appraisal_id,
                                         after_version=self._state.version),
-                    result_type=StoredEvents, start_to_close_timeout=RECORD_TIMEOUT,
+                    start_to_close_timeout=RECORD_TIMEOUT,
                     schedule_to_close_timeout=RECORD_RETRY_WINDOW)
             except ActivityError:
                 await workflow.sleep(DEADLINE_RETRY_AFTER)  # the database is still down
@@ -214,10 +210,9 @@ class AppraisalWorkflow:
             recorded_at=workflow.now(),
             snapshot=AppraisalSnapshot.of(state),
         )
-        return await workflow.execute_local_activity(
-            RECORD_APPRAISAL_EVENTS,
+        return await workflow.execute_local_activity_method(
+            AppraisalActivities.record_appraisal_events,
             record,
-            result_type=RecordedVersion,
             start_to_close_timeout=RECORD_TIMEOUT,
             # Bounded: a database that stays down fails the command (the caller is
             # told to retry) instead of leaving it, and every later one, waiting.

@@ -1,4 +1,5 @@
-"""What the reminder workflow sends to its activity: names and pydantic models, no I/O."""
+"""The contract of the reminder workflow: its start and status, and what it sends to its
+activity. Plain pydantic models and names, no Temporal and no I/O."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.reminders import ReminderPolicy
 
-SEND_DUE_REMINDERS = "send_due_reminders"
 SCANS_PER_RUN = 200
 """The reminder workflow continues as new after this many scans."""
 

@@ -24,41 +24,10 @@ from temporalio.common import RetryPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
-from workflows.appraisal import BEHIND_ERROR_TYPE, MAX_CATCH_UPS, refusal_error
+from workflows.appraisal.workflow import BEHIND_ERROR_TYPE, MAX_CATCH_UPS, refusal_error
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import (
-        CHECK_UNIT_CURVE,
-        DIFF_CYCLE_ROSTER,
-        FREEZE_CYCLE_ROSTER,
-        RECORD_CYCLE_EVENTS,
-        RUN_CYCLE_PAGE,
-        TALLY_CYCLE,
-        UNSTORABLE_ERROR_TYPE,
-        CyclePage,
-        CycleTally,
-        CycleTallyResult,
-        EventRecord,
-        FreezeRoster,
-        FrozenRosterInfo,
-        PageOutcome,
-        RecordCycleEvents,
-        RecordedVersion,
-        RosterFollowFacts,
-        UnitCurveRequest,
-    )
-    from activities.messages import (
-        CloseCycleRequest,
-        CycleIntent,
-        CycleRequest,
-        CycleResult,
-        CycleStart,
-        FollowRosterRequest,
-        NextCycleInput,
-        ReleaseUnitRequest,
-        StartCycleRequest,
-        cycle_workflow_id,
-    )
+    from activities.cycle import CycleActivities
     from domain.appraisal import CommandRefused
     from domain.authorization import SYSTEM_ACTOR, Actor
     from domain.calibration import CurveCheck, OrganisationRating
@@ -81,6 +50,24 @@ with workflow.unsafe.imports_passed_through():
         fold_cycle,
     )
     from domain.policy import POLICIES, default_calendar
+    from workflows.appraisal.contract import UNSTORABLE_ERROR_TYPE, EventRecord, RecordedVersion
+    from workflows.cycle.contract import (
+        CloseCycleRequest,
+        CycleIntent,
+        CyclePage,
+        CycleRequest,
+        CycleResult,
+        CycleStart,
+        CycleTally,
+        FollowRosterRequest,
+        FreezeRoster,
+        NextCycleInput,
+        RecordCycleEvents,
+        ReleaseUnitRequest,
+        StartCycleRequest,
+        UnitCurveRequest,
+        cycle_workflow_id,
+    )
 
 RECORD_TIMEOUT = timedelta(seconds=30)
 FACT_TIMEOUT = timedelta(minutes=5)
@@ -140,10 +127,10 @@ class CycleWorkflow:
         state = self._state
         if isinstance(intent, StartCycleRequest):
             assert state.agency is not None
-            roster = await workflow.execute_activity(
-                FREEZE_CYCLE_ROSTER, FreezeRoster(cycle_id=self._cycle_id, agency=state.agency),
-                result_type=FrozenRosterInfo, start_to_close_timeout=FACT_TIMEOUT,
-                retry_policy=RETRY)
+            roster = await workflow.execute_activity_method(
+                CycleActivities.freeze_cycle_roster,
+                FreezeRoster(cycle_id=self._cycle_id, agency=state.agency),
+                start_to_close_timeout=FACT_TIMEOUT, retry_policy=RETRY)
             return StartCycle(roster_digest=roster.digest, members=roster.members,
                               units=roster.units)
         if isinstance(intent, ReleaseUnitRequest):
@@ -151,22 +138,23 @@ class CycleWorkflow:
             rating = unit.organisation_rating if unit else None
             if rating is None or state.policy is None:
                 return _neutral(intent, state)  # decide refuses it with the reason
-            check = await workflow.execute_activity(
-                CHECK_UNIT_CURVE, UnitCurveRequest(cycle_id=self._cycle_id, unit=intent.unit,
-                                                   rating=rating, policy=state.policy),
-                result_type=CurveCheck, start_to_close_timeout=FACT_TIMEOUT, retry_policy=RETRY)
+            check = await workflow.execute_activity_method(
+                CycleActivities.check_unit_curve,
+                UnitCurveRequest(cycle_id=self._cycle_id, unit=intent.unit, rating=rating,
+                                 policy=state.policy),
+                start_to_close_timeout=FACT_TIMEOUT, retry_policy=RETRY)
             return ReleaseUnit(unit=intent.unit, check=check,
                                exception_reason=intent.exception_reason)
         if isinstance(intent, FollowRosterRequest):
             assert state.agency is not None
-            facts = await workflow.execute_activity(
-                DIFF_CYCLE_ROSTER, FreezeRoster(cycle_id=self._cycle_id, agency=state.agency),
-                result_type=RosterFollowFacts, start_to_close_timeout=FACT_TIMEOUT,
-                retry_policy=RETRY)
+            facts = await workflow.execute_activity_method(
+                CycleActivities.diff_cycle_roster,
+                FreezeRoster(cycle_id=self._cycle_id, agency=state.agency),
+                start_to_close_timeout=FACT_TIMEOUT, retry_policy=RETRY)
             return FollowRoster(roster_digest=facts.roster_digest, changes=tuple(facts.changes))
         if isinstance(intent, CloseCycleRequest):
-            tally = await workflow.execute_activity(
-                TALLY_CYCLE, CycleTally(cycle_id=self._cycle_id), result_type=CycleTallyResult,
+            tally = await workflow.execute_activity_method(
+                CycleActivities.tally_cycle, CycleTally(cycle_id=self._cycle_id),
                 start_to_close_timeout=FACT_TIMEOUT, retry_policy=RETRY)
             return CloseCycle(open_appraisals=tally.open_appraisals,
                               distribution=tally.distribution)
@@ -176,12 +164,12 @@ class CycleWorkflow:
         item = self._state.pending[0]
         state = self._state
         assert state.agency and state.policy and state.calendar
-        outcome = await workflow.execute_activity(
-            RUN_CYCLE_PAGE,
+        outcome = await workflow.execute_activity_method(
+            CycleActivities.run_cycle_page,
             CyclePage(cycle_id=self._cycle_id, agency=state.agency, policy=state.policy,
                       calendar=state.calendar, deadline_moves=state.deadline_moves, work=item,
                       page_size=state.page_size),
-            result_type=PageOutcome, start_to_close_timeout=PAGE_TIMEOUT,
+            start_to_close_timeout=PAGE_TIMEOUT,
             heartbeat_timeout=PAGE_HEARTBEAT, retry_policy=RETRY,
             summary=f"{item.work.kind} page at {item.offset}")
         async with self._lock:
@@ -231,8 +219,8 @@ class CycleWorkflow:
             recorded_at=workflow.now(),
             state=state,
         )
-        return await workflow.execute_local_activity(
-            RECORD_CYCLE_EVENTS, record, result_type=RecordedVersion,
+        return await workflow.execute_local_activity_method(
+            CycleActivities.record_cycle_events, record,
             start_to_close_timeout=RECORD_TIMEOUT,
             retry_policy=RetryPolicy(initial_interval=RETRY.initial_interval,
                                      maximum_interval=RETRY.maximum_interval,

@@ -1,0 +1,194 @@
+"""Use cases of one appraisal: open it, send it a command, read it.
+
+Every command goes the same way whichever door it came through: find the
+appraisal in the read model (NotFound when unknown or out of the caller's
+scope), check the domain's authorization for the action (Forbidden), then send
+one update to its workflow, whose validator applies the phase rules and the
+content rules (:class:`domain.appraisal.CommandRefused`).
+
+A repeated request (same idempotency key, same person) answers with its first
+result in every phase: Temporal returns it while the update is in the running
+workflow's history; after that (the appraisal ended, the workflow continued as
+new, the first answer was lost in a failure) the log does, since every event
+carries the request id it was appended for.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import asyncpg
+
+from domain.appraisal import (
+    COMMAND_ACTION,
+    TERMINAL_PHASES,
+    AppraisalState,
+    Command,
+    CommandRefused,
+    OpenAppraisal,
+    Phase,
+    decide,
+)
+from domain.authorization import Actor, may, may_read, read_scope
+from domain.replay import TrailEntry, replay
+from services.errors import Forbidden, NotFound, Unavailable
+from store.appraisals import AppraisalReadModel, AppraisalStateView, AppraisalSummary
+from store.event_log import EventLog, RecordedEvent
+from workflows.appraisal.client import (
+    AppraisalClient,
+    AppraisalEnded,
+    AppraisalNotFound,
+    ContentNotStorable,
+    OutcomeUnknown,
+    TemporalUnavailable,
+)
+from workflows.appraisal.contract import CommandResult
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """The events a command recorded and the appraisal's state after them (from the read
+    model, written in the same transaction as the events, before the answer)."""
+
+    events: list[str]
+    state: AppraisalStateView
+
+
+class AppraisalService:
+    """Open, command and read appraisals (see the module)."""
+
+    def __init__(self, read_model: AppraisalReadModel, event_log: EventLog,
+                 client: AppraisalClient) -> None:
+        self._read_model = read_model
+        self._event_log = event_log
+        self._client = client
+
+    # ------------------------------------------------------------------ commands
+
+    async def open(self, actor: Actor, command: OpenAppraisal, idempotency_key: str | None
+                   ) -> CommandOutcome:
+        """HR opens one appraisal (a cycle opens its own through its activities)."""
+        # Refuse early what the workflow would refuse, without starting one.
+        decide(AppraisalState(), command, actor=actor, at=datetime.now(UTC))
+        request_id = idempotency_key or str(uuid.uuid4())
+        result = await self._sent(self._client.open(command, actor, request_id),
+                                  command.appraisal_id, idempotency_key, actor)
+        return await self._outcome(result)
+
+    async def command(self, actor: Actor, appraisal_id: str, command: Command,
+                      idempotency_key: str | None) -> CommandOutcome:
+        """Send ``command`` by ``actor`` to the appraisal; returns once its events are
+        stored."""
+        summary = await self._read_model.summary(appraisal_id)
+        if summary is None:
+            raise NotFound()
+        if not may(actor, COMMAND_ACTION[command.kind], summary.parties):
+            if not may_read(actor, summary.parties):  # a peer may give feedback, not read
+                raise NotFound()
+            raise Forbidden(f"you may not {command.kind.replace('_', ' ')} on this appraisal")
+        if summary.phase in TERMINAL_PHASES:  # its workflow has ended: the domain's answer,
+            # unless this is the repeat of a request that was applied (its first result)
+            first = await self.first_result(appraisal_id, idempotency_key, actor)
+            if first is not None:
+                return await self._outcome(first)
+            raise CommandRefused("phase",
+                                 f"the appraisal is {summary.phase.value}; nothing changes it")
+        request_id = idempotency_key or str(uuid.uuid4())
+        result = await self._sent(self._client.send(appraisal_id, command, actor, request_id),
+                                  appraisal_id, idempotency_key, actor)
+        return await self._outcome(result)
+
+    async def first_result(self, appraisal_id: str, idempotency_key: str | None, actor: Actor
+                           ) -> CommandResult | None:
+        """The result of the first request of ``actor`` with ``idempotency_key``, from the
+        log; None when the log holds no event of it."""
+        if not idempotency_key:
+            return None
+        trail = await self._event_log.read_up_to_request(appraisal_id, idempotency_key)
+        ours = [e for e in trail if e.metadata.get("request_id") == idempotency_key]
+        if not ours or any(e.metadata.get("actor") != actor.subject
+                           or e.metadata.get("actor_agency") != actor.agency for e in ours):
+            return None  # another person's key is not this person's result
+        state = replay(TrailEntry(version=e.version, type=e.type, data=e.data,
+                                  recorded_at=e.recorded_at) for e in trail)
+        return CommandResult(appraisal_id=appraisal_id, version=state.version,
+                             phase=state.phase, events=[e.type for e in ours])
+
+    async def _sent(self, sending: Awaitable[CommandResult], appraisal_id: str,
+                    idempotency_key: str | None, actor: Actor) -> CommandResult:
+        """The result of ``sending``; on any failure, the first result of a repeated
+        request if the log has one, else the failure as the service's answer."""
+        failure: Exception
+        try:
+            return await sending
+        except CommandRefused as refused:
+            failure = refused
+        except AppraisalEnded:
+            failure = CommandRefused("phase", "this appraisal has ended (final or cancelled); "
+                                              "nothing changes it and it cannot be opened again")
+        except AppraisalNotFound:
+            failure = NotFound()
+        except ContentNotStorable:
+            failure = CommandRefused("invalid", "the log cannot store this command's content; "
+                                                "nothing was changed")
+        except OutcomeUnknown:
+            failure = Unavailable("the appraisal's workflow", outcome_unknown=True)
+        except TemporalUnavailable:
+            failure = Unavailable("the workflow service")
+        try:
+            first = await self.first_result(appraisal_id, idempotency_key, actor)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            first = None  # the database is down too: the workflow's answer stands
+        if first is None:
+            raise failure
+        return first
+
+    async def _outcome(self, result: CommandResult) -> CommandOutcome:
+        stored = await self._read_model.view(result.appraisal_id)
+        if stored is None:  # pragma: no cover - written before the update completes
+            raise NotFound()
+        return CommandOutcome(events=result.events, state=stored)
+
+    # ------------------------------------------------------------------ reads
+
+    async def visible(self, actor: Actor, appraisal_id: str) -> AppraisalSummary:
+        """The appraisal's summary if ``actor`` may read it; NotFound otherwise."""
+        summary = await self._read_model.summary(appraisal_id)
+        if summary is None or not may_read(actor, summary.parties):
+            raise NotFound()
+        return summary
+
+    async def state(self, actor: Actor, appraisal_id: str) -> AppraisalStateView:
+        await self.visible(actor, appraisal_id)
+        stored = await self._read_model.view(appraisal_id)
+        if stored is None:  # pragma: no cover - the summary and the state are one row
+            raise NotFound()
+        return stored
+
+    async def events(self, actor: Actor, appraisal_id: str, from_version: int = 1
+                     ) -> list[RecordedEvent]:
+        await self.visible(actor, appraisal_id)
+        return await self._event_log.read_stream(appraisal_id, from_version=from_version)
+
+    async def mine(self, actor: Actor) -> list[AppraisalSummary]:
+        """The caller's own appraisals (keys are numbered per agency: no agency, none)."""
+        if actor.agency is None:
+            return []
+        return await self._read_model.list(read_scope(actor), employee=actor.subject,
+                                           agency=actor.agency)
+
+    async def list(self, actor: Actor, *, cycle: str | None = None, unit: str | None = None,
+                   phase: Phase | None = None, role: str | None = None, limit: int = 100,
+                   offset: int = 0) -> list[AppraisalSummary]:
+        """Appraisals in the caller's scope; ``role``: only those where the caller is that
+        party (employee, appraiser, superior)."""
+        mine: dict[str, str | None] = {role: actor.subject, "agency": actor.agency} \
+            if role else {}
+        return await self._read_model.list(read_scope(actor), cycle_id=cycle, unit=unit,
+                                           phase=phase, limit=limit, offset=offset, **mine)

@@ -1,0 +1,62 @@
+"""The one place Kinerja is wired: from a connection pool and a Temporal client to the
+use cases every door calls (the HTTP API builds it once in ``create_app``, the CLI once
+per command, tests and benches the same way)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from temporalio.client import Client
+
+from services.appraisals import AppraisalService
+from services.cycles import CycleService
+from services.roster import RosterService
+from store.appraisals import AppraisalReadModel
+from store.audit import Auditor
+from store.cycles import CycleStore
+from store.event_log import EventLog
+from store.roster import RosterStore
+from workflows.appraisal.client import AppraisalClient
+from workflows.cycle.client import CycleClient
+
+
+@dataclass(frozen=True)
+class Kinerja:
+    """The use cases, and the stores the reads go to."""
+
+    pool: asyncpg.Pool
+    event_log: EventLog
+    read_model: AppraisalReadModel
+    auditor: Auditor
+    appraisals: AppraisalService
+    cycles: CycleService
+    roster: RosterService
+
+
+def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
+              public_key: bytes | None = None, checkpoint_log: Path | None = None,
+              unsealed_warning_seconds: float = 60.0) -> Kinerja:
+    """Everything over ``pool`` and ``temporal``."""
+    event_log = EventLog(pool)
+    read_model = AppraisalReadModel(pool)
+    cycles = CycleService(CycleStore(pool), CycleClient(temporal, task_queue))
+    return Kinerja(
+        pool=pool, event_log=event_log, read_model=read_model,
+        auditor=Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
+                        unsealed_warning_seconds=unsealed_warning_seconds),
+        appraisals=AppraisalService(read_model, event_log,
+                                    AppraisalClient(temporal, task_queue)),
+        cycles=cycles,
+        roster=RosterService(RosterStore(pool, event_log), cycles),
+    )
+
+
+def roster_service(pool: asyncpg.Pool, temporal: Client | None, task_queue: str
+                   ) -> RosterService:
+    """The roster's use cases alone, for a command that may run without Temporal (an
+    import still applies; running cycles are then not asked to follow)."""
+    cycles = CycleService(CycleStore(pool), CycleClient(temporal, task_queue)) \
+        if temporal is not None else None
+    return RosterService(RosterStore(pool, EventLog(pool)), cycles)

@@ -1,0 +1,162 @@
+"""Use cases of an agency's yearly cycle: create it, send it HR's requests, read its state,
+progress, calibration and results. A cycle's id is ``<agency>-<year>``; every request
+becomes one update of its workflow; reads come from the read models."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from domain.appraisal import CommandRefused, Phase
+from domain.authorization import Actor, AgencyAction, has_agency_role, may_on_agency
+from domain.calibration import CurveCheck, OrganisationRating, check_distribution
+from domain.cycle import CreateCycle, CycleState, CycleStatus
+from domain.policy import POLICIES, credit_points
+from domain.spreadsheet import Cell
+from services.errors import Forbidden, NotFound, Unavailable
+from store.cycles import CycleProgress, CycleStore
+from workflows.appraisal.client import (
+    AppraisalEnded,
+    AppraisalNotFound,
+    ContentNotStorable,
+    OutcomeUnknown,
+    TemporalUnavailable,
+)
+from workflows.cycle.client import CycleClient
+from workflows.cycle.contract import CycleIntent, CycleResult
+
+
+@dataclass(frozen=True)
+class CycleOutcome:
+    events: list[str]
+    state: CycleState
+
+
+@dataclass(frozen=True)
+class Calibration:
+    unit: str
+    organisation_rating: OrganisationRating | None
+    released: bool
+    check: CurveCheck | None
+
+
+RESULTS_HEADER: list[Cell] = ["nip", "name", "employee", "unit", "phase", "predikat",
+                              "credit_points"]
+
+
+class CycleService:
+    """HR's cycle operations and the reads of HR and inspectors."""
+
+    def __init__(self, store: CycleStore, client: CycleClient) -> None:
+        self._store = store
+        self._client = client
+
+    async def visible(self, actor: Actor, cycle_id: str) -> CycleState:
+        """The cycle, or NotFound when unknown or out of the caller's scope."""
+        state = await self._store.state(cycle_id)
+        if state is None or state.agency is None \
+                or not may_on_agency(actor, AgencyAction.READ_CYCLE, state.agency):
+            raise NotFound("cycle")
+        return state
+
+    async def create(self, actor: Actor, intent: CreateCycle, cycle_id: str,
+                     idempotency_key: str | None) -> CycleOutcome:
+        if not may_on_agency(actor, AgencyAction.RUN_CYCLE, intent.agency):
+            raise Forbidden("only HR of the agency may create its cycle")
+        return await self._outcome(await self._sent(cycle_id, intent, actor, idempotency_key))
+
+    async def request(self, actor: Actor, cycle_id: str, intent: CycleIntent,
+                      idempotency_key: str | None) -> CycleOutcome:
+        """One of HR's requests to a cycle (start, move a deadline, rate, release, follow
+        the roster, close)."""
+        state = await self.visible(actor, cycle_id)
+        assert state.agency is not None
+        if not may_on_agency(actor, AgencyAction.RUN_CYCLE, state.agency):
+            raise Forbidden("only HR of the agency may run its cycle")
+        if state.status is CycleStatus.CLOSED:  # its workflow has ended
+            raise CommandRefused("phase", "the cycle is closed; nothing changes it")
+        return await self._outcome(await self._sent(cycle_id, intent, actor, idempotency_key))
+
+    async def follow_roster(self, actor: Actor, agency: str, version: int) -> list[str]:
+        """Ask each running cycle of ``agency`` to follow its roster (once per roster
+        version); the cycles that were asked. A cycle that cannot be reached now is left
+        out (it follows at the next upload, or by ``POST /v1/cycles/{id}/roster``)."""
+        from workflows.cycle.contract import FollowRosterRequest
+
+        following = []
+        for cycle in await self._store.list([agency]):
+            if cycle.status is not CycleStatus.RUNNING or cycle.cycle_id is None:
+                continue
+            try:
+                await self._sent(cycle.cycle_id, FollowRosterRequest(), actor,
+                                 f"roster-{agency}-v{version}-{cycle.cycle_id}")
+            except (CommandRefused, NotFound, Unavailable):
+                continue
+            following.append(cycle.cycle_id)
+        return following
+
+    async def list(self, actor: Actor) -> list[CycleState]:
+        if not has_agency_role(actor, AgencyAction.READ_CYCLE):
+            raise Forbidden("cycles are for HR and inspectors")
+        agencies = None if "*" in actor.agencies else sorted(actor.agencies)
+        return await self._store.list(agencies)
+
+    async def calibration(self, actor: Actor, cycle_id: str, unit: str) -> Calibration:
+        state = await self.visible(actor, cycle_id)
+        unit_state = state.units.get(unit)
+        if unit_state is None or state.policy is None:
+            raise NotFound("cycle")
+        rating = unit_state.organisation_rating
+        check = None
+        if rating is not None:
+            predikat = await self._store.unit_predikat(cycle_id, unit)
+            check = check_distribution(rating, predikat, POLICIES[state.policy].curve)
+        return Calibration(unit=unit, organisation_rating=rating,
+                           released=unit_state.released_at is not None, check=check)
+
+    async def progress(self, cycle_id: str, *, unit: str | None = None,
+                       overdue_limit: int = 1000) -> CycleProgress:
+        """The cycle's progress now (the caller has checked the cycle is visible)."""
+        return await self._store.progress(cycle_id, datetime.now(UTC), unit=unit,
+                                          overdue_limit=overdue_limit)
+
+    async def results(self, state: CycleState) -> list[list[Cell]]:
+        """One row per appraisal: NIP, name, key, unit, phase, predikat and, for a
+        functional position with a final predikat, the credit points; a header first."""
+        assert state.policy is not None and state.cycle_id is not None
+        policy = POLICIES[state.policy]
+        table: list[list[Cell]] = [list(RESULTS_HEADER)]
+        for row in await self._store.results(state.cycle_id):
+            points: Decimal | None = None
+            if row.member.functional_level is not None and row.predikat is not None \
+                    and row.phase is Phase.FINAL:
+                points = credit_points(row.member.functional_level, row.predikat, policy)
+            table.append([row.member.nip, row.member.name, row.employee, row.unit,
+                          row.phase.value, row.predikat.value if row.predikat else None,
+                          points])
+        return table
+
+    async def _sent(self, cycle_id: str, intent: CycleIntent, actor: Actor,
+                    idempotency_key: str | None) -> CycleResult:
+        try:
+            return await self._client.send(cycle_id, intent, actor,
+                                           idempotency_key or str(uuid.uuid4()))
+        except AppraisalEnded:
+            raise CommandRefused("phase", "the cycle is closed; nothing changes it") from None
+        except AppraisalNotFound:
+            raise NotFound("cycle") from None
+        except ContentNotStorable:
+            raise CommandRefused("invalid", "the log cannot store this request's content; "
+                                            "nothing was changed") from None
+        except OutcomeUnknown:
+            raise Unavailable("the cycle's workflow", outcome_unknown=True) from None
+        except TemporalUnavailable:
+            raise Unavailable("the workflow service") from None
+
+    async def _outcome(self, result: CycleResult) -> CycleOutcome:
+        state = await self._store.state(result.cycle_id)
+        if state is None:  # pragma: no cover - written before the update completes
+            raise NotFound("cycle")
+        return CycleOutcome(events=result.events, state=state)
