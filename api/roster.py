@@ -26,6 +26,7 @@ from domain.roster import (
     Employee,
     Unit,
 )
+from domain.text import AGENCY_PATTERN
 from services.roster import RosterImportReport, RosterService
 
 log = structlog.get_logger("kinerja.api.roster")
@@ -35,7 +36,7 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 """Largest roster file accepted (about 50,000 rows of CSV); larger is a 413."""
 
 
-AgencyId = Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,64}$",
+AgencyId = Annotated[str, Path(pattern=AGENCY_PATTERN,
                                description="the agency's id, e.g. pemkot-demo")]
 
 EXAMPLE_CSV = (
@@ -167,7 +168,7 @@ async def import_roster_for(
     request: Request,
     actor: CurrentActor,
     agency: Annotated[str | None, Query(
-        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        pattern=AGENCY_PATTERN,
         description="the agency; may be left out when your scope is one agency")] = None,
     apply_valid: Annotated[bool, Query()] = False,
     dry_run: Annotated[bool, Query()] = False,

@@ -30,12 +30,11 @@ from domain.policy import POLICIES, POLICY_6_2022, CycleCalendar, FunctionalLeve
 from domain.ratings import Predikat
 from domain.roster import Roster, reporting_line
 from domain.skp import Text
+from domain.text import AGENCY_PATTERN as AGENCY_PATTERN  # the one grammar, re-exported
 
 PAGE_SIZE = 500
 """Appraisals opened (or reached by a broadcast) per page of work."""
 
-AGENCY_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
-"""Agency codes: lower-case letters, digits and hyphens (they are part of workflow ids)."""
 
 
 def cycle_id_of(agency: str, year: int) -> str:

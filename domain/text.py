@@ -46,5 +46,10 @@ Text = Annotated[str, Field(min_length=1, max_length=4000), Clean]
 """Free text: a reason, a description, a narrative."""
 ShortText = Annotated[str, Field(min_length=1, max_length=500), Clean]
 """A short label: a unit of measure, a perspective."""
+AGENCY_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+"""The one grammar of an agency's id (``pemkot-bandung``): lower-case letters, digits and
+hyphens, at most 63; it names streams and workflows (``cycle-<agency>-<year>``), so the
+roster, the cycles and every door check it the same way."""
+
 Key = Annotated[str, Field(min_length=1, max_length=128), Clean]
 """An opaque key (employee, unit, agency) as given by a roster."""

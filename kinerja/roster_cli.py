@@ -19,6 +19,7 @@ from temporalio.client import Client
 from adapters.roster_files import RosterFile, RosterFileError, read_roster_file
 from domain.authorization import Actor, Role
 from domain.roster import RejectedRow
+from domain.text import AGENCY_PATTERN
 from kinerja import shell
 from kinerja.settings import Settings
 from kinerja.worker import connect_temporal
@@ -48,12 +49,13 @@ SUMMARY = (
 TEMPORAL_WAIT_SECONDS = 3.0
 
 
-AGENCY_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+AGENCY = re.compile(AGENCY_PATTERN)
 
 
 def _agency(value: str) -> str:
-    if not AGENCY_PATTERN.match(value):
-        raise typer.BadParameter("an agency id has 1-64 letters, digits, '.', '_' or '-'")
+    if not AGENCY.match(value):
+        raise typer.BadParameter("an agency id has 1-63 lower-case letters, digits or '-', "
+                                 "and starts with a letter or digit")
     return value
 
 
