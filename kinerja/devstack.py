@@ -173,7 +173,7 @@ def start_temporal(settings: Settings) -> subprocess.Popen[bytes]:
              "--ui-port", str(settings.temporal_ui_port),
              "--namespace", settings.temporal_namespace,
              "--log-level", "warn",
-             # SQLite is the ceiling of the whole stack; these about double it (DESIGN §7).
+             # SQLite is the ceiling of the whole stack; these about double its throughput.
              "--sqlite-pragma", "journal_mode=wal",
              "--sqlite-pragma", "synchronous=normal"],
             stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -1,4 +1,4 @@
-"""The numbers of DESIGN.md §3, rule by rule."""
+"""The numbers of the rules (docs/architecture.md, "Where each rule lives"), rule by rule."""
 
 from __future__ import annotations
 
