@@ -4,8 +4,9 @@
 default: the answer is truthy) and return that answer. After ``within`` seconds the
 test fails with an ``AssertionError`` that names what was awaited, how long, how many
 times it was asked and the last answer (or the last error of ``ignoring``).
-``poll_async`` takes a sync or an async probe, never blocks the event loop, and bounds
-an async probe that hangs by the same deadline.
+``poll_async`` takes a sync or an async probe and never blocks the event loop; an async
+probe still under way at the deadline may answer for at most ``within`` more seconds, so
+a probe that hangs fails the test too. An answer that arrives after the deadline counts.
 """
 
 from __future__ import annotations
@@ -67,7 +68,9 @@ async def poll_async(probe: Callable[[], T | Awaitable[T]], what: str, within: f
         try:
             answer = probe()
             if inspect.isawaitable(answer):
-                bound = asyncio.timeout(max(deadline - loop.time(), every))
+                # A probe under way at the deadline may still answer (and its answer
+                # counts), for at most ``within`` more: a probe that hangs ends the poll.
+                bound = asyncio.timeout(deadline + within - loop.time())
                 try:
                     async with bound:
                         answer = await answer
