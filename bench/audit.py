@@ -1,6 +1,7 @@
 """Benchmark of the audit side: sealing, online and offline verification, proofs, replay.
 
-    .venv/bin/python bench/audit.py [--events N] [--json FILE]
+    .venv/bin/python -m bench.audit [--events N] [--append-seconds S] [--samples K]
+        [--json FILE]
 
 Starts an embedded PostgreSQL with its DEFAULT durability in a temporary
 directory, unless KINERJA_DATABASE_URL names a server (a superuser's DSN; a
@@ -36,43 +37,44 @@ import argparse
 import asyncio
 import hashlib
 import json
-import os
-import platform
 import random
-import shutil
 import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import asyncpg
 
-import asyncpg  # noqa: E402
-from postgres_server import start_server  # noqa: E402
-
-from domain.appraisal import (  # noqa: E402
+from bench.harness import (
+    Figure,
+    data_directory,
+    describe_postgres,
+    machine,
+    percentile,
+    print_figures,
+    scratch_database,
+    server_settings,
+    write_json,
+)
+from bench.harness.builders import APPRAISER, EMPLOYEE, HR, Run, open_command, sample_skp
+from domain.appraisal import (
     ApproveTargets,
     DraftTargets,
     LogActivity,
     SubmitTargets,
     event_data,
 )
-from domain.checkpoint import generate_private_key, key_id, public_key_bytes  # noqa: E402
-from domain.integrity import GENESIS_HASH, canonical_event, chain_hash, event_id  # noqa: E402
-from domain.replay import TrailEntry, replay  # noqa: E402
-from domain.skp import DailyActivity  # noqa: E402
-from kinerja.audit import verify_bundle_file  # noqa: E402
-from store import tree  # noqa: E402
-from store.audit import Auditor  # noqa: E402
-from store.database import create_pool  # noqa: E402
-from store.event_log import EventLog, NewEvent  # noqa: E402
-from store.migrations import apply_migrations  # noqa: E402
-from store.sealer import Sealer  # noqa: E402
+from domain.checkpoint import generate_private_key, key_id, public_key_bytes
+from domain.integrity import GENESIS_HASH, canonical_event, chain_hash, event_id
+from domain.replay import TrailEntry, replay
+from domain.skp import DailyActivity
+from kinerja.audit import verify_bundle_file
+from store import tree
+from store.audit import Auditor
+from store.database import create_pool
+from store.event_log import EventLog, NewEvent
+from store.sealer import Sealer
 
 STREAM_LENGTH = 20
 LOAD_TRANSACTION = 20_000
@@ -85,8 +87,6 @@ LOAD_TRANSACTION = 20_000
 
 def template_trail() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(type, data, metadata) of a 20-event appraisal trail made by domain.decide."""
-    from tests.domain.builders import APPRAISER, EMPLOYEE, HR, Run, open_command, sample_skp
-
     run = Run()
     run.do(open_command(), HR)
     run.do(DraftTargets(skp=sample_skp()), EMPLOYEE)
@@ -164,11 +164,6 @@ async def append_peak(log: EventLog, tag: str, writers: int, seconds: float,
     return sum(counts), time.perf_counter() - started
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 def python_chain_check(path: Path) -> int:
     """Baseline of offline verification: split each event line, parse its members and its
     canonical JSON, and recompute its chain hash (nothing else)."""
@@ -191,34 +186,21 @@ def python_chain_check(path: Path) -> int:
     return count
 
 
-Row = dict[str, Any]
-
-
 def figure(name: str, value: float, unit: str, baseline: float | None, target: str,
-           baseline_name: str, higher_is_better: bool = True) -> Row:
-    return {"name": name, "value": value, "unit": unit, "baseline": baseline,
-            "ratio": (value / baseline) if baseline else None, "target": target,
-            "baseline_name": baseline_name, "higher_is_better": higher_is_better}
+           baseline_name: str) -> Figure:
+    return Figure(name, value, unit, baseline,
+                  extra={"target": target, "baseline is": baseline_name})
 
 
 def say(message: str) -> None:
     print("  " + message, file=sys.stderr, flush=True)
 
 
-async def run(args: argparse.Namespace) -> list[Row]:
-    server = start_server()
-    database = f"kinerja_bench_{uuid.uuid4().hex[:8]}"
-    maintenance = await asyncpg.connect(server.dsn)
-    await maintenance.execute(f'CREATE DATABASE "{database}"')
-    dsn = server.dsn_for(database)
-    rows: list[Row] = []
-    workdir = Path(tempfile.mkdtemp(prefix="kinerja-bench-audit-"))
-    try:
-        await apply_migrations(dsn)
+async def run(args: argparse.Namespace) -> list[Figure]:
+    rows: list[Figure] = []
+    async with scratch_database() as dsn, data_directory("kinerja-bench-audit-") as workdir:
         admin = await asyncpg.connect(dsn)
-        settings = {name: await admin.fetchval(f"SHOW {name}")
-                    for name in ("server_version", "fsync", "synchronous_commit",
-                                 "shared_buffers")}
+        settings = await server_settings(admin)
         started = time.perf_counter()
         streams = await load(admin, args.events)
         await admin.execute("VACUUM ANALYZE events")
@@ -319,8 +301,7 @@ async def run(args: argparse.Namespace) -> list[Row]:
             rows.append(figure("export bundle (streamed)", result.events / export_seconds,
                                "events/s", None, "", ""))
             rows.append(figure("bundle size", bundle.stat().st_size / result.events,
-                               "bytes/event", average, "", "canonical bytes per event",
-                               higher_is_better=False))
+                               "bytes/event", average, "", "canonical bytes per event"))
 
             # Inclusion proofs at the full tree size.
             rng = random.Random(7)
@@ -341,11 +322,10 @@ async def run(args: argparse.Namespace) -> list[Row]:
                         "SELECT canonical, hash FROM events WHERE stream_id = $1"
                         " AND version = $2", pick["stream_id"], pick["version"])
                     read_ms.append((time.perf_counter() - t) * 1000)
-            say(f"inclusion proof at size {size:,}: p50 {percentile(proof_ms, 0.5):.2f} ms,"
-                f" p99 {percentile(proof_ms, 0.99):.2f} ms")
-            rows.append(figure("inclusion proof p99", percentile(proof_ms, 0.99), "ms",
-                               percentile(read_ms, 0.99), "< 20", "read the event alone p99",
-                               higher_is_better=False))
+            say(f"inclusion proof at size {size:,}: p50 {percentile(proof_ms, 50):.2f} ms,"
+                f" p99 {percentile(proof_ms, 99):.2f} ms")
+            rows.append(figure("inclusion proof p99", percentile(proof_ms, 99), "ms",
+                               percentile(read_ms, 99), "< 20", "read the event alone p99"))
 
             # Replaying one appraisal.
             replay_ms, plain_ms = [], []
@@ -359,48 +339,18 @@ async def run(args: argparse.Namespace) -> list[Row]:
                 t = time.perf_counter()
                 await log.read_stream(stream)
                 plain_ms.append((time.perf_counter() - t) * 1000)
-            say(f"replay one appraisal: p50 {percentile(replay_ms, 0.5):.2f} ms, p99 "
-                f"{percentile(replay_ms, 0.99):.2f} ms")
+            say(f"replay one appraisal: p50 {percentile(replay_ms, 50):.2f} ms, p99 "
+                f"{percentile(replay_ms, 99):.2f} ms")
             rows.append(figure("replay one appraisal (20 events) p99",
-                               percentile(replay_ms, 0.99), "ms", percentile(plain_ms, 0.99),
-                               "< 5", "read its events alone p99", higher_is_better=False))
+                               percentile(replay_ms, 99), "ms", percentile(plain_ms, 99),
+                               "< 5", "read its events alone p99"))
         finally:
             await pool.close()
             await admin.close()
-    finally:
-        await maintenance.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        await maintenance.close()
-        server.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-    print_table(rows, settings, average, total)
+    print(f"{describe_postgres(settings)}; {machine()}; {total:,} events, {average} canonical"
+          " bytes per event")
+    print_figures(rows, extra=["target", "baseline is"])
     return rows
-
-
-def print_table(rows: list[Row], settings: dict[str, str], average: int, total: int) -> None:
-    print(f"PostgreSQL {settings['server_version']}, fsync={settings['fsync']}, "
-          f"synchronous_commit={settings['synchronous_commit']}, "
-          f"shared_buffers={settings['shared_buffers']}; {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}; {total:,} events, {average} canonical bytes"
-          " per event")
-    header = (f"{'figure':<44}{'value':>12}{'unit':>10}{'baseline':>12}{'ratio':>8}"
-              f"{'target':>13}  baseline is")
-    print(header)
-    print("-" * (len(header) + 30))
-    for row in rows:
-        baseline = f"{row['baseline']:,.2f}" if row["baseline"] is not None else "-"
-        ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "-"
-        value = f"{row['value']:,.2f}" if row["unit"] == "ms" else f"{row['value']:,.0f}"
-        if row["unit"] != "ms" and row["baseline"] is not None:
-            baseline = f"{row['baseline']:,.0f}"
-        print(f"{row['name']:<44}{value:>12}{row['unit']:>10}{baseline:>12}{ratio:>8}"
-              f"{row['target']:>13}  {row['baseline_name']}")
-
-
-def to_json(rows: list[Row]) -> list[dict[str, Any]]:
-    return [{"name": r["name"], "value": round(r["value"], 3), "unit": r["unit"],
-             "baseline": round(r["baseline"], 3) if r["baseline"] is not None else None,
-             "ratio": round(r["ratio"], 3) if r["ratio"] is not None else None}
-            for r in rows]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -414,9 +364,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="proofs and replays sampled for the percentiles (default 2000)")
     parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
     args = parser.parse_args(argv)
-    rows = asyncio.run(run(args))
-    if args.json:
-        args.json.write_text(json.dumps(to_json(rows), indent=2) + "\n", encoding="utf-8")
+    write_json(args.json, asyncio.run(run(args)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Benchmark of an agency's cycle: starting N appraisals, and the progress route over them.
 
-    .venv/bin/python bench/cycle.py [--employees N] [--units U] [--concurrency C]
-        [--progress-requests R] [--json FILE] [--keep]
+    .venv/bin/python -m bench.cycle [--employees N] [--units U] [--concurrency C]
+        [--rounds R] [--progress-requests R] [--json FILE] [--keep]
 
 Starts the stack of ``kinerja dev`` in a temporary directory (embedded
 PostgreSQL, the Temporal development server; each unless
@@ -27,34 +27,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import shutil
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT, ROOT / "bench"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+import aiohttp
+import asyncpg
+from temporalio import workflow
+from temporalio.client import Client
+from temporalio.worker import Worker
 
-import aiohttp  # noqa: E402
-import asyncpg  # noqa: E402
-from lifecycle import free_port, log_to_file, percentile, serve_inline  # noqa: E402
-from temporalio import workflow  # noqa: E402
-from temporalio.client import Client  # noqa: E402
-from temporalio.worker import Worker  # noqa: E402
-
-from api.auth import mint_token  # noqa: E402
-from domain.appraisal import PositionKind  # noqa: E402
-from domain.cycle import CycleMember  # noqa: E402
-from kinerja.devstack import dev_stack  # noqa: E402
-from kinerja.settings import Settings  # noqa: E402
-from kinerja.worker import WORKFLOW_RUNNER  # noqa: E402
+from api.auth import mint_token
+from bench.harness import (
+    Figure,
+    bench_settings,
+    data_directory,
+    log_to_file,
+    percentile,
+    print_figures,
+    serve_inline,
+    write_json,
+)
+from domain.appraisal import PositionKind
+from domain.cycle import CycleMember
+from kinerja.devstack import dev_stack
+from kinerja.worker import WORKFLOW_RUNNER
 
 YEAR = datetime.now(UTC).year
 TARGET_START_RATIO = 0.7
@@ -94,28 +93,26 @@ def generate_roster(employees: int, units: int) -> list[CycleMember]:
     return members[:employees]
 
 
-async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+async def run(args: argparse.Namespace) -> list[Figure]:
     run_id = uuid.uuid4().hex[:8]
-    base = Path(tempfile.mkdtemp(prefix="kinerja-bench-cycle-"))
-    settings = Settings(data_dir=base, temporal_port=free_port(), temporal_ui_port=free_port(),
-                        api_host="127.0.0.1", api_port=free_port(),
-                        task_queue=f"bench-cycle-{run_id}")
-    log_to_file(base / "kinerja.log")
     rounds = max(1, args.rounds)
     agencies = [f"bench-{run_id}-{r}" for r in range(rounds)]
     rosters = {agency: generate_roster(args.employees // rounds, max(1, args.units // rounds))
                for agency in agencies}
     total = sum(len(r) for r in rosters.values())
-    token = mint_token(settings.token_settings(), subject="e-hr", roles=["employee", "hr"],
-                       agencies=agencies)
-    headers = {"Authorization": f"Bearer {token}"}
-    figures: list[dict[str, Any]] = []
-    print(f"data in {base}; {total} employees in {rounds} agencies (rounds)", file=sys.stderr)
     ours_seconds = raw_seconds = 0.0
-    try:
-        async def roster_source(agency: str) -> list[CycleMember]:
-            return rosters.get(agency, [])
 
+    async def roster_source(agency: str) -> list[CycleMember]:
+        return rosters.get(agency, [])
+
+    async with data_directory("kinerja-bench-cycle-", keep=args.keep) as base:
+        settings = bench_settings(base, f"bench-cycle-{run_id}")
+        log_to_file(base / "kinerja.log")
+        token = mint_token(settings.token_settings(), subject="e-hr", roles=["employee", "hr"],
+                           agencies=agencies)
+        headers = {"Authorization": f"Bearer {token}"}
+        print(f"data in {base}; {total} employees in {rounds} agencies (rounds)",
+              file=sys.stderr)
         async with dev_stack(settings) as stack, \
                 serve_inline(settings, stack, roster_source=roster_source,
                              cycle_concurrency=args.concurrency) as served, \
@@ -136,30 +133,17 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             largest = f"{agencies[0]}-{YEAR}"
             ours, sql = await progress_latency(http, pool, largest, args.progress_requests,
                                                cycle_ids=[f"{a}-{YEAR}" for a in agencies])
-    finally:
-        for _ in range(10):
-            if args.keep or not base.exists():
-                break
-            shutil.rmtree(base, ignore_errors=True)
-            await asyncio.sleep(0.5)
 
+    figures = [Figure(f"cycle start, {total} appraisals", start_rate, "appraisals/s",
+                      baseline=raw_rate)]
+    figures += [Figure(f"progress route p{q}, {total} appraisals in the database",
+                       percentile(ours, q), "ms", baseline=percentile(sql, q))
+                for q in (50, 95, 99)]
     ratio = start_rate / raw_rate
-    figures.append({"name": f"cycle start, {total} appraisals", "value": round(start_rate, 1),
-                    "unit": "appraisals/s", "baseline": round(raw_rate, 1),
-                    "ratio": round(ratio, 3)})
-    for q in (50, 95, 99):
-        value, baseline = percentile(ours, q), percentile(sql, q)
-        figures.append({"name": f"progress route p{q}, {total} appraisals in the database",
-                        "value": round(value, 2), "unit": "ms", "baseline": round(baseline, 2),
-                        "ratio": round(value / baseline, 2)})
     print()
     print(f"Kinerja cycle bench: {total} employees in {args.units} units, {rounds} rounds "
           f"(raw starts, then a cycle, each), concurrency {args.concurrency}")
-    print(f"{'figure':<56} {'value':>10} {'unit':<13} {'baseline':>10} {'ratio':>7}")
-    print("-" * 100)
-    for f in figures:
-        print(f"{f['name']:<56} {f['value']:>10} {f['unit']:<13} {f.get('baseline', ''):>10} "
-              f"{f.get('ratio', ''):>7}")
+    print_figures(figures)
     print("baselines: raw Temporal workflow starts (trivial workflow, first task run) from as "
           "many callers; the progress route's SQL (store.cycles) straight through asyncpg")
     print(f"target: start ratio {ratio:.2f} "
@@ -256,9 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
     args = parser.parse_args(argv)
-    figures = asyncio.run(run(args))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    write_json(args.json, asyncio.run(run(args)))
 
 
 if __name__ == "__main__":

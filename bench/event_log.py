@@ -1,6 +1,6 @@
 """Benchmark of the event log against two baselines on the same server, in the same run.
 
-    .venv/bin/python bench/event_log.py [--events N] [--json FILE]
+    .venv/bin/python -m bench.event_log [--events N] [--append-scale F] [--json FILE]
 
 Starts an embedded PostgreSQL with its DEFAULT durability (fsync and
 synchronous commit on) in a temporary directory, unless KINERJA_DATABASE_URL
@@ -39,35 +39,36 @@ import argparse
 import asyncio
 import hashlib
 import json
-import os
-import platform
 import sys
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import asyncpg
 
-import asyncpg  # noqa: E402
-from postgres_server import start_server  # noqa: E402
-
-from domain.integrity import (  # noqa: E402
+from bench.harness import (
+    Figure,
+    Timing,
+    describe_postgres,
+    machine,
+    print_table,
+    scratch_database,
+    server_settings,
+    write_json,
+)
+from domain.integrity import (
     GENESIS_HASH,
     canonical_event,
     chain_hash,
     event_id,
     format_timestamp,
 )
-from store.database import create_pool  # noqa: E402
-from store.event_log import EventLog, NewEvent  # noqa: E402
-from store.migrations import apply_migrations  # noqa: E402
+from store.database import create_pool
+from store.event_log import EventLog, NewEvent
 
 STREAM_LENGTH = 20
 """Events per stream: about one appraisal's worth."""
@@ -342,157 +343,145 @@ def psycopg_params(dsn: str) -> dict[str, Any]:
 # The run
 
 
-async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+async def run(args: argparse.Namespace) -> list[Figure]:
     from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
-    server = start_server()
-    database = f"kinerja_bench_{uuid.uuid4().hex[:8]}"
-    maintenance = await asyncpg.connect(server.dsn)
-    await maintenance.execute(f'CREATE DATABASE "{database}"')
-    dsn = server.dsn_for(database)
     datastores: list[Any] = []
-    try:
-        await apply_migrations(dsn)
-        admin = await asyncpg.connect(dsn)
-        await admin.execute("CREATE TABLE raw_events (LIKE events INCLUDING ALL)")
-        settings = {
-            name: await admin.fetchval(f"SHOW {name}")
-            for name in ("server_version", "fsync", "synchronous_commit", "shared_buffers")
-        }
+    async with scratch_database() as dsn:
+        try:
+            admin = await asyncpg.connect(dsn)
+            await admin.execute("CREATE TABLE raw_events (LIKE events INCLUDING ALL)")
+            settings = await server_settings(admin)
 
-        def recorder_for(writers: int) -> Any:
-            datastore = PostgresDatastore(
-                **psycopg_params(dsn), pool_size=writers, originator_id_type="text"
-            )
-            datastores.append(datastore)
-            recorder = PostgresApplicationRecorder(datastore, events_table_name="es_events")
-            recorder.create_table()
-            return recorder
+            def recorder_for(writers: int) -> Any:
+                datastore = PostgresDatastore(
+                    **psycopg_params(dsn), pool_size=writers, originator_id_type="text"
+                )
+                datastores.append(datastore)
+                recorder = PostgresApplicationRecorder(datastore, events_table_name="es_events")
+                recorder.create_table()
+                return recorder
 
-        results: dict[str, dict[str, float]] = {}
-        scale = args.append_scale
-        workloads = [
-            ("append 1 writer x1", 1, 1, int(1000 * scale)),
-            ("append 16 writers x1", 16, 1, int(6400 * scale)),
-            ("append 16 writers x10", 16, 10, int(16000 * scale)),
-        ]
-        for index, (name, writers, batch, total) in enumerate(workloads):
-            appends = plan(writers, batch, total)
-            events = writers * batch * appends
-            warm = max(1, appends // 20)
-            pool = await create_pool(dsn, min_size=writers, max_size=writers)
-            raw_pool = await create_pool(dsn, role=None, min_size=writers, max_size=writers)
-            recorder = recorder_for(writers)
+            results: dict[str, dict[str, float]] = {}
+            scale = args.append_scale
+            workloads = [
+                ("append 1 writer x1", 1, 1, int(1000 * scale)),
+                ("append 16 writers x1", 16, 1, int(6400 * scale)),
+                ("append 16 writers x10", 16, 10, int(16000 * scale)),
+            ]
+            for index, (name, writers, batch, total) in enumerate(workloads):
+                appends = plan(writers, batch, total)
+                events = writers * batch * appends
+                warm = max(1, appends // 20)
+                pool = await create_pool(dsn, min_size=writers, max_size=writers)
+                raw_pool = await create_pool(dsn, role=None, min_size=writers, max_size=writers)
+                recorder = recorder_for(writers)
+                try:
+                    log = EventLog(pool)
+                    await append_ours(log, f"warm{index}", writers, batch, warm)
+                    await append_raw(raw_pool, f"warm{index}", writers, batch, warm)
+                    await asyncio.to_thread(
+                        append_eventsourcing, recorder, f"warm{index}", writers, batch, warm
+                    )
+                    # Three rounds, the systems taking turns; the median round of each.
+                    times: dict[str, list[float]] = {"ours": [], "raw": [], "eventsourcing": []}
+                    for round_ in range(ROUNDS):
+                        tag = f"b{index}r{round_}"
+                        times["ours"].append(await append_ours(log, tag, writers, batch, appends))
+                        times["raw"].append(
+                            await append_raw(raw_pool, tag, writers, batch, appends))
+                        times["eventsourcing"].append(await asyncio.to_thread(
+                            append_eventsourcing, recorder, tag, writers, batch, appends))
+                        print(f"  {name}, round {round_}: {events} events; " + ", ".join(
+                            f"{system} {events / times[system][-1]:,.0f}/s" for system in times),
+                            file=sys.stderr)
+                finally:
+                    await pool.close()
+                    await raw_pool.close()
+                results[name] = {system: Timing(seconds).rate(events)
+                                 for system, seconds in times.items()}
+                results[name]["events"] = events
+
+            # The dataset for reading and verification: --events events in the log.
+            have = await admin.fetchval("SELECT count(*) FROM events")
+            missing = max(0, args.events - have)
+            load_started = time.perf_counter()
+            pool = await create_pool(dsn, min_size=4, max_size=4)
             try:
                 log = EventLog(pool)
-                await append_ours(log, f"warm{index}", writers, batch, warm)
-                await append_raw(raw_pool, f"warm{index}", writers, batch, warm)
-                await asyncio.to_thread(
-                    append_eventsourcing, recorder, f"warm{index}", writers, batch, warm
+                streams = -(-missing // STREAM_LENGTH)
+
+                async def loader(part: int) -> None:
+                    for s in range(part, streams, 4):
+                        await log.append(f"load-{s}", 0, [
+                            make_event(v, s % 997) for v in range(1, STREAM_LENGTH + 1)])
+
+                await asyncio.gather(*(loader(part) for part in range(4)))
+            finally:
+                await pool.close()
+            await admin.execute("TRUNCATE raw_events")
+            await admin.execute("INSERT INTO raw_events SELECT * FROM events")
+            await admin.execute("TRUNCATE es_events")
+            await admin.execute(
+                "INSERT INTO es_events (originator_id, originator_version, topic, state)"
+                " SELECT stream_id, version, type, canonical FROM events"
+                " ORDER BY tx_id, stream_id, version"
+            )
+            await admin.execute("VACUUM ANALYZE events")
+            await admin.execute("VACUUM ANALYZE raw_events")
+            await admin.execute("VACUUM ANALYZE es_events")
+            await admin.execute("CHECKPOINT")
+            total = await admin.fetchval("SELECT count(*) FROM events")
+            average = await admin.fetchval("SELECT avg(octet_length(canonical))::int FROM events")
+            print(f"  loaded to {total} events ({average} canonical bytes on average) in "
+                  f"{time.perf_counter() - load_started:.1f}s", file=sys.stderr)
+
+            pool = await create_pool(dsn, min_size=2, max_size=2)
+            raw_pool = await create_pool(dsn, role=None, min_size=1, max_size=1)
+            recorder = recorder_for(1)
+            try:
+                log = EventLog(pool)
+                # A warm-up round, then the median of three: a checkpoint or
+                # autovacuum landing in one round does not decide the figure.
+                rounds: dict[str, list[tuple[int, float]]] = {}
+                for round_ in range(4):
+                    measured = {
+                        "read": await read_ours(log),
+                        "raw read": await read_raw(raw_pool),
+                        "es read": await asyncio.to_thread(read_eventsourcing, recorder),
+                        "verify": await verify_ours(log),
+                        "raw verify": await verify_raw_in_python(raw_pool),
+                    }
+                    if round_:
+                        for label, figure in measured.items():
+                            rounds.setdefault(label, []).append(figure)
+                    print("  round " + str(round_) + ": " + ", ".join(
+                        f"{label} {count / seconds:,.0f}/s"
+                        for label, (count, seconds) in measured.items()), file=sys.stderr)
+                read, read_raw_, read_es, verified, verified_raw = (
+                    sorted(rounds[label], key=lambda figure: figure[1])[1]
+                    for label in ("read", "raw read", "es read", "verify", "raw verify")
                 )
-                # Three rounds, the systems taking turns; the median round of each.
-                times: dict[str, list[float]] = {"ours": [], "raw": [], "eventsourcing": []}
-                for round_ in range(ROUNDS):
-                    tag = f"b{index}r{round_}"
-                    times["ours"].append(await append_ours(log, tag, writers, batch, appends))
-                    times["raw"].append(await append_raw(raw_pool, tag, writers, batch, appends))
-                    times["eventsourcing"].append(await asyncio.to_thread(
-                        append_eventsourcing, recorder, tag, writers, batch, appends))
-                    print(f"  {name}, round {round_}: {events} events; " + ", ".join(
-                        f"{system} {events / times[system][-1]:,.0f}/s" for system in times),
-                        file=sys.stderr)
             finally:
                 await pool.close()
                 await raw_pool.close()
-            results[name] = {
-                system: events / sorted(seconds)[len(seconds) // 2]
-                for system, seconds in times.items()
-            }
-            results[name]["events"] = events
-
-        # The dataset for reading and verification: --events events in the log.
-        have = await admin.fetchval("SELECT count(*) FROM events")
-        missing = max(0, args.events - have)
-        load_started = time.perf_counter()
-        pool = await create_pool(dsn, min_size=4, max_size=4)
-        try:
-            log = EventLog(pool)
-            streams = -(-missing // STREAM_LENGTH)
-
-            async def loader(part: int) -> None:
-                for s in range(part, streams, 4):
-                    await log.append(f"load-{s}", 0,
-                                     [make_event(v, s % 997) for v in range(1, STREAM_LENGTH + 1)])
-
-            await asyncio.gather(*(loader(part) for part in range(4)))
+            for label, figure in (("read", read), ("raw read", read_raw_), ("es read", read_es),
+                                  ("verify", verified), ("raw verify", verified_raw)):
+                if figure[0] != total:
+                    raise SystemExit(f"{label} saw {figure[0]} events of {total}")
+            results["read_all (pages of 1,000)"] = {
+                "ours": total / read[1], "raw": total / read_raw_[1],
+                "eventsourcing": total / read_es[1], "events": total}
+            results["verify_all"] = {
+                "ours": total / verified[1], "raw": total / verified_raw[1],
+                "eventsourcing": total / read_es[1], "events": total}
+            await admin.close()
         finally:
-            await pool.close()
-        await admin.execute("TRUNCATE raw_events")
-        await admin.execute("INSERT INTO raw_events SELECT * FROM events")
-        await admin.execute("TRUNCATE es_events")
-        await admin.execute(
-            "INSERT INTO es_events (originator_id, originator_version, topic, state)"
-            " SELECT stream_id, version, type, canonical FROM events"
-            " ORDER BY tx_id, stream_id, version"
-        )
-        await admin.execute("VACUUM ANALYZE events")
-        await admin.execute("VACUUM ANALYZE raw_events")
-        await admin.execute("VACUUM ANALYZE es_events")
-        await admin.execute("CHECKPOINT")
-        total = await admin.fetchval("SELECT count(*) FROM events")
-        average = await admin.fetchval("SELECT avg(octet_length(canonical))::int FROM events")
-        print(f"  loaded to {total} events ({average} canonical bytes on average) in "
-              f"{time.perf_counter() - load_started:.1f}s", file=sys.stderr)
+            for datastore in datastores:
+                datastore.close()
 
-        pool = await create_pool(dsn, min_size=2, max_size=2)
-        raw_pool = await create_pool(dsn, role=None, min_size=1, max_size=1)
-        recorder = recorder_for(1)
-        try:
-            log = EventLog(pool)
-            # A warm-up round, then the median of three: a checkpoint or
-            # autovacuum landing in one round does not decide the figure.
-            rounds: dict[str, list[tuple[int, float]]] = {}
-            for round_ in range(4):
-                measured = {
-                    "read": await read_ours(log),
-                    "raw read": await read_raw(raw_pool),
-                    "es read": await asyncio.to_thread(read_eventsourcing, recorder),
-                    "verify": await verify_ours(log),
-                    "raw verify": await verify_raw_in_python(raw_pool),
-                }
-                if round_:
-                    for label, figure in measured.items():
-                        rounds.setdefault(label, []).append(figure)
-                print("  round " + str(round_) + ": " + ", ".join(
-                    f"{label} {count / seconds:,.0f}/s"
-                    for label, (count, seconds) in measured.items()), file=sys.stderr)
-            read, read_raw_, read_es, verified, verified_raw = (
-                sorted(rounds[label], key=lambda figure: figure[1])[1]
-                for label in ("read", "raw read", "es read", "verify", "raw verify")
-            )
-        finally:
-            await pool.close()
-            await raw_pool.close()
-        for label, figure in (("read", read), ("raw read", read_raw_), ("es read", read_es),
-                              ("verify", verified), ("raw verify", verified_raw)):
-            if figure[0] != total:
-                raise SystemExit(f"{label} saw {figure[0]} events of {total}")
-        results["read_all (pages of 1,000)"] = {
-            "ours": total / read[1], "raw": total / read_raw_[1],
-            "eventsourcing": total / read_es[1], "events": total}
-        results["verify_all"] = {
-            "ours": total / verified[1], "raw": total / verified_raw[1],
-            "eventsourcing": total / read_es[1], "events": total}
-        await admin.close()
-    finally:
-        for datastore in datastores:
-            datastore.close()
-        await maintenance.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        await maintenance.close()
-        server.stop()
-
-    print_table(results, settings, average)
-    return to_json(results)
+    print_results(results, settings, average)
+    return to_figures(results)
 
 
 BASELINE_NAMES = {"raw": "raw insert", "eventsourcing": "eventsourcing"}
@@ -509,36 +498,24 @@ def baseline_names(name: str) -> dict[str, str]:
     return BASELINE_NAMES
 
 
-def to_json(results: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
-    figures: list[dict[str, Any]] = []
+def to_figures(results: dict[str, dict[str, float]]) -> list[Figure]:
+    figures: list[Figure] = []
     for name, row in results.items():
-        figures.append({"name": name, "value": round(row["ours"], 1), "unit": "events/s"})
-        for key, label in baseline_names(name).items():
-            figures.append({
-                "name": f"{name} vs {label}",
-                "value": round(row["ours"], 1),
-                "unit": "events/s",
-                "baseline": round(row[key], 1),
-                "ratio": round(row["ours"] / row[key], 3),
-            })
+        figures.append(Figure(name, row["ours"], "events/s"))
+        figures += [Figure(f"{name} vs {label}", row["ours"], "events/s", baseline=row[key])
+                    for key, label in baseline_names(name).items()]
     return figures
 
 
-def print_table(
+def print_results(
     results: dict[str, dict[str, float]], settings: dict[str, str], average: int
 ) -> None:
-    print(f"PostgreSQL {settings['server_version']}, fsync={settings['fsync']}, "
-          f"synchronous_commit={settings['synchronous_commit']}, "
-          f"shared_buffers={settings['shared_buffers']}; {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}; {average} canonical bytes per event")
-    header = (f"{'workload (events/s)':<28}{'events':>8}{'kinerja':>11}{'raw':>11}{'ratio':>8}"
-              f"{'eventsrc':>11}{'ratio':>8}")
-    print(header)
-    print("-" * len(header))
-    for name, row in results.items():
-        print(f"{name:<28}{int(row['events']):>8}{row['ours']:>11,.0f}{row['raw']:>11,.0f}"
-              f"{row['ours'] / row['raw']:>8.2f}{row['eventsourcing']:>11,.0f}"
-              f"{row['ours'] / row['eventsourcing']:>8.2f}")
+    print(f"{describe_postgres(settings)}; {machine()}; {average} canonical bytes per event")
+    print_table(
+        ["workload (events/s)", "events", "kinerja", "raw", "ratio", "eventsrc", "ratio"],
+        [[name, int(row["events"]), row["ours"], row["raw"], f"{row['ours'] / row['raw']:.2f}",
+          row["eventsourcing"], f"{row['ours'] / row['eventsourcing']:.2f}"]
+         for name, row in results.items()])
     print("raw: asyncpg INSERT into LIKE events INCLUDING ALL (no trigger, no function); reads:"
           " keyset pages, no decoding; verify: ordered read + the same checks in Python.")
     print("eventsourcing: PostgresApplicationRecorder, one thread per writer; read and verify:"
@@ -554,9 +531,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="multiply the append workloads' sizes (default 1.0)")
     parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
     args = parser.parse_args(argv)
-    figures = asyncio.run(run(args))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_json(args.json, asyncio.run(run(args)))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark of whole appraisal lifecycles over HTTP against the raw Temporal update ceiling.
 
-    .venv/bin/python bench/lifecycle.py [--appraisals N] [--clients C] [--single N1]
+    .venv/bin/python -m bench.lifecycle [--appraisals N] [--clients C] [--single N1]
         [--rounds R] [--serve inline|subprocess|split] [--json FILE]
         [--diagnose] [--breakdown] [--profile FILE] [--keep]
 
@@ -43,8 +43,9 @@ the children; the Temporal server; PostgreSQL) and the history of one workflow.
 
 Diagnosis: ``--diagnose`` adds a third workload, the same commands through the
 ``AppraisalClient`` from this process (no HTTP, no authentication, no
-read-model reads); ``--breakdown`` (inline) times the API's reads, its
-Temporal call and the activity's statements; ``--profile FILE`` writes a
+read-model reads); ``--breakdown`` (inline) times the API's reads and its
+Temporal call (timing proxies set on the application the bench builds) and each
+activity (a Temporal interceptor on the bench's client); ``--profile FILE`` writes a
 cProfile of this process's event loop thread during the C-client lifecycle.
 """
 
@@ -52,44 +53,48 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import cProfile
 import json
-import logging
 import os
-import platform
 import pstats
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import aiohttp
+from temporalio import activity, workflow
+from temporalio import client as temporal_client
+from temporalio import worker as temporal_worker
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.worker import Worker
 
-import aiohttp  # noqa: E402
-import httpx  # noqa: E402
-from temporalio import workflow  # noqa: E402
-from temporalio.client import Client, WithStartWorkflowOperation  # noqa: E402
-from temporalio.common import WorkflowIDConflictPolicy  # noqa: E402
-from temporalio.worker import Worker  # noqa: E402
-
-from api.auth import mint_token  # noqa: E402
-from kinerja.devstack import DevStack, bind_port, dev_stack  # noqa: E402
-from kinerja.settings import Settings  # noqa: E402
-from kinerja.worker import WORKFLOW_RUNNER, connect_temporal  # noqa: E402
+from api.auth import mint_token
+from bench.harness import (
+    BenchError,
+    CpuMeter,
+    Figure,
+    bench_settings,
+    command_line_containing,
+    data_directory,
+    log_to_file,
+    machine,
+    percentile,
+    print_table,
+    serve_children,
+    serve_inline,
+    thread_kinds,
+    write_json,
+)
+from kinerja.devstack import DevStack, dev_stack
+from kinerja.settings import Settings
+from kinerja.worker import WORKFLOW_RUNNER, connect_temporal
 
 UNIT = "diskominfo"
 YEAR = datetime.now(UTC).year
@@ -234,111 +239,18 @@ class Result:
         return percentile(values, q) * 1000
 
 
-def percentile(ordered: list[float], q: float) -> float:
-    """The ``q``-th percentile (0-100) of sorted values, linearly interpolated."""
-    if not ordered:
-        return float("nan")
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_table() -> dict[int, tuple[int, float, str]]:
-    """pid -> (parent pid, CPU seconds user+system, command line) of every process."""
-    table: dict[int, tuple[int, float, str]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ")
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        table[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK,
-                             cmdline.decode(errors="replace"))
-    return table
-
-
-def _threads() -> dict[str, float]:
-    """CPU seconds of this process's threads: the event loop (API, worker polling, the
-    activity, the load), Temporal's workflow activation threads, and the rest (the
-    SDK's Rust core, executors)."""
-    import threading
-
-    loop = threading.main_thread().native_id
-    activations = {t.native_id for t in threading.enumerate()
-                   if t.name.startswith("temporal_workflow_")}
-    totals = {"  event loop thread": 0.0, "  workflow threads": 0.0, "  other threads": 0.0}
-    for entry in os.listdir("/proc/self/task"):  # keyed by thread: one that ends drops out
-        try:
-            stat = Path(f"/proc/self/task/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        seconds = (int(fields[11]) + int(fields[12])) / _TICK
-        tid = int(entry)
-        kind = ("  event loop thread" if tid == loop else
-                "  workflow threads" if tid in activations else "  other threads")
-        totals[f"{kind}#{tid}"] = seconds
-    return totals
-
-
-@dataclass
-class CpuMeter:
-    """CPU seconds of the processes of the stack, each with its descendants."""
-
-    roots: dict[str, Callable[[dict[int, tuple[int, float, str]]], list[int]]]
-
-    def snapshot(self) -> dict[str, float]:
-        totals = self._processes()
-        totals.update(_threads())
-        return totals
-
-    def _processes(self) -> dict[str, float]:
-        table = _proc_table()
-        children: dict[int, list[int]] = defaultdict(list)
-        for pid, (ppid, _, _) in table.items():
-            children[ppid].append(pid)
-        claimed: dict[int, str] = {}
-        for name, find in self.roots.items():
-            for root in find(table):
-                claimed[root] = name
-        totals: dict[str, float] = dict.fromkeys(self.roots, 0.0)
-        for root, name in claimed.items():
-            stack = [root]
-            while stack:
-                pid = stack.pop()
-                totals[name] += table[pid][1]
-                stack.extend(c for c in children.get(pid, ()) if c not in claimed)
-        return totals
-
-
 def cpu_meter(stack: DevStack, settings: Settings, children: dict[str, int]) -> CpuMeter:
-    me = os.getpid()
-    sqlite_file = str(settings.temporal_db_file.resolve())
-    postgres_dir = str(settings.postgres_dir.resolve())
-
-    def find(needle: str) -> Callable[[dict[int, tuple[int, float, str]]], list[int]]:
-        def roots(table: dict[int, tuple[int, float, str]]) -> list[int]:
-            found = [pid for pid, (_, _, cmd) in table.items() if needle in cmd]
-            return [pid for pid in found if table[pid][0] not in found]
-        return roots
-
-    roots: dict[str, Callable[[dict[int, tuple[int, float, str]]], list[int]]] = {
-        "bench process": lambda table: [me],
-    }
+    """This process by thread, the serving child processes, and the servers the stack
+    started (found by their data directories on their command lines)."""
+    meter = CpuMeter(this_process="bench process", by_thread=thread_kinds())
     for name, pid in children.items():
-        roots[name] = lambda table, pid=pid: [pid]  # type: ignore[misc]
+        meter.watch(name, pid)
     if stack.started_temporal:
-        roots["temporal server"] = find(sqlite_file)
+        meter.watch("temporal server",
+                    command_line_containing(str(settings.temporal_db_file.resolve())))
     if stack.started_postgres:
-        roots["postgres"] = find(postgres_dir)
-    return CpuMeter(roots)
+        meter.watch("postgres", command_line_containing(str(settings.postgres_dir.resolve())))
+    return meter
 
 
 # --------------------------------------------------------------------------- #
@@ -395,10 +307,6 @@ async def drive_raw(client: Client, task_queue: str, tag: str, indices: list[int
 
 # --------------------------------------------------------------------------- #
 # The lifecycle over HTTP
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 class Tokens:
@@ -530,16 +438,14 @@ async def drive_gateway(gateway: Any, agency: str, tag: str, client: int, indice
 async def timed(result: Result, meter: CpuMeter, clients: list[Awaitable[None]]) -> None:
     """Run the clients together; add their wall time, commands and CPU to ``result``."""
     commands = result.commands
-    before = meter.snapshot()
-    started = time.perf_counter()
-    await asyncio.gather(*clients)
-    seconds = time.perf_counter() - started
-    after = meter.snapshot()
+    with meter.measure() as used:
+        started = time.perf_counter()
+        await asyncio.gather(*clients)
+        seconds = time.perf_counter() - started
     result.seconds += seconds
     result.rounds.append((result.commands - commands, seconds))
-    for key in after:  # a thread key is "kind#tid"; a thread that ended is not counted
-        name = key.split("#")[0]
-        result.cpu[name] = result.cpu.get(name, 0.0) + after[key] - before.get(key, 0.0)
+    for name, cpu in used.items():
+        result.cpu[name] = result.cpu.get(name, 0.0) + cpu
 
 
 def shares(indices: list[int], clients: int) -> list[list[int]]:
@@ -548,190 +454,73 @@ def shares(indices: list[int], clients: int) -> list[list[int]]:
 
 
 # --------------------------------------------------------------------------- #
-# The API and the worker, inline or as ``kinerja dev`` in a child process
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Serving:
-    url: str
-    children: dict[str, int] = field(default_factory=dict)
-    """Process ids of the child processes serving, by name."""
-    pool: Any = None
-    """Inline: the API's and worker's connection pool."""
-    client: Any = None
-    """Inline: their Temporal client."""
-
-
-def log_to_file(path: Path) -> None:
-    """Logging as ``kinerja dev`` does it (structlog JSON, INFO), into a file, not the terminal."""
-    from kinerja.logging import configure_logging
-
-    configure_logging("json", "INFO")
-    handler = logging.getLogger().handlers[0]
-    assert isinstance(handler, logging.StreamHandler)
-    handler.setStream(path.open("a", encoding="utf-8"))
-
-
-@asynccontextmanager
-async def serve_inline(settings: Settings, stack: DevStack, *,
-                       roster_source: Any = None, cycle_concurrency: int = 16
-                       ) -> AsyncIterator[Serving]:
-    """The worker and the API in this process, wired as ``kinerja dev`` wires them: the
-    port bound first (``bind_port``), uvicorn serving that socket. ``roster_source``
-    replaces the worker's (the imported rosters), for a generated roster."""
-    import uvicorn
-
-    from api.app import Services, create_app
-    from api.auth import TokenVerifier
-    from kinerja.worker import running_worker
-    from store.database import create_pool
-
-    pool = await create_pool(stack.database_url, role=settings.database_role)
-    try:
-        client = await connect_temporal(stack.temporal_address, settings.temporal_namespace)
-        services = Services(pool=pool, temporal=client,
-                            token_verifier=TokenVerifier(settings.token_settings()),
-                            task_queue=settings.task_queue)
-        with bind_port(settings.api_host, settings.api_port, "KINERJA_API_PORT") as sock:
-            async with running_worker(client, pool, task_queue=settings.task_queue,
-                                      roster_source=roster_source,
-                                      cycle_concurrency=cycle_concurrency):
-                config = uvicorn.Config(create_app(services), host=settings.api_host,
-                                        port=settings.api_port, log_config=None,
-                                        access_log=False)
-                server = uvicorn.Server(config)
-                server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
-                serving = asyncio.create_task(server.serve(sockets=[sock]))
-                while not server.started and not serving.done():  # noqa: ASYNC110
-                    await asyncio.sleep(0.05)
-                if serving.done():
-                    await serving
-                    raise BenchError("the API did not start")
-                try:
-                    yield Serving(f"http://{settings.api_host}:{settings.api_port}",
-                                  pool=pool, client=client)
-                finally:
-                    server.should_exit = True
-                    await serving
-    finally:
-        await pool.close()
-
-
-async def _stop(child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is None:
-        child.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.to_thread(child.wait, 30)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            await asyncio.to_thread(child.wait)
-
-
-@asynccontextmanager
-async def serve_children(settings: Settings, stack: DevStack, commands: dict[str, str]
-                         ) -> AsyncIterator[Serving]:
-    """``kinerja <command>`` child processes on this run's PostgreSQL and Temporal: ``dev``
-    (API and worker in one process) or ``api`` and ``worker`` (one process each)."""
-    env = {
-        **os.environ,
-        "KINERJA_DATABASE_URL": stack.database_url,
-        "KINERJA_TEMPORAL_ADDRESS": stack.temporal_address,
-        "KINERJA_TEMPORAL_NAMESPACE": settings.temporal_namespace,
-        "KINERJA_TASK_QUEUE": settings.task_queue,
-        "KINERJA_API_HOST": settings.api_host,
-        "KINERJA_API_PORT": str(settings.api_port),
-        "KINERJA_DATA_DIR": str(settings.data_dir / "child"),
-        "KINERJA_LOG_FORMAT": "json",
-        "KINERJA_LOG_LEVEL": "INFO",
-    }
-    url = f"http://{settings.api_host}:{settings.api_port}"
-    children: dict[str, subprocess.Popen[bytes]] = {}
-    logs = {name: settings.data_dir / f"kinerja-{command}.log"
-            for name, command in commands.items()}
-    try:
-        for name, command in commands.items():
-            with logs[name].open("ab") as log_file:
-                children[name] = subprocess.Popen(  # noqa: ASYNC220 - starts at once, no wait
-                    [sys.executable, "-m", "kinerja.cli", command], cwd=ROOT, env=env,
-                    stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        async with httpx.AsyncClient(base_url=url, timeout=2) as probe:
-            while True:
-                for name, child in children.items():
-                    if child.poll() is not None:
-                        raise BenchError(f"kinerja {commands[name]} exited ({child.returncode})"
-                                         f"; see {logs[name]}")
-                ready = False
-                with contextlib.suppress(httpx.HTTPError):
-                    ready = (await probe.get("/healthz")).status_code == 200
-                if ready and "worker" in commands.values():
-                    worker_log = logs[next(n for n, c in commands.items() if c == "worker")]
-                    ready = b"worker on task queue" in worker_log.read_bytes()
-                if ready:
-                    break
-                if time.monotonic() > deadline:
-                    raise BenchError("kinerja did not start in 120 s")
-                await asyncio.sleep(0.2)
-        yield Serving(url, {name: child.pid for name, child in children.items()})
-    finally:
-        for child in children.values():
-            await _stop(child)
-
-
-# --------------------------------------------------------------------------- #
-# Breakdown (inline only): time the parts of a command inside the API and the worker
+# Breakdown (inline only): the parts of a command inside the API and the worker, timed
+# through explicit hooks: proxies set on the application the bench builds, and a
+# Temporal interceptor on the bench's client (the worker's activities)
 
 PARTS: dict[str, list[float]] = defaultdict(list)
 
 
-def install_breakdown() -> Callable[[Any], Any]:
-    """Wrap the read model, the gateway and the activity's steps with timers."""
-    import activities.appraisal as activity_module
-    from store.appraisals import AppraisalReadModel
-    from store.event_log import EventLog
-    from workflows.appraisal.client import AppraisalClient
+class _Timed:
+    """``inner`` with the named coroutine methods timed into ``PARTS``."""
 
-    def timer(name: str, function: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
-        async def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def __init__(self, inner: Any, methods: dict[str, str]) -> None:
+        self._inner = inner
+        self._methods = methods
+
+    def __getattr__(self, attribute: str) -> Any:
+        value = getattr(self._inner, attribute)
+        part = self._methods.get(attribute)
+        if part is None:
+            return value
+
+        async def timed_call(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
-                return await function(*args, **kwargs)
+                return await value(*args, **kwargs)
             finally:
-                PARTS[name].append(time.perf_counter() - started)
-        return wrapped
+                PARTS[part].append(time.perf_counter() - started)
+        return timed_call
 
-    AppraisalReadModel.summary = timer(  # type: ignore[method-assign]
-        "api: read summary (before)", AppraisalReadModel.summary)
-    AppraisalReadModel.view = timer(  # type: ignore[method-assign]
-        "api: read state (after)", AppraisalReadModel.view)
-    AppraisalClient.send = timer(  # type: ignore[method-assign]
-        "api: Temporal update (send)", AppraisalClient.send)
-    AppraisalClient.open = timer(  # type: ignore[method-assign]
-        "api: Temporal update-with-start (open)", AppraisalClient.open)
-    EventLog.append = timer("activity: event log append", EventLog.append)  # type: ignore[method-assign]
-    upsert = activity_module.save_appraisal_summary  # type: ignore[attr-defined]
-    activity_module.save_appraisal_summary = timer(  # type: ignore[attr-defined]
-        "activity: read model upsert", upsert)
 
-    def wrap_app(app: Any) -> Any:
-        async def timed_app(scope: Any, receive: Any, send: Any) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
-                return
-            started = time.perf_counter()
-            try:
-                await app(scope, receive, send)
-            finally:
-                PARTS["api: whole request (ASGI)"].append(time.perf_counter() - started)
-        return timed_app
+def timed_app(app: Any) -> Any:
+    """The API with its appraisal use case's read model and Temporal client timed, inside a
+    timer of whole requests (the bench's own instances, wrapped; no class is patched)."""
+    service = app.state.kinerja.appraisals
+    service._read_model = _Timed(service._read_model, {
+        "summary": "api: read summary (before)", "view": "api: read state (after)"})
+    service._client = _Timed(service._client, {
+        "send": "api: Temporal update (send)", "open": "api: Temporal update-with-start (open)"})
 
-    return wrap_app
+    async def whole(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        try:
+            await app(scope, receive, send)
+        finally:
+            PARTS["api: whole request (ASGI)"].append(time.perf_counter() - started)
+    return whole
+
+
+class ActivityTimer(temporal_client.Interceptor, temporal_worker.Interceptor):
+    """A client interceptor that is also a worker one: the worker on the bench's client
+    times each activity it runs, by activity type."""
+
+    def intercept_activity(self, next: temporal_worker.ActivityInboundInterceptor
+                           ) -> temporal_worker.ActivityInboundInterceptor:
+        return _TimedActivity(next)
+
+
+class _TimedActivity(temporal_worker.ActivityInboundInterceptor):
+    async def execute_activity(self, input: temporal_worker.ExecuteActivityInput) -> Any:
+        started = time.perf_counter()
+        try:
+            return await super().execute_activity(input)
+        finally:
+            PARTS[f"activity: {activity.info().activity_type}"].append(
+                time.perf_counter() - started)
 
 
 async def history_shape(client: Client, workflow_id: str) -> dict[str, int]:
@@ -747,26 +536,20 @@ async def history_shape(client: Client, workflow_id: str) -> dict[str, int]:
 # The run
 
 
-async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+async def run(args: argparse.Namespace) -> list[Figure]:
     run_id = uuid.uuid4().hex[:8]
-    base = Path(tempfile.mkdtemp(prefix="kinerja-bench-lifecycle-"))
-    settings = Settings(data_dir=base, temporal_port=free_port(), temporal_ui_port=free_port(),
-                        api_host="127.0.0.1", api_port=free_port(),
-                        task_queue=f"bench-{run_id}")
     agency = f"bench-{run_id}"
-    log_to_file(base / "kinerja.log")
     results: list[Result] = []
     shape: dict[str, dict[str, int]] = {}
-    print(f"data in {base}; agency {agency}", file=sys.stderr)
-    try:
+    async with data_directory("kinerja-bench-lifecycle-", keep=args.keep) as base:
+        settings = bench_settings(base, f"bench-{run_id}")
+        log_to_file(base / "kinerja.log")
+        print(f"data in {base}; agency {agency}", file=sys.stderr)
         async with dev_stack(settings) as stack:
             client = await connect_temporal(stack.temporal_address, settings.temporal_namespace)
-            if args.breakdown:  # before serve_inline imports create_app
-                wrap = install_breakdown()
-                import api.app as app_module
-                create = app_module.create_app
-                app_module.create_app = lambda services: wrap(create(services))
             serving_context = (
+                serve_inline(settings, stack, wrap_app=timed_app,
+                             interceptors=[ActivityTimer()]) if args.breakdown else
                 serve_inline(settings, stack) if args.serve == "inline" else
                 serve_children(settings, stack, {"kinerja dev (API+worker)": "dev"})
                 if args.serve == "subprocess" else
@@ -850,15 +633,9 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 shape["lifecycle (objection)"] = await history_shape(
                     client, f"appraisal-{agency}-{YEAR}-e-m-00000")
                 shape["raw"] = await history_shape(client, f"bench-noop-{run_id}-m-00000")
-    finally:
-        for _ in range(10):  # the servers may still be letting go of their files
-            if args.keep or not base.exists():
-                break
-            shutil.rmtree(base, ignore_errors=True)
-            await asyncio.sleep(0.5)
 
-    print_table(results, args, shape)
-    return to_json(results)
+    print_results(results, args, shape)
+    return to_figures(results)
 
 
 # --------------------------------------------------------------------------- #
@@ -875,20 +652,17 @@ def print_breakdown(result: Result, parts: dict[str, list[float]]) -> None:
               file=sys.stderr)
 
 
-def print_table(results: list[Result], args: argparse.Namespace,
-                shape: dict[str, dict[str, int]]) -> None:
+def print_results(results: list[Result], args: argparse.Namespace,
+                  shape: dict[str, dict[str, int]]) -> None:
     print(f"Kinerja lifecycle over HTTP ({args.serve}), Temporal dev server (SQLite WAL, "
-          f"synchronous=normal), embedded PostgreSQL (default durability); {os.cpu_count()} "
-          f"CPUs, Python {platform.python_version()}")
-    header = (f"{'workload':<34}{'commands':>9}{'cmds/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
-              f"{'p99 ms':>9}{'baseline':>10}{'ratio':>7}")
-    print(header)
-    print("-" * len(header))
-    for row in results:
-        base = row.baseline
-        compared = f"{base.rate:>10.1f}{row.rate / base.rate:>7.2f}" if base else ""
-        print(f"{row.name:<34}{row.commands:>9}{row.rate:>9.1f}{row.ms(50):>9.1f}"
-              f"{row.ms(95):>9.1f}{row.ms(99):>9.1f}{compared}")
+          f"synchronous=normal), embedded PostgreSQL (default durability); {machine()}")
+    print_table(["workload", "commands", "cmds/s", "p50 ms", "p95 ms", "p99 ms", "baseline",
+                 "ratio"],
+                [[row.name, row.commands, f"{row.rate:.1f}", f"{row.ms(50):.1f}",
+                  f"{row.ms(95):.1f}", f"{row.ms(99):.1f}",
+                  f"{row.baseline.rate:.1f}" if row.baseline else "",
+                  f"{row.rate / row.baseline.rate:.2f}" if row.baseline else ""]
+                 for row in results])
     print("baseline: raw Temporal updates/s of the same run (same server, same concurrency, "
           "same number of workflows and updates; handler does nothing)")
     for row in results:
@@ -909,24 +683,22 @@ def print_table(results: list[Result], args: argparse.Namespace,
 
     print("\np50 ms by command (open = update-with-start; raw: open, then updates)")
     names = [n for n in STEP_NAMES if any(r.latencies.get(n) for r in results)] + ["update"]
-    print(f"{'workload':<34}" + "".join(f"{n[:8]:>9}" for n in names if n != "update")
-          + f"{'update':>9}")
-    for row in results:
-        print(f"{row.name:<34}" + "".join(
-            f"{row.ms(50, n):>9.1f}" if row.latencies.get(n) else f"{'':>9}" for n in names))
+    print_table(["workload", *(n[:8] for n in names)],
+                [[row.name, *(f"{row.ms(50, n):.1f}" if row.latencies.get(n) else ""
+                              for n in names)] for row in results])
 
     print("\nCPU ms per command, by process (busy: share of the machine's CPUs over the "
           "workload); this process by thread")
     groups = [g for g in results[0].cpu if not g.startswith(" ")]
     threads = [g for g in results[0].cpu if g.startswith(" ")]
-    print(f"{'workload':<34}" + "".join(f"{g[:18]:>19}" for g in groups) + f"{'busy':>6}"
-          + "".join(f"{g.strip()[:18]:>19}" for g in threads))
+    rows = []
     for row in results:
         busy = sum(row.cpu[g] for g in groups) / (row.seconds * (os.cpu_count() or 1))
-        print(f"{row.name:<34}" + "".join(
-            f"{row.cpu.get(g, 0.0) * 1000 / row.commands:>19.2f}" for g in groups)
-            + f"{busy:>6.0%}" + "".join(
-            f"{row.cpu.get(g, 0.0) * 1000 / row.commands:>19.2f}" for g in threads))
+        rows.append([row.name,
+                     *(f"{row.cpu.get(g, 0.0) * 1000 / row.commands:.2f}" for g in groups),
+                     f"{busy:.0%}",
+                     *(f"{row.cpu.get(g, 0.0) * 1000 / row.commands:.2f}" for g in threads)])
+    print_table(["workload", *groups, "busy", *(g.strip() for g in threads)], rows)
     if shape:
         print("\nhistory events of one workflow: " + "; ".join(
             f"{name}: {sum(counts.values())} ("
@@ -934,22 +706,17 @@ def print_table(results: list[Result], args: argparse.Namespace,
             + ")" for name, counts in shape.items()))
 
 
-def to_json(results: list[Result]) -> list[dict[str, Any]]:
-    figures: list[dict[str, Any]] = []
+def to_figures(results: list[Result]) -> list[Figure]:
+    """Commands (or updates) per second and latency percentiles of each workload, against
+    the raw workload of the same run."""
+    figures: list[Figure] = []
     for row in results:
         base = row.baseline
         unit = "commands/s" if base else "updates/s"
-        figure: dict[str, Any] = {"name": f"{row.name} {unit}", "value": round(row.rate, 1),
-                                  "unit": unit}
-        if base:
-            figure.update(baseline=round(base.rate, 1), ratio=round(row.rate / base.rate, 3))
-        figures.append(figure)
-        for q in (50, 95, 99):
-            figure = {"name": f"{row.name} p{q}", "value": round(row.ms(q), 1), "unit": "ms"}
-            if base:
-                figure.update(baseline=round(base.ms(q), 1),
-                              ratio=round(row.ms(q) / base.ms(q), 3))
-            figures.append(figure)
+        figures.append(Figure(f"{row.name} {unit}", row.rate, unit,
+                              baseline=base.rate if base else None))
+        figures += [Figure(f"{row.name} p{q}", row.ms(q), "ms",
+                           baseline=base.ms(q) if base else None) for q in (50, 95, 99)]
     return figures
 
 
@@ -985,9 +752,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--appraisals, --clients and --rounds must be at least 1")
     if args.breakdown and args.serve != "inline":
         parser.error("--breakdown needs --serve inline")
-    figures = asyncio.run(run(args))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    write_json(args.json, asyncio.run(run(args)))
     if args.profile:
         stats = pstats.Stats(str(args.profile), stream=sys.stderr)
         stats.sort_stats("tottime").print_stats(25)

@@ -1,6 +1,6 @@
 """Benchmark of the roster import against raw baselines measured in the same run.
 
-    .venv/bin/python bench/roster.py [--rows N] [--rounds R] [--json FILE]
+    .venv/bin/python -m bench.roster [--rows N] [--rounds R] [--json FILE]
 
 Generates an agency of ``--rows`` employees (default 10,000) in 200 units, as a
 CSV and an XLSX file, and measures, in rows per second (median of the rounds):
@@ -27,30 +27,28 @@ import argparse
 import asyncio
 import csv
 import io
-import json
-import os
-import platform
 import statistics
-import sys
-import time
-import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import asyncpg
+from openpyxl import Workbook, load_workbook
 
-import asyncpg  # noqa: E402
-from openpyxl import Workbook, load_workbook  # noqa: E402
-from postgres_server import start_server  # noqa: E402
-
-from adapters.roster_files import read_roster_bytes  # noqa: E402
-from domain.roster import RosterCheck, validate_roster  # noqa: E402
-from store.database import create_pool  # noqa: E402
-from store.migrations import apply_migrations  # noqa: E402
-from store.roster import RosterStore  # noqa: E402
+from adapters.roster_files import read_roster_bytes
+from bench.harness import (
+    Figure,
+    atimed,
+    describe_postgres,
+    machine,
+    print_figures,
+    scratch_database,
+    server_settings,
+    timed,
+    write_json,
+)
+from domain.roster import RosterCheck, validate_roster
+from store.database import create_pool
+from store.roster import RosterStore
 
 HEADER = ["nip", "nama", "jabatan", "jenis_jabatan", "jenjang", "status_kepegawaian",
           "kode_unit", "nama_unit", "unit_induk", "nip_atasan", "email"]
@@ -107,18 +105,6 @@ def to_xlsx(table: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
-def timed(work: Callable[[], Any]) -> tuple[Any, float]:
-    started = time.perf_counter()
-    result = work()
-    return result, time.perf_counter() - started
-
-
-async def atimed(work: Callable[[], Awaitable[Any]]) -> tuple[Any, float]:
-    started = time.perf_counter()
-    result = await work()
-    return result, time.perf_counter() - started
-
-
 def ours_csv(data: bytes) -> RosterCheck:
     return validate_roster(read_roster_bytes(data).rows)
 
@@ -149,7 +135,7 @@ def scratch_records(check: RosterCheck, agency: str) -> list[tuple[Any, ...]]:
              e.email) for e in check.roster.employees.values()]
 
 
-async def run(args: argparse.Namespace) -> dict[str, dict[str, float]]:
+async def run(args: argparse.Namespace) -> list[Figure]:
     table = generate(args.rows)
     moved_table = generate(args.rows, moved=True)
     csv_bytes, xlsx_bytes = to_csv(table), to_xlsx(table)
@@ -175,22 +161,14 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, float]]:
         assert read_x.clean
         record("parse+validate xlsx", ours, raw)
 
-    server = start_server("kinerja-bench-roster-")
-    database = f"kinerja_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server.dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{database}"')
-        dsn = server.dsn_for(database)
-        await apply_migrations(dsn)
+    async with scratch_database("kinerja-bench-roster-") as dsn:
         setup = await asyncpg.connect(dsn)
         await setup.execute(_SCRATCH)
         await setup.execute("GRANT ALL ON scratch_roster TO kinerja_app")
         await setup.close()
         pool = await create_pool(dsn, min_size=1, max_size=2)
         store = RosterStore(pool)
-        settings = {r[0]: r[1] for r in await pool.fetch(
-            "SELECT name, setting FROM pg_settings WHERE name IN "
-            "('fsync', 'synchronous_commit', 'shared_buffers', 'server_version')")}
+        settings = await server_settings(pool)
         try:
             for r in range(args.rounds):
                 agency = f"bench-{r}"
@@ -229,14 +207,15 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, float]]:
                 record("re-import (unchanged)", ours, raw)
         finally:
             await pool.close()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        await admin.close()
-        server.stop()
     results = {name: {"ours": statistics.median(v["ours"]), "raw": statistics.median(v["raw"])}
                for name, v in samples.items()}
-    print_table(results, settings, rows, len(csv_bytes), len(xlsx_bytes))
-    return results
+    figures = [Figure(name, row["ours"], "rows/s", baseline=row["raw"],
+                      extra={"baseline is": BASELINES[name]})
+               for name, row in results.items()]
+    print(f"{describe_postgres(settings)}; {machine()}; {rows} rows, "
+          f"CSV {len(csv_bytes) // 1024} KiB, XLSX {len(xlsx_bytes) // 1024} KiB")
+    print_figures(figures, extra=["baseline is"])
+    return figures
 
 
 BASELINES = {
@@ -248,26 +227,6 @@ BASELINES = {
 }
 
 
-def print_table(results: dict[str, dict[str, float]], settings: dict[str, str], rows: int,
-                csv_size: int, xlsx_size: int) -> None:
-    print(f"PostgreSQL {settings['server_version']}, fsync={settings['fsync']}, "
-          f"synchronous_commit={settings['synchronous_commit']}; {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}; {rows} rows, CSV {csv_size // 1024} KiB, "
-          f"XLSX {xlsx_size // 1024} KiB")
-    header = f"{'workload (rows/s)':<24}{'kinerja':>11}{'baseline':>12}{'ratio':>8}  baseline"
-    print(header)
-    print("-" * (len(header) + 16))
-    for name, row in results.items():
-        print(f"{name:<24}{row['ours']:>11,.0f}{row['raw']:>12,.0f}"
-              f"{row['ours'] / row['raw']:>8.2f}  {BASELINES[name]}")
-
-
-def to_json(results: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
-    return [{"name": name, "value": round(row["ours"], 1), "unit": "rows/s",
-             "baseline": round(row["raw"], 1), "ratio": round(row["ours"] / row["raw"], 3)}
-            for name, row in results.items()]
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print the table; ``--json FILE`` also writes the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -275,9 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds, median reported")
     parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
     args = parser.parse_args(argv)
-    results = asyncio.run(run(args))
-    if args.json:
-        args.json.write_text(json.dumps(to_json(results), indent=2) + "\n", encoding="utf-8")
+    write_json(args.json, asyncio.run(run(args)))
 
 
 if __name__ == "__main__":

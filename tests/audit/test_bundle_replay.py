@@ -11,18 +11,18 @@ from typing import Any
 import pytest
 
 import kinerja.audit
+from bench.harness.builders import EMPLOYEE, HR, Run, open_command
 from domain.appraisal import SubmitTargets, event_data
 from domain.bundle import verify_bundle
 from domain.replay import TrailEntry, replay
 from kinerja.audit import verify_bundle_file
 from tests.audit.bundles import MOMENT, Trail, build_bundle
-from tests.domain.builders import EMPLOYEE, HR, Run, open_command
 
 
 def appraisal_trail() -> Trail:
     """(type, data) of a real appraisal's first events, as the domain makes them."""
+    from bench.harness.builders import sample_skp
     from domain.appraisal import DraftTargets
-    from tests.domain.builders import sample_skp
 
     run = Run()
     run.do(open_command(), HR)

@@ -513,8 +513,8 @@ def test_the_trimmed_proofs_of_contiguous_events_are_short() -> None:
 
 
 def test_replay_stops_at_a_version_or_a_moment() -> None:
+    from bench.harness.builders import EMPLOYEE, HR, Run, open_command, sample_skp
     from domain.appraisal import DraftTargets
-    from tests.domain.builders import EMPLOYEE, HR, Run, open_command, sample_skp
 
     run = Run()
     run.do(open_command(), HR)

@@ -24,12 +24,7 @@ from domain.merkle import (
 from store import tree
 from store.event_log import EventLog, NewEvent
 from store.sealer import Sealer, read_checkpoint_log
-from tests.kinerja.helpers import wait_until_async
-
-
-async def wait_until(condition: Callable[[], object], within: float = 10.0) -> None:
-    """Poll an async or sync condition until true; fail after ``within`` seconds."""
-    await wait_until_async(condition, within, "the condition", every=0.01)
+from tests.polling import poll_async
 
 
 async def seals(connection: asyncpg.Connection) -> list[asyncpg.Record]:
@@ -113,7 +108,8 @@ async def test_concurrent_writers_committing_out_of_order_are_all_sealed(
         await t2.commit()  # the younger commits first
         await t1.commit()
         held.extend(["held-1", "held-2"])
-        await wait_until(lambda: _count(admin_connection, "seals", 42))
+        await poll_async(lambda: _count(admin_connection, "seals", 42), "42 seals",
+                         within=10, every=0.01)
         sealing.cancel()
         with pytest.raises(asyncio.CancelledError):
             await sealing
@@ -171,7 +167,8 @@ async def test_a_sealer_killed_mid_batch_leaves_the_sequence_gapless(
                 await second.seal_batch()
 
         task = asyncio.create_task(run())
-        await wait_until(lambda: _blocked_in_a_batch(admin_connection))
+        await poll_async(lambda: _blocked_in_a_batch(admin_connection),
+                         "a sealer blocked in its batch", within=10, every=0.01)
         pid = await _blocked_in_a_batch(admin_connection)
         # The batch's rows are written but not committed.
         assert await admin_connection.fetchval("SELECT count(*) FROM seals") == 4
@@ -214,7 +211,8 @@ async def test_only_one_sealer_runs_at_a_time(
 
     async with first.connected():
         task = asyncio.create_task(second_sealer())
-        await wait_until(lambda: _sealers_connected(admin_connection, 2))
+        await poll_async(lambda: _sealers_connected(admin_connection, 2),
+                         "two sealers connected", within=10, every=0.01)
         assert not ready.is_set()
         assert await first.seal_pending() == 1
     assert await asyncio.wait_for(task, 10) == 0
@@ -276,10 +274,12 @@ async def test_run_seals_and_checkpoints_until_cancelled(
     task = asyncio.create_task(make_sealer().run())
     try:
         await event_log.append("s", 0, [NewEvent("A"), NewEvent("B")])
-        await wait_until(lambda: _count(admin_connection, "checkpoints", 1))
+        await poll_async(lambda: _count(admin_connection, "checkpoints", 1), "one checkpoint",
+                         within=10, every=0.01)
         await event_log.append("s", 2, [NewEvent("C")])
-        await wait_until(lambda: admin_connection.fetchval(
-            "SELECT max(tree_size) = 3 FROM checkpoints"))
+        await poll_async(lambda: admin_connection.fetchval(
+            "SELECT max(tree_size) = 3 FROM checkpoints"), "a checkpoint of tree size 3",
+            within=10, every=0.01)
     finally:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):

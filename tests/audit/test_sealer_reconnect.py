@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
@@ -26,11 +25,7 @@ from store.database import APP_ROLE, create_pool
 from store.event_log import EventLog, NewEvent
 from store.migrations import apply_migrations
 from store.sealer import SEALER_LOCK_KEY, Sealer
-from tests.kinerja.helpers import wait_until_async
-
-
-async def wait_until(condition: Callable[[], object], what: str, within: float = 30.0) -> None:
-    await wait_until_async(condition, within, what, every=0.02)
+from tests.polling import poll_async
 
 
 async def _append(dsn: str, appends: list[tuple[str, int, int]]) -> None:
@@ -78,22 +73,24 @@ async def test_the_sealer_survives_a_postgresql_restart_and_seals_everything(
 
             try:
                 await _append(dsn, [("a", 0, 3), ("b", 0, 2)])
-                await wait_until(lambda: sealed_or_ended(5),
-                                 "the first events sealed")
+                await poll_async(lambda: sealed_or_ended(5), "the first events sealed",
+                                 within=30, every=0.02)
                 assert not task.done()
 
                 stopping, server = server, None
                 await asyncio.to_thread(stopping.stop)
                 # Down: the sealer keeps trying, with growing delays, and does not end.
-                await wait_until(lambda: sealer.reconnect_attempt >= 4 or task.done(),
-                                 "reconnect attempts while the server is down")
+                await poll_async(lambda: sealer.reconnect_attempt >= 4 or task.done(),
+                                 "reconnect attempts while the server is down",
+                                 within=30, every=0.02)
                 assert not task.done()
 
                 server = await asyncio.to_thread(start_embedded_postgres, data, durable=False)
                 assert server.dsn_for("kinerja") == dsn
                 await _append(dsn, [("a", 3, 2), ("c", 0, 4)])
-                await wait_until(lambda: sealed_or_ended(11),
-                                 "every event sealed after the restart")
+                await poll_async(lambda: sealed_or_ended(11),
+                                 "every event sealed after the restart",
+                                 within=30, every=0.02)
                 assert not task.done()
                 assert sealer.reconnect_attempt == 0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import stat
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from kinerja.settings import Settings, get_settings
 from store.event_log import EventLog, NewEvent
 from store.sealer import read_checkpoint_log
 from tests.kinerja.helpers import preserved_logging
+from tests.polling import poll_async
 
 
 def test_a_development_key_is_created_once_and_private(tmp_path: Path) -> None:
@@ -35,11 +35,8 @@ async def test_the_dev_sealer_creates_its_key_seals_and_logs_checkpoints(
     assert settings.signing_key_path == tmp_path / "checkpoint-signing-key.pem"
     await event_log.append("s", 0, [NewEvent("A"), NewEvent("B")])
     async with running_sealer(settings, database_dsn, create_key=True):
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 15
-        while not await admin_connection.fetchval("SELECT count(*) FROM checkpoints"):
-            assert loop.time() < deadline, "no checkpoint in time"
-            await asyncio.sleep(0.02)
+        await poll_async(lambda: admin_connection.fetchval("SELECT count(*) FROM checkpoints"),
+                         "a checkpoint signed", within=15, every=0.02)
     public = audit_settings(settings).public_key
     assert public is not None
     [logged] = read_checkpoint_log(settings.checkpoint_log_path)

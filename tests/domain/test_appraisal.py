@@ -6,6 +6,22 @@ from datetime import timedelta
 
 import pytest
 
+from bench.harness.builders import (
+    APPRAISER,
+    EMPLOYEE,
+    HR,
+    INSPECTOR,
+    OTHER_HR,
+    PEER,
+    STRANGER,
+    SUPERIOR,
+    SYSTEM,
+    YEAR,
+    Run,
+    open_command,
+    ratings,
+    sample_skp,
+)
 from domain.appraisal import (
     AcceptResult,
     AppraisalState,
@@ -53,23 +69,6 @@ from domain.skp import (
     Realisation,
     RhkSelfRating,
     SelfAssessment,
-)
-
-from .builders import (
-    APPRAISER,
-    EMPLOYEE,
-    HR,
-    INSPECTOR,
-    OTHER_HR,
-    PEER,
-    STRANGER,
-    SUPERIOR,
-    SYSTEM,
-    YEAR,
-    Run,
-    open_command,
-    ratings,
-    sample_skp,
 )
 
 SELF_ASSESSMENT = SelfAssessment(

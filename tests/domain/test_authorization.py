@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.authorization import ALLOWED, Action, Actor, Relation, Role, may, may_read, relations
-
-from .builders import (
+from bench.harness.builders import (
     APPRAISER,
     EMPLOYEE,
     HR,
@@ -18,6 +16,7 @@ from .builders import (
     SUPERIOR,
     SYSTEM,
 )
+from domain.authorization import ALLOWED, Action, Actor, Relation, Role, may, may_read, relations
 
 
 @pytest.mark.parametrize(

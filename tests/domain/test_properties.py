@@ -7,6 +7,22 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.harness.builders import (
+    APPRAISER,
+    EMPLOYEE,
+    HR,
+    INSPECTOR,
+    OTHER_HR,
+    PEER,
+    STRANGER,
+    SUPERIOR,
+    SYSTEM,
+    YEAR,
+    Run,
+    open_command,
+    ratings,
+    sample_skp,
+)
 from domain.appraisal import (
     TERMINAL_PHASES,
     AcceptResult,
@@ -50,23 +66,6 @@ from domain.skp import (
     Realisation,
     RhkSelfRating,
     SelfAssessment,
-)
-
-from .builders import (
-    APPRAISER,
-    EMPLOYEE,
-    HR,
-    INSPECTOR,
-    OTHER_HR,
-    PEER,
-    STRANGER,
-    SUPERIOR,
-    SYSTEM,
-    YEAR,
-    Run,
-    open_command,
-    ratings,
-    sample_skp,
 )
 
 FAR = datetime(YEAR + 3, 6, 1, tzinfo=UTC)

@@ -38,7 +38,8 @@ from kinerja.worker import connect_temporal
 from store.audit import Auditor
 from store.database import APP_ROLE, create_pool
 from store.migrations import apply_migrations
-from tests.kinerja.helpers import free_ports, wait_until_async
+from tests.kinerja.helpers import free_ports
+from tests.polling import poll_async
 from tests.roster.builders import csv_text, generated_org
 
 BIN = Path(sys.executable).parent
@@ -132,8 +133,7 @@ class Stack:
                 return False
             answer[:] = [response]
             return response.status_code != 503
-        await wait_until_async(answered, within, f"{method} {path} ({key}) answered",
-                               every=0.5)
+        await poll_async(answered, f"{method} {path} ({key}) answered", within=within, every=0.5)
         return answer[0]
 
     # ------------------------------------------------------------------ a cycle
@@ -194,7 +194,7 @@ class Stack:
         async def caught_up() -> bool:
             return bool(await pool.fetchval(
                 "SELECT (SELECT count(*) FROM events) = (SELECT count(*) FROM seals)"))
-        await wait_until_async(caught_up, 60.0, "the sealer sealed every event", every=0.2)
+        await poll_async(caught_up, "the sealer sealed every event", within=60.0, every=0.2)
         report = await Auditor(pool).verify_all()
         assert report.ok, report.first_failure
         assert report.events_checked == await pool.fetchval("SELECT count(*) FROM events")

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from tests.kinerja.helpers import wait_until_async
 from tests.lifecycle.conftest import SKP
+from tests.polling import poll_async
 
 from .conftest import HR, OwnPostgres, Stack
 
@@ -25,8 +25,7 @@ async def _all_opened(stack: Stack, cycle_id: str, within: float = 180.0) -> dic
     async def done() -> bool:
         return await stack.cycle_status(cycle_id) == "running" and \
             len(await stack.appraisals(cycle_id)) == SIZE
-    await wait_until_async(done, within, f"all {SIZE} appraisals of {cycle_id} opened",
-                           every=0.25)
+    await poll_async(done, f"all {SIZE} appraisals of {cycle_id} opened", within=within, every=0.25)
     return await stack.appraisals(cycle_id, staff_only=True)
 
 
@@ -71,7 +70,7 @@ async def test_worker_killed_during_a_cycle_start_and_during_commands(
 
     async def some_opened() -> bool:
         return len(await stack.appraisals(cycle_id)) >= 8
-    await wait_until_async(some_opened, 120, "the start under way", every=0.1)
+    await poll_async(some_opened, "the start under way", within=120, every=0.1)
     await stack.kill(stack.worker)
     stack.start_worker()
     await _all_opened(stack, cycle_id)

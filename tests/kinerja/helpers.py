@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,32 +46,6 @@ def port_answers(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(1.0)
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_until(condition: Callable[[], bool], within: float, what: str) -> None:
-    """Poll ``condition`` until it holds; fail the test after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {within:.0f}s: {what}")
-        time.sleep(0.05)
-
-
-async def wait_until_async(condition: Callable[[], object], within: float, what: str,
-                           every: float = 0.05) -> None:
-    """``wait_until`` for async tests: polls a sync or async ``condition`` without
-    blocking the event loop; fails the test after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        holds = condition()
-        if inspect.isawaitable(holds):
-            holds = await holds
-        if holds:
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {within:.0f}s: {what}")
-        await asyncio.sleep(every)
 
 
 def processes_mentioning(text: str) -> list[psutil.Process]:

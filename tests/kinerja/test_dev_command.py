@@ -23,7 +23,9 @@ import httpx
 import psutil
 import pytest
 
-from .helpers import free_ports, gone, port_answers, port_bindable, processes_mentioning, wait_until
+from tests.polling import poll
+
+from .helpers import free_ports, gone, port_answers, port_bindable, processes_mentioning
 
 START_WITHIN = 90.0
 STOP_WITHIN = 60.0
@@ -204,10 +206,10 @@ def test_kinerja_dev_serves_the_demo_and_ctrl_c_stops_what_it_started(
         assert "stopped" in rest
         assert "temporalio_sdk_core" not in first.out.text() + first.stderr(), rest
 
-    wait_until(lambda: gone(temporal), 15, "the Temporal server exits")
-    wait_until(lambda: gone(postgres), 15, "PostgreSQL of the data directory exits")
+    poll(lambda: gone(temporal), "the Temporal server exits", within=15)
+    poll(lambda: gone(postgres), "PostgreSQL of the data directory exits", within=15)
     assert processes_mentioning(str(data_dir.resolve())) == []
-    wait_until(lambda: port_bindable(temporal_port), 15, f"Temporal's port {temporal_port} frees")
+    poll(lambda: port_bindable(temporal_port), f"Temporal's port {temporal_port} frees", within=15)
     assert not port_answers(api_port) and not port_answers(ui_port)
     # KINERJA_LOG_FORMAT=json: every line on stderr is a JSON log record.
     records = [json.loads(line) for line in first.stderr().splitlines() if line.strip()]
@@ -227,8 +229,9 @@ def test_kinerja_dev_serves_the_demo_and_ctrl_c_stops_what_it_started(
         rest = _stop(second, signal.SIGTERM)
         assert second.process.returncode == 0, second.stderr()
         assert "stopped" in rest
-    wait_until(lambda: processes_mentioning(str(data_dir.resolve())) == [], 15,
-               "nothing of the data directory runs after the second stop")
+    poll(lambda: processes_mentioning(str(data_dir.resolve())) == [],
+         "nothing of the data directory runs after the second stop",
+         within=15)
 
 
 def _dev_process(env: dict[str, str], stderr_file: Path) -> subprocess.Popen[str]:
@@ -255,8 +258,9 @@ def test_ctrl_c_while_starting_stops_what_was_already_started(
     process = _dev_process(_dev_env(data_dir), stderr_file)
     try:
         # The Temporal server is spawned; the embedded PostgreSQL is being initialised.
-        wait_until(lambda: "temporal server starting" in stderr_file.read_text(), START_WITHIN,
-                   "kinerja dev spawns the Temporal server")
+        poll(lambda: "temporal server starting" in stderr_file.read_text(),
+             "kinerja dev spawns the Temporal server",
+             within=START_WITHIN)
         os.killpg(process.pid, signal.SIGINT)
         out, _ = process.communicate(timeout=STOP_WITHIN)
     finally:
@@ -266,8 +270,9 @@ def test_ctrl_c_while_starting_stops_what_was_already_started(
     assert process.returncode == 130, (out, stderr_file.read_text())
     assert "interrupted while starting" in out
     assert "Kinerja is running" not in out
-    wait_until(lambda: processes_mentioning(str(data_dir.resolve())) == [], 15,
-               "nothing of the data directory runs after an interrupted start")
+    poll(lambda: processes_mentioning(str(data_dir.resolve())) == [],
+         "nothing of the data directory runs after an interrupted start",
+         within=15)
 
 
 def test_a_killed_kinerja_dev_leaves_no_temporal_server_behind(
@@ -279,8 +284,8 @@ def test_a_killed_kinerja_dev_leaves_no_temporal_server_behind(
             return [p for p in psutil.Process(process.pid).children()
                     if p.cmdline()[1:3] == ["server", "start-dev"]]
 
-        wait_until(lambda: bool(temporal_children()), START_WITHIN,
-                   "kinerja dev spawns the Temporal server")
+        poll(lambda: bool(temporal_children()), "kinerja dev spawns the Temporal server",
+             within=START_WITHIN)
         temporal = temporal_children()
         process.kill()  # SIGKILL: no ``finally`` runs in kinerja
         process.wait(STOP_WITHIN)
@@ -288,4 +293,4 @@ def test_a_killed_kinerja_dev_leaves_no_temporal_server_behind(
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    wait_until(lambda: gone(temporal), 15, "the orphaned Temporal server exits")
+    poll(lambda: gone(temporal), "the orphaned Temporal server exits", within=15)

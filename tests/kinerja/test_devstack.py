@@ -4,7 +4,6 @@ session's server, so no embedded server of its own) and a real Temporal."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from kinerja.devstack import StackError, dev_stack
 from kinerja.settings import Settings
 from kinerja.worker import connect_temporal
 from store.migrations import migration_names
+from tests.polling import poll_async
 
 from .helpers import (
     free_ports,
@@ -26,7 +26,6 @@ from .helpers import (
     port_answers,
     port_bindable,
     processes_mentioning,
-    wait_until_async,
 )
 
 
@@ -42,16 +41,10 @@ def _settings(env: pytest.MonkeyPatch, database_url: str, data_dir: Path, tempor
 async def _ui_status(url: str, within: float) -> int:
     """The status of the Temporal UI's page, once it serves one (it comes up a moment after
     the gRPC port); fails after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
     async with httpx.AsyncClient(timeout=2) as http:
-        while True:
-            try:
-                return (await http.get(url)).status_code
-            except httpx.TransportError:
-                if loop.time() > deadline:
-                    raise
-            await asyncio.sleep(0.1)
+        response = await poll_async(lambda: http.get(url), f"the Temporal UI at {url} answers",
+                                    within=within, every=0.1, ignoring=(httpx.TransportError,))
+        return response.status_code
 
 
 async def test_starts_temporal_applies_migrations_and_stops_it_on_exit(
@@ -85,10 +78,10 @@ async def test_starts_temporal_applies_migrations_and_stops_it_on_exit(
         assert len(servers) == 1, servers
         assert not port_bindable(temporal_port) and not port_bindable(ui_port)
 
-    await wait_until_async(lambda: gone(servers), 15, "the Temporal server exits")
-    await wait_until_async(lambda: port_bindable(temporal_port), 15,
-                           f"port {temporal_port} is free again")
-    await wait_until_async(lambda: port_bindable(ui_port), 15, f"port {ui_port} is free again")
+    await poll_async(lambda: gone(servers), "the Temporal server exits", within=15)
+    await poll_async(lambda: port_bindable(temporal_port), f"port {temporal_port} is free again",
+                     within=15)
+    await poll_async(lambda: port_bindable(ui_port), f"port {ui_port} is free again", within=15)
     assert not port_answers(temporal_port)
 
 

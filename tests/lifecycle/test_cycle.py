@@ -11,7 +11,6 @@ import io
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from kinerja.settings import Settings
 from kinerja.worker import running_worker
 from store.cycles import CycleStore
 from store.event_log import EventLog
-from tests.kinerja.helpers import wait_until_async
+from tests.polling import poll_async
 from workflows.cycle.client import CycleClient
 from workflows.cycle.contract import StartCycleRequest, cycle_workflow_id
 
@@ -62,12 +61,6 @@ async def call(stack: Stack, method: str, path: str, who: str = HR, *roles: str,
     assert response.status_code == expect, response.text
     return response.json() if "json" in response.headers.get("content-type", "") \
         else response.text
-
-
-async def eventually(condition: Callable[[], Awaitable[bool]], what: str,
-                     within: float = 60.0) -> None:
-    """Wait until ``condition`` holds, for at most ``within`` seconds."""
-    await wait_until_async(condition, within, what)
 
 
 def calendar_ahead() -> dict[str, str]:
@@ -129,7 +122,7 @@ async def test_a_cycle_from_start_to_release_with_a_calibration_failure(
         cycle = await call(stack, "GET", f"/v1/cycles/{cycle_id}")
         return cycle["state"]["status"] == "running" and \
             len(await phases(stack.pool, cycle_id)) == len(members)
-    await eventually(all_opened, "every member's appraisal is open")
+    await poll_async(all_opened, "every member's appraisal is open", within=60)
     assert set((await phases(stack.pool, cycle_id)).values()) == {"target_setting"}
 
     progress = await call(stack, "GET", f"/v1/cycles/{cycle_id}/progress")
@@ -161,7 +154,7 @@ async def test_a_cycle_from_start_to_release_with_a_calibration_failure(
             cycle_id)
         return all((r["next_deadline_at"] == until) == (r["unit"] == "diskominfo")
                    for r in rows)
-    await eventually(moved_for_the_unit, "diskominfo's SKP deadline moved, and only its")
+    await poll_async(moved_for_the_unit, "diskominfo's SKP deadline moved, and only its", within=60)
     await call(stack, "POST", f"/v1/cycles/{cycle_id}/deadlines", expect=422, body={
         "deadline": "skp", "until": until.isoformat(), "reason": "x", "unit": "nowhere"})
 
@@ -176,7 +169,8 @@ async def test_a_cycle_from_start_to_release_with_a_calibration_failure(
             "SELECT state->>'organisation_rating' FROM appraisal_summaries"
             " WHERE employee = $1 AND cycle_id = $2", leader.employee, cycle_id)
         return bool(state == "baik")
-    await eventually(leader_has_rating, "the unit leader's appraisal has the unit's rating")
+    await poll_async(leader_has_rating, "the unit leader's appraisal has the unit's rating",
+                     within=60)
     await review(stack, cycle_id, leader.employee, "e-head")
     for m in staff:
         await review(stack, cycle_id, m.employee, leader.employee)
@@ -201,12 +195,12 @@ async def test_a_cycle_from_start_to_release_with_a_calibration_failure(
     async def unit_released() -> bool:
         return set((await phases(stack.pool, cycle_id, "diskominfo")).values()) == {
             "objection_window"}
-    await eventually(unit_released, "diskominfo's results are released")
+    await poll_async(unit_released, "diskominfo's results are released", within=60)
     assert set((await phases(stack.pool, cycle_id, "dinkes")).values()) == {"target_setting"}
 
     async def no_work_under_way() -> bool:
         return not (await call(stack, "GET", f"/v1/cycles/{cycle_id}"))["state"]["pending"]
-    await eventually(no_work_under_way, "the release is recorded as done")
+    await poll_async(no_work_under_way, "the release is recorded as done", within=60)
     # Not every appraisal has ended: the cycle does not close.
     refused = await call(stack, "POST", f"/v1/cycles/{cycle_id}/close", expect=409)
     assert refused["detail"].startswith("19 appraisal(s) are neither final nor cancelled")
@@ -252,7 +246,7 @@ async def test_an_interrupted_start_resumes_with_no_duplicate_and_no_gap(
 
         async def some_opened() -> bool:
             return len(await phases(app_pool, cycle_id)) >= 4
-        await eventually(some_opened, "a first page is opened")
+        await poll_async(some_opened, "a first page is opened", within=60)
     # The worker is gone mid-start: only part of the roster has an appraisal.
     assert len(await phases(app_pool, cycle_id)) < len(members)
     async with running_worker(temporal_dev.client, app_pool, task_queue=task_queue,
@@ -260,7 +254,7 @@ async def test_an_interrupted_start_resumes_with_no_duplicate_and_no_gap(
         async def all_opened() -> bool:
             state = await CycleStore(app_pool).state(cycle_id)
             return state is not None and state.status is CycleStatus.RUNNING
-        await eventually(all_opened, "the start is resumed and finished")
+        await poll_async(all_opened, "the start is resumed and finished", within=60)
         opened = await app_pool.fetch(
             "SELECT employee, count(*) AS n FROM appraisal_summaries WHERE cycle_id = $1"
             " GROUP BY employee", cycle_id)
@@ -296,12 +290,12 @@ async def test_the_yearly_schedule_creates_next_years_cycle(stack: Stack) -> Non
     async def created() -> bool:
         state = await CycleStore(stack.pool).state(next_year)
         return state is not None and state.status is CycleStatus.CREATED
-    await eventually(created, "next year's cycle is created")
+    await poll_async(created, "next year's cycle is created", within=60)
     await handle.trigger()  # again: the cycle exists, nothing changes
 
     async def ran_twice() -> bool:
         return len((await handle.describe()).info.recent_actions) == 2
-    await eventually(ran_twice, "the schedule ran twice")
+    await poll_async(ran_twice, "the schedule ran twice", within=60)
     for action in (await handle.describe()).info.recent_actions:
         assert isinstance(action.action, ScheduleActionExecutionStartWorkflow)
         ran = stack.client.get_workflow_handle(action.action.workflow_id)
@@ -331,7 +325,7 @@ async def test_a_cycle_starts_from_the_imported_roster(stack: Stack) -> None:
         cycle = await call(stack, "GET", f"/v1/cycles/{cycle_id}")
         return cycle["state"]["status"] == "running" and \
             len(await phases(stack.pool, cycle_id)) == 8
-    await eventually(opened, "every employee of the roster has an appraisal")
+    await poll_async(opened, "every employee of the roster has an appraisal", within=60)
     siti = await stack.pool.fetchrow(
         "SELECT unit, appraiser, superior, state->>'functional_level' AS level,"
         " (state->>'is_unit_leader')::boolean AS leader FROM appraisal_summaries"
@@ -376,7 +370,7 @@ async def test_a_cycle_starts_from_the_imported_roster(stack: Stack) -> None:
     async def followed() -> bool:
         state = (await call(stack, "GET", f"/v1/cycles/{cycle_id}"))["state"]
         return not state["pending"] and state["work_done"] == 2
-    await eventually(followed, "the cycle follows the roster")
+    await poll_async(followed, "the cycle follows the roster", within=60)
     rows_now = {r["appraisal_id"]: r for r in await stack.pool.fetch(
         "SELECT appraisal_id, employee, unit, phase, appraiser, superior,"
         " state->>'cancel_reason_kind' AS why FROM appraisal_summaries"

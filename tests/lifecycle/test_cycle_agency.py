@@ -19,11 +19,12 @@ from domain.cycle import CycleMember
 from domain.policy import FunctionalLevel
 from domain.ratings import Rating
 from domain.skp import Ratings, SelfAssessment, Skp
+from tests.polling import poll_async
 from workflows.appraisal.client import AppraisalClient
 from workflows.cycle.contract import cycle_workflow_id
 
 from .conftest import SELF_ASSESSMENT, SKP, YEAR, Stack, review_body
-from .test_cycle import calendar_ahead, call, eventually, phases
+from .test_cycle import calendar_ahead, call, phases
 from .test_http_lifecycle import HISTORIES
 
 UNITS = ("dinkes", "disdik", "dishub", "bappeda")
@@ -69,13 +70,13 @@ async def test_a_200_employee_agency_from_start_to_close(stack: Stack) -> None:
     async def no_work_under_way() -> bool:
         state = (await call(stack, "GET", f"/v1/cycles/{cycle_id}"))["state"]
         return state["status"] in ("running", "closed") and not state["pending"]
-    await eventually(no_work_under_way, "every appraisal is open", within=120)
+    await poll_async(no_work_under_way, "every appraisal is open", within=120)
     assert len(await phases(stack.pool, cycle_id)) == 201
 
     for unit in (*UNITS, "sekretariat"):
         await call(stack, "PUT", f"/v1/cycles/{cycle_id}/units/{unit}/organisation-rating",
                    body={"rating": "baik"}, expect=202)
-    await eventually(no_work_under_way, "every leader's appraisal has its unit's rating")
+    await poll_async(no_work_under_way, "every leader's appraisal has its unit's rating", within=60)
 
     gateway = AppraisalClient(stack.client, stack.task_queue)
     by_key = {m.employee: m for m in members}
@@ -134,7 +135,7 @@ async def test_a_200_employee_agency_from_start_to_close(stack: Stack) -> None:
         await call(stack, "POST", f"/v1/cycles/{cycle_id}/units/{unit}/release",
                    body={} if unit != "sekretariat" else {
                        "exception_reason": "Satu pegawai: kurva tidak bermakna."}, expect=202)
-    await eventually(no_work_under_way, "every unit is released", within=120)
+    await poll_async(no_work_under_way, "every unit is released", within=120)
     assert set((await phases(stack.pool, cycle_id)).values()) == {"objection_window"}
 
     # Objections: in each unit, two staff object; one is upheld, one changes the result.

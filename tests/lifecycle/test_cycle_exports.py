@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from domain.spreadsheet import FORMULA_TRIGGERS
+from tests.polling import poll_async
 
 from .conftest import YEAR, Stack
-from .test_cycle import HR, calendar_ahead, call, eventually, kinerja, phases
+from .test_cycle import HR, calendar_ahead, call, kinerja, phases
 
 DEMO = Path(__file__).parents[2] / "deploy" / "demo-roster.csv"
 COLUMNS = {"key": 0, "nip": 1, "name": 2, "unit_code": 7, "unit_name": 8, "parent": 9,
@@ -49,7 +50,7 @@ async def start_cycle(stack: Stack, members: int) -> str:
         cycle = await call(stack, "GET", f"/v1/cycles/{cycle_id}")
         return cycle["state"]["status"] == "running" and \
             len(await phases(stack.pool, cycle_id)) == members
-    await eventually(opened, "every employee of the roster has an appraisal")
+    await poll_async(opened, "every employee of the roster has an appraisal", within=60)
     return cycle_id
 
 

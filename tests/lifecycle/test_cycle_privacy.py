@@ -5,10 +5,11 @@ appraisal's is fetched from Temporal, its payloads decoded, and searched."""
 
 from __future__ import annotations
 
+from tests.polling import poll_async
 from workflows.cycle.contract import cycle_workflow_id
 
 from .conftest import Stack, history_text
-from .test_cycle import call, eventually
+from .test_cycle import call
 from .test_cycle_exports import COLUMNS, demo_rows, import_roster, start_cycle
 
 
@@ -71,7 +72,7 @@ async def test_no_nip_and_no_name_enters_temporal(stack: Stack) -> None:
     async def followed() -> bool:
         state = (await call(stack, "GET", f"/v1/cycles/{cycle_id}"))["state"]
         return not state["pending"] and state["work_done"] == 2
-    await eventually(followed, "the cycle follows the roster")
+    await poll_async(followed, "the cycle follows the roster", within=60)
     now = {r["appraisal_id"]: r["phase"] for r in await stack.pool.fetch(
         "SELECT appraisal_id, phase FROM appraisal_summaries WHERE cycle_id = $1", cycle_id)}
     base = f"appraisal-{cycle_id}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 
 from domain.appraisal import AppraisalState, DeadlineKind, Phase
+from tests.polling import poll_async
 from workflows.appraisal.workflow import AppraisalWorkflow
 
 from .conftest import SELF_ASSESSMENT, SKP, Stack, open_body, review_body
@@ -33,12 +33,9 @@ async def eventually(stack: Stack, appraisal: str, check: Callable[[AppraisalSta
     a skip has been processed by the time the query answers.
     """
     handle = stack.client.get_workflow_handle_for(AppraisalWorkflow.run, appraisal)
-    async with asyncio.timeout(within):
-        while True:
-            state = await handle.query(AppraisalWorkflow.state)
-            if check(state):
-                return state
-            await asyncio.sleep(0.02)
+    return await poll_async(lambda: handle.query(AppraisalWorkflow.state),
+                            f"the state of {appraisal} passes the check", within=within,
+                            until=check, every=0.02)
 
 
 async def settled_state(stack: Stack, appraisal: str) -> AppraisalState:

@@ -23,6 +23,7 @@ from domain.reminders import ReminderPolicy
 from domain.skp import Skp
 from kinerja.reminders import start_reminders
 from kinerja.worker import build_worker
+from tests.polling import poll_async
 from workflows.appraisal.client import AppraisalClient
 from workflows.reminders.contract import ReminderConfig, ReminderStart, ReminderStatus
 from workflows.reminders.workflow import ReminderWorkflow
@@ -50,22 +51,15 @@ async def worker(client: Client, pool: asyncpg.Pool, task_queue: str,
 async def status_when(handle: Handle, check: Callable[[ReminderStatus], bool],
                       within: float = 20.0) -> ReminderStatus:
     """The workflow's status once ``check`` holds; fails after ``within`` seconds."""
-    async with asyncio.timeout(within):
-        while True:
-            status = await handle.query(ReminderWorkflow.status)
-            if check(status):
-                return status
-            await asyncio.sleep(0.05)
+    return await poll_async(lambda: handle.query(ReminderWorkflow.status),
+                            "the reminder workflow's status passes the check", within=within,
+                            until=check)
 
 
 async def rows_when(pool: asyncpg.Pool, check: Callable[[list[asyncpg.Record]], bool],
                     within: float = 20.0) -> list[asyncpg.Record]:
-    async with asyncio.timeout(within):
-        while True:
-            rows = await sent_rows(pool)
-            if check(rows):
-                return rows
-            await asyncio.sleep(0.05)
+    return await poll_async(lambda: sent_rows(pool), "the reminders_sent rows pass the check",
+                            within=within, until=check)
 
 
 class Stuck:

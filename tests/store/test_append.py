@@ -10,6 +10,7 @@ import pytest
 
 from domain.integrity import GENESIS_HASH, canonical_event, chain_hash, event_id
 from store.event_log import ConcurrencyConflict, EventLog, NewEvent
+from tests.polling import poll_async
 
 MOMENT = datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
 
@@ -28,11 +29,9 @@ async def count_events(pool: asyncpg.Pool) -> int:
 
 async def wait_until_blocked(admin: asyncpg.Connection, pid: int) -> None:
     """Return once backend ``pid`` waits on a lock (polls the server, no fixed delay)."""
-    for _ in range(2000):
-        if await admin.fetchval("SELECT cardinality(pg_blocking_pids($1)) > 0", pid):
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"backend {pid} never blocked")
+    await poll_async(
+        lambda: admin.fetchval("SELECT cardinality(pg_blocking_pids($1)) > 0", pid),
+        f"backend {pid} waits on a lock", within=10, every=0.005)
 
 
 async def test_append_then_read_round_trip_and_chain(event_log: EventLog) -> None:

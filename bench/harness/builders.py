@@ -1,4 +1,6 @@
-"""Builders for domain tests: a small organisation, an SKP, and a helper to run commands."""
+"""Builders of domain objects: a small organisation, an SKP, and a helper to run commands.
+
+Shared by the tests (tests/domain, tests/audit) and the benchmarks (bench/audit.py)."""
 
 from __future__ import annotations
 

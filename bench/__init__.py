@@ -1,0 +1,1 @@
+"""Kinerja's benchmarks: ``python -m bench.<name> --help``; shared parts in ``bench.harness``."""
