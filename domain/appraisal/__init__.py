@@ -82,9 +82,7 @@ from domain.appraisal.state import (
     ObjectionState,
     ReviewResult,
 )
-from domain.appraisal.targets import (
-    validate_skp,
-)
+from domain.appraisal.targets import validate_skp
 from domain.appraisal.vocabulary import (
     DEADLINE_OF_PHASE,
     ESCALATION,

@@ -23,9 +23,7 @@ from domain.appraisal.registry import (
     _require_phase,
     handles,
 )
-from domain.appraisal.state import (
-    AppraisalState,
-)
+from domain.appraisal.state import AppraisalState
 from domain.appraisal.vocabulary import (
     ESCALATION,
     CommandRefused,

@@ -20,9 +20,7 @@ from domain.policy import (
     FunctionalLevel,
     Policy,
 )
-from domain.ratings import (
-    Rating,
-)
+from domain.ratings import Rating
 from domain.skp import (
     DailyActivity,
     Feedback,
@@ -34,9 +32,6 @@ from domain.skp import (
     Skp,
     Text,
 )
-
-# --------------------------------------------------------------------------- #
-# Commands
 
 
 class OpenAppraisal(_Model):

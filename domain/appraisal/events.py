@@ -35,9 +35,6 @@ from domain.skp import (
     Skp,
 )
 
-# --------------------------------------------------------------------------- #
-# Events
-
 
 class _Event(_Model):
     at: datetime
@@ -205,7 +202,6 @@ Event: TypeAlias = Annotated[
 
 EVENT_SCHEMA_VERSION = 1
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
-
 
 
 def event_data(event: Event) -> dict[str, Any]:

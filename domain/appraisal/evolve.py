@@ -156,7 +156,6 @@ def _apply(state: AppraisalState, event: Event) -> dict[str, Any]:
     raise TypeError(f"unknown event {type(event).__name__}")  # pragma: no cover
 
 
-
 def fold(events: Iterable[Event], state: AppraisalState | None = None) -> AppraisalState:
     """Apply ``events`` in order, from ``state`` or from the empty state."""
     current = state or AppraisalState()

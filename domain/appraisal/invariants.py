@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from domain.appraisal.state import (
-    AppraisalState,
-)
+from domain.appraisal.state import AppraisalState
 from domain.appraisal.vocabulary import (
     _PHASE_ORDER,
     Phase,

@@ -25,21 +25,15 @@ from domain.appraisal.registry import (
     handles,
 )
 from domain.appraisal.review import _predikat
-from domain.appraisal.state import (
-    AppraisalState,
-)
+from domain.appraisal.state import AppraisalState
 from domain.appraisal.vocabulary import (
     CommandRefused,
     DeadlineKind,
     Phase,
 )
 from domain.authorization import Action, Relation
-from domain.policy import (
-    objection_decision_deadline,
-)
-from domain.skp import (
-    ObjectionDecisionOutcome,
-)
+from domain.policy import objection_decision_deadline
+from domain.skp import ObjectionDecisionOutcome
 
 
 @handles(FileObjection, Action.FILE_OBJECTION)

@@ -9,24 +9,16 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from domain.appraisal.events import (
-    Event,
-)
-from domain.appraisal.state import (
-    AppraisalState,
-)
+from domain.appraisal.events import Event
+from domain.appraisal.state import AppraisalState
 from domain.appraisal.vocabulary import (
     CommandRefused,
     Phase,
     _Model,
 )
 from domain.authorization import Action, Actor, Relation
-from domain.policy import (
-    Policy,
-)
-from domain.skp import (
-    Skp,
-)
+from domain.policy import Policy
+from domain.skp import Skp
 
 
 class Context(_Model):
@@ -37,8 +29,7 @@ class Context(_Model):
     at: datetime
 
 
-
-Handler = Callable[[AppraisalState, Any, "Context"], list[Event]]
+Handler = Callable[[AppraisalState, Any, Context], list[Event]]
 """A command handler: the events a command causes in a state, or CommandRefused."""
 
 _C = TypeVar("_C", bound=BaseModel)

@@ -26,9 +26,7 @@ from domain.appraisal.registry import (
     _skp,
     handles,
 )
-from domain.appraisal.state import (
-    AppraisalState,
-)
+from domain.appraisal.state import AppraisalState
 from domain.appraisal.vocabulary import (
     CommandRefused,
     DeadlineKind,

@@ -25,17 +25,13 @@ from domain.appraisal.registry import (
     _skp,
     handles,
 )
-from domain.appraisal.state import (
-    AppraisalState,
-)
+from domain.appraisal.state import AppraisalState
 from domain.appraisal.vocabulary import (
     CommandRefused,
     Phase,
 )
 from domain.authorization import Action
-from domain.skp import (
-    PERIOD_PATTERN,
-)
+from domain.skp import PERIOD_PATTERN
 
 
 @handles(ReportProgress, Action.REPORT_PROGRESS)

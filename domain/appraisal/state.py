@@ -8,9 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from domain.appraisal.events import (
-    ObjectionDecided,
-)
+from domain.appraisal.events import ObjectionDecided
 from domain.appraisal.vocabulary import (
     DEADLINE_OF_PHASE,
     TERMINAL_PHASES,
@@ -40,9 +38,6 @@ from domain.skp import (
     SelfAssessment,
     Skp,
 )
-
-# --------------------------------------------------------------------------- #
-# State
 
 
 class ReviewResult(_Model):

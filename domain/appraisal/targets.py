@@ -23,9 +23,7 @@ from domain.appraisal.registry import (
     _require_phase,
     handles,
 )
-from domain.appraisal.state import (
-    AppraisalState,
-)
+from domain.appraisal.state import AppraisalState
 from domain.appraisal.vocabulary import (
     CommandRefused,
     DeadlineKind,
@@ -34,9 +32,7 @@ from domain.appraisal.vocabulary import (
     TargetStatus,
 )
 from domain.authorization import Action
-from domain.policy import (
-    Policy,
-)
+from domain.policy import Policy
 from domain.skp import (
     Approach,
     RhkKind,

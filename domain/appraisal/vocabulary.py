@@ -9,9 +9,6 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.authorization import Relation
 
-# --------------------------------------------------------------------------- #
-# Vocabulary
-
 
 class Phase(StrEnum):
     NOT_OPENED = "not_opened"
