@@ -23,11 +23,11 @@ from domain.cycle import (
     ReleaseUnit,
     SetOrganisationRating,
     StartCycle,
-    cycle_event_data,
-    cycle_event_from_data,
     decide,
+    event_data,
+    event_from_data,
     evolve,
-    fold_cycle,
+    fold,
     roster_digest,
 )
 from domain.policy import POLICY_6_2022, default_calendar
@@ -195,8 +195,8 @@ def test_any_sequence_keeps_the_cycle_consistent(commands: list[tuple[CycleComma
         assert state.work_done + len(state.pending) == state.next_work_index
     # The stored form of every event gives the event back, and folding gives the state.
     for event in events:
-        assert cycle_event_from_data(event.type, cycle_event_data(event)) == event
-    assert fold_cycle(events, started()) == state
+        assert event_from_data(event.type, event_data(event)) == event
+    assert fold(events, started()) == state
     assert state.version == 2 + len(events)
 
 
