@@ -35,10 +35,10 @@ from domain.roster import (
     RosterEvent,
     RosterRow,
     Unit,
-    apply_roster_events,
     diff_roster,
     event_data,
-    event_from_stored,
+    event_from_data,
+    fold,
     merge_partial,
     roster_document,
     validate_roster,
@@ -252,18 +252,18 @@ class RosterStore:
     async def events(self, agency: str) -> list[RosterEvent]:
         """The agency's roster events, in order."""
         stored = await self._event_log.read_stream(roster_stream(agency))
-        return [event_from_stored(e.type, e.data) for e in stored]
+        return [event_from_data(e.type, e.data) for e in stored]
 
     async def changes_since(self, agency: str, version: int
                             ) -> list[tuple[int, RosterEvent]]:
         """The roster events after ``version`` (e.g. a cycle's frozen snapshot), with
         their versions: what a running cycle turns into reassignments and transfers."""
         stored = await self._event_log.read_stream(roster_stream(agency), version + 1)
-        return [(e.version, event_from_stored(e.type, e.data)) for e in stored]
+        return [(e.version, event_from_data(e.type, e.data)) for e in stored]
 
     async def replay(self, agency: str) -> Roster:
         """The roster folded from its stream (equals :meth:`current`; for audits)."""
-        return apply_roster_events(Roster(), await self.events(agency))
+        return fold(await self.events(agency))
 
 
 def _check_keys(roster: Roster, known: Mapping[str, str]) -> None:
