@@ -88,7 +88,7 @@ def _extend_deadline(state: AppraisalState, command: ExtendDeadline, ctx: Contex
                              reason=command.reason)]
 
 
-@handles(PassDeadline, Action.MISS_DEADLINE)
+@handles(PassDeadline, Action.PASS_DEADLINE)
 def _pass_deadline(state: AppraisalState, command: PassDeadline, ctx: Context) -> list[Event]:
     running = state.next_deadline()
     if running is None or running[0] is not command.deadline:

@@ -28,6 +28,10 @@ def _check_registry() -> None:
     if members != registered:
         names = sorted(m.__name__ for m in members ^ registered)
         raise RuntimeError(f"the command union and the registry differ: {', '.join(names)}")
+    misnamed = sorted(kind for kind, spec in COMMANDS.items() if spec.action.value != kind)
+    if misnamed:
+        raise RuntimeError(f"one concept, one name: the action of {', '.join(misnamed)}"
+                           " must carry the command's kind")
 
 
 _check_registry()
