@@ -35,6 +35,7 @@ from domain.roster import (
     RosterEvent,
     RosterRow,
     Unit,
+    changed_keys,
     diff_roster,
     event_data,
     event_from_data,
@@ -84,10 +85,7 @@ class RosterApplied:
     digest: str
 
     def counts(self) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for event in self.events:
-            found[event.type] = found.get(event.type, 0) + 1
-        return found
+        return changed_keys(self.events)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from domain.cycle import (
     decide,
     event_data,
     event_from_data,
-    evolve,
     fold,
     roster_digest,
 )
@@ -45,8 +44,7 @@ START = StartCycle(roster_digest="a" * 64, members=25, units=("dinkes", "diskomi
 def run(*commands: tuple[CycleCommand, Actor], state: CycleState | None = None) -> CycleState:
     state = state or CycleState()
     for command, actor in commands:
-        for event in decide(state, command, actor=actor, at=NOW):
-            state = evolve(state, event)
+        state = fold(decide(state, command, actor=actor, at=NOW), state)
     return state
 
 
@@ -188,8 +186,7 @@ def test_any_sequence_keeps_the_cycle_consistent(commands: list[tuple[CycleComma
         except CommandRefused:
             continue
         events += new
-        for event in new:
-            state = evolve(state, event)
+        state = fold(new, state)
         indexes = [p.index for p in state.pending]
         assert indexes == sorted(set(indexes))
         assert state.work_done + len(state.pending) == state.next_work_index
