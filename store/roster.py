@@ -27,7 +27,7 @@ import asyncpg
 from domain.authorization import Actor
 from domain.integrity import canonical_json
 from domain.roster import (
-    ROSTER_EVENT_SCHEMA_VERSION,
+    EVENT_SCHEMA_VERSION,
     Employee,
     PartialApplyRefused,
     Roster,
@@ -218,7 +218,7 @@ class RosterStore:
             recorded = await self._event_log.append(
                 roster_stream(agency), version,
                 [NewEvent(type=e.type, data=event_data(e), metadata=meta,
-                          schema_version=ROSTER_EVENT_SCHEMA_VERSION, recorded_at=moment)
+                          schema_version=EVENT_SCHEMA_VERSION, recorded_at=moment)
                  for e in events],
                 connection=connection)
             new_version = recorded[-1].version

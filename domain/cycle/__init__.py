@@ -59,7 +59,6 @@ from domain.cycle.registry import (
     COMMANDS,
     CommandSpec,
     Gate,
-    handles,
 )
 from domain.cycle.state import (
     CycleState,
@@ -129,7 +128,6 @@ __all__ = [
     "event_from_data",
     "evolve",
     "fold",
-    "handles",
     "membership_changes",
     "parse_command",
     "roster_digest",

@@ -37,8 +37,7 @@ from domain.roster.decide import (
     merge_partial,
 )
 from domain.roster.events import (
-    ROSTER_EVENT,
-    ROSTER_EVENT_SCHEMA_VERSION,
+    EVENT_SCHEMA_VERSION,
     DetailsChanged,
     EmployeeHired,
     EmployeeLeft,
@@ -87,10 +86,9 @@ from domain.roster.vocabulary import (
 
 __all__ = [
     "EMPLOYEE_KEY_PATTERN",
+    "EVENT_SCHEMA_VERSION",
     "KEY_PREFIX",
     "LEADER_KINDS",
-    "ROSTER_EVENT",
-    "ROSTER_EVENT_SCHEMA_VERSION",
     "TEXT_FIELDS",
     "UNIT_CODE_PATTERN",
     "DetailsChanged",

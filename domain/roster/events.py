@@ -89,8 +89,8 @@ RosterEvent: TypeAlias = Annotated[
     | DetailsChanged | UnitDefined | UnitRemoved,
     Field(discriminator="type"),
 ]
-ROSTER_EVENT: TypeAdapter[RosterEvent] = TypeAdapter(RosterEvent)
-ROSTER_EVENT_SCHEMA_VERSION = 1
+_EVENT_ADAPTER: TypeAdapter[RosterEvent] = TypeAdapter(RosterEvent)
+EVENT_SCHEMA_VERSION = 1
 
 
 def event_data(event: RosterEvent) -> dict[str, Any]:
@@ -100,4 +100,4 @@ def event_data(event: RosterEvent) -> dict[str, Any]:
 
 def event_from_data(type_: str, data: Mapping[str, Any]) -> RosterEvent:
     """The event of a stored type and payload."""
-    return ROSTER_EVENT.validate_python({**data, "type": type_})
+    return _EVENT_ADAPTER.validate_python({**data, "type": type_})
