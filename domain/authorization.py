@@ -102,7 +102,7 @@ class Action(StrEnum):
     GIVE_EXPLANATION = "give_explanation"
     DECIDE_OBJECTION = "decide_objection"
     EXTEND_DEADLINE = "extend_deadline"
-    MISS_DEADLINE = "miss_deadline"
+    PASS_DEADLINE = "pass_deadline"
     CANCEL = "cancel"
     REASSIGN = "reassign"
 
@@ -130,7 +130,7 @@ ALLOWED: dict[Action, frozenset[Relation]] = {
     Action.GIVE_EXPLANATION: frozenset({_R.SELF, _R.APPRAISER}),
     Action.DECIDE_OBJECTION: frozenset({_R.SUPERIOR}),
     Action.EXTEND_DEADLINE: frozenset({_R.HR, _R.SYSTEM}),
-    Action.MISS_DEADLINE: frozenset({_R.SYSTEM}),
+    Action.PASS_DEADLINE: frozenset({_R.SYSTEM}),
     Action.CANCEL: frozenset({_R.HR, _R.SYSTEM}),
     Action.REASSIGN: frozenset({_R.HR, _R.SYSTEM}),
 }

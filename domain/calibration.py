@@ -1,6 +1,6 @@
 """Calibration: a unit's predikat against the distribution curve of its organisation rating.
 
-SE MenPAN-RB 3/2023 (as read in DESIGN.md §3.4): every unit gets an
+SE MenPAN-RB 3/2023 (a single secondary source, kept as policy data): every unit gets an
 organisation rating, and the share of each predikat among its employees must
 follow that rating's curve. The curve is policy data (:class:`CurveRule`
 lists); this module only checks it.

@@ -2,17 +2,18 @@
 
 The state as of version ``v`` is the fold of its first ``v`` events; as of a
 moment ``t``, the fold of every event recorded at or before ``t``. Both use
-:func:`domain.appraisal.evolve`, the same function the workflow uses.
+:func:`domain.appraisal.fold`, the same fold the workflow, the bundle replay and the
+tests use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.appraisal import AppraisalState, event_from_data, evolve
+from domain.appraisal import AppraisalState, Event, event_from_data, fold
 
 
 @dataclass(frozen=True)
@@ -32,16 +33,19 @@ def replay(entries: Iterable[TrailEntry], *, version: int | None = None,
     Entries must come in version order from version 1; with neither bound,
     the state after all of them.
     """
-    state = AppraisalState()
-    for entry in entries:
-        if version is not None and entry.version > version:
-            break
-        if at is not None and entry.recorded_at > at:
-            break
-        if entry.version != state.version + 1:
-            raise ValueError(f"version {state.version + 1} is missing from the trail")
-        state = evolve(state, event_from_data(entry.type, dict(entry.data)))
-    return state
+    def events() -> Iterator[Event]:
+        expected = 1
+        for entry in entries:
+            if version is not None and entry.version > version:
+                return
+            if at is not None and entry.recorded_at > at:
+                return
+            if entry.version != expected:
+                raise ValueError(f"version {expected} is missing from the trail")
+            expected += 1
+            yield event_from_data(entry.type, dict(entry.data))
+
+    return fold(events())
 
 
 @dataclass(frozen=True)

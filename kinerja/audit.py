@@ -24,6 +24,7 @@ from domain.checkpoint import (
     private_key_pem,
     public_key_bytes,
 )
+from kinerja.bundle_replay import ExecutorReplays
 from kinerja.settings import Settings
 from store.sealer import Sealer
 
@@ -141,7 +142,8 @@ def verify_bundle_file(path: Path, *, against: Path | None = None,
     with path.open("rb") as file, _replay_workers(path.stat().st_size, replay) as executor, \
             _no_gc():
         report = verify_bundle(file, public_key=pinned, replay=replay, keep_hashes=keep,
-                               executor=executor, keep_states=False)
+                               scheduler=None if executor is None else ExecutorReplays(executor),
+                               keep_states=False)
     if report.failure is not None:
         return report, report.failure
     if against is not None:

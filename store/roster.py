@@ -27,7 +27,7 @@ import asyncpg
 from domain.authorization import Actor
 from domain.integrity import canonical_json
 from domain.roster import (
-    ROSTER_EVENT_SCHEMA_VERSION,
+    EVENT_SCHEMA_VERSION,
     Employee,
     PartialApplyRefused,
     Roster,
@@ -35,10 +35,11 @@ from domain.roster import (
     RosterEvent,
     RosterRow,
     Unit,
-    apply_roster_events,
+    changed_keys,
     diff_roster,
     event_data,
-    event_from_stored,
+    event_from_data,
+    fold,
     merge_partial,
     roster_document,
     validate_roster,
@@ -84,10 +85,7 @@ class RosterApplied:
     digest: str
 
     def counts(self) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for event in self.events:
-            found[event.type] = found.get(event.type, 0) + 1
-        return found
+        return changed_keys(self.events)
 
 
 @dataclass(frozen=True)
@@ -220,7 +218,7 @@ class RosterStore:
             recorded = await self._event_log.append(
                 roster_stream(agency), version,
                 [NewEvent(type=e.type, data=event_data(e), metadata=meta,
-                          schema_version=ROSTER_EVENT_SCHEMA_VERSION, recorded_at=moment)
+                          schema_version=EVENT_SCHEMA_VERSION, recorded_at=moment)
                  for e in events],
                 connection=connection)
             new_version = recorded[-1].version
@@ -252,18 +250,18 @@ class RosterStore:
     async def events(self, agency: str) -> list[RosterEvent]:
         """The agency's roster events, in order."""
         stored = await self._event_log.read_stream(roster_stream(agency))
-        return [event_from_stored(e.type, e.data) for e in stored]
+        return [event_from_data(e.type, e.data) for e in stored]
 
     async def changes_since(self, agency: str, version: int
                             ) -> list[tuple[int, RosterEvent]]:
         """The roster events after ``version`` (e.g. a cycle's frozen snapshot), with
         their versions: what a running cycle turns into reassignments and transfers."""
         stored = await self._event_log.read_stream(roster_stream(agency), version + 1)
-        return [(e.version, event_from_stored(e.type, e.data)) for e in stored]
+        return [(e.version, event_from_data(e.type, e.data)) for e in stored]
 
     async def replay(self, agency: str) -> Roster:
         """The roster folded from its stream (equals :meth:`current`; for audits)."""
-        return apply_roster_events(Roster(), await self.events(agency))
+        return fold(await self.events(agency))
 
 
 def _check_keys(roster: Roster, known: Mapping[str, str]) -> None:

@@ -13,7 +13,7 @@ from domain.appraisal import (
     OpenAppraisal,
     PositionKind,
     decide,
-    evolve,
+    fold,
 )
 from domain.authorization import SYSTEM_ACTOR, Actor, Parties, Role
 from domain.policy import POLICY_6_2022, Policy, default_calendar
@@ -114,7 +114,6 @@ class Run:
         else:
             self.now = at
         new = decide(self.state, command, actor=actor, at=at)
-        for event in new:
-            self.state = evolve(self.state, event)
+        self.state = fold(new, self.state)
         self.events.extend(new)
         return new

@@ -16,6 +16,7 @@ from domain.appraisal import SubmitTargets, event_data
 from domain.bundle import verify_bundle
 from domain.replay import TrailEntry, replay
 from kinerja.audit import verify_bundle_file
+from kinerja.bundle_replay import ExecutorReplays
 from tests.audit.bundles import MOMENT, Trail, build_bundle
 
 
@@ -58,7 +59,7 @@ def run_check(request: pytest.FixtureRequest) -> Iterator[Callable[[list[str]], 
         yield lambda lines: verify_bundle(lines)
         return
     with ThreadPoolExecutor(2) as executor:
-        yield lambda lines: verify_bundle(lines, executor=executor)
+        yield lambda lines: verify_bundle(lines, scheduler=ExecutorReplays(executor))
 
 
 TRAIL = appraisal_trail()

@@ -17,12 +17,12 @@ from domain.bundle import (
     BUNDLE_FORMAT,
     BundleReport,
     ProofTrimmer,
-    _event_id_text,
-    _InclusionChecker,
     compare_bundles,
     event_line,
     verify_bundle,
 )
+from domain.bundle.checker import _InclusionChecker
+from domain.bundle.format import _event_id_text
 from domain.checkpoint import (
     Checkpoint,
     checkpoint_message,

@@ -59,7 +59,7 @@ def test_hr_acting_on_their_own_appraisal_acts_as_the_employee() -> None:
 
 def test_every_action_has_a_rule_and_only_the_system_passes_deadlines() -> None:
     assert set(ALLOWED) == set(Action)
-    assert ALLOWED[Action.MISS_DEADLINE] == {Relation.SYSTEM}
+    assert ALLOWED[Action.PASS_DEADLINE] == {Relation.SYSTEM}
 
 
 def test_read_scope_agrees_with_may_read() -> None:

@@ -23,11 +23,10 @@ from domain.cycle import (
     ReleaseUnit,
     SetOrganisationRating,
     StartCycle,
-    cycle_event_data,
-    cycle_event_from_data,
     decide,
-    evolve,
-    fold_cycle,
+    event_data,
+    event_from_data,
+    fold,
     roster_digest,
 )
 from domain.policy import POLICY_6_2022, default_calendar
@@ -45,8 +44,7 @@ START = StartCycle(roster_digest="a" * 64, members=25, units=("dinkes", "diskomi
 def run(*commands: tuple[CycleCommand, Actor], state: CycleState | None = None) -> CycleState:
     state = state or CycleState()
     for command, actor in commands:
-        for event in decide(state, command, actor=actor, at=NOW):
-            state = evolve(state, event)
+        state = fold(decide(state, command, actor=actor, at=NOW), state)
     return state
 
 
@@ -188,15 +186,14 @@ def test_any_sequence_keeps_the_cycle_consistent(commands: list[tuple[CycleComma
         except CommandRefused:
             continue
         events += new
-        for event in new:
-            state = evolve(state, event)
+        state = fold(new, state)
         indexes = [p.index for p in state.pending]
         assert indexes == sorted(set(indexes))
         assert state.work_done + len(state.pending) == state.next_work_index
     # The stored form of every event gives the event back, and folding gives the state.
     for event in events:
-        assert cycle_event_from_data(event.type, cycle_event_data(event)) == event
-    assert fold_cycle(events, started()) == state
+        assert event_from_data(event.type, event_data(event)) == event
+    assert fold(events, started()) == state
     assert state.version == 2 + len(events)
 
 

@@ -193,7 +193,7 @@ def test_objection_window_is_fourteen_calendar_days() -> None:
 )
 def test_pp30_numeric_bands(skp: Decimal, behaviour: Decimal, peers: bool, innovation: bool,
                             expected: Predikat) -> None:
-    from domain.appraisal import _predikat
+    from domain.appraisal.review import _predikat
     from domain.skp import NumericScores
 
     _, predikat = _predikat(POLICY_PP30_2019, M, M,

@@ -16,8 +16,8 @@ from domain.roster import (
     Roster,
     RosterCheck,
     Unit,
-    apply_roster_events,
     diff_roster,
+    fold,
     merge_partial,
     parties_for,
     reporting_line,
@@ -220,7 +220,7 @@ def test_diff_of_a_roster_with_itself_is_empty(a: Roster) -> None:
 
 @given(rosters, rosters)
 def test_applying_the_diff_gives_the_new_roster(a: Roster, b: Roster) -> None:
-    assert apply_roster_events(a, diff_roster(a, b)) == b
+    assert fold(diff_roster(a, b), a) == b
 
 
 def test_diff_names_each_kind_of_change() -> None:

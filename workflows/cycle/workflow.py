@@ -43,11 +43,11 @@ with workflow.unsafe.imports_passed_through():
         RecordPage,
         ReleaseUnit,
         StartCycle,
-        cycle_event_data,
-        cycle_event_from_data,
         cycle_id_of,
         decide,
-        fold_cycle,
+        event_data,
+        event_from_data,
+        fold,
     )
     from domain.policy import POLICIES, default_calendar
     from workflows.appraisal.contract import UNSTORABLE_ERROR_TYPE, EventRecord, RecordedVersion
@@ -185,12 +185,12 @@ class CycleWorkflow:
                 events = decide(self._state, command, actor=actor, at=workflow.now())
             except CommandRefused as refused:
                 raise refusal_error(refused) from None
-            state = fold_cycle(events, self._state)
+            state = fold(events, self._state)
             recorded = await self._record(events, state, actor, request_id)
             if recorded.outcome == "appended":
                 return self._applied(state, [e.type for e in events])
-            stored = [cycle_event_from_data(e.type, e.data) for e in recorded.stored]
-            caught_up = fold_cycle(stored, self._state)
+            stored = [event_from_data(e.type, e.data) for e in recorded.stored]
+            caught_up = fold(stored, self._state)
             if recorded.outcome == "retry":  # an earlier attempt is what the log holds
                 return self._applied(caught_up, [e.type for e in stored])
             self._state = caught_up  # the log is ahead: catch up, decide again
@@ -209,7 +209,7 @@ class CycleWorkflow:
         record = RecordCycleEvents(
             stream_id=cycle_workflow_id(self._cycle_id),
             expected_version=self._state.version,
-            events=[EventRecord(type=e.type, data=cycle_event_data(e)) for e in events],
+            events=[EventRecord(type=e.type, data=event_data(e)) for e in events],
             metadata={
                 **actor.log_metadata(),
                 "request_id": request_id or (update.id if update else None),

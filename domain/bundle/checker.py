@@ -1,96 +1,41 @@
-"""Export bundles and their offline verification (``kinerja verify``): no database, no network.
-
-A bundle is UTF-8 JSON lines (format ``kinerja-bundle/2``), in this order:
-
-1. ``{"kind": "bundle", "format": "kinerja-bundle/2", "scope": {...},
-   "exported_at": ..., "public_key": <base64 raw Ed25519>, "key_id": ...}``
-2. ``{"kind": "checkpoint", ...}`` (:meth:`Checkpoint.to_json`), by growing
-   tree size; the LAST one is the anchor: every inclusion proof is against it.
-   The others are, for each event, the first checkpoint that covered it.
-3. ``{"kind": "consistency", "old_size", "new_size", "proof": [hex]}``: from
-   each non-anchor checkpoint to the anchor.
-4. ``{"kind":"event","seq":...,"hash":<hex>,"proof":[hex],"event":<the
-   event's canonical JSON, verbatim>}`` (:func:`event_line`: exactly this
-   key order, no spaces, ``event`` last) for every event of each stream in
-   scope, whole streams, grouped by stream in version order. The canonical
-   bytes, which the chain hashes, are the bytes of the ``event`` value as
-   they stand in the line. ``seq`` and ``proof`` are ``null`` for an event
-   the anchor does not cover yet (sealed later). A proof is TRIMMED: it
-   stops at the first node that the proofs of the events before it in the
-   bundle already proved (:class:`ProofTrimmer`), so a stream of
-   neighbouring events costs one or two hashes each, not the whole path.
-   A full proof is accepted too.
-5. ``{"kind": "end", "events": n, "checkpoints": m}``: a truncated bundle fails.
-
-Format ``kinerja-bundle/1`` bundles (events as ``"canonical": <base64>`` with
-``prev_hash`` and full proofs) still verify.
-
-:func:`verify_bundle` checks, and names the first failure of: the format;
-every checkpoint's Ed25519 signature (with the bundle's key, or a pinned key
-given by the caller); consistency of each checkpoint with the anchor; per
-stream, versions from 1 without gap, ``event_id`` derived from stream and
-version, ``prev_hash`` chaining from genesis, ``hash = SHA-256(prev_hash ||
-canonical)``; per sealed event, a unique ``seq`` growing with the version,
-``leaf = SHA-256(0x00 || hash)`` included at ``seq`` in the anchor (RFC 9162);
-and a replay of every appraisal stream through ``domain.appraisal.evolve`` to
-its final state. :func:`compare_bundles` then shows whether a later bundle
-still holds what an earlier one proved (see its documentation).
-"""
+"""The offline check of a bundle (:func:`verify_bundle`) and the comparison of two."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import json
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
-from domain.appraisal import AppraisalState, event_from_data, evolve
+from domain.bundle.format import (
+    _EVENT_LINE_START,
+    _FORMAT_1,
+    BUNDLE_FORMAT,
+    BundleFailure,
+    _decode_json,
+    _document,
+    _element,
+    _event_id_text,
+    _event_parts,
+    _fail,
+    _Failed,
+    _hash,
+    _lines,
+)
+from domain.bundle.replay import (
+    ReplayedState,
+    ReplayScheduler,
+    _Replays,
+)
 from domain.checkpoint import Checkpoint, key_id, verify_checkpoint
-from domain.integrity import EVENT_ID_NAMESPACE, GENESIS_HASH, chain_hash
+from domain.integrity import GENESIS_HASH, chain_hash
 from domain.merkle import (
-    HASH_SIZE,
     inclusion_proof_ranges,
     leaf_hash,
     node_hash,
     verify_consistency,
 )
-
-BUNDLE_FORMAT = "kinerja-bundle/2"
-_FORMAT_1 = "kinerja-bundle/1"
-_EVENT_LINE_START = b'{"kind":"event",'
-_EVENT_MEMBER = b',"event":'
-_LINE_END = frozenset(b" \t\r\n")
-APPRAISAL_STREAM_PREFIX = "appraisal-"
-"""Streams replayed as appraisals; others (access streams) are checked, not replayed."""
-
-
-@dataclass(frozen=True)
-class BundleFailure:
-    """The first thing that is wrong, and where."""
-
-    reason: str
-    stream_id: str | None = None
-    version: int | None = None
-    seq: int | None = None
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = []
-        if self.stream_id is not None:
-            where.append(f"stream {self.stream_id}")
-        if self.version is not None:
-            where.append(f"version {self.version}")
-        if self.seq is not None:
-            where.append(f"seq {self.seq}")
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        return (", ".join(where) + ": " if where else "") + self.reason
 
 
 @dataclass
@@ -112,66 +57,6 @@ class BundleReport:
     @property
     def anchor(self) -> Checkpoint | None:
         return self.checkpoints[-1] if self.checkpoints else None
-
-
-class _Failed(Exception):
-    def __init__(self, failure: BundleFailure) -> None:
-        super().__init__(str(failure))
-        self.failure = failure
-
-
-def _fail(reason: str, **where: Any) -> _Failed:
-    return _Failed(BundleFailure(reason=reason, **where))
-
-
-def _hash(value: Any, what: str, line: int) -> bytes:
-    try:
-        decoded = bytes.fromhex(value) if isinstance(value, str) else b""
-    except ValueError:
-        decoded = b""
-    if len(decoded) != HASH_SIZE:
-        raise _fail(f"{what} is not a 32-byte hex hash", line=line)
-    return decoded
-
-
-class ProofTrimmer:
-    """Which part of each inclusion proof a bundle must carry (the exporter's side).
-
-    Mirrors :class:`_InclusionChecker`: the verifier walks up from a leaf and
-    stops at the first node already proven (the root, or a node on the path
-    of an earlier event of the bundle), so only the siblings below that node
-    are needed. Call :meth:`needed` for each sealed event in bundle order.
-    """
-
-    def __init__(self, tree_size: int) -> None:
-        self.tree_size = tree_size
-        self._proven: set[tuple[int, int]] = {(0, tree_size)}
-
-    def needed(self, index: int) -> int:
-        """How many elements of leaf ``index``'s proof (from the bottom) the verifier
-        needs, given the events before it; records the nodes this proof proves."""
-        proven = self._proven
-        begin, end = index, index + 1
-        if (begin, end) in proven:
-            return 0
-        path: list[tuple[int, int]] = []
-        for count, (sibling_begin, sibling_end) in enumerate(
-                inclusion_proof_ranges(index, self.tree_size), start=1):
-            begin, end = min(begin, sibling_begin), max(end, sibling_end)
-            if (begin, end) in proven:
-                proven.update(path)
-                return count
-            path.append((begin, end))
-        raise AssertionError("the path always reaches the root")  # pragma: no cover
-
-
-def event_line(seq: int | None, hash_: bytes, proof: Sequence[bytes] | None,
-               canonical: bytes) -> bytes:
-    """One event line of a ``kinerja-bundle/2`` bundle, the canonical bytes verbatim last."""
-    head = json.dumps({"kind": "event", "seq": seq, "hash": hash_.hex(),
-                       "proof": None if proof is None else [p.hex() for p in proof]},
-                      separators=(",", ":"))
-    return head[:-1].encode("ascii") + _EVENT_MEMBER + canonical + b"}\n"
 
 
 class _InclusionChecker:
@@ -243,208 +128,26 @@ class _InclusionChecker:
         return True
 
 
-def _element(proof: Sequence[bytes | str], step: int) -> bytes | None:
-    if step >= len(proof):
-        return None
-    element = proof[step]
-    if isinstance(element, str):
-        try:
-            element = bytes.fromhex(element)
-        except ValueError:
-            return None
-    return element if isinstance(element, bytes) and len(element) == HASH_SIZE else None
-
-
-_NAMESPACE = EVENT_ID_NAMESPACE.bytes
-_decode_json = json.JSONDecoder().decode
-
-
-def _event_id_text(stream_id: str, version: int) -> str:
-    """``str(domain.integrity.event_id(stream_id, version))`` without building a UUID."""
-    digest = bytearray(hashlib.sha1(_NAMESPACE + f"{stream_id}\x00{version}".encode(),
-                                    usedforsecurity=False).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _lines(source: Iterable[bytes | str]) -> Iterator[tuple[int, bytes]]:
-    for number, raw in enumerate(source, start=1):
-        line = raw.encode("utf-8") if isinstance(raw, str) else raw
-        if line.strip():
-            yield number, line
-
-
-def _document(line: bytes, number: int) -> dict[str, Any]:
-    try:
-        document = _decode_json(line.decode("utf-8"))
-    except ValueError:
-        raise _fail("not a JSON line", line=number) from None
-    if not isinstance(document, dict):
-        raise _fail("not a JSON object", line=number)
-    return document
-
-
-def _event_parts(line: bytes, number: int) -> tuple[dict[str, Any], bytes]:
-    """A ``kinerja-bundle/2`` event line: its members before ``event``, and the
-    canonical bytes (the ``event`` value as it stands in the line)."""
-    cut = line.find(_EVENT_MEMBER)
-    end = len(line)
-    while end and line[end - 1] in _LINE_END:
-        end -= 1
-    if cut < 0 or line[end - 1] != 0x7D:  # "}"
-        raise _fail('not an event line ("event" must be the last member)', line=number)
-    try:
-        members = _decode_json(line[:cut].decode("utf-8") + "}")
-    except ValueError:
-        raise _fail("not a JSON line", line=number) from None
-    return members, line[cut + len(_EVENT_MEMBER):end - 1]
-
-
-@dataclass(frozen=True)
-class ReplayedState:
-    """What a replay of one appraisal stream came to, as JSON: cheap to send between
-    processes (pickling a whole state costs more than the replay itself)."""
-
-    version: int
-    phase: str
-    predikat: str | None
-    state_json: bytes | None = field(default=None, repr=False)
-    """The whole state, when kept (``keep_states``)."""
-
-    @classmethod
-    def of(cls, state: AppraisalState, *, keep_state: bool = True) -> ReplayedState:
-        return cls(state.version, state.phase.value,
-                   state.review.predikat.value if state.review else None,
-                   state.model_dump_json().encode("utf-8") if keep_state else None)
-
-    def state(self) -> AppraisalState:
-        """The replayed state itself (kept only with ``keep_states``)."""
-        if self.state_json is None:
-            raise LookupError("the replayed state was not kept (keep_states=False)")
-        return AppraisalState.model_validate_json(self.state_json)
-
-
-ReplayResult = ReplayedState | tuple[int, str]
-"""What a stream's events replay to, or (version, reason) of the first that does not replay."""
-
-_REPLAY_BATCH = 4_000
-"""Events per batch sent to an executor."""
-
-
-def replay_stream(events: Sequence[dict[str, Any]], *, keep_state: bool = True
-                  ) -> ReplayResult:
-    """Fold one appraisal stream's events (their canonical JSON, parsed, from version 1
-    in order) through :func:`domain.appraisal.evolve`."""
-    state = AppraisalState()
-    for content in events:
-        try:
-            state = evolve(state, event_from_data(str(content["type"]), dict(content["data"])))
-        except (ValidationError, KeyError, TypeError, ValueError) as error:
-            return state.version + 1, f"replay failed: {error}".splitlines()[0]
-    return ReplayedState.of(state, keep_state=keep_state)
-
-
-def replay_streams(batch: Sequence[tuple[str, Sequence[bytes]]], keep_states: bool = True
-                   ) -> list[tuple[str, ReplayResult]]:
-    """:func:`replay_stream` of each ``(stream_id, [canonical bytes])`` (for an executor)."""
-    return [(stream_id, replay_stream([_decode_json(c.decode("utf-8")) for c in events],
-                                      keep_state=keep_states))
-            for stream_id, events in batch]
-
-
-class _Replays:
-    """The replays of a bundle's appraisal streams: each stream inline as it closes, or in
-    batches on an executor, settled in bundle order."""
-
-    def __init__(self, report: BundleReport, executor: Executor | None, keep_states: bool
-                 ) -> None:
-        self._report = report
-        self._keep_states = keep_states
-        self._executor = executor
-        self._stream: str | None = None
-        self._events: list[Any] = []
-        self._batch: list[tuple[str, list[Any]]] = []
-        self._batch_events = 0
-        self._futures: list[Future[list[tuple[str, ReplayResult]]]] = []
-
-    def open(self, stream_id: str) -> None:
-        self._stream = stream_id if stream_id.startswith(APPRAISAL_STREAM_PREFIX) else None
-        self._events = []
-
-    def add(self, content: dict[str, Any], canonical: bytes) -> None:
-        """One more event of the open stream: its parsed content, or (for an executor,
-        which parses again) its bytes."""
-        if self._stream is not None:
-            self._events.append(content if self._executor is None else canonical)
-
-    def close(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is None:
-            return
-        if self._executor is None:
-            self._settle(stream, replay_stream(self._events, keep_state=self._keep_states))
-            return
-        self._batch.append((stream, self._events))
-        self._batch_events += len(self._events)
-        if self._batch_events >= _REPLAY_BATCH:
-            self._submit()
-
-    def finish(self) -> None:
-        """Settle every closed stream's replay in bundle order; raises the first failure."""
-        self._submit()
-        futures, self._futures = self._futures, []
-        for future in futures:
-            for stream, result in future.result():
-                self._settle(stream, result)
-
-    def first_failure_before(self, failed: _Failed) -> _Failed:
-        """What to report when a check failed: a replay failure of an earlier stream, or of
-        an earlier event of the open stream, else ``failed``."""
-        try:
-            self.finish()
-        except _Failed as earlier:
-            return earlier
-        if self._stream is not None and self._events:
-            events = self._events if self._executor is None else [
-                _decode_json(c.decode("utf-8")) for c in self._events]
-            result = replay_stream(events, keep_state=False)
-            if not isinstance(result, ReplayedState):
-                return _fail(result[1], stream_id=self._stream, version=result[0])
-        return failed
-
-    def _submit(self) -> None:
-        if self._batch and self._executor is not None:
-            self._futures.append(self._executor.submit(replay_streams, self._batch,
-                                                       self._keep_states))
-        self._batch, self._batch_events = [], 0
-
-    def _settle(self, stream: str, result: ReplayResult) -> None:
-        if isinstance(result, ReplayedState):
-            self._report.final_states[stream] = result
-        else:
-            raise _fail(result[1], stream_id=stream, version=result[0])
-
-
 def verify_bundle(source: Iterable[bytes | str], *, public_key: bytes | None = None,
                   replay: bool = True, keep_hashes: bool = False,
-                  executor: Executor | None = None, keep_states: bool = True) -> BundleReport:
+                  scheduler: ReplayScheduler | None = None, keep_states: bool = True
+                  ) -> BundleReport:
     """Check a bundle given as its lines; the report names the first failure.
 
     ``public_key``: the raw Ed25519 key the checkpoints must be signed with
     (pinned by the caller); without it, the key the bundle carries is used,
     and the report's ``key_id`` says which key that was. ``keep_hashes``: keep
     every event's hash and seq in the report, for :func:`compare_bundles`.
-    ``executor``: replay the appraisal streams there (:func:`replay_streams`,
-    in batches) while the checks go on; the first failure is the same as
-    without it. ``keep_states``: keep each replayed state whole in
+    ``scheduler``: replay the appraisal streams there (for example
+    ``kinerja.bundle_replay.ExecutorReplays``) while the checks go on; the
+    first failure is the same as inline. ``keep_states``: keep each replayed state whole in
     ``final_states`` (else only its version, phase and predikat).
     """
     report = BundleReport()
     try:
         _verify(_lines(source), report, public_key,
-                _Replays(report, executor, keep_states) if replay else None, keep_hashes)
+                _Replays(report.final_states, scheduler, keep_states) if replay else None,
+                keep_hashes)
     except _Failed as failed:
         report.ok = False
         report.failure = failed.failure

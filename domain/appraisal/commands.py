@@ -1,0 +1,188 @@
+"""What may be asked of an appraisal: the command models and their union."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import Field, TypeAdapter
+
+from domain.appraisal.vocabulary import (
+    CancelReason,
+    DeadlineKind,
+    PositionKind,
+    _Model,
+)
+from domain.authorization import Parties
+from domain.calibration import OrganisationRating
+from domain.policy import (
+    CycleCalendar,
+    FunctionalLevel,
+    Policy,
+)
+from domain.ratings import Rating
+from domain.skp import (
+    DailyActivity,
+    Feedback,
+    NumericScores,
+    ObjectionDecisionOutcome,
+    ProgressReport,
+    Ratings,
+    SelfAssessment,
+    Skp,
+    Text,
+)
+
+
+class OpenAppraisal(_Model):
+    kind: Literal["open"] = "open"
+    appraisal_id: Annotated[str, Field(min_length=1, max_length=200)]
+    cycle_id: Annotated[str, Field(min_length=1, max_length=100)]
+    parties: Parties
+    policy: Policy
+    calendar: CycleCalendar
+    position_kind: PositionKind = PositionKind.STAFF
+    functional_level: FunctionalLevel | None = None
+    is_unit_leader: bool = False
+
+
+class DraftTargets(_Model):
+    kind: Literal["draft_targets"] = "draft_targets"
+    skp: Skp
+
+
+class SubmitTargets(_Model):
+    kind: Literal["submit_targets"] = "submit_targets"
+
+
+class ReturnTargets(_Model):
+    kind: Literal["return_targets"] = "return_targets"
+    reason: Text
+
+
+class ApproveTargets(_Model):
+    kind: Literal["approve_targets"] = "approve_targets"
+
+
+class SetTargets(_Model):
+    kind: Literal["set_targets"] = "set_targets"
+    skp: Skp
+    reason: Text
+
+
+class ReportProgress(_Model):
+    kind: Literal["report_progress"] = "report_progress"
+    report: ProgressReport
+
+
+class LogActivity(_Model):
+    kind: Literal["log_activity"] = "log_activity"
+    activity: DailyActivity
+
+
+class GiveFeedback(_Model):
+    kind: Literal["give_feedback"] = "give_feedback"
+    feedback: Feedback
+
+
+class SubmitSelfAssessment(_Model):
+    kind: Literal["submit_self_assessment"] = "submit_self_assessment"
+    assessment: SelfAssessment
+
+
+class SubmitReview(_Model):
+    """First review, or a revision while the result is held for calibration."""
+
+    kind: Literal["submit_review"] = "submit_review"
+    ratings: Ratings
+
+
+class RecordOrganisationRating(_Model):
+    kind: Literal["record_organisation_rating"] = "record_organisation_rating"
+    rating: OrganisationRating
+
+
+class ReleaseResult(_Model):
+    """Open the objection window. ``exception_reason``: HR releases despite calibration."""
+
+    kind: Literal["release"] = "release"
+    exception_reason: Text | None = None
+
+
+class AcceptResult(_Model):
+    kind: Literal["accept_result"] = "accept_result"
+
+
+class FileObjection(_Model):
+    kind: Literal["file_objection"] = "file_objection"
+    reasons: Text
+
+
+class RequestExplanations(_Model):
+    kind: Literal["request_explanations"] = "request_explanations"
+    parties: Annotated[frozenset[Literal["employee", "appraiser"]], Field(min_length=1)]
+    questions: Text
+
+
+class GiveExplanation(_Model):
+    kind: Literal["give_explanation"] = "give_explanation"
+    text: Text
+
+
+class DecideObjection(_Model):
+    """Uphold the result, or change the overall ratings (numeric scores under PP 30)."""
+
+    kind: Literal["decide_objection"] = "decide_objection"
+    outcome: ObjectionDecisionOutcome
+    reason: Text
+    work_result: Rating | None = None
+    behaviour: Rating | None = None
+    numeric: NumericScores | None = None
+
+
+class ExtendDeadline(_Model):
+    kind: Literal["extend_deadline"] = "extend_deadline"
+    deadline: DeadlineKind
+    until: datetime
+    reason: Text
+
+
+class PassDeadline(_Model):
+    """A deadline's timer fired (sent by the workflow, never by a person)."""
+
+    kind: Literal["pass_deadline"] = "pass_deadline"
+    deadline: DeadlineKind
+
+
+class CancelAppraisal(_Model):
+    kind: Literal["cancel"] = "cancel"
+    reason_kind: CancelReason
+    reason: Text
+
+
+class ReassignParties(_Model):
+    """The roster's reporting line changed: a new appraiser and/or appraiser's superior
+    from now on (what was already decided stays as it was)."""
+
+    kind: Literal["reassign"] = "reassign"
+    appraiser: str | None
+    superior: str | None
+    reason: Text
+
+
+Command: TypeAlias = Annotated[
+    OpenAppraisal | DraftTargets | SubmitTargets | ReturnTargets | ApproveTargets | SetTargets
+    | ReportProgress | LogActivity | GiveFeedback | SubmitSelfAssessment | SubmitReview
+    | RecordOrganisationRating | ReleaseResult | AcceptResult | FileObjection
+    | RequestExplanations | GiveExplanation | DecideObjection | ExtendDeadline | PassDeadline
+    | CancelAppraisal | ReassignParties,
+    Field(discriminator="kind"),
+]
+
+
+_COMMAND_ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+def parse_command(data: dict[str, Any]) -> Command:
+    """Validate a command from JSON-ready data (``kind`` selects the command)."""
+    return _COMMAND_ADAPTER.validate_python(data)

@@ -1,0 +1,214 @@
+"""What happened to an appraisal: the event models, their union and stored form."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import Field, TypeAdapter
+
+from domain.appraisal.vocabulary import (
+    CancelReason,
+    DeadlineKind,
+    PositionKind,
+    _Model,
+)
+from domain.authorization import Parties, Relation
+from domain.calibration import OrganisationRating
+from domain.policy import (
+    CycleCalendar,
+    FunctionalLevel,
+    Policy,
+)
+from domain.ratings import (
+    Predikat,
+    Rating,
+)
+from domain.skp import (
+    DailyActivity,
+    Feedback,
+    ObjectionDecisionOutcome,
+    ProgressReport,
+    Ratings,
+    SelfAssessment,
+    Skp,
+)
+
+
+class _Event(_Model):
+    at: datetime
+
+
+class AppraisalOpened(_Event):
+    type: Literal["AppraisalOpened"] = "AppraisalOpened"
+    appraisal_id: str
+    cycle_id: str
+    parties: Parties
+    policy: Policy
+    calendar: CycleCalendar
+    position_kind: PositionKind
+    functional_level: FunctionalLevel | None
+    is_unit_leader: bool
+
+
+class TargetsDrafted(_Event):
+    type: Literal["TargetsDrafted"] = "TargetsDrafted"
+    skp: Skp
+
+
+class TargetsSubmitted(_Event):
+    type: Literal["TargetsSubmitted"] = "TargetsSubmitted"
+
+
+class TargetsReturned(_Event):
+    type: Literal["TargetsReturned"] = "TargetsReturned"
+    reason: str
+
+
+class TargetsApproved(_Event):
+    type: Literal["TargetsApproved"] = "TargetsApproved"
+    by: str
+
+
+class TargetsSet(_Event):
+    type: Literal["TargetsSet"] = "TargetsSet"
+    skp: Skp
+    reason: str
+    by: str
+
+
+class ProgressReported(_Event):
+    type: Literal["ProgressReported"] = "ProgressReported"
+    report: ProgressReport
+
+
+class ActivityLogged(_Event):
+    type: Literal["ActivityLogged"] = "ActivityLogged"
+    activity: DailyActivity
+
+
+class FeedbackGiven(_Event):
+    type: Literal["FeedbackGiven"] = "FeedbackGiven"
+    feedback: Feedback
+    by: str
+    relation: Relation
+
+
+class SelfAssessmentSubmitted(_Event):
+    type: Literal["SelfAssessmentSubmitted"] = "SelfAssessmentSubmitted"
+    assessment: SelfAssessment
+
+
+class ReviewSubmitted(_Event):
+    type: Literal["ReviewSubmitted"] = "ReviewSubmitted"
+    ratings: Ratings
+    suggested_work_result: Rating
+    work_result: Rating
+    suggested_behaviour: Rating
+    behaviour: Rating
+    score: Decimal | None
+    predikat: Predikat
+    revision: int
+    by: str
+
+
+class OrganisationRatingRecorded(_Event):
+    type: Literal["OrganisationRatingRecorded"] = "OrganisationRatingRecorded"
+    rating: OrganisationRating
+
+
+class ResultReleased(_Event):
+    type: Literal["ResultReleased"] = "ResultReleased"
+    objection_deadline: datetime
+    exception_reason: str | None
+
+
+class ResultAccepted(_Event):
+    type: Literal["ResultAccepted"] = "ResultAccepted"
+
+
+class ObjectionFiled(_Event):
+    type: Literal["ObjectionFiled"] = "ObjectionFiled"
+    reasons: str
+    decision_deadline: datetime
+
+
+class ExplanationsRequested(_Event):
+    type: Literal["ExplanationsRequested"] = "ExplanationsRequested"
+    parties: tuple[Literal["appraiser", "employee"], ...]
+    questions: str
+
+
+class ExplanationGiven(_Event):
+    type: Literal["ExplanationGiven"] = "ExplanationGiven"
+    party: Literal["appraiser", "employee"]
+    text: str
+
+
+class ObjectionDecided(_Event):
+    type: Literal["ObjectionDecided"] = "ObjectionDecided"
+    outcome: ObjectionDecisionOutcome
+    reason: str
+    work_result: Rating | None
+    behaviour: Rating | None
+    score: Decimal | None
+    predikat: Predikat
+    by: str
+
+
+class DeadlineExtended(_Event):
+    type: Literal["DeadlineExtended"] = "DeadlineExtended"
+    deadline: DeadlineKind
+    until: datetime
+    reason: str
+
+
+class DeadlinePassed(_Event):
+    type: Literal["DeadlinePassed"] = "DeadlinePassed"
+    deadline: DeadlineKind
+    due: datetime
+    escalated_to: Relation | None
+
+
+class AppraisalFinalized(_Event):
+    type: Literal["AppraisalFinalized"] = "AppraisalFinalized"
+    predikat: Predikat
+    basis: Literal["accepted", "objection_window_closed", "objection_decided"]
+
+
+class AppraisalCancelled(_Event):
+    type: Literal["AppraisalCancelled"] = "AppraisalCancelled"
+    reason_kind: CancelReason
+    reason: str
+
+
+class PartiesReassigned(_Event):
+    type: Literal["PartiesReassigned"] = "PartiesReassigned"
+    appraiser: str | None
+    superior: str | None
+    reason: str
+
+
+Event: TypeAlias = Annotated[
+    AppraisalOpened | TargetsDrafted | TargetsSubmitted | TargetsReturned | TargetsApproved
+    | TargetsSet | ProgressReported | ActivityLogged | FeedbackGiven | SelfAssessmentSubmitted
+    | ReviewSubmitted | OrganisationRatingRecorded | ResultReleased | ResultAccepted
+    | ObjectionFiled | ExplanationsRequested | ExplanationGiven | ObjectionDecided
+    | DeadlineExtended | DeadlinePassed | AppraisalFinalized | AppraisalCancelled
+    | PartiesReassigned,
+    Field(discriminator="type"),
+]
+
+EVENT_SCHEMA_VERSION = 1
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def event_data(event: Event) -> dict[str, Any]:
+    """The JSON-ready payload stored for ``event`` (its ``type`` is stored beside it)."""
+    return event.model_dump(mode="json", exclude={"type"})
+
+
+def event_from_data(type_: str, data: dict[str, Any]) -> Event:
+    """Rebuild a domain event from its stored type and payload."""
+    return _EVENT_ADAPTER.validate_python({**data, "type": type_})

@@ -1,0 +1,164 @@
+"""The review, the organisation rating, release and acceptance of the result."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.appraisal.commands import (
+    AcceptResult,
+    RecordOrganisationRating,
+    ReleaseResult,
+    SubmitReview,
+)
+from domain.appraisal.events import (
+    AppraisalFinalized,
+    Event,
+    OrganisationRatingRecorded,
+    ResultAccepted,
+    ResultReleased,
+    ReviewSubmitted,
+)
+from domain.appraisal.registry import (
+    Context,
+    _policy,
+    _require_exact_rhk,
+    _require_phase,
+    _skp,
+    handles,
+)
+from domain.appraisal.state import AppraisalState
+from domain.appraisal.vocabulary import (
+    CommandRefused,
+    DeadlineKind,
+    Phase,
+)
+from domain.authorization import Action, Relation
+from domain.calibration import leader_work_result_rating
+from domain.policy import (
+    Policy,
+    objection_deadline,
+)
+from domain.ratings import (
+    Predikat,
+    Rating,
+    numeric_predikat,
+    numeric_score,
+    predikat_from_matrix,
+    suggest_overall_rating,
+)
+from domain.skp import (
+    NumericScores,
+    RhkKind,
+)
+
+
+@handles(SubmitReview, Action.SUBMIT_REVIEW)
+def _submit_review(state: AppraisalState, command: SubmitReview, ctx: Context) -> list[Event]:
+    if ctx.relation is Relation.SUPERIOR:
+        if state.phase is not Phase.REVIEW or DeadlineKind.REVIEW not in state.passed_deadlines:
+            raise CommandRefused(
+                "phase", "the superior may review only after the review deadline has passed"
+            )
+    _require_phase(state, Phase.REVIEW, Phase.CALIBRATION, doing="submit the review")
+    policy = _policy(state)
+    ratings = command.ratings
+    _require_exact_rhk(state, [r.rhk_id for r in ratings.rhk], "ratings.rhk")
+    if sorted(v.value for v in ratings.values) != sorted(
+            b.value for b in _skp(state).behaviour):
+        raise CommandRefused("invalid", "rate each of the seven BerAKHLAK values exactly once",
+                             "ratings.values")
+    kinds = {r.id: r.kind for r in _skp(state).rhk}
+    if state.is_unit_leader:
+        if state.organisation_rating is None:
+            raise CommandRefused(
+                "phase", "a unit leader's review waits for the unit's organisation rating")
+        suggested_work = leader_work_result_rating(
+            state.organisation_rating, policy.leader_rating_from_organisation)
+        if ratings.work_result not in (None, suggested_work):
+            raise CommandRefused(
+                "invalid", "a unit leader takes the unit's organisation rating as the work-result"
+                " rating", "ratings.work_result")
+    else:
+        suggested_work = suggest_overall_rating(
+            ((r.rating, kinds[r.rhk_id] is RhkKind.MAIN) for r in ratings.rhk),
+            policy.small_share_main_below,
+        )
+    suggested_behaviour = suggest_overall_rating(
+        ((v.rating, True) for v in ratings.values), policy.small_share_main_below
+    )
+    work_result = _overall(ratings.work_result, suggested_work, ratings.work_result_reason,
+                           "ratings.work_result_reason")
+    behaviour = _overall(ratings.behaviour, suggested_behaviour, ratings.behaviour_reason,
+                         "ratings.behaviour_reason")
+    score, predikat = _predikat(policy, work_result, behaviour, ratings.numeric,
+                                "ratings.numeric")
+    revision = state.review.revision + 1 if state.review else 1
+    return [
+        ReviewSubmitted(
+            at=ctx.at, ratings=ratings, suggested_work_result=suggested_work,
+            work_result=work_result, suggested_behaviour=suggested_behaviour,
+            behaviour=behaviour, score=score, predikat=predikat, revision=revision,
+            by=ctx.actor.subject,
+        )
+    ]
+
+
+def _overall(chosen: Rating | None, suggested: Rating, reason: str | None, field: str) -> Rating:
+    if chosen is None or chosen is suggested:
+        return suggested
+    if not reason:
+        raise CommandRefused(
+            "invalid",
+            f"overriding the suggested rating ({suggested.value}) needs a reason", field
+        )
+    return chosen
+
+
+def _predikat(policy: Policy, work_result: Rating, behaviour: Rating,
+              numeric: NumericScores | None, field: str) -> tuple[Decimal | None, Predikat]:
+    if policy.scheme == "ratings":
+        return None, predikat_from_matrix(policy.predikat_matrix, work_result, behaviour)
+    if numeric is None:
+        raise CommandRefused("invalid", f"the {policy.title} policy needs numeric scores", field)
+    for name in ("skp_score", "behaviour_score"):
+        if getattr(numeric, name) > policy.numeric_max_score:
+            raise CommandRefused(
+                "invalid", f"a score is at most {policy.numeric_max_score}", f"{field}.{name}")
+    skp_weight, behaviour_weight = (
+        (policy.skp_weight_with_peers, policy.behaviour_weight_with_peers)
+        if numeric.with_peer_input else (policy.skp_weight, policy.behaviour_weight)
+    )
+    score = numeric_score(numeric.skp_score, numeric.behaviour_score,
+                          skp_weight=skp_weight, behaviour_weight=behaviour_weight)
+    return score, numeric_predikat(
+        score, innovation=numeric.innovation, bands=policy.numeric_bands,
+        top_band_needs_innovation_from=policy.numeric_top_needs_innovation_from,
+    )
+
+
+@handles(RecordOrganisationRating, Action.RECORD_ORGANISATION_RATING)
+def _record_organisation_rating(state: AppraisalState, command: RecordOrganisationRating,
+                                ctx: Context) -> list[Event]:
+    if state.phase in (Phase.OBJECTION_WINDOW, Phase.OBJECTION_REVIEW):
+        raise CommandRefused("phase", "the result is already released")
+    return [OrganisationRatingRecorded(at=ctx.at, rating=command.rating)]
+
+
+@handles(ReleaseResult, Action.RELEASE)
+def _release(state: AppraisalState, command: ReleaseResult, ctx: Context) -> list[Event]:
+    _require_phase(state, Phase.CALIBRATION, doing="release the result")
+    return [
+        ResultReleased(
+            at=ctx.at,
+            objection_deadline=objection_deadline(ctx.at, _policy(state)),
+            exception_reason=command.exception_reason,
+        )
+    ]
+
+
+@handles(AcceptResult, Action.ACCEPT_RESULT)
+def _accept_result(state: AppraisalState, command: AcceptResult, ctx: Context) -> list[Event]:
+    _require_phase(state, Phase.OBJECTION_WINDOW, doing="accept the result")
+    assert state.predikat is not None
+    return [ResultAccepted(at=ctx.at),
+            AppraisalFinalized(at=ctx.at, predikat=state.predikat, basis="accepted")]

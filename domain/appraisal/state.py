@@ -1,0 +1,130 @@
+"""Everything known about one appraisal: the fold of its events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field
+
+from domain.appraisal.events import ObjectionDecided
+from domain.appraisal.vocabulary import (
+    DEADLINE_OF_PHASE,
+    TERMINAL_PHASES,
+    CancelReason,
+    DeadlineKind,
+    Phase,
+    PositionKind,
+    TargetStatus,
+    _Model,
+)
+from domain.authorization import Parties, Relation
+from domain.calibration import OrganisationRating
+from domain.policy import (
+    CycleCalendar,
+    FunctionalLevel,
+    Policy,
+)
+from domain.ratings import (
+    Predikat,
+    Rating,
+)
+from domain.skp import (
+    DailyActivity,
+    Feedback,
+    ProgressReport,
+    Ratings,
+    SelfAssessment,
+    Skp,
+)
+
+
+class ReviewResult(_Model):
+    ratings: Ratings
+    suggested_work_result: Rating
+    work_result: Rating
+    suggested_behaviour: Rating
+    behaviour: Rating
+    score: Decimal | None
+    predikat: Predikat
+    revision: int
+    by: str
+
+
+class FeedbackEntry(_Model):
+    feedback: Feedback
+    by: str
+    relation: Relation
+    at: datetime
+
+
+class Explanation(_Model):
+    party: Literal["appraiser", "employee"]
+    text: str
+    at: datetime
+
+
+class ObjectionState(_Model):
+    reasons: str
+    filed_at: datetime
+    explanations_requested: tuple[Literal["appraiser", "employee"], ...] = ()
+    questions: str | None = None
+    explanations: tuple[Explanation, ...] = ()
+    decision: ObjectionDecided | None = None
+
+    def awaiting_from(self) -> frozenset[str]:
+        """Parties asked to explain who have not answered since."""
+        return frozenset(self.explanations_requested)
+
+
+class AppraisalState(_Model):
+    """Everything known about one appraisal; the fold of its events."""
+
+    version: int = 0
+    phase: Phase = Phase.NOT_OPENED
+    appraisal_id: str | None = None
+    cycle_id: str | None = None
+    parties: Parties | None = None
+    policy: Policy | None = None
+    calendar: CycleCalendar | None = None
+    position_kind: PositionKind | None = None
+    functional_level: FunctionalLevel | None = None
+    is_unit_leader: bool = False
+    opened_at: datetime | None = None
+
+    targets_status: TargetStatus = TargetStatus.NONE
+    skp: Skp | None = None
+    return_reason: str | None = None
+
+    progress: dict[str, ProgressReport] = Field(default_factory=dict)
+    activities: tuple[DailyActivity, ...] = ()
+    feedback: tuple[FeedbackEntry, ...] = ()
+    self_assessment: SelfAssessment | None = None
+
+    review: ReviewResult | None = None
+    organisation_rating: OrganisationRating | None = None
+    predikat: Predikat | None = None
+
+    released_at: datetime | None = None
+    release_exception_reason: str | None = None
+    objection: ObjectionState | None = None
+
+    deadlines: dict[DeadlineKind, datetime] = Field(default_factory=dict)
+    passed_deadlines: frozenset[DeadlineKind] = frozenset()
+
+    finalized_at: datetime | None = None
+    final_basis: str | None = None
+    cancel_reason_kind: CancelReason | None = None
+    cancel_reason: str | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.phase in TERMINAL_PHASES
+
+    def next_deadline(self) -> tuple[DeadlineKind, datetime] | None:
+        """The deadline now running (its timer should be armed), if any."""
+        kind = DEADLINE_OF_PHASE.get(self.phase)
+        if kind is None or kind in self.passed_deadlines or kind not in self.deadlines:
+            return None
+        return kind, self.deadlines[kind]
