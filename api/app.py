@@ -20,10 +20,12 @@ from api.problems import (
     PROBLEM_MEDIA_TYPE,
     ProblemDocument,
     install_problem_handlers,
+    problem_of,
     problem_response,
     unavailable,
 )
 from services.bootstrap import bootstrap
+from services.errors import Unavailable
 
 log = structlog.get_logger("kinerja.api")
 
@@ -175,7 +177,12 @@ def create_app(services: Services) -> FastAPI:
 
     async def _database_down(request: Request, exc: Exception) -> Response:
         log.warning("database unavailable", error=str(exc))
-        return problem_response(request, unavailable("the database"))
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return problem_response(request, unavailable("the database"))
+        # A command may have been recorded before the database went away (its answer
+        # reads the read model after the events are stored): do not say it was not.
+        return problem_response(request, problem_of(
+            Unavailable("the database", outcome_unknown=True)))
 
     for error in _DATABASE_DOWN:
         app.add_exception_handler(error, _database_down)

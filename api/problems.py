@@ -113,8 +113,8 @@ def problem_of(error: ServiceError | CommandRefused) -> Problem:
         if error.outcome_unknown:
             return Problem(
                 503, "unavailable", "Service unavailable",
-                f"{error.service} did not answer in time; the command may or may not have "
-                "been recorded: repeat it with the same Idempotency-Key to learn its result",
+                f"{error.service} did not answer; the command may or may not have been "
+                "recorded: repeat it with the same Idempotency-Key to learn its result",
                 headers={"Retry-After": "5"})
         return unavailable(error.service)
     return Problem(500, "internal", "Internal error", str(error))
