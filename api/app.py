@@ -17,6 +17,7 @@ from api.auth import TokenVerifier
 from api.edge import EdgeGuard, EdgeLimits, refuse_control_characters, request_id_of, send_problem
 from api.gateway import CommandGateway, CycleGateway
 from api.inspection import AuditSettings
+from api.observability import install_observability
 from api.problems import (
     PROBLEM_MEDIA_TYPE,
     ProblemDocument,
@@ -196,4 +197,5 @@ def create_app(services: Services) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    install_observability(app, services.pool, services.temporal)
     return app

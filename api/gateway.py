@@ -38,6 +38,7 @@ from domain.appraisal import Command, OpenAppraisal
 from domain.authorization import Actor
 from domain.cycle import CreateCycle
 from domain.replay import TrailEntry, replay
+from kinerja.metrics import counted_command
 from store.event_log import EventLog
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleWorkflow
@@ -64,6 +65,7 @@ class CommandGateway:
         self._task_queue = task_queue
         self._event_log = event_log
 
+    @counted_command("command")
     async def open(self, command: OpenAppraisal, actor: Actor, idempotency_key: str | None
                    ) -> CommandResult:
         """Start the appraisal's workflow (if new) and open it, in one round trip.
@@ -92,6 +94,7 @@ class CommandGateway:
             return await self._first_result_or(problem, command.appraisal_id,
                                                idempotency_key, actor)
 
+    @counted_command("command")
     async def send(self, appraisal_id: str, command: Command, actor: Actor,
                    idempotency_key: str | None) -> CommandResult:
         """Send ``command`` to a running appraisal and wait until its events are stored."""
@@ -141,6 +144,7 @@ class CycleGateway:
         self._client = client
         self._task_queue = task_queue
 
+    @counted_command("intent")
     async def send(self, cycle_id: str, intent: CycleIntent, actor: Actor,
                    idempotency_key: str | None) -> CycleResult:
         """Send one request to the cycle; creating it starts its workflow (if new) too."""

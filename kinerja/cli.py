@@ -34,6 +34,7 @@ from kinerja.devstack import (
     wait_for_temporal,
 )
 from kinerja.logging import configure_logging
+from kinerja.observability import configure_observability, serving_metrics
 from kinerja.reminders import reminder_options
 from kinerja.roster_cli import roster_app
 from kinerja.schedules import ensure_next_cycle_schedules
@@ -195,6 +196,7 @@ def _temporal_address(settings: Settings) -> str:
 def worker() -> None:
     """Run the Temporal worker (workflows and activities) until Ctrl-C."""
     settings = _serving_settings()
+    configure_observability("worker", settings)
 
     async def run() -> None:
         stop = _Stop()
@@ -204,7 +206,8 @@ def worker() -> None:
                 stopped = asyncio.Event()
                 async with running_worker(services.temporal, services.pool,
                                           task_queue=settings.task_queue,
-                                          **reminder_options(settings)):
+                                          **reminder_options(settings)), serving_metrics(
+                        "worker", settings, pool=services.pool, temporal=services.temporal):
                     for made in await ensure_next_cycle_schedules(services.temporal, settings):
                         console.print(f"schedule {made}: next year's cycle on "
                                       f"{settings.next_cycle_on}")
@@ -236,6 +239,7 @@ def _serve(services: Services, settings: Settings) -> uvicorn.Server:
 def api() -> None:
     """Serve the HTTP API until Ctrl-C."""
     settings = _serving_settings()
+    configure_observability("api", settings)
 
     async def run() -> None:
         stop = _Stop()
@@ -337,6 +341,7 @@ def sealer() -> None:
     from kinerja.audit import make_sealer, signing_key
 
     settings = _serving_settings(uses_tokens=False)
+    configure_observability("sealer", settings)
 
     async def run() -> None:
         _Stop()
@@ -345,7 +350,8 @@ def sealer() -> None:
             console.print(f"[red]cannot seal:[/red] no signing key at "
                           f"{settings.signing_key_path}; set KINERJA_SIGNING_KEY_FILE")
             raise typer.Exit(1)
-        async with _database_url(settings) as url:
+        async with _database_url(settings) as url, serving_metrics("sealer", settings,
+                                                                    database_url=url):
             console.print("sealer running; Ctrl-C stops it")
             await make_sealer(settings, url, key).run()
 
