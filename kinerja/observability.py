@@ -97,18 +97,30 @@ def free_loopback_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def configure_sdk_metrics(bind_address: str | None = None) -> str:
-    """The Temporal SDK's own Prometheus exporter (worker and client metrics: task slots,
-    poll and schedule-to-start latencies, sticky cache...) on ``bind_address`` (default: a
-    free loopback port), made the SDK's default runtime. Returns its URL, which
-    :func:`serving_metrics` appends to its own ``/metrics``. Must run before any client
-    connects."""
-    global _sdk_metrics_url
+def sdk_metrics_runtime(bind_address: str | None = None) -> tuple[Runtime, str]:
+    """A Temporal SDK runtime whose own Prometheus exporter (worker and client metrics:
+    task slots, poll and schedule-to-start latencies, sticky cache...) listens on
+    ``bind_address`` (default: a free loopback port), and that exporter's URL."""
     address = bind_address or f"127.0.0.1:{free_loopback_port()}"
-    Runtime.set_default(Runtime(telemetry=TelemetryConfig(
-        metrics=PrometheusConfig(bind_address=address))), error_if_already_set=False)
-    _sdk_metrics_url = f"http://{address}/metrics"
-    return _sdk_metrics_url
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
+        bind_address=address)))
+    return runtime, f"http://{address}/metrics"
+
+
+def use_sdk_metrics(url: str | None) -> None:
+    """Append the SDK exporter at ``url`` to the worker port's ``/metrics`` (None: not)."""
+    global _sdk_metrics_url
+    _sdk_metrics_url = url
+
+
+def configure_sdk_metrics(bind_address: str | None = None) -> str:
+    """:func:`sdk_metrics_runtime` made the SDK's default runtime, so every client of the
+    process uses it, and its metrics appended to the worker port's ``/metrics``. Must run
+    before any client connects. Returns the exporter's URL."""
+    runtime, url = sdk_metrics_runtime(bind_address)
+    Runtime.set_default(runtime, error_if_already_set=False)
+    use_sdk_metrics(url)
+    return url
 
 
 def configure_observability(role: Role, settings: Settings) -> None:
