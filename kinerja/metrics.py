@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import ParamSpec, TypeVar
@@ -178,10 +179,10 @@ class DatabaseCollector(Collector):
                 _gauge("kinerja_sealer_tree_size", "Sealed events (Merkle tree size)",
                        float(seal["tree_size"])),
             ]
-            if seal["checkpoint_age"] is not None:
-                metrics.append(_gauge("kinerja_sealer_last_checkpoint_age_seconds",
-                                      "Age of the latest signed checkpoint",
-                                      float(seal["checkpoint_age"])))
+            age = seal["checkpoint_age"]
+            metrics.append(_gauge("kinerja_sealer_last_checkpoint_age_seconds",
+                                  "Age of the latest signed checkpoint (NaN: none yet)",
+                                  float(age) if age is not None else math.nan))
             if self._cycles:
                 metrics += await _cycle_metrics(connection)
         return metrics
