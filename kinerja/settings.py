@@ -197,6 +197,14 @@ class Settings(BaseSettings):
     worker_max_cached_workflows: int = Field(
         default=1000, ge=0, description="sticky cache: workflows kept in memory between tasks")
 
+    # Encryption of Temporal payloads (kinerja.codec), for the API's and worker's clients.
+    payload_keys: str | None = Field(
+        default=None, description="id=base64key[,id=base64key...]: AES-256 keys of Temporal "
+                                  "payloads; unset: payloads are not encrypted")
+    payload_key_id: str | None = Field(
+        default=None, description="the key new payloads are encrypted with; unset: the "
+                                  "first of payload_keys")
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 import asyncpg
 from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import RetryConfig, TLSConfig
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
@@ -57,9 +59,9 @@ async def connect_temporal(address: str, namespace: str = "default", *,
                            retry_config: RetryConfig | None = None) -> Client:
     """A Temporal client that carries pydantic models (the project's data converter).
 
-    TLS and the API key come from ``settings`` (the process's when None); the
-    interceptors default to the process's (OpenTelemetry tracing when it is on, see
-    ``kinerja.observability``); the SDK runtime is its default one (which
+    TLS, the API key and payload encryption come from ``settings`` (the process's when
+    None); the interceptors default to the process's (OpenTelemetry tracing when it is
+    on, see ``kinerja.observability``); the SDK runtime is its default one (which
     ``kinerja.observability.configure_sdk_metrics`` may have set to export metrics).
     """
     settings = settings or get_settings()
@@ -71,9 +73,21 @@ async def connect_temporal(address: str, namespace: str = "default", *,
     if retry_config is not None:
         options["retry_config"] = retry_config
     return await Client.connect(address, namespace=namespace,
-                                data_converter=pydantic_data_converter,
+                                data_converter=data_converter(settings),
                                 tls=temporal_tls(settings), api_key=settings.temporal_api_key,
                                 interceptors=interceptors, **options)
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """Pydantic payloads, encrypted (``kinerja.codec``) when ``KINERJA_PAYLOAD_KEYS`` is set."""
+    if not settings.payload_keys:
+        return pydantic_data_converter
+    from kinerja.codec import PayloadEncryptionCodec, parse_keys
+
+    keys = parse_keys(settings.payload_keys)
+    current = settings.payload_key_id or next(iter(keys))
+    return dataclasses.replace(pydantic_data_converter,
+                               payload_codec=PayloadEncryptionCodec(keys, current))
 
 
 @dataclass(frozen=True)

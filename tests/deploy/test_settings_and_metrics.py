@@ -5,6 +5,7 @@ API's /metrics after a request and a command, the worker port's with the SDK's).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -109,6 +110,11 @@ async def test_every_dashboard_metric_is_exported(api: Api, temporal_dev: Workfl
     async with running_worker(client, app_pool, task_queue="deploy-dashboard"), \
             serving_metrics("worker", settings, temporal=client) as port:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            scraped |= exported((await http.get("/metrics")).text)
+            for _ in range(100):  # the SDK reports pollers once they have polled
+                worker_side = exported((await http.get("/metrics")).text)
+                if wanted <= scraped | worker_side:
+                    break
+                await asyncio.sleep(0.2)
+            scraped |= worker_side
     missing: dict[str, Any] = {name: None for name in sorted(wanted - scraped)}
     assert not missing, f"the dashboard queries metrics nobody exports: {list(missing)}"
