@@ -272,6 +272,7 @@ def dev() -> None:
     os.environ["KINERJA_MODE"] = "development"  # for everything reading get_settings()
     get_settings.cache_clear()
     settings = _settings()
+    configure_observability("dev", settings)
 
     async def run() -> None:
         from kinerja.demo import demo_tokens, seed_demo
