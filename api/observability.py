@@ -71,11 +71,17 @@ class RequestMetrics:
 
 
 def install_observability(app: FastAPI, pool: asyncpg.Pool, temporal: Client, *,
-                          refresh_seconds: float = 15.0,
+                          refresh_seconds: float | None = None,
                           tracer_provider: TracerProvider | None = None) -> None:
     """Add ``/metrics``, ``/readyz`` (and ``/healthz`` if missing), the request metrics
     middleware, and, when ``tracer_provider`` is given or tracing was configured for the
-    process (``kinerja.observability.configure_tracing``), OpenTelemetry spans."""
+    process (``kinerja.observability.configure_tracing``), OpenTelemetry spans.
+    ``refresh_seconds``: how stale the database gauges may be (None: the process's
+    ``KINERJA_METRICS_REFRESH_SECONDS``)."""
+    if refresh_seconds is None:
+        from kinerja.settings import get_settings
+
+        refresh_seconds = get_settings().metrics_refresh_seconds
     database = CollectorRegistry(auto_describe=False)
     collector = DatabaseCollector(pool, refresh_seconds=refresh_seconds)
     database.register(collector)
