@@ -205,6 +205,10 @@ async def serving_metrics(role: Role, settings: Settings, *, pool: asyncpg.Pool 
                                                lifespan="off"))
         server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]
         serving = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not serving.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)  # uvicorn offers no event for "started"
+        if serving.done():
+            await serving  # raises why it could not start
         log.info("metrics port", role=role, port=sock.getsockname()[1])
         try:
             yield int(sock.getsockname()[1])
