@@ -103,7 +103,7 @@ def sdk_metrics_runtime(bind_address: str | None = None) -> tuple[Runtime, str]:
     ``bind_address`` (default: a free loopback port), and that exporter's URL."""
     address = bind_address or f"127.0.0.1:{free_loopback_port()}"
     runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
-        bind_address=address)))
+        bind_address=address, counters_total_suffix=True)))  # as prometheus-client names
     return runtime, f"http://{address}/metrics"
 
 

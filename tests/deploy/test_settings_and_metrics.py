@@ -75,11 +75,16 @@ def dashboard_metrics() -> set[str]:
 
 
 def exported(exposition: str) -> set[str]:
-    """Every sample name an exposition gives or may give (a family with no sample yet
-    exports its _total, _bucket, _count and _sum once it has one)."""
+    """Every series name an exposition gives: its sample names, and for a family with no
+    sample yet the names it will have (a prometheus-client counter F: F_total; a
+    histogram: F_bucket, F_count, F_sum; a gauge: F)."""
     names = set(re.findall(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]", exposition, re.MULTILINE))
-    for family in re.findall(r"^# TYPE (\S+) ", exposition, re.MULTILINE):
-        names |= {family + suffix for suffix in ("", "_total", "_bucket", "_count", "_sum")}
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"),
+                "gauge": ("",)}
+    for family, kind in re.findall(r"^# TYPE (\S+) (\S+)", exposition, re.MULTILINE):
+        if not any(name.startswith(family) for name in names):
+            names |= {family.removesuffix("_total") + suffix
+                      for suffix in suffixes.get(kind, ("",))}
     return names
 
 
