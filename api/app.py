@@ -16,6 +16,7 @@ from api import appraisals, cycles, inspection, roster
 from api.auth import TokenVerifier
 from api.edge import EdgeGuard, EdgeLimits, refuse_control_characters, request_id_of, send_problem
 from api.inspection import AuditSettings
+from api.observability import install_observability
 from api.problems import (
     PROBLEM_MEDIA_TYPE,
     ProblemDocument,
@@ -51,6 +52,8 @@ class Services:
     """The checkpoint public key and log file the inspection routes verify with."""
     limits: EdgeLimits = field(default_factory=EdgeLimits)
     """Body and header sizes the API accepts."""
+    metrics_refresh_seconds: float | None = None
+    """How stale /metrics' database gauges may be (None: the default, 15 s)."""
 
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -200,4 +203,6 @@ def create_app(services: Services) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    install_observability(app, services.pool, services.temporal,
+                          refresh_seconds=services.metrics_refresh_seconds)
     return app

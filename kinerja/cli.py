@@ -27,6 +27,7 @@ from kinerja.devstack import (
     dev_stack,
     wait_for_temporal,
 )
+from kinerja.observability import configure_observability, serving_metrics
 from kinerja.reminders import reminder_options
 from kinerja.roster_cli import roster_app
 from kinerja.schedules import ensure_next_cycle_schedules
@@ -121,7 +122,8 @@ async def _services(settings: Settings, database_url: str, temporal_address: str
     return Services(pool=pool, temporal=client,
                     token_verifier=TokenVerifier(settings.token_settings()),
                     task_queue=settings.task_queue, audit=audit_settings(settings),
-                    limits=edge_limits(settings))
+                    limits=edge_limits(settings),
+                    metrics_refresh_seconds=settings.metrics_refresh_seconds)
 
 
 def _temporal_address(settings: Settings) -> str:
@@ -132,6 +134,7 @@ def _temporal_address(settings: Settings) -> str:
 def worker() -> None:
     """Run the Temporal worker (workflows and activities) until Ctrl-C."""
     settings = _serving_settings()
+    configure_observability("worker", settings)
 
     async def run() -> None:
         stop = _Stop()
@@ -141,7 +144,8 @@ def worker() -> None:
                 stopped = asyncio.Event()
                 async with running_worker(services.temporal, services.pool,
                                           task_queue=settings.task_queue,
-                                          **reminder_options(settings)):
+                                          **reminder_options(settings)), serving_metrics(
+                        "worker", settings, pool=services.pool, temporal=services.temporal):
                     for made in await ensure_next_cycle_schedules(services.temporal, settings):
                         console.print(f"schedule {made}: next year's cycle on "
                                       f"{settings.next_cycle_on}")
@@ -173,6 +177,7 @@ def _serve(services: Services, settings: Settings) -> uvicorn.Server:
 def api() -> None:
     """Serve the HTTP API until Ctrl-C."""
     settings = _serving_settings()
+    configure_observability("api", settings)
 
     async def run() -> None:
         stop = _Stop()
@@ -205,6 +210,7 @@ def dev() -> None:
     os.environ["KINERJA_MODE"] = "development"  # for everything reading get_settings()
     get_settings.cache_clear()
     settings = _settings()
+    configure_observability("dev", settings)
 
     async def run() -> None:
         from kinerja.demo import demo_tokens, seed_demo
@@ -274,6 +280,7 @@ def sealer() -> None:
     from kinerja.audit import make_sealer, signing_key
 
     settings = _serving_settings(uses_tokens=False)
+    configure_observability("sealer", settings)
 
     async def run() -> None:
         _Stop()
@@ -282,7 +289,8 @@ def sealer() -> None:
             console.print(f"[red]cannot seal:[/red] no signing key at "
                           f"{settings.signing_key_path}; set KINERJA_SIGNING_KEY_FILE")
             raise typer.Exit(1)
-        async with _database_url(settings) as url:
+        async with _database_url(settings) as url, serving_metrics("sealer", settings,
+                                                                    database_url=url):
             console.print("sealer running; Ctrl-C stops it")
             await make_sealer(settings, url, key).run()
 

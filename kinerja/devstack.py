@@ -111,8 +111,7 @@ async def wait_for_temporal(address: str, namespace: str, within: float,
     deadline = loop.time() + within
     while True:
         try:
-            await Client.connect(address, namespace=namespace,
-                                 retry_config=RetryConfig(max_retries=0))
+            await connect_temporal(address, namespace, retry_config=RetryConfig(max_retries=0))
             break
         except Exception as error:  # the SDK raises RuntimeError; be broad: it is a probe
             if process is not None and process.poll() is not None:

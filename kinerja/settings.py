@@ -156,6 +156,55 @@ class Settings(BaseSettings):
         default=60.0, ge=0, description="online verification warns (sealed: false, "
         "unsealed-backlog) when a committed event has waited longer for its seal")
 
+    # Observability (kinerja.observability, api.observability, telemetry.metrics).
+    worker_metrics_port: int | None = Field(
+        default=None, ge=0, le=65535,
+        description="port of the worker's /metrics (with the Temporal SDK's), /healthz and "
+                    "/readyz; unset: none (0: any free port)")
+    sealer_metrics_port: int | None = Field(
+        default=None, ge=0, le=65535,
+        description="port of the sealer's /metrics, /healthz and /readyz; unset: none")
+    metrics_host: str = Field(default="0.0.0.0",
+                              description="address the worker's and sealer's metrics port "
+                                          "listens on")
+    metrics_refresh_seconds: float = Field(
+        default=15.0, ge=0, description="the database gauges (sealer lag, cycle progress) are "
+                                        "read again at a scrape at most this often")
+    otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP collector base URL (e.g. http://collector:4318): "
+                                  "traces of requests, updates and activities; unset: off")
+    otel_service_name: str = Field(default="kinerja",
+                                   description="service name of the spans: <this>-<role>")
+
+    # A Temporal cluster (kinerja.worker.connect_temporal, build_worker).
+    temporal_tls: bool = Field(default=False,
+                               description="TLS to Temporal (implied by any temporal_tls_* "
+                                           "file); the system's CAs unless a CA file is given")
+    temporal_tls_cert_file: Path | None = Field(default=None,
+                                                description="client certificate (PEM), mTLS")
+    temporal_tls_key_file: Path | None = Field(default=None,
+                                               description="its private key (PEM)")
+    temporal_tls_ca_file: Path | None = Field(
+        default=None, description="CA (PEM) the server's certificate must chain to")
+    temporal_tls_server_name: str | None = Field(
+        default=None, description="name the server's certificate is checked against")
+    temporal_api_key: str | None = Field(
+        default=None, description="API key (Temporal Cloud), sent as a bearer token; "
+                                  "implies TLS")
+    worker_max_concurrent_workflow_tasks: int = Field(default=100, ge=2)
+    worker_max_concurrent_activities: int = Field(default=100, ge=1)
+    worker_max_concurrent_local_activities: int = Field(default=64, ge=1)
+    worker_max_cached_workflows: int = Field(
+        default=1000, ge=0, description="sticky cache: workflows kept in memory between tasks")
+
+    # Encryption of Temporal payloads (kinerja.codec), for the API's and worker's clients.
+    payload_keys: str | None = Field(
+        default=None, description="id=base64key[,id=base64key...]: AES-256 keys of Temporal "
+                                  "payloads; unset: payloads are not encrypted")
+    payload_key_id: str | None = Field(
+        default=None, description="the key new payloads are encrypted with; unset: the "
+                                  "first of payload_keys")
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import dataclasses
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
+from temporalio.service import RetryConfig, TLSConfig
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.appraisal import AppraisalActivities
@@ -17,6 +22,7 @@ from activities.notify import Notifier
 from activities.reminders import ReminderActivities
 from domain.cycle import CycleMember, cycle_members
 from kinerja.reminders import start_reminders
+from kinerja.settings import Settings, get_settings
 from store.event_log import EventLog
 from store.reminders import RecipientDirectory
 from store.roster import RosterStore
@@ -31,10 +37,76 @@ WORKFLOW_RUNNER = UnsandboxedWorkflowRunner()
 """How Kinerja's workers run workflow code (see ``build_worker``)."""
 
 
-async def connect_temporal(address: str, namespace: str = "default") -> Client:
-    """A Temporal client that carries pydantic models (the project's data converter)."""
+def temporal_tls(settings: Settings) -> TLSConfig | bool:
+    """The TLS of the connection to Temporal: off, on with the system's CAs (``True``), or
+    with the configured CA, client certificate (mTLS) and server name. An API key or any
+    TLS file implies TLS."""
+    files = (settings.temporal_tls_ca_file, settings.temporal_tls_cert_file,
+             settings.temporal_tls_key_file)
+    if not any(files) and not settings.temporal_tls_server_name:
+        return bool(settings.temporal_tls or settings.temporal_api_key)
+    if bool(settings.temporal_tls_cert_file) != bool(settings.temporal_tls_key_file):
+        raise ValueError("KINERJA_TEMPORAL_TLS_CERT_FILE and KINERJA_TEMPORAL_TLS_KEY_FILE "
+                         "go together (mTLS): set both or neither")
+    ca, cert, key = (path.read_bytes() if path else None for path in files)
+    return TLSConfig(server_root_ca_cert=ca, client_cert=cert, client_private_key=key,
+                     domain=settings.temporal_tls_server_name)
+
+
+async def connect_temporal(address: str, namespace: str = "default", *,
+                           settings: Settings | None = None,
+                           interceptors: Sequence[Interceptor] | None = None,
+                           retry_config: RetryConfig | None = None) -> Client:
+    """A Temporal client that carries pydantic models (the project's data converter).
+
+    TLS, the API key and payload encryption come from ``settings`` (the process's when
+    None); the interceptors default to the process's (OpenTelemetry tracing when it is
+    on, see ``kinerja.observability``); the SDK runtime is its default one (which
+    ``kinerja.observability.configure_sdk_metrics`` may have set to export metrics).
+    """
+    settings = settings or get_settings()
+    if interceptors is None:
+        from kinerja.observability import temporal_interceptors
+
+        interceptors = temporal_interceptors()
+    options: dict[str, Any] = {}
+    if retry_config is not None:
+        options["retry_config"] = retry_config
     return await Client.connect(address, namespace=namespace,
-                                data_converter=pydantic_data_converter)
+                                data_converter=data_converter(settings),
+                                tls=temporal_tls(settings), api_key=settings.temporal_api_key,
+                                interceptors=interceptors, **options)
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """Pydantic payloads, encrypted (``kinerja.codec``) when ``KINERJA_PAYLOAD_KEYS`` is set."""
+    if not settings.payload_keys:
+        return pydantic_data_converter
+    from kinerja.codec import PayloadEncryptionCodec, parse_keys
+
+    keys = parse_keys(settings.payload_keys)
+    current = settings.payload_key_id or next(iter(keys))
+    return dataclasses.replace(pydantic_data_converter,
+                               payload_codec=PayloadEncryptionCodec(keys, current))
+
+
+@dataclass(frozen=True)
+class WorkerTuning:
+    """How much a worker takes on at once; the defaults are the SDK's (and local
+    activities 64), as before these were settings."""
+
+    max_concurrent_workflow_tasks: int = 100
+    max_concurrent_activities: int = 100
+    max_concurrent_local_activities: int = 64
+    max_cached_workflows: int = 1000
+
+    @classmethod
+    def of(cls, settings: Settings) -> WorkerTuning:
+        return cls(
+            max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+            max_concurrent_activities=settings.worker_max_concurrent_activities,
+            max_concurrent_local_activities=settings.worker_max_concurrent_local_activities,
+            max_cached_workflows=settings.worker_max_cached_workflows)
 
 
 def roster_of(pool: asyncpg.Pool) -> RosterSource:
@@ -49,8 +121,8 @@ def roster_of(pool: asyncpg.Pool) -> RosterSource:
 
 def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
                  roster_source: RosterSource | None = None, cycle_concurrency: int = 16,
-                 notifier: Notifier | None = None, directory: RecipientDirectory | None = None
-                 ) -> Worker:
+                 notifier: Notifier | None = None, directory: RecipientDirectory | None = None,
+                 tuning: WorkerTuning | None = None) -> Worker:
     """A worker with every workflow and activity of Kinerja registered.
 
     Workflows run without the SDK's import sandbox: it re-enters its import
@@ -58,7 +130,10 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
     worker's CPU per command. Determinism is guarded instead by the replay test
     (``tests/lifecycle/test_replay.py``), which replays the committed histories
     *with* the sandbox, so a restricted call in workflow code still fails CI.
+
+    ``tuning``: slots and sticky cache; None: the process's settings (``KINERJA_WORKER_*``).
     """
+    tuning = tuning or WorkerTuning.of(get_settings())
     appraisal_activities = AppraisalActivities(pool, EventLog(pool))
     cycle_activities = CycleActivities(pool, client, task_queue=task_queue,
                                        roster_source=roster_source or roster_of(pool),
@@ -79,7 +154,10 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
             cycle_activities.diff_cycle_roster,
             reminder_activities.send_due_reminders,
         ],
-        max_concurrent_local_activities=64,
+        max_concurrent_workflow_tasks=tuning.max_concurrent_workflow_tasks,
+        max_concurrent_activities=tuning.max_concurrent_activities,
+        max_concurrent_local_activities=tuning.max_concurrent_local_activities,
+        max_cached_workflows=tuning.max_cached_workflows,
         workflow_runner=WORKFLOW_RUNNER,
     )
 

@@ -38,6 +38,7 @@ from domain.replay import TrailEntry, replay
 from services.errors import Forbidden, NotFound, Unavailable
 from store.appraisals import AppraisalReadModel, AppraisalStateView, AppraisalSummary
 from store.event_log import EventLog, RecordedEvent
+from telemetry.metrics import counted_command
 from workflows.appraisal.client import (
     AppraisalClient,
     AppraisalEnded,
@@ -71,6 +72,7 @@ class AppraisalService:
 
     # ------------------------------------------------------------------ commands
 
+    @counted_command("command")
     async def open(self, actor: Actor, command: OpenAppraisal, idempotency_key: str | None
                    ) -> CommandOutcome:
         """HR opens one appraisal (a cycle opens its own through its activities)."""
@@ -81,6 +83,7 @@ class AppraisalService:
                                   command.appraisal_id, idempotency_key, actor)
         return await self._outcome(result)
 
+    @counted_command("command")
     async def command(self, actor: Actor, appraisal_id: str, command: Command,
                       idempotency_key: str | None) -> CommandOutcome:
         """Send ``command`` by ``actor`` to the appraisal; returns once its events are

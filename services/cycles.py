@@ -17,6 +17,7 @@ from domain.policy import POLICIES, credit_points
 from domain.spreadsheet import Cell
 from services.errors import Forbidden, NotFound, Unavailable
 from store.cycles import CycleProgress, CycleStore
+from telemetry.metrics import counted_command
 from workflows.appraisal.client import (
     AppraisalEnded,
     AppraisalNotFound,
@@ -61,12 +62,14 @@ class CycleService:
             raise NotFound("cycle")
         return state
 
+    @counted_command("intent")
     async def create(self, actor: Actor, intent: CreateCycle, cycle_id: str,
                      idempotency_key: str | None) -> CycleOutcome:
         if not may_on_agency(actor, AgencyAction.RUN_CYCLE, intent.agency):
             raise Forbidden("only HR of the agency may create its cycle")
         return await self._outcome(await self._sent(cycle_id, intent, actor, idempotency_key))
 
+    @counted_command("intent")
     async def request(self, actor: Actor, cycle_id: str, intent: CycleIntent,
                       idempotency_key: str | None) -> CycleOutcome:
         """One of HR's requests to a cycle (start, move a deadline, rate, release, follow
