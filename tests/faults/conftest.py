@@ -73,12 +73,18 @@ class Stack:
 
     # ------------------------------------------------------------------ processes
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+    def _spawn(self, name: str, args: list[str], **env: str) -> subprocess.Popen[bytes]:
         log = self.base / f"{name}-{len(self.logs)}.log"
         self.logs.append(log)
         with log.open("wb") as out:
-            return subprocess.Popen(args, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            return subprocess.Popen(args, env={**self.env, **env}, stdout=out,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+
+    def spawn(self, role: str, **env: str) -> subprocess.Popen[bytes]:
+        """One more ``kinerja <role>`` process (``env``: settings of its own); the caller
+        keeps it and kills it (:meth:`kill`)."""
+        return self._spawn(role, [str(BIN / "kinerja"), role], **env)
 
     async def start_temporal(self) -> None:
         self.temporal = self._spawn("temporal", [
