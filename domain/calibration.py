@@ -81,6 +81,8 @@ class CurveCheck(BaseModel):
     total: int
     counts: dict[Predikat, int]
     broken: tuple[BrokenRule, ...]
+    curve_applies: bool = True
+    """False when the policy has no curve: nothing was checked and the unit passes."""
 
     @property
     def passed(self) -> bool:
@@ -93,13 +95,18 @@ Curve = Mapping[OrganisationRating, tuple[CurveRule, ...]]
 def check_distribution(
     organisation_rating: OrganisationRating,
     predikat: Iterable[Predikat],
-    curve: Curve,
+    curve: Curve | None,
 ) -> CurveCheck:
-    """Check a unit's predikat against the curve for its organisation rating."""
+    """Check a unit's predikat against the curve for its organisation rating.
+
+    ``curve=None`` (a policy without a curve, PP 30/2019) checks nothing: the unit
+    passes and the result says the curve did not apply.
+    """
     counts = Counter(predikat)
     total = sum(counts.values())
     broken: list[BrokenRule] = []
-    for rule in curve[organisation_rating]:
+    rules = () if curve is None else curve[organisation_rating]
+    for rule in rules:
         group_count = sum(counts[p] for p in rule.predikat)
         share = Decimal(group_count) / Decimal(total) if total else Decimal(0)
         largest_other: int | None = None
@@ -129,6 +136,7 @@ def check_distribution(
         total=total,
         counts={p: counts[p] for p in Predikat if counts[p]},
         broken=tuple(broken),
+        curve_applies=curve is not None,
     )
 
 

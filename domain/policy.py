@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.calibration import CurveRule, OrganisationRating
 from domain.ratings import Predikat, Rating
@@ -72,7 +72,9 @@ class Policy(BaseModel):
     numeric_max_score: Decimal
 
     # Calibration.
-    curve: dict[OrganisationRating, tuple[CurveRule, ...]]
+    curve: dict[OrganisationRating, tuple[CurveRule, ...]] | None
+    """The distribution curve per organisation rating; ``None``: the policy has no curve,
+    so calibration checks nothing and every unit passes (PP 30/2019, see its policy)."""
 
     # SKP content.
     jpt_perspectives: tuple[str, ...]
@@ -88,6 +90,11 @@ class Policy(BaseModel):
     # Consequences.
     credit_share_percent: dict[Predikat, Decimal]
     credit_coefficients: dict[FunctionalLevel, Decimal]
+
+    # What the sources leave open.
+    assumptions: dict[str, str] = Field(default_factory=dict)
+    """Values of this policy that no source gives, keyed by the field they set
+    (``"credit_share_percent.cukup"``), each with the reading Kinerja chose."""
 
     def rank(self, predikat: Predikat) -> int:
         """0 for the best predikat of this policy, larger for worse."""
@@ -191,13 +198,29 @@ POLICY_PP30_2019 = POLICY_6_2022.model_copy(
         "title": "PP 30/2019 (numeric)",
         "scheme": "numeric",
         "predikat_order": (_SB, _B, _C, _K, _SK),
+        # No curve: the SE MenPAN-RB 3/2023 curve is written for the predikat of
+        # 6/2022 (its lower ratings ask for shares of Butuh Perbaikan, which PP 30
+        # never produces: it gives Cukup), and Kinerja has no source for a PP 30
+        # curve. Reading Cukup as Butuh Perbaikan would be a curve of our own making.
+        "curve": None,
         "credit_share_percent": {
             _SB: Decimal(150), _B: Decimal(100), _C: Decimal(75), _K: Decimal(50),
             _SK: Decimal(25),
         },
+        "assumptions": {
+            "credit_share_percent.cukup": (
+                "Cukup earns 75% of the coefficient, the share of Butuh Perbaikan under "
+                "6/2022 (the predikat in the same place of the order); no source gives "
+                "Cukup a share in the 6/2022 credit table"
+            ),
+            "curve": (
+                "no distribution curve: SE MenPAN-RB 3/2023 is written for 6/2022's "
+                "predikat and names none for PP 30/2019"
+            ),
+        },
     }
 )
-"""PP 30/2019: score = 70% SKP + 30% behaviour (60/40 with peer input), five bands."""
+"""PP 30/2019: score = 70% SKP + 30% behaviour (60/40 with peer input), five bands; no curve."""
 
 POLICIES: dict[str, Policy] = {p.name: p for p in (POLICY_6_2022, POLICY_PP30_2019)}
 """Built-in policies by name."""

@@ -1,0 +1,46 @@
+"""Rules whose reading is Kinerja's choice: each test pins the choice named in the policy."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.calibration import OrganisationRating, check_distribution
+from domain.policy import POLICY_6_2022, POLICY_PP30_2019
+from domain.ratings import Predikat
+
+
+def _unit(**counts: int) -> list[Predikat]:
+    return [Predikat(name) for name, n in counts.items() for _ in range(n)]
+
+
+# Item: PP 30/2019 has no curve of its own (it never produces Butuh Perbaikan).
+
+def test_pp30_unit_rated_butuh_perbaikan_can_pass_calibration() -> None:
+    # Under the 6/2022 curve this unit needs 60% Butuh Perbaikan, which PP 30 never gives.
+    unit = _unit(cukup=6, baik=3, kurang=1)
+    assert not check_distribution(
+        OrganisationRating.BUTUH_PERBAIKAN, unit, POLICY_6_2022.curve).passed
+    check = check_distribution(OrganisationRating.BUTUH_PERBAIKAN, unit,
+                               POLICY_PP30_2019.curve)
+    assert check.passed and not check.curve_applies
+    assert check.counts == {Predikat.CUKUP: 6, Predikat.BAIK: 3, Predikat.KURANG: 1}
+
+
+@given(st.sampled_from(list(OrganisationRating)),
+       st.lists(st.sampled_from(list(POLICY_PP30_2019.predikat_order)), max_size=30))
+def test_pp30_has_no_curve_so_every_unit_passes(rating: OrganisationRating,
+                                                 predikat: list[Predikat]) -> None:
+    assert POLICY_PP30_2019.curve is None
+    assert check_distribution(rating, predikat, POLICY_PP30_2019.curve).passed
+
+
+def test_6_2022_curve_still_applies() -> None:
+    check = check_distribution(OrganisationRating.ISTIMEWA, _unit(baik=7, sangat_baik=3),
+                               POLICY_6_2022.curve)
+    assert check.curve_applies and not check.passed
+
+
+def test_cukup_credit_share_is_marked_as_an_assumption() -> None:
+    assert "credit_share_percent.cukup" in POLICY_PP30_2019.assumptions
+    assert "curve" in POLICY_PP30_2019.assumptions
