@@ -113,13 +113,21 @@ _SB, _B, _C = Predikat.SANGAT_BAIK, Predikat.BAIK, Predikat.CUKUP
 _BP, _K, _SK = Predikat.BUTUH_PERBAIKAN, Predikat.KURANG, Predikat.SANGAT_KURANG
 _ABOVE, _MEETS, _BELOW = Rating.ABOVE, Rating.MEETS, Rating.BELOW
 
+_SEBAGIAN_BESAR = (
+    "'sebagian besar (maksimal 70%)' in SE MenPAN-RB 3/2023 is read as a majority: more "
+    "than 50% and at most 70% of the unit (our interpretation: 'sebagian besar' is the "
+    "greater part of the unit, not merely its largest group; a plurality such as 40/30/30 "
+    "does not pass)"
+)
+
 _CURVE_SE_3_2023: dict[OrganisationRating, tuple[CurveRule, ...]] = {
+    # "Sebagian besar" is a majority (_SEBAGIAN_BESAR), not a plurality with ties.
     OrganisationRating.ISTIMEWA: (
-        _rule("largest", _SB),
+        _rule("more_than_share", _SB, share="0.50"),
         _rule("at_most_share", _SB, share="0.70"),
     ),
     OrganisationRating.BAIK: (
-        _rule("largest", _B),
+        _rule("more_than_share", _B, share="0.50"),
         _rule("at_most_share", _B, share="0.70"),
         _rule("at_least_count", _BP, _K, count=1),
     ),
@@ -189,6 +197,7 @@ POLICY_6_2022 = Policy(
         _SB: Decimal(150), _B: Decimal(100), _BP: Decimal(75), _K: Decimal(50), _SK: Decimal(25),
     },
     credit_coefficients=_CREDIT_COEFFICIENTS,
+    assumptions={"curve.sebagian_besar": _SEBAGIAN_BESAR},
 )
 """PermenPAN-RB 6/2022: ratings matrix, SE MenPAN-RB 3/2023 curve. The default."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -44,3 +46,36 @@ def test_6_2022_curve_still_applies() -> None:
 def test_cukup_credit_share_is_marked_as_an_assumption() -> None:
     assert "credit_share_percent.cukup" in POLICY_PP30_2019.assumptions
     assert "curve" in POLICY_PP30_2019.assumptions
+
+
+# Item: "sebagian besar (maksimal 70%)" is a majority, not a plurality with ties.
+
+def test_istimewa_plurality_of_40_30_30_does_not_pass() -> None:
+    check = check_distribution(OrganisationRating.ISTIMEWA,
+                               _unit(sangat_baik=4, baik=3, kurang=3), POLICY_6_2022.curve)
+    assert [b.description for b in check.broken] == ["Sangat Baik more than 50%"]
+    assert check.broken[0].share == Decimal("0.4000")
+
+
+def test_istimewa_majority_boundary() -> None:
+    curve = POLICY_6_2022.curve
+    half = check_distribution(OrganisationRating.ISTIMEWA, _unit(sangat_baik=5, baik=5), curve)
+    assert not half.passed  # exactly half is not "sebagian besar"
+    assert check_distribution(OrganisationRating.ISTIMEWA,
+                              _unit(sangat_baik=51, baik=49), curve).passed
+    assert check_distribution(OrganisationRating.ISTIMEWA,
+                              _unit(sangat_baik=7, baik=3), curve).passed
+    assert not check_distribution(OrganisationRating.ISTIMEWA,
+                                  _unit(sangat_baik=71, baik=29), curve).passed
+
+
+def test_baik_needs_a_majority_of_baik_too() -> None:
+    curve = POLICY_6_2022.curve
+    assert not check_distribution(OrganisationRating.BAIK,
+                                  _unit(baik=4, sangat_baik=3, kurang=3), curve).passed
+    assert check_distribution(OrganisationRating.BAIK,
+                              _unit(baik=6, sangat_baik=3, kurang=1), curve).passed
+
+
+def test_majority_reading_is_written_in_the_policy() -> None:
+    assert "majority" in POLICY_6_2022.assumptions["curve.sebagian_besar"]
