@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.calibration import OrganisationRating, check_distribution
+from domain.nip import PPPK_CODE_UNCHECKED, InvalidNip, is_valid_nip, parse_nip
 from domain.policy import POLICY_6_2022, POLICY_PP30_2019
 from domain.ratings import Predikat
 
@@ -79,3 +82,44 @@ def test_baik_needs_a_majority_of_baik_too() -> None:
 
 def test_majority_reading_is_written_in_the_policy() -> None:
     assert "majority" in POLICY_6_2022.assumptions["curve.sebagian_besar"]
+
+
+# Item: NIP checks: appointment at 18 at least, no future dates, PPPK code flagged.
+
+TODAY = date(2026, 11, 30)
+
+
+@pytest.mark.parametrize(("text", "pppk", "rule"), [
+    ("200801012025121001", False, "18 years of age"),   # appointed at 17 (Dec 2025)
+    ("200801152025121001", False, "18 years of age"),   # 17 for the whole month
+    ("200801012025212001", True, "18 years of age"),    # PPPK appointed in the year she is 17
+    ("202701012045011001", False, "birth date"),        # born in the future
+    ("199001012027011001", False, "appointment lies in the future"),
+    ("199001012026121001", False, "appointment lies in the future"),  # next month
+    ("199001012027212001", True, "appointment lies in the future"),
+])
+def test_nip_dates_are_possible(text: str, pppk: bool, rule: str) -> None:
+    with pytest.raises(InvalidNip, match=rule):
+        parse_nip(text, pppk=pppk, today=TODAY)
+    assert not is_valid_nip(text, pppk=pppk, today=TODAY)
+
+
+@pytest.mark.parametrize(("text", "pppk"), [
+    ("200801012026011001", False),  # 18 in January 2026, appointed that month
+    ("200712312025121001", False),  # 18 on 31 December, appointed that month (may be after)
+    ("200812312026212001", True),   # PPPK: the year of the 18th birthday
+    ("199001012026111001", False),  # appointed this month
+])
+def test_nip_boundaries_that_pass(text: str, pppk: bool) -> None:
+    assert parse_nip(text, pppk=pppk, today=TODAY).value == text
+
+
+def test_future_is_checked_only_against_a_given_day() -> None:
+    assert is_valid_nip("199001012027011001")  # the domain reads no clock
+
+
+def test_pppk_code_is_flagged_unchecked_and_pns_is_not() -> None:
+    pppk = parse_nip("199001012021212001", pppk=True, today=TODAY)
+    assert pppk.unchecked == (PPPK_CODE_UNCHECKED,)
+    assert parse_nip("199001012021991001", pppk=True).unchecked  # any code: not checked
+    assert parse_nip("198507122010011003", today=TODAY).unchecked == ()
