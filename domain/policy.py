@@ -60,6 +60,10 @@ class Policy(BaseModel):
     small_share_main_below: Decimal
     """Largest share of main results below expectation that still suggests "meets"."""
     leader_rating_from_organisation: dict[OrganisationRating, Rating]
+    behaviour_below_from: int = 2
+    """How many of the seven behaviour values below expectation suggest "below" overall:
+    Kinerja's suggestion, no source (see :func:`domain.ratings.suggest_behaviour_rating`).
+    The default is the rule stored policies were made under."""
 
     # PP 30/2019: weighted numeric score and bands.
     skp_weight: Decimal
@@ -197,7 +201,14 @@ POLICY_6_2022 = Policy(
         _SB: Decimal(150), _B: Decimal(100), _BP: Decimal(75), _K: Decimal(50), _SK: Decimal(25),
     },
     credit_coefficients=_CREDIT_COEFFICIENTS,
-    assumptions={"curve.sebagian_besar": _SEBAGIAN_BESAR},
+    behaviour_below_from=2,
+    assumptions={
+        "curve.sebagian_besar": _SEBAGIAN_BESAR,
+        "behaviour_below_from": (
+            "the suggested behaviour rating (two of seven values below gives 'below') is "
+            "Kinerja's suggestion, no source; the appraiser overrides it with a reason"
+        ),
+    },
 )
 """PermenPAN-RB 6/2022: ratings matrix, SE MenPAN-RB 3/2023 curve. The default."""
 
@@ -222,6 +233,7 @@ POLICY_PP30_2019 = POLICY_6_2022.model_copy(
                 "6/2022 (the predikat in the same place of the order); no source gives "
                 "Cukup a share in the 6/2022 credit table"
             ),
+            "behaviour_below_from": POLICY_6_2022.assumptions["behaviour_below_from"],
             "curve": (
                 "no distribution curve: SE MenPAN-RB 3/2023 is written for 6/2022's "
                 "predikat and names none for PP 30/2019"

@@ -87,6 +87,33 @@ def suggest_overall_rating(
     return Rating.BELOW
 
 
+def suggest_behaviour_rating(values: Iterable[Rating], below_from: int) -> Rating:
+    """Suggested behaviour rating from the ratings of the seven BerAKHLAK values.
+
+    No source: 6/2022 leaves the overall behaviour rating to the appraiser. This is
+    Kinerja's suggestion, which the appraiser may override with a reason:
+
+    - below: ``below_from`` values or more are below expectation
+      (``Policy.behaviour_below_from``, 2 in the built-in policies);
+    - above: more than half are above, and none is below;
+    - meets: otherwise (and when there is nothing to rate: below).
+
+    With ``below_from=2`` and seven values this is what :func:`suggest_overall_rating`
+    gave with every value main and ``small_share_below=0.25``, the rule used before it
+    was written down; reviews already recorded keep their suggestion.
+    """
+    ratings = list(values)
+    if not ratings:
+        return Rating.BELOW
+    below = sum(1 for rating in ratings if rating is Rating.BELOW)
+    above = sum(1 for rating in ratings if rating is Rating.ABOVE)
+    if below >= below_from:
+        return Rating.BELOW
+    if 2 * above > len(ratings) and below == 0:
+        return Rating.ABOVE
+    return Rating.MEETS
+
+
 def numeric_score(
     skp_score: Decimal,
     behaviour_score: Decimal,

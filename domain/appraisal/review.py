@@ -44,6 +44,7 @@ from domain.ratings import (
     numeric_predikat,
     numeric_score,
     predikat_from_matrix,
+    suggest_behaviour_rating,
     suggest_overall_rating,
 )
 from domain.skp import (
@@ -83,8 +84,8 @@ def _submit_review(state: AppraisalState, command: SubmitReview, ctx: Context) -
             ((r.rating, kinds[r.rhk_id] is RhkKind.MAIN) for r in ratings.rhk),
             policy.small_share_main_below,
         )
-    suggested_behaviour = suggest_overall_rating(
-        ((v.rating, True) for v in ratings.values), policy.small_share_main_below
+    suggested_behaviour = suggest_behaviour_rating(
+        (v.rating for v in ratings.values), policy.behaviour_below_from
     )
     work_result = _overall(ratings.work_result, suggested_work, ratings.work_result_reason,
                            "ratings.work_result_reason")

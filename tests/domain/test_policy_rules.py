@@ -9,10 +9,27 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bench.harness.builders import (
+    APPRAISER,
+    EMPLOYEE,
+    HR,
+    Run,
+    open_command,
+    ratings,
+    sample_skp,
+)
+from domain.appraisal import (
+    ApproveTargets,
+    DraftTargets,
+    SubmitReview,
+    SubmitSelfAssessment,
+    SubmitTargets,
+)
 from domain.calibration import OrganisationRating, check_distribution
 from domain.nip import PPPK_CODE_UNCHECKED, InvalidNip, is_valid_nip, parse_nip
-from domain.policy import POLICY_6_2022, POLICY_PP30_2019
-from domain.ratings import Predikat
+from domain.policy import POLICY_6_2022, POLICY_PP30_2019, Policy
+from domain.ratings import Predikat, Rating, suggest_behaviour_rating, suggest_overall_rating
+from domain.skp import CoreValue, RhkSelfRating, SelfAssessment, ValueRating
 
 
 def _unit(**counts: int) -> list[Predikat]:
@@ -123,3 +140,50 @@ def test_pppk_code_is_flagged_unchecked_and_pns_is_not() -> None:
     assert pppk.unchecked == (PPPK_CODE_UNCHECKED,)
     assert parse_nip("199001012021991001", pppk=True).unchecked  # any code: not checked
     assert parse_nip("198507122010011003", today=TODAY).unchecked == ()
+
+
+# Item: the suggested behaviour rating is Kinerja's, its threshold policy data.
+
+@given(st.lists(st.sampled_from(list(Rating)), min_size=7, max_size=7))
+def test_behaviour_suggestion_keeps_the_rule_reviews_were_made_under(
+        values: list[Rating]) -> None:
+    old = suggest_overall_rating(((v, True) for v in values), Decimal("0.25"))
+    assert suggest_behaviour_rating(values, POLICY_6_2022.behaviour_below_from) is old
+
+
+def test_behaviour_threshold_is_policy_data() -> None:
+    two_below = [Rating.BELOW] * 2 + [Rating.MEETS] * 5
+    assert POLICY_6_2022.behaviour_below_from == 2
+    assert suggest_behaviour_rating(two_below, 2) is Rating.BELOW
+    assert suggest_behaviour_rating(two_below, 3) is Rating.MEETS
+    assert suggest_behaviour_rating([Rating.BELOW] + [Rating.ABOVE] * 6, 2) is Rating.MEETS
+    assert suggest_behaviour_rating([Rating.ABOVE] * 4 + [Rating.MEETS] * 3, 2) is Rating.ABOVE
+    assert "no source" in POLICY_6_2022.assumptions["behaviour_below_from"]
+
+
+def test_stored_policy_without_the_threshold_reads_with_the_old_rule() -> None:
+    stored = POLICY_6_2022.model_dump(mode="json")
+    del stored["behaviour_below_from"], stored["assumptions"]
+    assert type(POLICY_6_2022).model_validate(stored).behaviour_below_from == 2
+
+
+def _review_two_values_below(policy: Policy) -> Rating:
+    run = Run()
+    run.do(open_command(policy=policy), HR)
+    run.do(DraftTargets(skp=sample_skp()), EMPLOYEE)
+    run.do(SubmitTargets(), EMPLOYEE)
+    run.do(ApproveTargets(), APPRAISER)
+    run.do(SubmitSelfAssessment(assessment=SelfAssessment(
+        ratings=tuple(RhkSelfRating(rhk_id=f"rhk-{i}", proposed=Rating.MEETS)
+                      for i in (1, 2, 3)), narrative="Target tercapai.")), EMPLOYEE)
+    values = tuple(ValueRating(value=v, rating=Rating.BELOW if i < 2 else Rating.MEETS)
+                   for i, v in enumerate(CoreValue))
+    run.do(SubmitReview(ratings=ratings().model_copy(update={"values": values})), APPRAISER)
+    assert run.state.review is not None
+    return run.state.review.suggested_behaviour
+
+
+def test_review_takes_the_behaviour_threshold_from_the_policy() -> None:
+    assert _review_two_values_below(POLICY_6_2022) is Rating.BELOW
+    lenient = POLICY_6_2022.model_copy(update={"behaviour_below_from": 3})
+    assert _review_two_values_below(lenient) is Rating.MEETS
