@@ -60,6 +60,10 @@ class Policy(BaseModel):
     small_share_main_below: Decimal
     """Largest share of main results below expectation that still suggests "meets"."""
     leader_rating_from_organisation: dict[OrganisationRating, Rating]
+    rhk_weights: bool = False
+    """Whether an SKP may weigh its RHK (``Rhk.weight``) in the suggested work-result
+    rating. Off under 6/2022, which does not weigh; some agencies weigh by job: their
+    policy turns it on. Kinerja's option, no source in 6/2022."""
     behaviour_below_from: int = 2
     """How many of the seven behaviour values below expectation suggest "below" overall:
     Kinerja's suggestion, no source (see :func:`domain.ratings.suggest_behaviour_rating`).
@@ -202,6 +206,7 @@ POLICY_6_2022 = Policy(
     },
     credit_coefficients=_CREDIT_COEFFICIENTS,
     behaviour_below_from=2,
+    rhk_weights=False,
     assumptions={
         "curve.sebagian_besar": _SEBAGIAN_BESAR,
         "behaviour_below_from": (

@@ -67,21 +67,36 @@ def suggest_overall_rating(
       below are at most ``small_share_below`` of the main ones;
     - below: otherwise (and when there is nothing to rate).
 
-    The appraiser may override the suggestion with a reason.
+    The appraiser may override the suggestion with a reason. Every pair weighs 1: the
+    same as :func:`suggest_weighted_rating` with equal weights.
     """
-    pairs = list(ratings)
-    total = len(pairs)
-    if total == 0:
+    return suggest_weighted_rating(
+        ((rating, is_main, Decimal(1)) for rating, is_main in ratings), small_share_below)
+
+
+def suggest_weighted_rating(
+    ratings: Iterable[tuple[Rating, bool, Decimal]], small_share_below: Decimal
+) -> Rating:
+    """:func:`suggest_overall_rating` with a weight (> 0) for each ``(rating, is_main,
+    weight)``: "more than half" and "share of the main ones" count weights, not RHK.
+
+    Weights are Kinerja's option for agencies that weigh RHK by job
+    (``Policy.rhk_weights``); 6/2022 does not weigh, and with equal weights the result
+    is the unweighted one.
+    """
+    triples = list(ratings)
+    if not triples:
         return Rating.BELOW
-    above = sum(1 for rating, _ in pairs if rating is Rating.ABOVE)
-    at_least_meets = sum(1 for rating, _ in pairs if rating is not Rating.BELOW)
-    main = [rating for rating, is_main in pairs if is_main]
-    main_below = sum(1 for rating in main if rating is Rating.BELOW)
+    total = sum((weight for _, _, weight in triples), Decimal(0))
+    above = sum((w for rating, _, w in triples if rating is Rating.ABOVE), Decimal(0))
+    at_least_meets = sum((w for rating, _, w in triples if rating is not Rating.BELOW),
+                         Decimal(0))
+    main = sum((w for _, is_main, w in triples if is_main), Decimal(0))
+    main_below = sum((w for rating, is_main, w in triples
+                      if is_main and rating is Rating.BELOW), Decimal(0))
     if 2 * above > total and main_below == 0:
         return Rating.ABOVE
-    small_enough = main_below == 0 or (
-        len(main) > 0 and Decimal(main_below) / Decimal(len(main)) <= small_share_below
-    )
+    small_enough = main_below == 0 or (main > 0 and main_below / main <= small_share_below)
     if 2 * at_least_meets > total and small_enough:
         return Rating.MEETS
     return Rating.BELOW

@@ -45,7 +45,7 @@ from domain.ratings import (
     numeric_score,
     predikat_from_matrix,
     suggest_behaviour_rating,
-    suggest_overall_rating,
+    suggest_weighted_rating,
 )
 from domain.skp import (
     NumericScores,
@@ -69,6 +69,8 @@ def _submit_review(state: AppraisalState, command: SubmitReview, ctx: Context) -
         raise CommandRefused("invalid", "rate each of the seven BerAKHLAK values exactly once",
                              "ratings.values")
     kinds = {r.id: r.kind for r in _skp(state).rhk}
+    weights = {r.id: (r.weight if policy.rhk_weights and r.weight is not None else Decimal(1))
+               for r in _skp(state).rhk}
     if state.is_unit_leader:
         if state.organisation_rating is None:
             raise CommandRefused(
@@ -80,8 +82,9 @@ def _submit_review(state: AppraisalState, command: SubmitReview, ctx: Context) -
                 "invalid", "a unit leader takes the unit's organisation rating as the work-result"
                 " rating", "ratings.work_result")
     else:
-        suggested_work = suggest_overall_rating(
-            ((r.rating, kinds[r.rhk_id] is RhkKind.MAIN) for r in ratings.rhk),
+        suggested_work = suggest_weighted_rating(
+            ((r.rating, kinds[r.rhk_id] is RhkKind.MAIN, weights[r.rhk_id])
+             for r in ratings.rhk),
             policy.small_share_main_below,
         )
     suggested_behaviour = suggest_behaviour_rating(

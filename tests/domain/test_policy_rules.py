@@ -20,6 +20,7 @@ from bench.harness.builders import (
 )
 from domain.appraisal import (
     ApproveTargets,
+    CommandRefused,
     DraftTargets,
     SubmitReview,
     SubmitSelfAssessment,
@@ -28,8 +29,14 @@ from domain.appraisal import (
 from domain.calibration import OrganisationRating, check_distribution
 from domain.nip import PPPK_CODE_UNCHECKED, InvalidNip, is_valid_nip, parse_nip
 from domain.policy import POLICY_6_2022, POLICY_PP30_2019, Policy
-from domain.ratings import Predikat, Rating, suggest_behaviour_rating, suggest_overall_rating
-from domain.skp import CoreValue, RhkSelfRating, SelfAssessment, ValueRating
+from domain.ratings import (
+    Predikat,
+    Rating,
+    suggest_behaviour_rating,
+    suggest_overall_rating,
+    suggest_weighted_rating,
+)
+from domain.skp import CoreValue, RhkRating, RhkSelfRating, SelfAssessment, Skp, ValueRating
 
 
 def _unit(**counts: int) -> list[Predikat]:
@@ -187,3 +194,73 @@ def test_review_takes_the_behaviour_threshold_from_the_policy() -> None:
     assert _review_two_values_below(POLICY_6_2022) is Rating.BELOW
     lenient = POLICY_6_2022.model_copy(update={"behaviour_below_from": 3})
     assert _review_two_values_below(lenient) is Rating.MEETS
+
+
+# Item: optional RHK weights, as policy data (off under 6/2022).
+
+_A, _M, _B = Rating.ABOVE, Rating.MEETS, Rating.BELOW
+_SMALL = POLICY_6_2022.small_share_main_below
+
+
+@pytest.mark.parametrize(("triples", "unweighted", "weighted"), [
+    # a heavy main RHK above carries the suggestion up
+    ([(_A, True, "3"), (_M, True, "1"), (_M, False, "1")], _M, _A),
+    # a light main RHK below is a small share of the main weight
+    ([(_B, True, "1"), (_M, True, "4")], _B, _M),
+    # a heavy main RHK below pulls it down
+    ([(_B, True, "3"), (_M, True, "1"), (_M, True, "1"), (_M, True, "1"),
+      (_M, True, "1")], _M, _B),
+])
+def test_suggested_rating_with_and_without_weights(
+        triples: list[tuple[Rating, bool, str]], unweighted: Rating, weighted: Rating) -> None:
+    assert suggest_overall_rating(((r, m) for r, m, _ in triples), _SMALL) is unweighted
+    assert suggest_weighted_rating(
+        ((r, m, Decimal(w)) for r, m, w in triples), _SMALL) is weighted
+
+
+@given(st.lists(st.tuples(st.sampled_from(list(Rating)), st.booleans()), max_size=12),
+       st.decimals(min_value=Decimal("0.1"), max_value=Decimal(100), places=1))
+def test_equal_weights_give_the_unweighted_suggestion(
+        pairs: list[tuple[Rating, bool]], weight: Decimal) -> None:
+    assert suggest_weighted_rating(((r, m, weight) for r, m in pairs), _SMALL) is (
+        suggest_overall_rating(pairs, _SMALL))
+
+
+def _weighted_skp(weights: tuple[str | None, ...]) -> Skp:
+    skp = sample_skp()
+    return skp.model_copy(update={"rhk": tuple(
+        r.model_copy(update={"weight": None if w is None else Decimal(w)})
+        for r, w in zip(skp.rhk, weights, strict=True))})
+
+
+def _suggested_work(policy: Policy, skp: Skp) -> Rating:
+    run = Run()
+    run.do(open_command(policy=policy), HR)
+    run.do(DraftTargets(skp=skp), EMPLOYEE)
+    run.do(SubmitTargets(), EMPLOYEE)
+    run.do(ApproveTargets(), APPRAISER)
+    run.do(SubmitSelfAssessment(assessment=SelfAssessment(
+        ratings=tuple(RhkSelfRating(rhk_id=f"rhk-{i}", proposed=Rating.MEETS)
+                      for i in (1, 2, 3)), narrative="Target tercapai.")), EMPLOYEE)
+    rhk = tuple(RhkRating(rhk_id=f"rhk-{i}", rating=_A if i == 1 else _M) for i in (1, 2, 3))
+    run.do(SubmitReview(ratings=ratings().model_copy(update={"rhk": rhk})), APPRAISER)
+    assert run.state.review is not None
+    return run.state.review.suggested_work_result
+
+
+WEIGHING = POLICY_6_2022.model_copy(update={"name": "agency-weighted", "rhk_weights": True})
+
+
+def test_review_weighs_rhk_only_under_a_weighing_policy() -> None:
+    assert POLICY_6_2022.rhk_weights is False and POLICY_PP30_2019.rhk_weights is False
+    assert _suggested_work(POLICY_6_2022, sample_skp()) is _M
+    assert _suggested_work(WEIGHING, sample_skp()) is _M  # no weights: each counts 1
+    assert _suggested_work(WEIGHING, _weighted_skp(("4", "1", None))) is _A
+
+
+def test_6_2022_refuses_weights_in_the_skp() -> None:
+    run = Run()
+    run.do(open_command(), HR)
+    with pytest.raises(CommandRefused, match="does not weigh") as refused:
+        run.do(DraftTargets(skp=_weighted_skp(("4", "1", "1"))), EMPLOYEE)
+    assert refused.value.field == "skp.rhk[0].weight"
