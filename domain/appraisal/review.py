@@ -150,7 +150,18 @@ def _record_organisation_rating(state: AppraisalState, command: RecordOrganisati
 
 @handles(ReleaseResult, Action.RELEASE)
 def _release(state: AppraisalState, command: ReleaseResult, ctx: Context) -> list[Event]:
+    """A result is released only when its unit's calibration passed or HR records a
+    justified exception (SE MenPAN-RB 3/2023's curve as Kinerja applies it: the unit's
+    release, :mod:`domain.cycle.decide`, asks the same). One appraisal on its own is for
+    a late appraisal of a unit already released: it follows the unit's release (passed)
+    or needs its own exception reason.
+    """
     _require_phase(state, Phase.CALIBRATION, doing="release the result")
+    if command.unit_calibrated is False and not command.exception_reason:
+        raise CommandRefused(
+            "invalid", "release the unit once its calibration passes, or record a justified "
+            "exception (exception_reason) to release this result on its own",
+            "exception_reason")
     return [
         ResultReleased(
             at=ctx.at,
