@@ -168,7 +168,9 @@ class CycleActivities:
             command = RecordOrganisationRating(rating=work.rating)
         else:
             assert isinstance(work, BroadcastRelease)
-            command = ReleaseResult(exception_reason=work.exception_reason)
+            # The unit is released: passed, or under its recorded exception.
+            command = ReleaseResult(exception_reason=work.exception_reason,
+                                    unit_calibrated=work.exception_reason is None)
         return await self._send(appraisal_id, command, self._request_id(page, appraisal_id))
 
     async def _follow(self, page: CyclePage, change: MembershipChange) -> bool:

@@ -78,7 +78,9 @@ class SetTargetsBody(Body):
 
 class ReleaseBody(Body):
     exception_reason: Text | None = None
-    """Set when HR releases despite the unit's calibration, with the justification."""
+    """Set when HR releases despite the unit's calibration, with the justification; also
+    needed to release one appraisal whose unit was not released with its calibration
+    passed."""
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {}, {"exception_reason": "Unit dengan 3 pegawai; kurva distribusi tidak bermakna."}]})
 

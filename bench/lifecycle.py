@@ -139,6 +139,8 @@ REVIEW = {
     "rhk": [{"rhk_id": f"rhk-{i}", "rating": "meets"} for i in (1, 2, 3)],
     "values": [{"value": v, "rating": "meets"} for v in CORE_VALUES],
 }
+RELEASE = {"exception_reason": "Penilaian di luar siklus; unitnya tidak dirilis."}
+"""A single appraisal, not in a released unit: its release needs a justified exception."""
 OBJECTION = {"reasons": "Bukti dukung RHK 1 tidak dipertimbangkan."}
 EXPLANATIONS = {"parties": ["appraiser"], "questions": "Dasar penilaian RHK 1?"}
 DECISION = {"outcome": "uphold", "reason": "Penilaian sesuai bukti."}
@@ -166,7 +168,7 @@ COMMON_STEPS = (
     Step("feedback", "POST", "/feedback", "appraiser", FEEDBACK),
     Step("self-assessment", "POST", "/self-assessment", "employee", SELF_ASSESSMENT),
     Step("review", "POST", "/review", "appraiser", REVIEW),
-    Step("release", "POST", "/release", "hr"),
+    Step("release", "POST", "/release", "hr", RELEASE),
 )
 OBJECTION_STEPS = (
     Step("objection", "POST", "/objection", "employee", OBJECTION),

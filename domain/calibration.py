@@ -34,16 +34,22 @@ class CurveRule(BaseModel):
 
     - ``largest``: the group ``predikat`` is at least as large as every other
       predikat's group (ties allowed);
-    - ``at_least_share`` / ``at_most_share``: the group's share of the unit,
-      compared with ``share`` (a fraction, e.g. ``0.6``);
+    - ``at_least_share`` / ``at_most_share`` / ``more_than_share``: the group's
+      share of the unit, compared with ``share`` (a fraction, e.g. ``0.6``);
     - ``at_least_count``: the group has at least ``count`` employees.
 
     A group is the union of the listed predikat.
+
+    "Sebagian besar (maksimal 70%)" in SE MenPAN-RB 3/2023 is read as a majority:
+    ``more_than_share`` 0.5 (see ``_CURVE_SE_3_2023`` in :mod:`domain.policy`).
+    ``largest`` (a plurality with ties) was the earlier reading; it stays a kind so
+    that curves stored with it still read.
     """
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["largest", "at_least_share", "at_most_share", "at_least_count"]
+    kind: Literal["largest", "at_least_share", "at_most_share", "more_than_share",
+                  "at_least_count"]
     predikat: tuple[Predikat, ...]
     share: Decimal | None = None
     count: int | None = None
@@ -55,7 +61,8 @@ class CurveRule(BaseModel):
         if self.kind == "at_least_count":
             return f"at least {self.count} {group}"
         percent = f"{(self.share or Decimal(0)) * 100:.0f}%"
-        word = "at least" if self.kind == "at_least_share" else "at most"
+        word = {"at_least_share": "at least", "at_most_share": "at most",
+                "more_than_share": "more than"}[self.kind]
         return f"{group} {word} {percent}"
 
 
@@ -81,6 +88,8 @@ class CurveCheck(BaseModel):
     total: int
     counts: dict[Predikat, int]
     broken: tuple[BrokenRule, ...]
+    curve_applies: bool = True
+    """False when the policy has no curve: nothing was checked and the unit passes."""
 
     @property
     def passed(self) -> bool:
@@ -93,13 +102,18 @@ Curve = Mapping[OrganisationRating, tuple[CurveRule, ...]]
 def check_distribution(
     organisation_rating: OrganisationRating,
     predikat: Iterable[Predikat],
-    curve: Curve,
+    curve: Curve | None,
 ) -> CurveCheck:
-    """Check a unit's predikat against the curve for its organisation rating."""
+    """Check a unit's predikat against the curve for its organisation rating.
+
+    ``curve=None`` (a policy without a curve, PP 30/2019) checks nothing: the unit
+    passes and the result says the curve did not apply.
+    """
     counts = Counter(predikat)
     total = sum(counts.values())
     broken: list[BrokenRule] = []
-    for rule in curve[organisation_rating]:
+    rules = () if curve is None else curve[organisation_rating]
+    for rule in rules:
         group_count = sum(counts[p] for p in rule.predikat)
         share = Decimal(group_count) / Decimal(total) if total else Decimal(0)
         largest_other: int | None = None
@@ -111,6 +125,8 @@ def check_distribution(
             ok = rule.share is not None and share >= rule.share
         elif rule.kind == "at_most_share":
             ok = rule.share is not None and share <= rule.share
+        elif rule.kind == "more_than_share":
+            ok = rule.share is not None and share > rule.share
         else:
             ok = rule.count is not None and group_count >= rule.count
         if total and not ok:
@@ -129,6 +145,7 @@ def check_distribution(
         total=total,
         counts={p: counts[p] for p in Predikat if counts[p]},
         broken=tuple(broken),
+        curve_applies=curve is not None,
     )
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain.calibration import CurveRule, OrganisationRating
 from domain.ratings import Predikat, Rating
@@ -60,6 +60,14 @@ class Policy(BaseModel):
     small_share_main_below: Decimal
     """Largest share of main results below expectation that still suggests "meets"."""
     leader_rating_from_organisation: dict[OrganisationRating, Rating]
+    rhk_weights: bool = False
+    """Whether an SKP may weigh its RHK (``Rhk.weight``) in the suggested work-result
+    rating. Off under 6/2022, which does not weigh; some agencies weigh by job: their
+    policy turns it on. Kinerja's option, no source in 6/2022."""
+    behaviour_below_from: int = 2
+    """How many of the seven behaviour values below expectation suggest "below" overall:
+    Kinerja's suggestion, no source (see :func:`domain.ratings.suggest_behaviour_rating`).
+    The default is the rule stored policies were made under."""
 
     # PP 30/2019: weighted numeric score and bands.
     skp_weight: Decimal
@@ -72,7 +80,9 @@ class Policy(BaseModel):
     numeric_max_score: Decimal
 
     # Calibration.
-    curve: dict[OrganisationRating, tuple[CurveRule, ...]]
+    curve: dict[OrganisationRating, tuple[CurveRule, ...]] | None
+    """The distribution curve per organisation rating; ``None``: the policy has no curve,
+    so calibration checks nothing and every unit passes (PP 30/2019, see its policy)."""
 
     # SKP content.
     jpt_perspectives: tuple[str, ...]
@@ -88,6 +98,11 @@ class Policy(BaseModel):
     # Consequences.
     credit_share_percent: dict[Predikat, Decimal]
     credit_coefficients: dict[FunctionalLevel, Decimal]
+
+    # What the sources leave open.
+    assumptions: dict[str, str] = Field(default_factory=dict)
+    """Values of this policy that no source gives, keyed by the field they set
+    (``"credit_share_percent.cukup"``), each with the reading Kinerja chose."""
 
     def rank(self, predikat: Predikat) -> int:
         """0 for the best predikat of this policy, larger for worse."""
@@ -106,13 +121,21 @@ _SB, _B, _C = Predikat.SANGAT_BAIK, Predikat.BAIK, Predikat.CUKUP
 _BP, _K, _SK = Predikat.BUTUH_PERBAIKAN, Predikat.KURANG, Predikat.SANGAT_KURANG
 _ABOVE, _MEETS, _BELOW = Rating.ABOVE, Rating.MEETS, Rating.BELOW
 
+_SEBAGIAN_BESAR = (
+    "'sebagian besar (maksimal 70%)' in SE MenPAN-RB 3/2023 is read as a majority: more "
+    "than 50% and at most 70% of the unit (our interpretation: 'sebagian besar' is the "
+    "greater part of the unit, not merely its largest group; a plurality such as 40/30/30 "
+    "does not pass)"
+)
+
 _CURVE_SE_3_2023: dict[OrganisationRating, tuple[CurveRule, ...]] = {
+    # "Sebagian besar" is a majority (_SEBAGIAN_BESAR), not a plurality with ties.
     OrganisationRating.ISTIMEWA: (
-        _rule("largest", _SB),
+        _rule("more_than_share", _SB, share="0.50"),
         _rule("at_most_share", _SB, share="0.70"),
     ),
     OrganisationRating.BAIK: (
-        _rule("largest", _B),
+        _rule("more_than_share", _B, share="0.50"),
         _rule("at_most_share", _B, share="0.70"),
         _rule("at_least_count", _BP, _K, count=1),
     ),
@@ -182,6 +205,15 @@ POLICY_6_2022 = Policy(
         _SB: Decimal(150), _B: Decimal(100), _BP: Decimal(75), _K: Decimal(50), _SK: Decimal(25),
     },
     credit_coefficients=_CREDIT_COEFFICIENTS,
+    behaviour_below_from=2,
+    rhk_weights=False,
+    assumptions={
+        "curve.sebagian_besar": _SEBAGIAN_BESAR,
+        "behaviour_below_from": (
+            "the suggested behaviour rating (two of seven values below gives 'below') is "
+            "Kinerja's suggestion, no source; the appraiser overrides it with a reason"
+        ),
+    },
 )
 """PermenPAN-RB 6/2022: ratings matrix, SE MenPAN-RB 3/2023 curve. The default."""
 
@@ -191,13 +223,30 @@ POLICY_PP30_2019 = POLICY_6_2022.model_copy(
         "title": "PP 30/2019 (numeric)",
         "scheme": "numeric",
         "predikat_order": (_SB, _B, _C, _K, _SK),
+        # No curve: the SE MenPAN-RB 3/2023 curve is written for the predikat of
+        # 6/2022 (its lower ratings ask for shares of Butuh Perbaikan, which PP 30
+        # never produces: it gives Cukup), and Kinerja has no source for a PP 30
+        # curve. Reading Cukup as Butuh Perbaikan would be a curve of our own making.
+        "curve": None,
         "credit_share_percent": {
             _SB: Decimal(150), _B: Decimal(100), _C: Decimal(75), _K: Decimal(50),
             _SK: Decimal(25),
         },
+        "assumptions": {
+            "credit_share_percent.cukup": (
+                "Cukup earns 75% of the coefficient, the share of Butuh Perbaikan under "
+                "6/2022 (the predikat in the same place of the order); no source gives "
+                "Cukup a share in the 6/2022 credit table"
+            ),
+            "behaviour_below_from": POLICY_6_2022.assumptions["behaviour_below_from"],
+            "curve": (
+                "no distribution curve: SE MenPAN-RB 3/2023 is written for 6/2022's "
+                "predikat and names none for PP 30/2019"
+            ),
+        },
     }
 )
-"""PP 30/2019: score = 70% SKP + 30% behaviour (60/40 with peer input), five bands."""
+"""PP 30/2019: score = 70% SKP + 30% behaviour (60/40 with peer input), five bands; no curve."""
 
 POLICIES: dict[str, Policy] = {p.name: p for p in (POLICY_6_2022, POLICY_PP30_2019)}
 """Built-in policies by name."""

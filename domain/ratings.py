@@ -67,24 +67,66 @@ def suggest_overall_rating(
       below are at most ``small_share_below`` of the main ones;
     - below: otherwise (and when there is nothing to rate).
 
-    The appraiser may override the suggestion with a reason.
+    The appraiser may override the suggestion with a reason. Every pair weighs 1: the
+    same as :func:`suggest_weighted_rating` with equal weights.
     """
-    pairs = list(ratings)
-    total = len(pairs)
-    if total == 0:
+    return suggest_weighted_rating(
+        ((rating, is_main, Decimal(1)) for rating, is_main in ratings), small_share_below)
+
+
+def suggest_weighted_rating(
+    ratings: Iterable[tuple[Rating, bool, Decimal]], small_share_below: Decimal
+) -> Rating:
+    """:func:`suggest_overall_rating` with a weight (> 0) for each ``(rating, is_main,
+    weight)``: "more than half" and "share of the main ones" count weights, not RHK.
+
+    Weights are Kinerja's option for agencies that weigh RHK by job
+    (``Policy.rhk_weights``); 6/2022 does not weigh, and with equal weights the result
+    is the unweighted one.
+    """
+    triples = list(ratings)
+    if not triples:
         return Rating.BELOW
-    above = sum(1 for rating, _ in pairs if rating is Rating.ABOVE)
-    at_least_meets = sum(1 for rating, _ in pairs if rating is not Rating.BELOW)
-    main = [rating for rating, is_main in pairs if is_main]
-    main_below = sum(1 for rating in main if rating is Rating.BELOW)
+    total = sum((weight for _, _, weight in triples), Decimal(0))
+    above = sum((w for rating, _, w in triples if rating is Rating.ABOVE), Decimal(0))
+    at_least_meets = sum((w for rating, _, w in triples if rating is not Rating.BELOW),
+                         Decimal(0))
+    main = sum((w for _, is_main, w in triples if is_main), Decimal(0))
+    main_below = sum((w for rating, is_main, w in triples
+                      if is_main and rating is Rating.BELOW), Decimal(0))
     if 2 * above > total and main_below == 0:
         return Rating.ABOVE
-    small_enough = main_below == 0 or (
-        len(main) > 0 and Decimal(main_below) / Decimal(len(main)) <= small_share_below
-    )
+    small_enough = main_below == 0 or (main > 0 and main_below / main <= small_share_below)
     if 2 * at_least_meets > total and small_enough:
         return Rating.MEETS
     return Rating.BELOW
+
+
+def suggest_behaviour_rating(values: Iterable[Rating], below_from: int) -> Rating:
+    """Suggested behaviour rating from the ratings of the seven BerAKHLAK values.
+
+    No source: 6/2022 leaves the overall behaviour rating to the appraiser. This is
+    Kinerja's suggestion, which the appraiser may override with a reason:
+
+    - below: ``below_from`` values or more are below expectation
+      (``Policy.behaviour_below_from``, 2 in the built-in policies);
+    - above: more than half are above, and none is below;
+    - meets: otherwise (and when there is nothing to rate: below).
+
+    With ``below_from=2`` and seven values this is what :func:`suggest_overall_rating`
+    gave with every value main and ``small_share_below=0.25``, the rule used before it
+    was written down; reviews already recorded keep their suggestion.
+    """
+    ratings = list(values)
+    if not ratings:
+        return Rating.BELOW
+    below = sum(1 for rating in ratings if rating is Rating.BELOW)
+    above = sum(1 for rating in ratings if rating is Rating.ABOVE)
+    if below >= below_from:
+        return Rating.BELOW
+    if 2 * above > len(ratings) and below == 0:
+        return Rating.ABOVE
+    return Rating.MEETS
 
 
 def numeric_score(

@@ -94,6 +94,9 @@ class Rhk(Frozen):
     perspective: ShortText | None = None
     """Perspective (JPT only), from the policy's list."""
     indicators: Annotated[tuple[Indicator, ...], Field(min_length=1, max_length=50)]
+    weight: Annotated[Decimal, Field(gt=0, le=1000)] | None = None
+    """Bobot: the RHK's weight in the suggested work-result rating, only under a policy
+    that weighs (``Policy.rhk_weights``; 6/2022 does not). Unweighted RHK count 1."""
 
 
 class BehaviourExpectation(Frozen):

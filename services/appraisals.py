@@ -31,12 +31,14 @@ from domain.appraisal import (
     CommandRefused,
     OpenAppraisal,
     Phase,
+    ReleaseResult,
     decide,
 )
 from domain.authorization import Actor, may, may_read, read_scope
 from domain.replay import TrailEntry, replay
 from services.errors import Forbidden, NotFound, Unavailable
 from store.appraisals import AppraisalReadModel, AppraisalStateView, AppraisalSummary
+from store.cycles import CycleStore
 from store.event_log import EventLog, RecordedEvent
 from telemetry.metrics import counted_command
 from workflows.appraisal.client import (
@@ -65,10 +67,11 @@ class AppraisalService:
     """Open, command and read appraisals (see the module)."""
 
     def __init__(self, read_model: AppraisalReadModel, event_log: EventLog,
-                 client: AppraisalClient) -> None:
+                 client: AppraisalClient, cycles: CycleStore | None = None) -> None:
         self._read_model = read_model
         self._event_log = event_log
         self._client = client
+        self._cycles = cycles
 
     # ------------------------------------------------------------------ commands
 
@@ -102,6 +105,12 @@ class AppraisalService:
                 return await self._outcome(first)
             raise CommandRefused("phase",
                                  f"the appraisal is {summary.phase.value}; nothing changes it")
+        if isinstance(command, ReleaseResult):
+            # The fact the domain's release rule needs, from the cycle's read model (the
+            # requester's word is never taken for it): is the unit released, passed?
+            calibrated = self._cycles is not None and await self._cycles.unit_calibrated(
+                summary.cycle_id, summary.parties.unit)
+            command = command.model_copy(update={"unit_calibrated": calibrated})
         request_id = idempotency_key or str(uuid.uuid4())
         result = await self._sent(self._client.send(appraisal_id, command, actor, request_id),
                                   appraisal_id, idempotency_key, actor)

@@ -41,13 +41,14 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
     """Everything over ``pool`` and ``temporal``."""
     event_log = EventLog(pool)
     read_model = AppraisalReadModel(pool)
-    cycles = CycleService(CycleStore(pool), CycleClient(temporal, task_queue))
+    cycle_store = CycleStore(pool)
+    cycles = CycleService(cycle_store, CycleClient(temporal, task_queue))
     return Kinerja(
         pool=pool, event_log=event_log, read_model=read_model,
         auditor=Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
                         unsealed_warning_seconds=unsealed_warning_seconds),
         appraisals=AppraisalService(read_model, event_log,
-                                    AppraisalClient(temporal, task_queue)),
+                                    AppraisalClient(temporal, task_queue), cycle_store),
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
@@ -159,7 +160,8 @@ class RosterService:
         path with a progress bar); ``sha256``: the file's digest, recorded."""
         self.authorize(actor, AgencyAction.IMPORT_ROSTER, agency)
         known = await self._store.known_keys(agency)
-        check = await asyncio.to_thread(validate_roster, read.rows, known)
+        check = await asyncio.to_thread(validate_roster, read.rows, known,
+                                        today=datetime.now(UTC).date())
         partial = bool(check.rejected)
         if check.rejected and not apply_valid:
             report = await self._preview(agency, read, check)

@@ -173,6 +173,15 @@ class CycleStore:
                                         cycle_id)
         return CycleState.model_validate_json(raw) if raw else None
 
+    async def unit_calibrated(self, cycle_id: str, unit: str) -> bool:
+        """Whether ``unit`` of the cycle has been released with its calibration passed
+        (released, and without an exception reason); False for an unknown cycle or unit."""
+        found = await self._pool.fetchval(
+            "SELECT (state->'units'->$2->>'released_at') IS NOT NULL"
+            " AND (state->'units'->$2->>'release_exception_reason') IS NULL"
+            " FROM cycles WHERE cycle_id = $1", cycle_id, unit)
+        return bool(found)
+
     async def list(self, agencies: Sequence[str] | None) -> list[CycleState]:
         """Cycles of ``agencies`` (None: every agency), newest year first."""
         rows = await self._pool.fetch(

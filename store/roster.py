@@ -178,7 +178,8 @@ class RosterStore:
 
     async def check(self, agency: str, rows: Iterable[RosterRow]) -> RosterCheck:
         """Validate ``rows`` with the keys the agency's NIPs already have."""
-        return validate_roster(rows, await self.known_keys(agency))
+        return validate_roster(rows, await self.known_keys(agency),
+                               today=datetime.now(UTC).date())
 
     async def apply(
         self,

@@ -103,10 +103,18 @@ class RecordOrganisationRating(_Model):
 
 
 class ReleaseResult(_Model):
-    """Open the objection window. ``exception_reason``: HR releases despite calibration."""
+    """Open the objection window. ``exception_reason``: HR releases despite calibration.
+
+    ``unit_calibrated`` is a fact the sender gathers, not the requester's word: whether
+    the appraisal's unit has been released with its calibration passed (the use case
+    reads the cycle's read model; the unit's release sets it). ``None``: not gathered,
+    only in commands recorded before the rule (their replay must decide as it did); every
+    door sets it.
+    """
 
     kind: Literal["release"] = "release"
     exception_reason: Text | None = None
+    unit_calibrated: bool | None = None
 
 
 class AcceptResult(_Model):

@@ -44,7 +44,8 @@ from domain.ratings import (
     numeric_predikat,
     numeric_score,
     predikat_from_matrix,
-    suggest_overall_rating,
+    suggest_behaviour_rating,
+    suggest_weighted_rating,
 )
 from domain.skp import (
     NumericScores,
@@ -68,6 +69,8 @@ def _submit_review(state: AppraisalState, command: SubmitReview, ctx: Context) -
         raise CommandRefused("invalid", "rate each of the seven BerAKHLAK values exactly once",
                              "ratings.values")
     kinds = {r.id: r.kind for r in _skp(state).rhk}
+    weights = {r.id: (r.weight if policy.rhk_weights and r.weight is not None else Decimal(1))
+               for r in _skp(state).rhk}
     if state.is_unit_leader:
         if state.organisation_rating is None:
             raise CommandRefused(
@@ -79,12 +82,13 @@ def _submit_review(state: AppraisalState, command: SubmitReview, ctx: Context) -
                 "invalid", "a unit leader takes the unit's organisation rating as the work-result"
                 " rating", "ratings.work_result")
     else:
-        suggested_work = suggest_overall_rating(
-            ((r.rating, kinds[r.rhk_id] is RhkKind.MAIN) for r in ratings.rhk),
+        suggested_work = suggest_weighted_rating(
+            ((r.rating, kinds[r.rhk_id] is RhkKind.MAIN, weights[r.rhk_id])
+             for r in ratings.rhk),
             policy.small_share_main_below,
         )
-    suggested_behaviour = suggest_overall_rating(
-        ((v.rating, True) for v in ratings.values), policy.small_share_main_below
+    suggested_behaviour = suggest_behaviour_rating(
+        (v.rating for v in ratings.values), policy.behaviour_below_from
     )
     work_result = _overall(ratings.work_result, suggested_work, ratings.work_result_reason,
                            "ratings.work_result_reason")
@@ -146,7 +150,18 @@ def _record_organisation_rating(state: AppraisalState, command: RecordOrganisati
 
 @handles(ReleaseResult, Action.RELEASE)
 def _release(state: AppraisalState, command: ReleaseResult, ctx: Context) -> list[Event]:
+    """A result is released only when its unit's calibration passed or HR records a
+    justified exception (SE MenPAN-RB 3/2023's curve as Kinerja applies it: the unit's
+    release, :mod:`domain.cycle.decide`, asks the same). One appraisal on its own is for
+    a late appraisal of a unit already released: it follows the unit's release (passed)
+    or needs its own exception reason.
+    """
     _require_phase(state, Phase.CALIBRATION, doing="release the result")
+    if command.unit_calibrated is False and not command.exception_reason:
+        raise CommandRefused(
+            "invalid", "release the unit once its calibration passes, or record a justified "
+            "exception (exception_reason) to release this result on its own",
+            "exception_reason")
     return [
         ResultReleased(
             at=ctx.at,

@@ -45,6 +45,9 @@ def validate_skp(skp: Skp, policy: Policy, position_kind: PositionKind | None) -
     if not any(r.kind is RhkKind.MAIN for r in skp.rhk):
         raise CommandRefused("invalid", "an SKP needs at least one main (utama) RHK", "skp.rhk")
     for i, rhk in enumerate(skp.rhk):
+        if rhk.weight is not None and not policy.rhk_weights:
+            raise CommandRefused(
+                "invalid", f"the {policy.title} policy does not weigh RHK", f"skp.rhk[{i}].weight")
         for j, indicator in enumerate(rhk.indicators):
             where = f"skp.rhk[{i}].indicators[{j}].target"
             target = indicator.target

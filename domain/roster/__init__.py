@@ -65,6 +65,7 @@ from domain.roster.state import (
     Roster,
     RosterCheck,
     RosterRow,
+    UncheckedNip,
     Unit,
     roster_document,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "RosterEvent",
     "RosterRow",
     "SuperiorChanged",
+    "UncheckedNip",
     "Unit",
     "UnitDefined",
     "UnitRemoved",

@@ -108,6 +108,16 @@ class RejectedRow(BaseModel):
     others (the reason says which)."""
 
 
+class UncheckedNip(BaseModel):
+    """An accepted row whose number has parts no known rule could check (a PPPK code)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    nip: str
+    note: str
+
+
 class RosterCheck(BaseModel):
     """The outcome of :func:`validate_roster`."""
 
@@ -118,6 +128,8 @@ class RosterCheck(BaseModel):
     rejected: tuple[RejectedRow, ...] = ()
     rows: int = 0
     """How many data rows the file had."""
+    unchecked: tuple[UncheckedNip, ...] = ()
+    """Accepted rows whose NIP was checked only in part (see :mod:`domain.nip`)."""
 
     @property
     def clean(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from domain.appraisal import PositionKind
 from domain.nip import InvalidNip, parse_nip
@@ -15,6 +16,7 @@ from domain.roster.state import (
     Roster,
     RosterCheck,
     RosterRow,
+    UncheckedNip,
     Unit,
 )
 from domain.roster.vocabulary import (
@@ -88,6 +90,7 @@ class _Candidate:
     unit: str
     parent: str
     key: str = ""
+    unchecked: tuple[str, ...] = ()
 
 
 @dataclass
@@ -118,7 +121,8 @@ def control_character(text: str) -> str | None:
     return None if found is None else f"U+{ord(found.group()):04X} at position {found.start() + 1}"
 
 
-def _check_row(row: RosterRow, problems: _Rejections) -> _Candidate | None:
+def _check_row(row: RosterRow, problems: _Rejections, today: date | None
+               ) -> _Candidate | None:
     """Rules of one row on its own; None (and a rejection) when one is broken."""
     for name in TEXT_FIELDS:
         where = control_character(getattr(row, name))
@@ -142,10 +146,11 @@ def _check_row(row: RosterRow, problems: _Rejections) -> _Candidate | None:
         problems.add(row, field_name, reason)
         return None
     try:
-        nip = parse_nip(row.nip, pppk=employment is EmploymentType.PPPK).value
+        parsed = parse_nip(row.nip, pppk=employment is EmploymentType.PPPK, today=today)
     except InvalidNip as error:
         problems.add(row, "nip", error.reason)
         return None
+    nip = parsed.value
     kind = parse_kind(row.position_kind)
     if kind is None:
         problems.add(row, "position_kind",
@@ -190,14 +195,17 @@ def _check_row(row: RosterRow, problems: _Rejections) -> _Candidate | None:
     superior = _digits(row.superior_nip) or None
     return _Candidate(row=row, nip=nip, kind=kind, level=level, employment=employment,
                       superior_nip=superior, email=email, unit=row.unit_code.strip(),
-                      parent=parent, key=key)
+                      parent=parent, key=key, unchecked=parsed.unchecked)
 
 
 def validate_roster(rows: Iterable[RosterRow],
-                    known_keys: Mapping[str, str] | None = None) -> RosterCheck:
+                    known_keys: Mapping[str, str] | None = None, *,
+                    today: date | None = None) -> RosterCheck:
     """Check every row and the organisation they form.
 
-    ``known_keys`` maps every NIP ever imported for the agency to its key.
+    ``known_keys`` maps every NIP ever imported for the agency to its key;
+    ``today``: no NIP may hold a later date (the import passes the day it runs).
+    Accepted PPPK numbers are listed in ``unchecked`` (their code is not checked).
     Rules, each reported on the row that breaks it (first reason per row):
 
     - no control character (C0 but tab, and DEL) in any text field (rule
@@ -223,7 +231,7 @@ def validate_roster(rows: Iterable[RosterRow],
     candidates: dict[str, _Candidate] = {}
     first_line: dict[str, int] = {}
     for row in all_rows:
-        candidate = _check_row(row, problems)
+        candidate = _check_row(row, problems, today)
         if candidate is None:
             continue
         if candidate.nip in first_line:
@@ -317,8 +325,11 @@ def validate_roster(rows: Iterable[RosterRow],
         for code in {c.unit for c in alive.values()}
     }
     rejected = tuple(sorted(problems.by_line.values(), key=lambda r: r.line))
+    unchecked = tuple(
+        UncheckedNip(line=c.row.line, nip=c.nip, note=note)
+        for c in sorted(alive.values(), key=lambda c: c.row.line) for note in c.unchecked)
     return RosterCheck(roster=Roster(employees=employees, units=units), rejected=rejected,
-                       rows=len(all_rows))
+                       rows=len(all_rows), unchecked=unchecked)
 
 
 def _assign_keys(candidates: dict[str, _Candidate], known: Mapping[str, str],

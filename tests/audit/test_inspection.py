@@ -56,7 +56,8 @@ async def test_an_inspector_replays_verifies_proves_and_exports_a_finished_appra
                                           "description": "Melayani 5 permohonan"}),
         ("POST", "/self-assessment", EMP, (), SELF_ASSESSMENT),
         ("POST", "/review", BOSS, (), review_body("above", "above")),
-        ("POST", "/release", HR, ("employee", "hr"), None),
+        ("POST", "/release", HR, ("employee", "hr"),
+         {"exception_reason": "Penilaian di luar siklus; unitnya tidak dirilis."}),
         ("POST", "/accept", EMP, (), None),
     ]
     for method, path, who, roles, body in steps:

@@ -434,3 +434,22 @@ def test_a_reassignment_moves_who_acts_as_appraiser_and_superior_from_then_on() 
                        HR).code == "invalid"  # nothing changes
     assert refused(run, ReassignParties(appraiser="emp-1", superior="head-1", reason="x"),
                        HR).field == "appraiser"  # nobody appraises themself
+
+
+def test_release_needs_the_unit_calibrated_or_an_exception() -> None:
+    run = Run()
+    to_calibration(run)
+    with pytest.raises(CommandRefused, match="release the unit") as refused:
+        run.do(ReleaseResult(unit_calibrated=False), HR)
+    assert refused.value.field == "exception_reason"
+    (released,) = run.do(ReleaseResult(unit_calibrated=False,
+                                       exception_reason="Penilaian terlambat; unit kecil."), HR)
+    assert released.exception_reason == "Penilaian terlambat; unit kecil."
+    assert run.state.phase is Phase.OBJECTION_WINDOW
+
+
+def test_late_release_follows_a_unit_released_after_its_calibration_passed() -> None:
+    run = Run()
+    to_calibration(run)
+    run.do(ReleaseResult(unit_calibrated=True), HR)
+    assert run.state.phase is Phase.OBJECTION_WINDOW

@@ -90,8 +90,8 @@ def test_curve_istimewa_passes_and_breaks() -> None:
     assert (broken.count, broken.total, broken.share) == (8, 10, Decimal("0.8000"))
     not_largest = check_distribution(OrganisationRating.ISTIMEWA,
                                       _unit(sangat_baik=3, baik=7), POLICY_6_2022.curve)
-    assert [b.description for b in not_largest.broken] == ["Sangat Baik is the largest group"]
-    assert not_largest.broken[0].largest_other_count == 7
+    assert [b.description for b in not_largest.broken] == ["Sangat Baik more than 50%"]
+    assert not_largest.broken[0].share == Decimal("0.3000")
 
 
 def test_curve_baik_needs_one_below_expectation() -> None:

@@ -138,6 +138,11 @@ CORE_VALUES = ["berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "l
                "adaptif", "kolaboratif"]
 
 
+LATE_RELEASE = {"exception_reason": "Penilaian di luar siklus; unitnya tidak dirilis."}
+"""The body of a release of one appraisal whose unit no cycle released: a justified
+exception (the rule: :func:`domain.appraisal.review._release`)."""
+
+
 def review_body(rhk: str = "meets", values: str = "meets", **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "rhk": [{"rhk_id": f"rhk-{i}", "rating": rhk} for i in (1, 2, 3)],

@@ -33,7 +33,15 @@ from tests.polling import poll_async
 from workflows.cycle.client import CycleClient
 from workflows.cycle.contract import StartCycleRequest, cycle_workflow_id
 
-from .conftest import SELF_ASSESSMENT, SKP, YEAR, Stack, history_text, review_body
+from .conftest import (
+    SELF_ASSESSMENT,
+    SKP,
+    YEAR,
+    Stack,
+    history_text,
+    open_body,
+    review_body,
+)
 
 HR = "e-hr"
 
@@ -214,6 +222,26 @@ async def test_a_cycle_from_start_to_release_with_a_calibration_failure(
         handle = stack.client.get_workflow_handle(cycle_workflow_id(cycle_id))
         (Path(__file__).parent / "histories" / "cycle-released.json").write_text(
             (await handle.fetch_history()).to_json())
+
+    # A late appraisal in diskominfo, released after its calibration passed: released on
+    # its own without an exception (the use case reads the unit's release from the cycle).
+    late = "e-late"
+    await call(stack, "POST", "/v1/appraisals", body=open_body(
+        stack.agency, late, unit="diskominfo", appraiser=leader.employee,
+        superior="e-head"), expect=201)
+    await review(stack, cycle_id, late, leader.employee)
+    late_released = await call(stack, "POST",
+                               f"/v1/appraisals/appraisal-{cycle_id}-{late}/release", body={})
+    assert late_released["events"] == ["ResultReleased"]
+    # In dinkes, not released: the same request is refused without an exception reason.
+    other = "e-late-dinkes"
+    await call(stack, "POST", "/v1/appraisals", body=open_body(
+        stack.agency, other, unit="dinkes", appraiser=leader.employee,
+        superior="e-head"), expect=201)
+    await review(stack, cycle_id, other, leader.employee)
+    refused = await call(stack, "POST", f"/v1/appraisals/appraisal-{cycle_id}-{other}/release",
+                         body={}, expect=422)
+    assert refused["errors"][0]["field"] == "exception_reason"
 
     # The cycle's trail: every event chained, the pages contiguous.
     trail = await EventLog(stack.pool).read_stream(cycle_workflow_id(cycle_id))

@@ -12,7 +12,7 @@ from domain.appraisal import AppraisalState, DeadlineKind, Phase
 from tests.polling import poll_async
 from workflows.appraisal.workflow import AppraisalWorkflow
 
-from .conftest import SELF_ASSESSMENT, SKP, Stack, open_body, review_body
+from .conftest import LATE_RELEASE, SELF_ASSESSMENT, SKP, Stack, open_body, review_body
 from .test_http_lifecycle import (
     BOSS,
     EMP,
@@ -71,7 +71,8 @@ async def released(stack: Stack, appraisal: str) -> dict[str, Any]:
     await call(stack, "POST", f"{base}/targets/approve", BOSS)
     await call(stack, "POST", f"{base}/self-assessment", EMP, body=SELF_ASSESSMENT)
     await call(stack, "POST", f"{base}/review", BOSS, body=review_body())
-    return await call(stack, "POST", f"{base}/release", HR, "employee", "hr")
+    return await call(stack, "POST", f"{base}/release", HR, "employee", "hr",
+               body=LATE_RELEASE)
 
 
 async def test_objection_window_closing_finalizes(

@@ -36,7 +36,7 @@ from workflows.appraisal.contract import (
 )
 from workflows.appraisal.workflow import AppraisalWorkflow
 
-from .conftest import SKP, UNIT, Stack, review_body
+from .conftest import LATE_RELEASE, SKP, UNIT, Stack, review_body
 from .test_http_lifecycle import (
     BOSS,
     EMP,
@@ -185,7 +185,8 @@ async def test_a_repeated_finalizing_request_answers_with_its_first_result(
     base = f"/v1/appraisals/{appraisal}"
     await to_review(stack, appraisal)
     await call(stack, "POST", f"{base}/review", BOSS, body=review_body())
-    await call(stack, "POST", f"{base}/release", HR, "employee", "hr")
+    await call(stack, "POST", f"{base}/release", HR, "employee", "hr",
+               body=LATE_RELEASE)
     first = await call(stack, "POST", f"{base}/accept", EMP, key="accept-1")
     assert first["events"] == ["ResultAccepted", "AppraisalFinalized"]
     version = await EventLog(stack.pool).stream_version(appraisal)

@@ -10,7 +10,7 @@ from domain.appraisal import AppraisalState, event_from_data, fold
 from store.event_log import EventLog
 from workflows.appraisal.workflow import AppraisalWorkflow
 
-from .conftest import SELF_ASSESSMENT, SKP, YEAR, Stack, open_body, review_body
+from .conftest import LATE_RELEASE, SELF_ASSESSMENT, SKP, YEAR, Stack, open_body, review_body
 
 EMP, BOSS, HEAD, HR = "e-emp", "e-boss", "e-head", "e-hr"
 HISTORIES = Path(__file__).parent / "histories"
@@ -89,7 +89,8 @@ async def test_happy_path_from_targets_to_final(stack: Stack) -> None:
     reviewed = await call(stack, "POST", f"{base}/review", BOSS,
                           body=review_body("above", "above"))
     assert reviewed["appraisal"]["state"]["predikat"] == "sangat_baik"
-    await call(stack, "POST", f"{base}/release", HR, "employee", "hr")
+    await call(stack, "POST", f"{base}/release", HR, "employee", "hr",
+               body=LATE_RELEASE)
     final = await call(stack, "POST", f"{base}/accept", EMP)
     assert final["events"] == ["ResultAccepted", "AppraisalFinalized"]
 
@@ -122,7 +123,8 @@ async def test_objection_upheld(stack: Stack) -> None:
     base = f"/v1/appraisals/{appraisal}"
     await to_review(stack, appraisal)
     await call(stack, "POST", f"{base}/review", BOSS, body=review_body())
-    await call(stack, "POST", f"{base}/release", HR, "employee", "hr")
+    await call(stack, "POST", f"{base}/release", HR, "employee", "hr",
+               body=LATE_RELEASE)
     await call(stack, "POST", f"{base}/objection", EMP,
                body={"reasons": "Bukti dukung RHK 1 tidak dipertimbangkan."})
     waiting = await call(stack, "GET", "/v1/appraisals?role=superior&phase=objection_review", HEAD)
@@ -145,7 +147,8 @@ async def test_objection_changes_the_predikat(stack: Stack) -> None:
     base = f"/v1/appraisals/{appraisal}"
     await to_review(stack, appraisal)
     await call(stack, "POST", f"{base}/review", BOSS, body=review_body())
-    await call(stack, "POST", f"{base}/release", HR, "employee", "hr")
+    await call(stack, "POST", f"{base}/release", HR, "employee", "hr",
+               body=LATE_RELEASE)
     await call(stack, "POST", f"{base}/objection", EMP, body={"reasons": "Kurang tepat."})
     await call(stack, "POST", f"{base}/objection/explanations", HEAD,
                body={"parties": ["appraiser"], "questions": "Dasar penilaian?"})
@@ -197,8 +200,12 @@ async def test_refused_command_at_every_phase(stack: Stack) -> None:
     await call(stack, "POST", f"{base}/review", BOSS, body=review_body())
     await refused("POST", "/objection", EMP, 409, body={"reasons": "terlalu awal"})
     await refused("POST", "/release", EMP, 403)
+    # No cycle released this appraisal's unit: a release on its own needs an exception.
+    problem = await refused("POST", "/release", HR, 422, "employee", "hr")
+    assert problem["errors"][0]["field"] == "exception_reason"
     # objection window
-    await call(stack, "POST", f"{base}/release", HR, "employee", "hr")
+    await call(stack, "POST", f"{base}/release", HR, "employee", "hr",
+               body=LATE_RELEASE)
     await refused("POST", "/objection/decision", HEAD, 409,
                   body={"outcome": "uphold", "reason": "x"})
     # objection review

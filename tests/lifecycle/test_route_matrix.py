@@ -41,7 +41,7 @@ ROUTES: list[tuple[str, str, Any, set[str]]] = [
     ("POST", "/feedback", {"text": "Bagus."}, {"appraiser", "peer"}),
     ("POST", "/self-assessment", SELF_ASSESSMENT, {"self"}),
     ("POST", "/review", review_body(), {"appraiser", "superior"}),
-    ("POST", "/release", None, {"hr"}),
+    ("POST", "/release", {"exception_reason": "Penilaian di luar siklus."}, {"hr"}),
     ("POST", "/accept", None, {"self"}),
     ("POST", "/objection", {"reasons": "Tidak sesuai."}, {"self"}),
     ("POST", "/objection/explanations", {"parties": ["employee"], "questions": "?"},

@@ -270,3 +270,16 @@ def test_a_control_character_in_any_text_field_rejects_the_row(field: str, char:
         (5, field, "control-character")]
     assert f"U+{ord(char):04X}" in check.rejected[0].reason
     assert "\x00" not in check.rejected[0].nip
+
+
+def test_nip_dates_are_checked_against_the_import_day_and_pppk_is_flagged() -> None:
+    from datetime import date
+
+    rows = [*small_org(),
+            row(6, 40, nip="199001012027011001", superior_nip=nip(2), unit_code="u2",
+                unit_name="Bidang", parent_unit="u1"),
+            row(7, 41, nip="199001012021212001", employment_type="PPPK", superior_nip=nip(2),
+                unit_code="u2", unit_name="Bidang", parent_unit="u1")]
+    check = validate_roster(rows, today=date(2026, 11, 30))
+    assert reasons(check) == {6: ("nip", "the first appointment lies in the future")}
+    assert [(u.line, u.nip) for u in check.unchecked] == [(7, "199001012021212001")]
