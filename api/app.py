@@ -11,8 +11,9 @@ import structlog
 from fastapi import Depends, FastAPI, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
+from temporalio.converter import PayloadCodec
 
-from api import appraisals, cycles, inspection, roster
+from api import appraisals, codec, cycles, inspection, roster
 from api.auth import TokenVerifier
 from api.edge import EdgeGuard, EdgeLimits, refuse_control_characters, request_id_of, send_problem
 from api.inspection import AuditSettings
@@ -54,6 +55,10 @@ class Services:
     """Body and header sizes the API accepts."""
     metrics_refresh_seconds: float | None = None
     """How stale /metrics' database gauges may be (None: the default, 15 s)."""
+    payload_codec: PayloadCodec | None = None
+    """The Temporal payload encryption, for the codec endpoint (None: not encrypted)."""
+    codec_origins: frozenset[str] = frozenset()
+    """Origins (Temporal's UI) allowed to call the codec endpoint from a browser."""
 
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -193,6 +198,9 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(cycles.router)
     app.include_router(inspection.router)
     app.include_router(roster.router)
+    app.state.payload_codec = services.payload_codec
+    app.state.codec_origins = services.codec_origins
+    app.include_router(codec.router)
 
     app.add_middleware(EdgeGuard, limits=services.limits)
     app.add_middleware(RequestContext)  # added last: the outermost

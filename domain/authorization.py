@@ -22,6 +22,9 @@ class Role(StrEnum):
     """Inspektorat / auditor, read-only, for the agencies in scope."""
     SYSTEM = "system"
     """Deadlines and the cycle's own steps; never a person."""
+    OPERATOR = "operator"
+    """Runs the service: may read Temporal's payloads in clear (the codec endpoint); no
+    relation to any appraisal."""
 
 
 class Relation(StrEnum):
@@ -232,6 +235,11 @@ def is_inspector(actor: Actor) -> bool:
 def may_inspect(actor: Actor, agency: str) -> bool:
     """Inspectors read trails, replay states and export bundles of agencies in scope."""
     return is_inspector(actor) and actor.in_scope(agency)
+
+
+def may_decode_payloads(actor: Actor) -> bool:
+    """Only an operator sees Temporal's payloads (names, free text) in clear."""
+    return Role.OPERATOR in actor.roles
 
 
 def may_read_access_log(actor: Actor, agency: str) -> bool:

@@ -37,7 +37,7 @@ from kinerja.shell import Stop as _Stop
 from kinerja.shell import database_url as _database_url
 from kinerja.shell import run as _run
 from kinerja.shell import settings as _settings
-from kinerja.worker import running_worker
+from kinerja.worker import data_converter, running_worker
 from services.bootstrap import bootstrap
 from store.database import create_pool
 from store.migrations import MigrationError, apply_migrations, migration_names
@@ -123,7 +123,10 @@ async def _services(settings: Settings, database_url: str, temporal_address: str
                     token_verifier=TokenVerifier(settings.token_settings()),
                     task_queue=settings.task_queue, audit=audit_settings(settings),
                     limits=edge_limits(settings),
-                    metrics_refresh_seconds=settings.metrics_refresh_seconds)
+                    metrics_refresh_seconds=settings.metrics_refresh_seconds,
+                    payload_codec=data_converter(settings).payload_codec,
+                    codec_origins=frozenset(
+                        o.strip() for o in settings.codec_cors_origins.split(",") if o.strip()))
 
 
 def _temporal_address(settings: Settings) -> str:

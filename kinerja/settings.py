@@ -197,13 +197,16 @@ class Settings(BaseSettings):
     worker_max_cached_workflows: int = Field(
         default=1000, ge=0, description="sticky cache: workflows kept in memory between tasks")
 
-    # Encryption of Temporal payloads (kinerja.codec), for the API's and worker's clients.
+    # Encryption of Temporal payloads (workflows.codec), for the API's and worker's clients.
     payload_keys: str | None = Field(
         default=None, description="id=base64key[,id=base64key...]: AES-256 keys of Temporal "
                                   "payloads; unset: payloads are not encrypted")
     payload_key_id: str | None = Field(
         default=None, description="the key new payloads are encrypted with; unset: the "
                                   "first of payload_keys")
+    codec_cors_origins: str = Field(
+        default="", description="comma-separated origins (Temporal's UI) that may call the "
+                                "API's codec endpoint /codec from a browser")
 
 
 @lru_cache

@@ -79,10 +79,10 @@ async def connect_temporal(address: str, namespace: str = "default", *,
 
 
 def data_converter(settings: Settings) -> DataConverter:
-    """Pydantic payloads, encrypted (``kinerja.codec``) when ``KINERJA_PAYLOAD_KEYS`` is set."""
+    """Pydantic payloads, encrypted (``workflows.codec``) when ``KINERJA_PAYLOAD_KEYS`` is set."""
     if not settings.payload_keys:
         return pydantic_data_converter
-    from kinerja.codec import PayloadEncryptionCodec, parse_keys
+    from workflows.codec import PayloadEncryptionCodec, parse_keys
 
     keys = parse_keys(settings.payload_keys)
     current = settings.payload_key_id or next(iter(keys))

@@ -11,9 +11,9 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from kinerja.codec import ENCODING, PayloadEncryptionCodec, new_key, parse_keys
 from kinerja.settings import Settings
 from kinerja.worker import data_converter
+from workflows.codec import ENCODING, PayloadEncryptionCodec, new_key, parse_keys
 
 from .conftest import api_over
 
@@ -91,3 +91,48 @@ async def test_history_holds_no_clear_text(temporal_dev: WorkflowEnvironment,
     assert ENCODING in raw
     assert NAME.encode() not in raw
     assert b"Pendampingan" not in raw and b"rhk-1" not in raw
+
+
+async def test_the_codec_endpoint_decodes_for_an_operator_only(app_pool: asyncpg.Pool) -> None:
+    """Temporal's UI sends encrypted payloads to /codec/decode and gets them in clear, for
+    a bearer of the operator role; anyone else gets a 403, and a browser of an allowed
+    origin gets its CORS headers."""
+    import base64 as b64
+
+    import httpx
+    from temporalio.api.common.v1 import Payload
+
+    from api.app import Services, create_app
+    from api.auth import TokenSettings, TokenVerifier, mint_token
+
+    tokens = TokenSettings(secret="codec-test-" + "x" * 32)
+    codec = PayloadEncryptionCodec(parse_keys(f"k1={new_key()}"), "k1")
+    (sealed,) = await codec.encode([Payload(metadata={"encoding": b"json/plain"},
+                                            data=b'{"name": "Siti Rahmawati"}')])
+    body = {"payloads": [{"metadata": {k: b64.b64encode(v).decode()
+                                       for k, v in sealed.metadata.items()},
+                          "data": b64.b64encode(sealed.data).decode()}]}
+    app = create_app(Services(pool=app_pool, temporal=None,  # type: ignore[arg-type]
+                              token_verifier=TokenVerifier(tokens), task_queue="codec",
+                              payload_codec=codec,
+                              codec_origins=frozenset({"http://ui.example"})))
+
+    def bearer(*roles: str) -> dict[str, str]:
+        return {"Authorization": "Bearer " + mint_token(tokens, subject="op-1", roles=roles),
+                "Origin": "http://ui.example"}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://kinerja.test") as http:
+        decoded = await http.post("/codec/decode", json=body, headers=bearer("operator"))
+        assert decoded.status_code == 200, decoded.text
+        (clear,) = decoded.json()["payloads"]
+        assert b64.b64decode(clear["data"]) == b'{"name": "Siti Rahmawati"}'
+        assert decoded.headers["access-control-allow-origin"] == "http://ui.example"
+        for roles in (("hr",), ("inspector",), ("employee",)):
+            refused = await http.post("/codec/decode", json=body, headers=bearer(*roles))
+            assert refused.status_code == 403, (roles, refused.text)
+        unauthenticated = await http.post("/codec/decode", json=body)
+        assert unauthenticated.status_code == 401
+        malformed = await http.post("/codec/decode", json={"payloads": 7},
+                                    headers=bearer("operator"))
+        assert malformed.status_code == 422

@@ -9,7 +9,8 @@ it the current one (``KINERJA_PAYLOAD_KEY_ID``); payloads written with an older 
 readable while that key is configured. Payloads without the encrypted encoding pass
 through unchanged (histories written before the codec was turned on).
 
-Temporal's UI and CLI cannot show encrypted payloads (no codec server is provided).
+Temporal's UI shows them through the codec endpoint of the API (``api/codec.py``), to a
+bearer of the ``operator`` role.
 Failure messages are not payloads and stay in clear text: Kinerja's refusals name rules,
 never people.
 """
