@@ -24,6 +24,8 @@ from api.problems import (
     unavailable,
 )
 from services.bootstrap import bootstrap
+from web import WebSettings
+from web import install as install_web
 
 log = structlog.get_logger("kinerja.api")
 
@@ -49,6 +51,8 @@ class Services:
     """The checkpoint public key and log file the inspection routes verify with."""
     limits: EdgeLimits = field(default_factory=EdgeLimits)
     """Body and header sizes the API accepts."""
+    web: WebSettings = field(default_factory=WebSettings)
+    """The pages under ``/`` (web.install); without a session secret, none."""
 
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -183,6 +187,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(cycles.router)
     app.include_router(inspection.router)
     app.include_router(roster.router)
+    install_web(app, services.web)
 
     app.add_middleware(EdgeGuard, limits=services.limits)
     app.add_middleware(RequestContext)  # added last: the outermost

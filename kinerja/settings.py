@@ -10,8 +10,10 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.auth import TokenSettings
+from web import DevPerson, WebSettings
 
 DEV_JWT_SECRET = "kinerja-development-secret-do-not-use-in-production"
+DEV_SESSION_SECRET = "kinerja-development-session-secret-do-not-use-in-production"
 
 MIN_HS256_SECRET_BYTES = 32
 """RFC 7518 3.2: an HS256 key at least as long as the hash output."""
@@ -48,6 +50,11 @@ class Settings(BaseSettings):
     jwks_url: str | None = None
     jwt_issuer: str = "kinerja"
     jwt_audience: str = "kinerja-api"
+    session_secret: str | None = Field(
+        default=None, description="signs the pages' session cookie (web/); unset: the pages "
+                                  "are served only in development (with a development secret)")
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 30,
+                                 description="a page session ends this long after sign-in")
     # The HTTP edge (api.edge, kinerja.serving).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024,
                                 description="largest request body (JSON); above it a 413")
@@ -146,6 +153,19 @@ class Settings(BaseSettings):
                             "data_dir/checkpoint-signing-key.pem is the development key "
                             "kinerja dev creates; set the path of your own Ed25519 key")
         return problems
+
+    def web_settings(self) -> WebSettings:
+        """The pages' settings; development mode: the demo people may sign in."""
+        from kinerja.demo import AGENCY, PEOPLE, UNIT
+
+        development = self.mode == "development"
+        secret = self.session_secret or (DEV_SESSION_SECRET if development else "")
+        people = tuple(DevPerson(key=p.key, name=p.name, roles=p.roles, agency=AGENCY,
+                                 unit=UNIT, agencies=p.agencies) for p in PEOPLE) \
+            if development else ()
+        return WebSettings(session_secret=secret, development=development,
+                           session_seconds=int(self.session_hours * 3600),
+                           demo_people=people)
 
     def token_settings(self) -> TokenSettings:
         return TokenSettings(algorithm=self.jwt_algorithm, secret=self.jwt_secret,
