@@ -440,11 +440,11 @@ def _plain(form: FormData) -> dict[str, str]:
 
 @router.post("/penilaian/{appraisal_id}/skp")
 async def save_skp(request: Request, appraisal_id: str) -> Response:
-    """Save the draft (``action=save``) or save and submit (``action=submit``)."""
+    """Save the draft (``do=save``) or save and submit (``do=submit``)."""
     _session(request)
     form = await _form(request)
     data, values = _skp_of(form)
-    submit = form.get("action") == "submit"
+    submit = form.get("do") == "submit"
 
     def build(_: FormData) -> Command:
         return DraftTargets(skp=Skp.model_validate(data))
