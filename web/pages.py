@@ -23,16 +23,29 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from domain.appraisal import (
+    AcceptResult,
+    AppraisalState,
     ApproveTargets,
     Command,
     CommandRefused,
+    DecideObjection,
     DraftTargets,
+    FileObjection,
+    GiveExplanation,
     LogActivity,
     Phase,
+    ReleaseResult,
+    RequestExplanations,
     ReturnTargets,
+    ReviewSubmitted,
+    SubmitReview,
+    SubmitSelfAssessment,
     SubmitTargets,
+    decide,
 )
-from domain.skp import Approach, Aspect, DailyActivity, RhkKind, Skp
+from domain.policy import POLICIES
+from domain.ratings import Rating
+from domain.skp import Approach, Aspect, CoreValue, DailyActivity, RhkKind, Skp
 from services.appraisals import AppraisalService
 from services.errors import Forbidden, NotFound, Unavailable
 from store.appraisals import AppraisalSummary
@@ -190,7 +203,10 @@ async def home(request: Request) -> Response:
     mine = await service.mine(actor)
     as_appraiser = await service.list(actor, role="appraiser")
     as_superior = await service.list(actor, role="superior")
+    to_release = await service.list(actor, phase=Phase.CALIBRATION) \
+        if "hr" in session.roles else []
     return render(request, "home.html", {
+        "hr": [_row(s, "hr") for s in to_release],
         "mine": [_row(s, "employee") for s in mine],
         "appraiser": [_row(s, "appraiser") for s in as_appraiser],
         "superior": [_row(s, "superior") for s in as_superior],
@@ -220,6 +236,8 @@ def todo(role: str, phase: str, targets_status: str | None) -> str | None:
         return N_("Accept the result or file an objection within the window.")
     if phase == Phase.OBJECTION_REVIEW and role == "superior":
         return N_("Decide the objection.")
+    if phase == Phase.CALIBRATION and role == "hr":
+        return N_("Release the result when the unit's calibration allows it.")
     return None
 
 
@@ -238,8 +256,8 @@ def _relation(session: Session, summary: AppraisalSummary) -> str | None:
 
 async def _appraisal_page(request: Request, appraisal_id: str, *, failed: str | None = None,
                           errors: Mapping[str, str] | None = None,
-                          values: Mapping[str, str] | None = None, status: int = 200
-                          ) -> Response:
+                          values: Mapping[str, str] | None = None, status: int = 200,
+                          preview: Mapping[str, Any] | None = None) -> Response:
     session = _session(request)
     service = _service(request)
     try:
@@ -258,6 +276,8 @@ async def _appraisal_page(request: Request, appraisal_id: str, *, failed: str | 
         "errors": errors or {}, "values": values or {}, "editor": editor,
         "editor_rows": _editor_rows(editor), "aspects": list(Aspect),
         "kinds": list(RhkKind), "approaches": list(Approach), "today": today,
+        "ratings": list(Rating), "core_values": list(CoreValue), "preview": preview,
+        "is_hr": "hr" in session.roles and summary.parties.agency in session.agencies,
         "todo": todo(relation or "", summary.phase.value, state.get("targets_status")),
     }, status, offset=offset)
 
@@ -501,3 +521,95 @@ async def log_activity(request: Request, appraisal_id: str) -> Response:
         return LogActivity(activity=activity)
 
     return await _act(request, appraisal_id, "activity", build, form=form)
+
+
+# --------------------------------------------------------------------------- the other steps
+#
+# Each form's fields are named after the command's own locations
+# (``assessment.ratings.0.proposed``), so the domain's refusal names the field shown.
+# An empty field is left out (a required one is then "missing").
+
+_COMMANDS: dict[str, tuple[str, type[Command]]] = {
+    "penilaian-mandiri": ("self_assessment", SubmitSelfAssessment),
+    "nilai": ("review", SubmitReview),
+    "umumkan": ("release", ReleaseResult),
+    "terima": ("accept", AcceptResult),
+    "keberatan": ("objection", FileObjection),
+    "minta-penjelasan": ("ask", RequestExplanations),
+    "penjelasan": ("explanation", GiveExplanation),
+    "putuskan": ("decision", DecideObjection),
+}
+
+
+def nested(form: FormData) -> dict[str, Any]:
+    """The form's fields as the command's JSON: dotted names become objects, numeric
+    segments list items, a repeated name a list; empty values and the form's own fields
+    (csrf, idempotency key) are left out."""
+    root: dict[str, Any] = {}
+    for name in dict.fromkeys(form.keys()):
+        if name in ("csrf", "idempotency_key", "do"):
+            continue
+        values = [str(v).strip() for v in form.getlist(name) if str(v).strip()]
+        if not values:
+            continue
+        parts = name.split(".")
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = values if len(form.getlist(name)) > 1 or name in _LISTS \
+            else values[0]
+    return _lists(root)
+
+
+_LISTS = frozenset({"parties"})
+"""Fields that are a list even with one value (checkboxes)."""
+
+
+def _lists(node: Any) -> Any:
+    if isinstance(node, dict):
+        if node and all(k.isdigit() for k in node):
+            return [_lists(node[k]) for k in sorted(node, key=int)]
+        return {k: _lists(v) for k, v in node.items()}
+    return node
+
+
+@router.post("/penilaian/{appraisal_id}/pratinjau")
+async def preview_review(request: Request, appraisal_id: str) -> Response:
+    """The predikat the review in the form would give (the domain's rule, nothing
+    recorded): a fragment for htmx, or the whole page without JavaScript."""
+    session = _session(request)
+    form = await _form(request)
+    service = _service(request)
+    try:
+        stored = await service.state(session.actor, appraisal_id)
+    except NotFound:
+        raise PageNotFound() from None
+    result: dict[str, Any] = {}
+    try:
+        command = SubmitReview.model_validate(nested(form))
+        state = AppraisalState.model_validate({**stored.state,
+                                               "policy": POLICIES[stored.policy]})
+        events = decide(state, command, actor=session.actor, at=datetime.now(UTC))
+        reviewed = next(e for e in events if isinstance(e, ReviewSubmitted))
+        result = {"work_result": reviewed.work_result.value,
+                  "behaviour": reviewed.behaviour.value,
+                  "predikat": reviewed.predikat.value}
+    except ValidationError as error:
+        result = {"errors": _validation_errors(request, error)}
+    except CommandRefused as refused:
+        result = {"errors": _refusal(request, refused)}
+    if request.headers.get("hx-request") == "true":
+        return render(request, "preview.html", {"preview": result})
+    return await _appraisal_page(request, appraisal_id, failed="review", values=_plain(form),
+                                 preview=result)
+
+
+@router.post("/penilaian/{appraisal_id}/{step}")
+async def command_step(request: Request, appraisal_id: str, step: str) -> Response:
+    if step not in _COMMANDS:
+        raise PageNotFound()
+    _session(request)
+    form = await _form(request)
+    form_name, model = _COMMANDS[step]
+    return await _act(request, appraisal_id, form_name,
+                      lambda f: model.model_validate(nested(f)), form=form)

@@ -106,6 +106,17 @@ class Site:
         return page
 
 
+async def axe_check(page: Page, name: str) -> None:
+    """axe-core finds no serious or critical violation on ``page``."""
+    from axe_playwright_python.async_playwright import Axe
+
+    results = await Axe().run(page)
+    bad = [v for v in results.response["violations"]
+           if v.get("impact") in ("serious", "critical")]
+    assert not bad, f"{name}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}" for v in bad)
+
+
 async def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -1,22 +1,10 @@
 """axe-core on every page, in Indonesian and in English: no serious or critical
-violation."""
+violation (the pages of the later phases are checked along the walk, test_walk.py)."""
 
 from __future__ import annotations
 
-from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Page
-
 from tests.web.conftest import Site, shot
-
-AXE = Axe()
-
-
-async def _check(page: Page, name: str) -> None:
-    results = await AXE.run(page)
-    bad = [v for v in results.response["violations"]
-           if v.get("impact") in ("serious", "critical")]
-    assert not bad, f"{name}: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}" for v in bad)
+from tests.web.conftest import axe_check as _check
 
 
 async def test_every_page_passes_axe_in_indonesian_and_english(site: Site) -> None:
