@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.auth import TokenSettings
 from web import DevPerson, WebSettings
+from web.oidc import OidcSettings
 
 DEV_JWT_SECRET = "kinerja-development-secret-do-not-use-in-production"
 DEV_SESSION_SECRET = "kinerja-development-session-secret-do-not-use-in-production"
@@ -55,6 +56,16 @@ class Settings(BaseSettings):
                                   "are served only in development (with a development secret)")
     session_hours: float = Field(default=8.0, gt=0, le=24 * 30,
                                  description="a page session ends this long after sign-in")
+    oidc_issuer: str | None = Field(
+        default=None, description="the agency's OpenID provider (issuer URL); unset: no "
+                                  "sign-in on the pages but development's demo people")
+    oidc_client_id: str = "kinerja"
+    oidc_client_secret: str | None = None
+    oidc_key_claim: str = Field(default="employee_key",
+                                description="the ID token claim holding the employee key")
+    oidc_redirect_url: str | None = Field(
+        default=None, description="the callback registered at the provider "
+                                  "(https://<host>/masuk/callback); unset: as requested")
     # The HTTP edge (api.edge, kinerja.serving).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024,
                                 description="largest request body (JSON); above it a 413")
@@ -163,9 +174,13 @@ class Settings(BaseSettings):
         people = tuple(DevPerson(key=p.key, name=p.name, roles=p.roles, agency=AGENCY,
                                  unit=UNIT, agencies=p.agencies) for p in PEOPLE) \
             if development else ()
+        oidc = OidcSettings(issuer=self.oidc_issuer, client_id=self.oidc_client_id,
+                            client_secret=self.oidc_client_secret,
+                            key_claim=self.oidc_key_claim) if self.oidc_issuer else None
         return WebSettings(session_secret=secret, development=development,
                            session_seconds=int(self.session_hours * 3600),
-                           demo_people=people)
+                           demo_people=people, oidc=oidc,
+                           oidc_redirect_url=self.oidc_redirect_url)
 
     def token_settings(self) -> TokenSettings:
         return TokenSettings(algorithm=self.jwt_algorithm, secret=self.jwt_secret,

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -50,10 +51,12 @@ from services.appraisals import AppraisalService
 from services.errors import Forbidden, NotFound, Unavailable
 from store.appraisals import AppraisalSummary
 from web.i18n import LANGUAGES, Formats
+from web.oidc import FLOW_COOKIE, FLOW_SECONDS, SignInRefused
 from web.session import LANG_COOKIE, Session
 from web.state import WebState
 
 router = APIRouter(include_in_schema=False)
+log = structlog.get_logger("kinerja.web")
 
 _KEY = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
@@ -136,11 +139,52 @@ class CsrfRefused(Exception):
 
 @router.get("/masuk")
 async def sign_in(request: Request, next: str = "/") -> Response:
-    """Where sign-in starts: the identity provider, or in development the demo people."""
+    """Where sign-in starts: the agency's identity provider, and in development the demo
+    people (straight there when no provider is set)."""
     state = web(request)
-    if state.settings.development:
+    if state.settings.development and state.oidc is None:
         return RedirectResponse(f"/masuk/dev?next={quote(_safe_next(next))}", 303)
-    return render(request, "signin.html", {"next": _safe_next(next)})
+    return render(request, "signin.html", {"next": _safe_next(next),
+                                           "oidc": state.oidc is not None,
+                                           "development": state.settings.development})
+
+
+def _callback_url(request: Request) -> str:
+    return web(request).settings.oidc_redirect_url or str(request.url_for("oidc_callback"))
+
+
+@router.get("/masuk/oidc")
+async def oidc_start(request: Request, next: str = "/") -> Response:
+    state = web(request)
+    if state.oidc is None:
+        raise PageNotFound()
+    url, flow = await state.oidc.start(_callback_url(request), _safe_next(next))
+    response = RedirectResponse(url, 303)
+    response.set_cookie(FLOW_COOKIE, flow, max_age=FLOW_SECONDS, httponly=True,
+                        secure=state.sessions.secure, samesite="lax", path="/masuk")
+    return response
+
+
+@router.get("/masuk/callback", name="oidc_callback")
+async def oidc_callback(request: Request, code: str | None = None, state: str | None = None
+                        ) -> Response:
+    site = web(request)
+    if site.oidc is None:
+        raise PageNotFound()
+    try:
+        person, next_path = await site.oidc.finish(request.cookies.get(FLOW_COOKIE), state,
+                                                   code, _callback_url(request))
+    except SignInRefused as refused:
+        log.warning("sign-in refused", reason=str(refused))
+        response = render(request, "error.html", {"status": 400}, 400)
+        response.delete_cookie(FLOW_COOKIE, path="/masuk")
+        return response
+    response = RedirectResponse(_safe_next(next_path), 303)
+    response.delete_cookie(FLOW_COOKIE, path="/masuk")
+    site.sessions.start(response, subject=person.subject, name=person.name,
+                        roles=person.roles, agency=person.agency, unit=person.unit,
+                        agencies=person.agencies)
+    return response
 
 
 @router.get("/masuk/dev")

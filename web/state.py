@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from web.i18n import DEFAULT_LANGUAGE, translations
+from web.oidc import Oidc, OidcSettings
 from web.session import Sessions
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -39,6 +40,11 @@ class WebSettings:
     secure_cookies: bool = True
     default_language: str = DEFAULT_LANGUAGE
     demo_people: tuple[DevPerson, ...] = field(default_factory=tuple)
+    oidc: OidcSettings | None = None
+    """The agency's OpenID provider; unset: no sign-in but development's."""
+    oidc_redirect_url: str | None = None
+    """The callback URL registered at the provider; unset: this server's /masuk/callback
+    as the request reached it."""
 
 
 class WebState:
@@ -46,6 +52,7 @@ class WebState:
         self.settings = settings
         self.sessions = Sessions(settings.session_secret, seconds=settings.session_seconds,
                                  secure=settings.secure_cookies)
+        self.oidc = Oidc(settings.oidc, settings.session_secret) if settings.oidc else None
 
     @staticmethod
     def translations(language: str) -> gettext.GNUTranslations:

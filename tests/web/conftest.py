@@ -33,6 +33,7 @@ from domain.policy import POLICY_6_2022, FunctionalLevel, default_calendar
 from kinerja.demo import PEOPLE
 from kinerja.worker import running_worker
 from web import DevPerson, WebSettings
+from web.oidc import OidcSettings
 from workflows.appraisal.contract import workflow_id
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts" / "web"
@@ -123,16 +124,22 @@ async def shot(page: Page, name: str) -> None:
 
 
 @pytest.fixture
-async def site(temporal_dev: WorkflowEnvironment, app_pool: asyncpg.Pool, browser: Browser
-               ) -> AsyncIterator[Site]:
+def oidc() -> OidcSettings | None:
+    """The OpenID provider the site signs in with (a test module overrides it)."""
+    return None
+
+
+@pytest.fixture
+async def site(temporal_dev: WorkflowEnvironment, app_pool: asyncpg.Pool, browser: Browser,
+               oidc: OidcSettings | None) -> AsyncIterator[Site]:
     test_id = uuid.uuid4().hex[:8]
     agency = f"pemkot-{test_id}"
     people = {p.role: DevPerson(key=p.key, name=p.name.split(" (")[0], roles=p.roles,
                                 agency=agency, unit=UNIT,
                                 agencies=tuple(agency for _ in p.agencies))
               for p in PEOPLE}
-    settings = WebSettings(session_secret=SESSION_SECRET, development=True,
-                           demo_people=tuple(people.values()))
+    settings = WebSettings(session_secret=SESSION_SECRET, development=oidc is None,
+                           demo_people=tuple(people.values()), oidc=oidc)
     task_queue = f"web-{test_id}"
     services = Services(pool=app_pool, temporal=temporal_dev.client,
                         token_verifier=TokenVerifier(TOKENS), task_queue=task_queue,
