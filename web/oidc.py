@@ -19,6 +19,8 @@ import httpx
 from authlib.common.security import generate_token
 
 with warnings.catch_warnings():  # authlib would rather have httpx2; httpx is what we have
+    import authlib.deprecate  # noqa: F401  installs its own "always" filter: ours goes in front of it
+
     warnings.simplefilter("ignore")
     from authlib.integrations.httpx_client import AsyncOAuth2Client
 from itsdangerous import BadSignature, URLSafeTimedSerializer

@@ -32,6 +32,7 @@ from domain.authorization import Actor, Parties, Role
 from domain.policy import POLICY_6_2022, FunctionalLevel, default_calendar
 from kinerja.demo import PEOPLE
 from kinerja.worker import running_worker
+from services.appraisals import AppraisalService
 from web import DevPerson, WebSettings
 from web.oidc import OidcSettings
 from workflows.appraisal.contract import workflow_id
@@ -82,10 +83,19 @@ class Site:
     pool: asyncpg.Pool
     browser: Browser
     settings: WebSettings
+    appraisals: AppraisalService
+    """The use cases, to bring the appraisal to a phase without the pages."""
 
-    async def context(self, *, phone: bool = False, lang: str | None = None
-                      ) -> BrowserContext:
-        options: dict[str, object] = {"base_url": self.url}
+    def actor(self, who: str) -> Actor:
+        person = self.people[who]
+        return Actor(subject=person.key, roles=frozenset(Role(r) for r in person.roles),
+                     agency=person.agency, unit=person.unit,
+                     agencies=frozenset(person.agencies))
+
+    async def context(self, *, phone: bool = False, lang: str | None = None,
+                      javascript: bool = True) -> BrowserContext:
+        options: dict[str, object] = {"base_url": self.url,
+                                      "java_script_enabled": javascript}
         if phone:
             options.update(viewport={"width": 390, "height": 844}, is_mobile=True,
                            has_touch=True, device_scale_factor=2)
@@ -157,7 +167,8 @@ async def site(temporal_dev: WorkflowEnvironment, app_pool: asyncpg.Pool, browse
         try:
             yield Site(url=f"http://localhost:{port}", agency=agency,
                        appraisal_id=appraisal_id, people=people, pool=app_pool,
-                       browser=browser, settings=settings)
+                       browser=browser, settings=settings,
+                       appraisals=app.state.kinerja.appraisals)
         finally:
             server.should_exit = True
             await serving
