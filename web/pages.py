@@ -36,6 +36,7 @@ from domain.appraisal import (
     LogActivity,
     Phase,
     ReleaseResult,
+    ReportProgress,
     RequestExplanations,
     ReturnTargets,
     ReviewSubmitted,
@@ -615,6 +616,23 @@ def _lists(node: Any) -> Any:
             return [_lists(node[k]) for k in sorted(node, key=int)]
         return {k: _lists(v) for k, v in node.items()}
     return node
+
+
+@router.post("/penilaian/{appraisal_id}/capaian")
+async def report_progress(request: Request, appraisal_id: str) -> Response:
+    """Progress of a period: a realisation per indicator filled (those left empty are
+    not reported)."""
+    _session(request)
+    form = await _form(request)
+
+    def build(f: FormData) -> Command:
+        data = nested(f)
+        report = data.get("report", {})
+        report["realisations"] = [r for r in report.get("realisations", [])
+                                  if isinstance(r, dict) and set(r) - {"indicator_id"}]
+        return ReportProgress.model_validate(data)
+
+    return await _act(request, appraisal_id, "progress", build, form=form)
 
 
 @router.post("/penilaian/{appraisal_id}/pratinjau")

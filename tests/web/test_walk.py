@@ -6,6 +6,8 @@ explanations asked and given; the decision; the final result shown to the employ
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Page, expect
 
 from tests.web.conftest import Site, axe_check, shot
@@ -80,6 +82,15 @@ async def test_skp_drafted_returned_resubmitted_approved_then_an_activity_from_a
     await phone.get_by_role("button", name="Catat kegiatan").tap()
     await expect(phone.get_by_text("Melayani 5 permohonan informasi")).to_be_visible()
     await shot(phone, "06-activity-phone")
+
+    # Progress of this month, from the phone: the first indicator only.
+    await phone.locator("#real-0").fill("sepuluh")
+    await phone.get_by_role("button", name="Laporkan capaian").tap()
+    await expect(phone.locator("#err-report-realisations-0-value")).to_have_text(
+        "Masukkan angka.")
+    await phone.locator("#real-0").fill("10.5")
+    await phone.get_by_role("button", name="Laporkan capaian").tap()
+    await expect(phone.get_by_text(re.compile(r"^\d{4}-\d{2}: 10,5$"))).to_be_visible()
 
     # The self-assessment, from the phone.
     for i in range(3):
@@ -171,6 +182,6 @@ async def test_skp_drafted_returned_resubmitted_approved_then_an_activity_from_a
     assert [r["type"] for r in trail] == [
         "AppraisalOpened", "TargetsDrafted", "TargetsDrafted", "TargetsSubmitted",
         "TargetsReturned", "TargetsDrafted", "TargetsSubmitted", "TargetsApproved",
-        "ActivityLogged", "SelfAssessmentSubmitted", "ReviewSubmitted", "ResultReleased",
-        "ObjectionFiled", "ExplanationsRequested", "ExplanationGiven", "ExplanationGiven",
-        "ObjectionDecided", "AppraisalFinalized"]
+        "ActivityLogged", "ProgressReported", "SelfAssessmentSubmitted", "ReviewSubmitted",
+        "ResultReleased", "ObjectionFiled", "ExplanationsRequested", "ExplanationGiven",
+        "ExplanationGiven", "ObjectionDecided", "AppraisalFinalized"]
