@@ -159,6 +159,12 @@ class Settings(BaseSettings):
             elif len(self.jwt_secret.encode()) < MIN_HS256_SECRET_BYTES:
                 problems.append(f"KINERJA_JWT_SECRET is shorter than "
                                 f"{MIN_HS256_SECRET_BYTES} bytes")
+        if self.session_secret is not None and (
+                self.session_secret == DEV_SESSION_SECRET
+                or len(self.session_secret.encode()) < MIN_HS256_SECRET_BYTES):
+            problems.append("KINERJA_SESSION_SECRET is the development secret or shorter "
+                            f"than {MIN_HS256_SECRET_BYTES} bytes (anyone could forge a "
+                            "page session): set a long random one")
         if self.signing_key_file is None:
             problems.append("KINERJA_SIGNING_KEY_FILE is unset: the default "
                             "data_dir/checkpoint-signing-key.pem is the development key "
