@@ -320,6 +320,7 @@ async def _appraisal_page(request: Request, appraisal_id: str, *, failed: str | 
         "a": summary, "s": state, "relation": relation, "failed": failed,
         "errors": errors or {}, "values": values or {}, "editor": editor,
         "editor_rows": _editor_rows(editor), "aspects": list(Aspect),
+        "editor_fits": editor_fits(skp),
         "kinds": list(RhkKind), "approaches": list(Approach), "today": today,
         "ratings": list(Rating), "core_values": list(CoreValue), "preview": preview,
         "is_hr": "hr" in session.roles and summary.parties.agency in session.agencies,
@@ -371,6 +372,23 @@ def _skp_fields(skp: Mapping[str, Any] | None) -> dict[str, str]:
                             ("indicators.0.target.unit", target.get("unit"))):
             fields[f"rhk.{i}.{name}"] = "" if value is None else str(value)
     return fields
+
+
+def editor_fits(skp: Mapping[str, Any] | None) -> bool:
+    """Whether the page's editor holds the whole SKP: one quantitative indicator per RHK,
+    no supported RHK or perspective, no leader's expectations or annex. Saving from the
+    editor would lose anything else, so such an SKP (drafted through the API) is shown,
+    not edited."""
+    if not skp:
+        return True
+    for rhk in skp.get("rhk", ()):
+        indicators = rhk.get("indicators") or []
+        if len(indicators) != 1 or rhk.get("supports_rhk") or rhk.get("perspective") \
+                or (indicators[0].get("target") or {}).get("text"):
+            return False
+    if any(b.get("leader_expectation") for b in skp.get("behaviour", ())):
+        return False
+    return not any((skp.get("annex") or {}).values())
 
 
 def _editor_rows(fields: Mapping[str, str]) -> int:
