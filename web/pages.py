@@ -33,6 +33,7 @@ from domain.appraisal import (
     DraftTargets,
     FileObjection,
     GiveExplanation,
+    GiveFeedback,
     LogActivity,
     Phase,
     ReleaseResult,
@@ -594,6 +595,7 @@ async def log_activity(request: Request, appraisal_id: str) -> Response:
 
 _COMMANDS: dict[str, tuple[str, type[Command]]] = {
     "penilaian-mandiri": ("self_assessment", SubmitSelfAssessment),
+    "umpan-balik": ("feedback", GiveFeedback),
     "nilai": ("review", SubmitReview),
     "umumkan": ("release", ReleaseResult),
     "terima": ("accept", AcceptResult),

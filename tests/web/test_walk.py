@@ -107,8 +107,13 @@ async def test_skp_drafted_returned_resubmitted_approved_then_an_activity_from_a
     await shot(phone, "07-self-assessment")
     await axe_check(phone, "self-assessment")
 
-    # The review, with the predikat previewed (htmx fragment) before it is sent.
+    # The review, with the predikat previewed (htmx fragment) before it is sent; first
+    # the appraiser's feedback.
     await appraiser.reload()
+    await appraiser.get_by_label("Tentang").select_option(label="Pelatihan internal")
+    await appraiser.locator("#fb-text").fill("Materi pelatihan sudah baik.")
+    await appraiser.get_by_role("button", name="Beri umpan balik").click()
+    await expect(appraiser.get_by_text("Materi pelatihan sudah baik.")).to_be_visible()
     await appraiser.locator("#rev-rhk-0").select_option("above")
     await appraiser.locator("#rev-rhk-1").select_option("above")
     await appraiser.get_by_role("button", name="Pratinjau predikat").click()
@@ -182,6 +187,7 @@ async def test_skp_drafted_returned_resubmitted_approved_then_an_activity_from_a
     assert [r["type"] for r in trail] == [
         "AppraisalOpened", "TargetsDrafted", "TargetsDrafted", "TargetsSubmitted",
         "TargetsReturned", "TargetsDrafted", "TargetsSubmitted", "TargetsApproved",
-        "ActivityLogged", "ProgressReported", "SelfAssessmentSubmitted", "ReviewSubmitted",
+        "ActivityLogged", "ProgressReported", "SelfAssessmentSubmitted", "FeedbackGiven",
+        "ReviewSubmitted",
         "ResultReleased", "ObjectionFiled", "ExplanationsRequested", "ExplanationGiven",
         "ExplanationGiven", "ObjectionDecided", "AppraisalFinalized"]
