@@ -470,7 +470,10 @@ def _validation_errors(request: Request, error: ValidationError, prefix: str = "
         else:
             text = gettext("This value is not valid:") + " " + str(item.get("msg", ""))
         found.setdefault(field or "_", text)
-    return found
+    # A list whose item failed is also reported "too short" (pydantic counts the items
+    # that validated): only the item's own error is the user's to fix.
+    return {field: text for field, text in found.items()
+            if not any(other.startswith(field + ".") for other in found)}
 
 
 def _refusal(request: Request, refused: CommandRefused) -> dict[str, str]:

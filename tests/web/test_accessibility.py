@@ -22,6 +22,7 @@ async def test_every_page_passes_axe_in_indonesian_and_english(site: Site) -> No
         await employee.locator('[id="rhk.0.description"]').fill("Layanan")
         await employee.locator("form[action$='/skp'] button[value=save]").click()
         await employee.locator(".error").first.wait_for()
+        assert await employee.locator(".error").count() == 2  # the indicator, the target
         await _check(employee, f"appraisal with errors {lang}")
         await shot(employee, f"a11y-errors-{lang}")
         await employee.goto(f"/penilaian/{site.appraisal_id}/riwayat")
