@@ -5,7 +5,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean catalogues chromium
+
+# The pages' message catalogues: web/locale/*/LC_MESSAGES/messages.po -> messages.mo
+catalogues: $(STAMP)
+	$(BIN)/python -c 'from web.i18n import compile_catalogues; compile_catalogues()'
+
+# The page tests drive Debian's chromium (Playwright cannot download its own here).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	  else echo "The page tests need chromium: run 'sudo apt-get install -y chromium'" \
+	            "(or set KINERJA_CHROMIUM to a chromium binary), then make test again" >&2; \
+	       exit 1; fi; }
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -14,10 +26,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) catalogues
 	$(BIN)/kinerja dev
 
-test: $(STAMP)
+test: $(STAMP) catalogues chromium
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest

@@ -28,6 +28,8 @@ from api.problems import (
 )
 from services.bootstrap import bootstrap
 from services.errors import Unavailable
+from web import WebSettings
+from web import install as install_web
 
 log = structlog.get_logger("kinerja.api")
 
@@ -59,6 +61,8 @@ class Services:
     """The Temporal payload encryption, for the codec endpoint (None: not encrypted)."""
     codec_origins: frozenset[str] = frozenset()
     """Origins (Temporal's UI) allowed to call the codec endpoint from a browser."""
+    web: WebSettings = field(default_factory=WebSettings)
+    """The pages under ``/`` (web.install); without a session secret, none."""
 
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -201,6 +205,7 @@ def create_app(services: Services) -> FastAPI:
     app.state.payload_codec = services.payload_codec
     app.state.codec_origins = services.codec_origins
     app.include_router(codec.router)
+    install_web(app, services.web)
 
     app.add_middleware(EdgeGuard, limits=services.limits)
     app.add_middleware(RequestContext)  # added last: the outermost

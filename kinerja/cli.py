@@ -122,7 +122,7 @@ async def _services(settings: Settings, database_url: str, temporal_address: str
     return Services(pool=pool, temporal=client,
                     token_verifier=TokenVerifier(settings.token_settings()),
                     task_queue=settings.task_queue, audit=audit_settings(settings),
-                    limits=edge_limits(settings),
+                    limits=edge_limits(settings), web=settings.web_settings(),
                     metrics_refresh_seconds=settings.metrics_refresh_seconds,
                     payload_codec=data_converter(settings).payload_codec,
                     codec_origins=frozenset(
@@ -256,6 +256,8 @@ def _print_where(settings: Settings, stack: DevStack, appraisal: str,
     where = Table.grid(padding=(0, 2))
     where.add_column(no_wrap=True)
     where.add_column(overflow="fold")  # a DSN or path must stay whole to be copied
+    where.add_row("Web", f"{api_url}/")
+    where.add_row("Demo sign-in", f"{api_url}/masuk/dev")
     where.add_row("API docs", f"{api_url}/docs")
     where.add_row("OpenAPI", f"{api_url}/openapi.json")
     where.add_row("Temporal UI", stack.temporal_ui_url or "(your Temporal's own UI)")

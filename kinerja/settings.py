@@ -10,8 +10,11 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.auth import TokenSettings
+from web import DevPerson, WebSettings
+from web.oidc import OidcSettings
 
 DEV_JWT_SECRET = "kinerja-development-secret-do-not-use-in-production"
+DEV_SESSION_SECRET = "kinerja-development-session-secret-do-not-use-in-production"
 
 MIN_HS256_SECRET_BYTES = 32
 """RFC 7518 3.2: an HS256 key at least as long as the hash output."""
@@ -48,6 +51,21 @@ class Settings(BaseSettings):
     jwks_url: str | None = None
     jwt_issuer: str = "kinerja"
     jwt_audience: str = "kinerja-api"
+    session_secret: str | None = Field(
+        default=None, description="signs the pages' session cookie (web/); unset: the pages "
+                                  "are served only in development (with a development secret)")
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 30,
+                                 description="a page session ends this long after sign-in")
+    oidc_issuer: str | None = Field(
+        default=None, description="the agency's OpenID provider (issuer URL); unset: no "
+                                  "sign-in on the pages but development's demo people")
+    oidc_client_id: str = "kinerja"
+    oidc_client_secret: str | None = None
+    oidc_key_claim: str = Field(default="employee_key",
+                                description="the ID token claim holding the employee key")
+    oidc_redirect_url: str | None = Field(
+        default=None, description="the callback registered at the provider "
+                                  "(https://<host>/masuk/callback); unset: as requested")
     # The HTTP edge (api.edge, kinerja.serving).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024,
                                 description="largest request body (JSON); above it a 413")
@@ -141,11 +159,34 @@ class Settings(BaseSettings):
             elif len(self.jwt_secret.encode()) < MIN_HS256_SECRET_BYTES:
                 problems.append(f"KINERJA_JWT_SECRET is shorter than "
                                 f"{MIN_HS256_SECRET_BYTES} bytes")
+        if self.session_secret is not None and (
+                self.session_secret == DEV_SESSION_SECRET
+                or len(self.session_secret.encode()) < MIN_HS256_SECRET_BYTES):
+            problems.append("KINERJA_SESSION_SECRET is the development secret or shorter "
+                            f"than {MIN_HS256_SECRET_BYTES} bytes (anyone could forge a "
+                            "page session): set a long random one")
         if self.signing_key_file is None:
             problems.append("KINERJA_SIGNING_KEY_FILE is unset: the default "
                             "data_dir/checkpoint-signing-key.pem is the development key "
                             "kinerja dev creates; set the path of your own Ed25519 key")
         return problems
+
+    def web_settings(self) -> WebSettings:
+        """The pages' settings; development mode: the demo people may sign in."""
+        from kinerja.demo import AGENCY, PEOPLE, UNIT
+
+        development = self.mode == "development"
+        secret = self.session_secret or (DEV_SESSION_SECRET if development else "")
+        people = tuple(DevPerson(key=p.key, name=p.name, roles=p.roles, agency=AGENCY,
+                                 unit=UNIT, agencies=p.agencies) for p in PEOPLE) \
+            if development else ()
+        oidc = OidcSettings(issuer=self.oidc_issuer, client_id=self.oidc_client_id,
+                            client_secret=self.oidc_client_secret,
+                            key_claim=self.oidc_key_claim) if self.oidc_issuer else None
+        return WebSettings(session_secret=secret, development=development,
+                           session_seconds=int(self.session_hours * 3600),
+                           demo_people=people, oidc=oidc,
+                           oidc_redirect_url=self.oidc_redirect_url)
 
     def token_settings(self) -> TokenSettings:
         return TokenSettings(algorithm=self.jwt_algorithm, secret=self.jwt_secret,

@@ -79,6 +79,8 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,  # 57P01: terminated by a shutdown or pg_terminate_backend
     asyncpg.CrashShutdownError,  # 57P02
     asyncpg.TooManyConnectionsError,
+    asyncpg.InternalClientError,  # "cannot switch to state ...; another operation is in
+    # progress": the connection was lost in the middle of an operation (as api.app takes it)
 )
 """Errors after which the sealer reconnects instead of stopping."""
 

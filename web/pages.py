@@ -1,0 +1,700 @@
+"""The pages: sign-in (development picker), Beranda, an appraisal (SKP editor, approve or
+return, daily activity), its trail (Riwayat), sign-out and the language.
+
+Every action is a use case of :class:`services.appraisals.AppraisalService`, the same
+the API calls: the page builds the domain's command from the form and shows the
+domain's answer (a refusal next to the field it names). A form carries an idempotency
+key, so sending it twice changes nothing. Every POST form carries the session's CSRF
+token; a form without it, or with another, is refused (403) before anything is read.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import quote
+
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from domain.appraisal import (
+    AcceptResult,
+    AppraisalState,
+    ApproveTargets,
+    Command,
+    CommandRefused,
+    DecideObjection,
+    DraftTargets,
+    FileObjection,
+    GiveExplanation,
+    GiveFeedback,
+    LogActivity,
+    Phase,
+    ReleaseResult,
+    ReportProgress,
+    RequestExplanations,
+    ReturnTargets,
+    ReviewSubmitted,
+    SubmitReview,
+    SubmitSelfAssessment,
+    SubmitTargets,
+    decide,
+)
+from domain.policy import POLICIES
+from domain.ratings import Rating
+from domain.skp import Approach, Aspect, CoreValue, DailyActivity, RhkKind, Skp
+from services.appraisals import AppraisalService
+from services.errors import Forbidden, NotFound, Unavailable
+from store.appraisals import AppraisalSummary
+from web.i18n import LANGUAGES, Formats
+from web.oidc import FLOW_COOKIE, FLOW_SECONDS, SignInRefused
+from web.session import LANG_COOKIE, Session
+from web.state import WebState
+
+router = APIRouter(include_in_schema=False)
+log = structlog.get_logger("kinerja.web")
+
+_KEY = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
+
+
+def N_(message: str) -> str:
+    """A message to translate later (marked for the catalogue)."""
+    return message
+
+
+class SignInNeeded(Exception):
+    """No valid session: the page sends the browser to sign in."""
+
+
+class PageNotFound(Exception):
+    """Unknown, or not the person's to see: a 404 page (nothing leaks)."""
+
+
+def web(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+def _service(request: Request) -> AppraisalService:
+    service: AppraisalService = request.app.state.kinerja.appraisals
+    return service
+
+
+def _session(request: Request) -> Session:
+    session = web(request).sessions.of(request)
+    if session is None:
+        raise SignInNeeded()
+    return session
+
+
+def language_of(request: Request) -> str:
+    requested = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    return requested if requested in LANGUAGES else web(request).settings.default_language
+
+
+def render(request: Request, template: str, context: Mapping[str, Any] | None = None,
+           status: int = 200, *, offset: int = 7) -> HTMLResponse:
+    """``template`` in the request's language, with the session and its CSRF token."""
+    state = web(request)
+    language = language_of(request)
+    session = state.sessions.of(request)
+    response = HTMLResponse("", status_code=status)
+    csrf = session.csrf if session else state.sessions.pre_token(request, response)
+    translations = state.translations(language)
+    page = state.environment(language).get_template(template).render(
+        request=request, session=session, csrf=csrf, lang=language, languages=LANGUAGES,
+        fmt=Formats(language, offset), _=translations.gettext, new_key=_new_key,
+        path=request.url.path, **(context or {}))
+    response.body = page.encode()
+    response.headers["content-length"] = str(len(response.body))
+    response.headers["cache-control"] = "no-store"
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, httponly=True,
+                            secure=state.sessions.secure, samesite="lax", path="/")
+    return response
+
+
+def _new_key() -> str:
+    return uuid.uuid4().hex
+
+
+async def _form(request: Request) -> FormData:
+    """The form of a POST, its CSRF token checked (403 page otherwise)."""
+    form = await request.form()
+    if not web(request).sessions.csrf_ok(request, form.get("csrf")):
+        raise CsrfRefused()
+    return form
+
+
+class CsrfRefused(Exception):
+    """A state-changing form without the session's CSRF token."""
+
+
+# --------------------------------------------------------------------------- sign-in
+
+
+@router.get("/masuk")
+async def sign_in(request: Request, next: str = "/") -> Response:
+    """Where sign-in starts: the agency's identity provider, and in development the demo
+    people (straight there when no provider is set)."""
+    state = web(request)
+    if state.settings.development and state.oidc is None:
+        return RedirectResponse(f"/masuk/dev?next={quote(_safe_next(next))}", 303)
+    return render(request, "signin.html", {"next": _safe_next(next),
+                                           "oidc": state.oidc is not None,
+                                           "development": state.settings.development})
+
+
+def _callback_url(request: Request) -> str:
+    return web(request).settings.oidc_redirect_url or str(request.url_for("oidc_callback"))
+
+
+@router.get("/masuk/oidc")
+async def oidc_start(request: Request, next: str = "/") -> Response:
+    state = web(request)
+    if state.oidc is None:
+        raise PageNotFound()
+    url, flow = await state.oidc.start(_callback_url(request), _safe_next(next))
+    response = RedirectResponse(url, 303)
+    response.set_cookie(FLOW_COOKIE, flow, max_age=FLOW_SECONDS, httponly=True,
+                        secure=state.sessions.secure, samesite="lax", path="/masuk")
+    return response
+
+
+@router.get("/masuk/callback", name="oidc_callback")
+async def oidc_callback(request: Request, code: str | None = None, state: str | None = None
+                        ) -> Response:
+    site = web(request)
+    if site.oidc is None:
+        raise PageNotFound()
+    try:
+        person, next_path = await site.oidc.finish(request.cookies.get(FLOW_COOKIE), state,
+                                                   code, _callback_url(request))
+    except SignInRefused as refused:
+        log.warning("sign-in refused", reason=str(refused))
+        response = render(request, "error.html", {"status": 400}, 400)
+        response.delete_cookie(FLOW_COOKIE, path="/masuk")
+        return response
+    response = RedirectResponse(_safe_next(next_path), 303)
+    response.delete_cookie(FLOW_COOKIE, path="/masuk")
+    site.sessions.start(response, subject=person.subject, name=person.name,
+                        roles=person.roles, agency=person.agency, unit=person.unit,
+                        agencies=person.agencies)
+    return response
+
+
+@router.get("/masuk/dev")
+async def dev_sign_in(request: Request, next: str = "/") -> Response:
+    state = web(request)
+    if not state.settings.development:
+        raise PageNotFound()
+    return render(request, "dev_signin.html",
+                  {"people": state.settings.demo_people, "next": _safe_next(next)})
+
+
+@router.post("/masuk/dev")
+async def dev_sign_in_as(request: Request) -> Response:
+    state = web(request)
+    if not state.settings.development:
+        raise PageNotFound()
+    form = await _form(request)
+    person = next((p for p in state.settings.demo_people if p.key == form.get("person")), None)
+    if person is None:
+        raise PageNotFound()
+    response = RedirectResponse(_safe_next(str(form.get("next") or "/")), 303)
+    state.sessions.start(response, subject=person.key, name=person.name, roles=person.roles,
+                         agency=person.agency, unit=person.unit, agencies=person.agencies)
+    return response
+
+
+@router.post("/keluar")
+async def sign_out(request: Request) -> Response:
+    await _form(request)
+    response = RedirectResponse("/masuk", 303)
+    web(request).sessions.end(response)
+    return response
+
+
+@router.post("/bahasa")
+async def choose_language(request: Request) -> Response:
+    form = await _form(request)
+    language = str(form.get("lang"))
+    response = RedirectResponse(_safe_next(str(form.get("next") or "/")), 303)
+    if language in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, httponly=True,
+                            secure=web(request).sessions.secure, samesite="lax", path="/")
+    return response
+
+
+def _safe_next(value: str) -> str:
+    """Only a path of this site (no scheme, no host, no ``//``)."""
+    return value if value.startswith("/") and not value.startswith("//") \
+        and "\\" not in value else "/"
+
+
+# --------------------------------------------------------------------------- Beranda
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    session = _session(request)
+    actor = session.actor
+    service = _service(request)
+    mine = await service.mine(actor)
+    as_appraiser = await service.list(actor, role="appraiser")
+    as_superior = await service.list(actor, role="superior")
+    to_release = await service.list(actor, phase=Phase.CALIBRATION) \
+        if "hr" in session.roles else []
+    return render(request, "home.html", {
+        "hr": [_row(s, "hr") for s in to_release],
+        "mine": [_row(s, "employee") for s in mine],
+        "appraiser": [_row(s, "appraiser") for s in as_appraiser],
+        "superior": [_row(s, "superior") for s in as_superior],
+    })
+
+
+def _row(summary: AppraisalSummary, role: str) -> dict[str, Any]:
+    return {"id": summary.appraisal_id, "cycle": summary.cycle_id, "phase": summary.phase.value,
+            "employee": summary.parties.employee, "predikat": summary.predikat,
+            "deadline_kind": summary.next_deadline_kind,
+            "deadline_at": summary.next_deadline_at, "role": role,
+            "todo": todo(role, summary.phase.value, None)}
+
+
+def todo(role: str, phase: str, targets_status: str | None) -> str | None:
+    """What the person in ``role`` must do now (a message id), if anything."""
+    if phase == Phase.TARGET_SETTING:
+        if role == "employee" and targets_status in (None, "none", "draft", "returned"):
+            return N_("Draft your SKP and submit it to your appraiser.")
+        if role == "appraiser" and targets_status in (None, "submitted"):
+            return N_("Approve the SKP or return it with a reason.")
+    if phase == Phase.SELF_REPORT and role == "employee":
+        return N_("Log your daily activities and report progress; then the self-assessment.")
+    if phase == Phase.REVIEW and role == "appraiser":
+        return N_("Review: rate each RHK and the BerAKHLAK values.")
+    if phase == Phase.OBJECTION_WINDOW and role == "employee":
+        return N_("Accept the result or file an objection within the window.")
+    if phase == Phase.OBJECTION_REVIEW and role == "superior":
+        return N_("Decide the objection.")
+    if phase == Phase.CALIBRATION and role == "hr":
+        return N_("Release the result when the unit's calibration allows it.")
+    return None
+
+
+# --------------------------------------------------------------------------- an appraisal
+
+
+def _relation(session: Session, summary: AppraisalSummary) -> str | None:
+    parties = summary.parties
+    actor = session.actor
+    for relation, key in (("employee", parties.employee), ("appraiser", parties.appraiser),
+                          ("superior", parties.superior)):
+        if actor.is_person(parties.agency, key):
+            return relation
+    return None
+
+
+async def _appraisal_page(request: Request, appraisal_id: str, *, failed: str | None = None,
+                          errors: Mapping[str, str] | None = None,
+                          values: Mapping[str, str] | None = None, status: int = 200,
+                          preview: Mapping[str, Any] | None = None) -> Response:
+    session = _session(request)
+    service = _service(request)
+    try:
+        summary = await service.visible(session.actor, appraisal_id)
+        stored = await service.state(session.actor, appraisal_id)
+    except NotFound:
+        raise PageNotFound() from None
+    state = stored.state
+    relation = _relation(session, summary)
+    offset = int((state.get("calendar") or {}).get("utc_offset_hours") or 7)
+    skp = state.get("skp")
+    editor = values if failed == "skp" and values is not None else _skp_fields(skp)
+    today = datetime.now(UTC).astimezone(Formats("id", offset).zone).date().isoformat()
+    return render(request, "appraisal.html", {
+        "a": summary, "s": state, "relation": relation, "failed": failed,
+        "errors": errors or {}, "values": values or {}, "editor": editor,
+        "editor_rows": _editor_rows(editor), "aspects": list(Aspect),
+        "editor_fits": editor_fits(skp),
+        "kinds": list(RhkKind), "approaches": list(Approach), "today": today,
+        "ratings": list(Rating), "core_values": list(CoreValue), "preview": preview,
+        "is_hr": "hr" in session.roles and summary.parties.agency in session.agencies,
+        "todo": todo(relation or "", summary.phase.value, state.get("targets_status")),
+    }, status, offset=offset)
+
+
+@router.get("/penilaian/{appraisal_id}")
+async def appraisal(request: Request, appraisal_id: str) -> Response:
+    return await _appraisal_page(request, appraisal_id)
+
+
+@router.get("/penilaian/{appraisal_id}/riwayat")
+async def trail(request: Request, appraisal_id: str) -> Response:
+    session = _session(request)
+    service = _service(request)
+    try:
+        summary = await service.visible(session.actor, appraisal_id)
+        events = await service.events(session.actor, appraisal_id)
+        stored = await service.state(session.actor, appraisal_id)
+    except NotFound:
+        raise PageNotFound() from None
+    offset = int((stored.state.get("calendar") or {}).get("utc_offset_hours") or 7)
+    return render(request, "trail.html", {"a": summary, "events": events}, offset=offset)
+
+
+# The SKP editor's fields are named after the domain's locations (``rhk.0.description``,
+# ``rhk.0.indicators.0.target.value``), so a refusal's ``loc`` names its field.
+
+_ROW_FIELDS = ("id", "kind", "description", "indicators.0.id", "indicators.0.description",
+               "indicators.0.aspect", "indicators.0.target.value",
+               "indicators.0.target.unit")
+
+
+def _skp_fields(skp: Mapping[str, Any] | None) -> dict[str, str]:
+    """The editor's values of a stored SKP (its first indicator of each RHK)."""
+    if not skp:
+        return {"approach": Approach.QUANTITATIVE.value}
+    fields = {"approach": str(skp.get("approach", ""))}
+    for i, rhk in enumerate(skp.get("rhk", ())):
+        indicator = (rhk.get("indicators") or [{}])[0]
+        target = indicator.get("target") or {}
+        for name, value in (("id", rhk.get("id")), ("kind", rhk.get("kind")),
+                            ("description", rhk.get("description")),
+                            ("indicators.0.id", indicator.get("id")),
+                            ("indicators.0.description", indicator.get("description")),
+                            ("indicators.0.aspect", indicator.get("aspect")),
+                            ("indicators.0.target.value", target.get("value")),
+                            ("indicators.0.target.unit", target.get("unit"))):
+            fields[f"rhk.{i}.{name}"] = "" if value is None else str(value)
+    return fields
+
+
+def editor_fits(skp: Mapping[str, Any] | None) -> bool:
+    """Whether the page's editor holds the whole SKP: one quantitative indicator per RHK,
+    no supported RHK or perspective, no leader's expectations or annex. Saving from the
+    editor would lose anything else, so such an SKP (drafted through the API) is shown,
+    not edited."""
+    if not skp:
+        return True
+    for rhk in skp.get("rhk", ()):
+        indicators = rhk.get("indicators") or []
+        if len(indicators) != 1 or rhk.get("supports_rhk") or rhk.get("perspective") \
+                or (indicators[0].get("target") or {}).get("text"):
+            return False
+    if any(b.get("leader_expectation") for b in skp.get("behaviour", ())):
+        return False
+    return not any((skp.get("annex") or {}).values())
+
+
+def _editor_rows(fields: Mapping[str, str]) -> int:
+    """The RHK rows shown: those filled and one empty to add another (at least three)."""
+    filled = {int(k.split(".")[1]) for k, v in fields.items() if k.startswith("rhk.") and v}
+    return max(3, (max(filled) + 2) if filled else 0)
+
+
+def _skp_of(form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
+    """The SKP as the domain reads it, from the editor's fields (empty rows left out),
+    and the fields as sent (shown again on a refusal)."""
+    values = {k: str(v) for k, v in form.multi_items() if k == "approach" or k.startswith("rhk.")}
+    rhk: list[dict[str, Any]] = []
+    rows = sorted({int(k.split(".")[1]) for k in values if k.startswith("rhk.")
+                   and k.split(".")[1].isdigit()})
+    for i in rows:
+        row = {name: values.get(f"rhk.{i}.{name}", "").strip() for name in _ROW_FIELDS}
+        if not any(row[n] for n in ("description", "indicators.0.description",
+                                    "indicators.0.target.value", "indicators.0.target.unit")):
+            continue
+        position = len(rhk)
+        if position != i:  # renumber the fields shown, so a refusal's loc names them
+            for name in _ROW_FIELDS:
+                values[f"rhk.{position}.{name}"] = values.pop(f"rhk.{i}.{name}", "")
+        target: dict[str, Any] = {"value": row["indicators.0.target.value"] or None,
+                                  "unit": row["indicators.0.target.unit"] or None}
+        rhk.append({
+            "id": row["id"] or f"rhk-{uuid.uuid4().hex[:8]}",
+            "kind": row["kind"] or RhkKind.MAIN.value,
+            "description": row["description"],
+            "indicators": [{
+                "id": row["indicators.0.id"] or f"ind-{uuid.uuid4().hex[:8]}",
+                "description": row["indicators.0.description"],
+                "aspect": row["indicators.0.aspect"] or Aspect.QUANTITY.value,
+                "target": target,
+            }],
+        })
+        values[f"rhk.{position}.id"] = rhk[-1]["id"]
+        values[f"rhk.{position}.indicators.0.id"] = rhk[-1]["indicators"][0]["id"]
+    for stale in [k for k in values if k.startswith("rhk.")
+                  and int(k.split(".")[1]) >= len(rhk)]:
+        values.pop(stale)
+    return {"approach": values.get("approach") or None, "rhk": rhk}, values
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _validation_errors(request: Request, error: ValidationError, prefix: str = ""
+                       ) -> dict[str, str]:
+    """Each broken rule by the field it names, in the user's language."""
+    gettext = web(request).translations(language_of(request)).gettext
+    messages = {
+        "missing": N_("This field is required."),
+        "string_too_short": N_("This field is required."),
+        "too_short": N_("Add at least one."),
+        "string_too_long": N_("This text is too long."),
+        "string_pattern_mismatch": N_("This value has characters that are not allowed."),
+        "decimal_parsing": N_("Enter a number."),
+        "int_parsing": N_("Enter a whole number."),
+        "date_from_datetime_parsing": N_("Enter a date."),
+        "date_parsing": N_("Enter a date."),
+        "enum": N_("Choose one of the options."),
+        "literal_error": N_("Choose one of the options."),
+        "less_than_equal": N_("This number is too large."),
+        "greater_than_equal": N_("This number is too small."),
+    }
+    found: dict[str, str] = {}
+    for item in error.errors():
+        loc = _loc(tuple(item.get("loc", ())))
+        field = f"{prefix}{loc}" if loc else (prefix.rstrip(".") or "_")
+        if field.endswith(".target"):
+            field += ".value"
+            text = gettext("Fill in a target value and its unit, or a text.")
+        elif item["type"] in messages:
+            text = gettext(messages[item["type"]])
+        else:
+            text = gettext("This value is not valid:") + " " + str(item.get("msg", ""))
+        found.setdefault(field or "_", text)
+    # A list whose item failed is also reported "too short" (pydantic counts the items
+    # that validated): only the item's own error is the user's to fix.
+    return {field: text for field, text in found.items()
+            if not any(other.startswith(field + ".") for other in found)}
+
+
+def _refusal(request: Request, refused: CommandRefused) -> dict[str, str]:
+    gettext = web(request).translations(language_of(request)).gettext
+    lead = {"phase": N_("The appraisal's current phase does not allow this now."),
+            "forbidden": N_("You may not do this on this appraisal."),
+            "invalid": N_("This breaks a rule of the appraisal.")}[refused.code]
+    return {refused.field or "_": f"{gettext(lead)} ({refused.reason})"}
+
+
+async def _act(request: Request, appraisal_id: str, form_name: str,
+               build: Callable[[FormData], Command], values: Mapping[str, str] | None = None,
+               *, form: FormData) -> Response:
+    """Send the command built from ``form``; back to the appraisal, or its page again with
+    the refusal next to the field."""
+    session = _session(request)
+    key = str(form.get("idempotency_key") or "")
+    try:
+        command = build(form)
+    except ValidationError as error:
+        return await _appraisal_page(request, appraisal_id, failed=form_name,
+                                     errors=_validation_errors(request, error),
+                                     values=values or _plain(form), status=422)
+    try:
+        await _service(request).command(session.actor, appraisal_id, command,
+                                        key if _KEY.match(key) else None)
+    except NotFound:
+        raise PageNotFound() from None
+    except Forbidden as forbidden:
+        refused = CommandRefused("forbidden", forbidden.reason)
+        return await _appraisal_page(request, appraisal_id, failed=form_name,
+                                     errors=_refusal(request, refused),
+                                     values=values or _plain(form), status=403)
+    except CommandRefused as refused:
+        return await _appraisal_page(request, appraisal_id, failed=form_name,
+                                     errors=_refusal(request, refused),
+                                     values=values or _plain(form),
+                                     status=409 if refused.code == "phase" else 422)
+    except Unavailable:
+        gettext = web(request).translations(language_of(request)).gettext
+        return await _appraisal_page(
+            request, appraisal_id, failed=form_name, values=values or _plain(form),
+            errors={"_": gettext("The service is busy; nothing was changed. Send the form "
+                                 "again.")}, status=503)
+    return RedirectResponse(f"/penilaian/{quote(appraisal_id)}", 303)
+
+
+def _plain(form: FormData) -> dict[str, str]:
+    return {k: str(v) for k, v in form.multi_items() if k not in ("csrf",)}
+
+
+@router.post("/penilaian/{appraisal_id}/skp")
+async def save_skp(request: Request, appraisal_id: str) -> Response:
+    """Save the draft (``do=save``) or save and submit (``do=submit``)."""
+    _session(request)
+    form = await _form(request)
+    data, values = _skp_of(form)
+    submit = form.get("do") == "submit"
+
+    def build(_: FormData) -> Command:
+        return DraftTargets(skp=Skp.model_validate(data))
+
+    response = await _act(request, appraisal_id, "skp", build, values, form=form)
+    if submit and response.status_code == 303:
+        key = str(form.get("idempotency_key") or "")
+        return await _act(request, appraisal_id, "skp", lambda _: SubmitTargets(), values,
+                          form=_with_key(form, f"{key}-submit" if key else ""))
+    return response
+
+
+def _with_key(form: FormData, key: str) -> FormData:
+    items = [(k, v) for k, v in form.multi_items() if k != "idempotency_key"]
+    return FormData([*items, ("idempotency_key", key)])
+
+
+@router.post("/penilaian/{appraisal_id}/skp/ajukan")
+async def submit_skp(request: Request, appraisal_id: str) -> Response:
+    _session(request)
+    form = await _form(request)
+    return await _act(request, appraisal_id, "submit", lambda _: SubmitTargets(), form=form)
+
+
+@router.post("/penilaian/{appraisal_id}/skp/setujui")
+async def approve_skp(request: Request, appraisal_id: str) -> Response:
+    _session(request)
+    form = await _form(request)
+    return await _act(request, appraisal_id, "approve", lambda _: ApproveTargets(), form=form)
+
+
+@router.post("/penilaian/{appraisal_id}/skp/kembalikan")
+async def return_skp(request: Request, appraisal_id: str) -> Response:
+    _session(request)
+    form = await _form(request)
+    return await _act(request, appraisal_id, "return",
+                      lambda f: ReturnTargets.model_validate({"reason": f.get("reason", "")}),
+                      form=form)
+
+
+@router.post("/penilaian/{appraisal_id}/kegiatan")
+async def log_activity(request: Request, appraisal_id: str) -> Response:
+    _session(request)
+    form = await _form(request)
+
+    def build(f: FormData) -> Command:
+        minutes = str(f.get("minutes") or "").strip()
+        activity = DailyActivity.model_validate({
+            "day": str(f.get("day") or "") or date.today().isoformat(),
+            "rhk_id": str(f.get("rhk_id") or ""),
+            "description": str(f.get("description") or ""),
+            "minutes": minutes or None,
+        })
+        return LogActivity(activity=activity)
+
+    return await _act(request, appraisal_id, "activity", build, form=form)
+
+
+# --------------------------------------------------------------------------- the other steps
+#
+# Each form's fields are named after the command's own locations
+# (``assessment.ratings.0.proposed``), so the domain's refusal names the field shown.
+# An empty field is left out (a required one is then "missing").
+
+_COMMANDS: dict[str, tuple[str, type[Command]]] = {
+    "penilaian-mandiri": ("self_assessment", SubmitSelfAssessment),
+    "umpan-balik": ("feedback", GiveFeedback),
+    "nilai": ("review", SubmitReview),
+    "umumkan": ("release", ReleaseResult),
+    "terima": ("accept", AcceptResult),
+    "keberatan": ("objection", FileObjection),
+    "minta-penjelasan": ("ask", RequestExplanations),
+    "penjelasan": ("explanation", GiveExplanation),
+    "putuskan": ("decision", DecideObjection),
+}
+
+
+def nested(form: FormData) -> dict[str, Any]:
+    """The form's fields as the command's JSON: dotted names become objects, numeric
+    segments list items, a repeated name a list; empty values and the form's own fields
+    (csrf, idempotency key) are left out."""
+    root: dict[str, Any] = {}
+    for name in dict.fromkeys(form.keys()):
+        if name in ("csrf", "idempotency_key", "do"):
+            continue
+        values = [str(v).strip() for v in form.getlist(name) if str(v).strip()]
+        if not values:
+            continue
+        parts = name.split(".")
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = values if len(form.getlist(name)) > 1 or name in _LISTS \
+            else values[0]
+    return _lists(root)
+
+
+_LISTS = frozenset({"parties"})
+"""Fields that are a list even with one value (checkboxes)."""
+
+
+def _lists(node: Any) -> Any:
+    if isinstance(node, dict):
+        if node and all(k.isdigit() for k in node):
+            return [_lists(node[k]) for k in sorted(node, key=int)]
+        return {k: _lists(v) for k, v in node.items()}
+    return node
+
+
+@router.post("/penilaian/{appraisal_id}/capaian")
+async def report_progress(request: Request, appraisal_id: str) -> Response:
+    """Progress of a period: a realisation per indicator filled (those left empty are
+    not reported)."""
+    _session(request)
+    form = await _form(request)
+
+    def build(f: FormData) -> Command:
+        data = nested(f)
+        report = data.get("report", {})
+        report["realisations"] = [r for r in report.get("realisations", [])
+                                  if isinstance(r, dict) and set(r) - {"indicator_id"}]
+        return ReportProgress.model_validate(data)
+
+    return await _act(request, appraisal_id, "progress", build, form=form)
+
+
+@router.post("/penilaian/{appraisal_id}/pratinjau")
+async def preview_review(request: Request, appraisal_id: str) -> Response:
+    """The predikat the review in the form would give (the domain's rule, nothing
+    recorded): a fragment for htmx, or the whole page without JavaScript."""
+    session = _session(request)
+    form = await _form(request)
+    service = _service(request)
+    try:
+        stored = await service.state(session.actor, appraisal_id)
+    except NotFound:
+        raise PageNotFound() from None
+    result: dict[str, Any] = {}
+    try:
+        command = SubmitReview.model_validate(nested(form))
+        state = AppraisalState.model_validate({**stored.state,
+                                               "policy": POLICIES[stored.policy]})
+        events = decide(state, command, actor=session.actor, at=datetime.now(UTC))
+        reviewed = next(e for e in events if isinstance(e, ReviewSubmitted))
+        result = {"work_result": reviewed.work_result.value,
+                  "behaviour": reviewed.behaviour.value,
+                  "predikat": reviewed.predikat.value}
+    except ValidationError as error:
+        result = {"errors": _validation_errors(request, error)}
+    except CommandRefused as refused:
+        result = {"errors": _refusal(request, refused)}
+    if request.headers.get("hx-request") == "true":
+        return render(request, "preview.html", {"preview": result})
+    return await _appraisal_page(request, appraisal_id, failed="review", values=_plain(form),
+                                 preview=result)
+
+
+@router.post("/penilaian/{appraisal_id}/{step}")
+async def command_step(request: Request, appraisal_id: str, step: str) -> Response:
+    if step not in _COMMANDS:
+        raise PageNotFound()
+    _session(request)
+    form = await _form(request)
+    form_name, model = _COMMANDS[step]
+    return await _act(request, appraisal_id, form_name,
+                      lambda f: model.model_validate(nested(f)), form=form)
