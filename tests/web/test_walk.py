@@ -126,6 +126,11 @@ async def test_skp_drafted_returned_resubmitted_approved_then_an_activity_from_a
     # HR releases it; the objection window opens (14 days).
     hr = await site.signed_in("hr")
     await hr.get_by_role("link", name="e-0001").click()
+    # Not in a cycle whose unit passed calibration: the release needs a reason.
+    await hr.get_by_role("button", name="Umumkan hasil").click()
+    await expect(hr.locator("#exception_reason")).to_have_attribute("aria-invalid", "true")
+    await hr.get_by_label("Alasan pengecualian").fill(
+        "Pegawai dinilai di luar siklus unit; disetujui kepala BKPSDM.")
     await hr.get_by_role("button", name="Umumkan hasil").click()
     await expect(hr.get_by_text("Hasil diumumkan: masa keberatan")).to_be_visible()
 
