@@ -129,7 +129,7 @@ class AppraisalWorkflow:
                                  request_id=f"deadline-{kind.value}-{self._state.version}")
         try:
             await self._execute(request)
-        except (ActivityError, ApplicationError) as error:
+        except (ActivityError, ApplicationError, TimeoutError) as error:
             # A command that raced the timer (an extension, a late approval) changed
             # the state first: the deadline no longer runs, and the loop re-arms.
             # Anything else (the database unreachable for the whole retry window):
@@ -146,8 +146,10 @@ class AppraisalWorkflow:
                                         after_version=self._state.version),
                     start_to_close_timeout=RECORD_TIMEOUT,
                     schedule_to_close_timeout=RECORD_RETRY_WINDOW)
-            except ActivityError:
-                await workflow.sleep(DEADLINE_RETRY_AFTER)  # the database is still down
+            except (ActivityError, ApplicationError, TimeoutError):
+                # The database is still down (a local activity's failure may come as the
+                # activity's own ApplicationError): try again later, never fail the run.
+                await workflow.sleep(DEADLINE_RETRY_AFTER)
                 return
             self._state = fold((event_from_data(e.type, e.data) for e in stored.events),
                                self._state)
@@ -164,9 +166,12 @@ class AppraisalWorkflow:
                 state = fold(events, self._state)
                 try:
                     recorded = await self._record(request, events, state)
-                except (ActivityError, ApplicationError) as error:
+                except (ActivityError, ApplicationError, TimeoutError) as error:
                     if not _unstorable(error):
                         self._maybe_behind = True  # the append may have been committed
+                    if isinstance(error, TimeoutError):  # fail the update, not the task
+                        raise ApplicationError("the append timed out",
+                                               type="AppendTimedOut") from error
                     raise
                 if recorded.outcome == "appended":
                     return self._applied(request, state, [e.type for e in events])
