@@ -32,6 +32,7 @@ from store.reminders import (
     ReminderRecord,
     running_deadlines,
 )
+from telemetry.metrics import REMINDERS
 from workflows.reminders.contract import ReminderScan, ReminderScanOutcome
 
 log = structlog.get_logger("kinerja.reminders")
@@ -99,6 +100,10 @@ class ReminderActivities:
             await self._record.mark_sent(reminder, claimant, channel=channel,
                                          message_id=message.message_key)
             sent += 1
+        for label, count in (("sent", sent), ("failed", failed), ("retry", retry),
+                             ("skipped", skipped)):
+            if count:
+                REMINDERS.labels(label).inc(count)
         outcome = ReminderScanOutcome(
             due=len(pending), sent=sent, skipped=skipped, failed=failed, retry=retry,
             more=remaining > 0, next_due_at=next_due_at(facts, now, config.policy))

@@ -53,6 +53,10 @@ COMMANDS = Counter(
 COMMAND_DURATION = Histogram(
     "kinerja_command_duration_seconds", "Time from sending a command to its answer",
     ["kind"], buckets=LATENCY_BUCKETS)
+REMINDERS = Counter(
+    "kinerja_reminders", "Reminders handled by the reminder activity, by outcome "
+    "(sent, failed: refused for good, retry: tried again later, skipped: another holds it)",
+    ["outcome"])
 DATABASE_SCRAPE_ERRORS = Counter(
     "kinerja_database_scrape_errors", "Refreshes of the database gauges that failed")
 

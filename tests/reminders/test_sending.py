@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
+from prometheus_client import REGISTRY
 
 from activities.notify import Notifier, ReminderMessage, SmtpNotifier, SmtpSettings
 from activities.reminders import ReminderActivities
@@ -65,8 +66,11 @@ async def test_due_reminder_is_sent_once_to_the_known_address(
     await put_deadline(app_pool, "a-2", now + 20 * DAY, employee="e-far")  # not yet
     await put_contact(app_pool, "e-emp", "siti@pemkot.example")
     activities = ReminderActivities(app_pool, notifier=smtp_server.notifier())
+    sent_before = REGISTRY.get_sample_value("kinerja_reminders_total", {"outcome": "sent"}) or 0
     outcome = await activities.scan(scan_at(now), Claimant("scan-1", 1))
     assert (outcome.due, outcome.sent) == (1, 1)
+    assert REGISTRY.get_sample_value(  # /metrics counts reminders by outcome
+        "kinerja_reminders_total", {"outcome": "sent"}) == sent_before + 1
     assert outcome.next_due_at == now + 2 * DAY  # the 1-day mark of a-1
     (received,) = await smtp_server.inbox.wait_for(1)
     assert received.recipients == ["siti@pemkot.example"]
