@@ -19,12 +19,21 @@ from pydantic_core import PydanticCustomError
 CONTROL_CHARACTER_RULE = "control_character"
 
 _REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_REFUSED_IN_A_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f\ud800-\udfff]")
 
 
-def first_refused_character(value: str) -> int | None:
-    """The index of the first character free text may not hold, or None."""
-    found = _REFUSED.search(value)
+def first_refused_character(value: str, *, line_breaks: bool = True) -> int | None:
+    """The index of the first character text may not hold, or None. ``line_breaks``:
+    line feed and carriage return are allowed (free text); without, only tab is (a
+    spreadsheet cell: a name, a code, a NIP)."""
+    found = (_REFUSED if line_breaks else _REFUSED_IN_A_LINE).search(value)
     return found.start() if found else None
+
+
+def strip_refused(value: str, *, line_breaks: bool = True) -> str:
+    """``value`` without the characters :func:`first_refused_character` finds (to show a
+    refused value back to a person)."""
+    return (_REFUSED if line_breaks else _REFUSED_IN_A_LINE).sub("", value)
 
 
 def check_text(value: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +27,7 @@ from domain.roster.vocabulary import (
     LEADER_KINDS,
     EmploymentType,
 )
+from domain.text import first_refused_character, strip_refused
 
 _KIND_ALIASES: dict[str, PositionKind] = {
     "jpt": PositionKind.JPT,
@@ -101,8 +101,8 @@ class _Rejections:
             rule: str = "roster-row") -> None:
         if row.line not in self.by_line:  # the first reason found for a row is reported
             self.by_line[row.line] = RejectedRow(
-                line=row.line, nip=_CONTROL.sub("", _digits(row.nip)), field=field_name,
-                reason=reason, rule=rule)
+                line=row.line, nip=strip_refused(_digits(row.nip), line_breaks=False),
+                field=field_name, reason=reason, rule=rule)
 
 
 TEXT_FIELDS = ("nip", "name", "position", "position_kind", "level", "employment_type",
@@ -110,15 +110,11 @@ TEXT_FIELDS = ("nip", "name", "position", "position_kind", "level", "employment_
                "employee_key")
 """Every text field of a :class:`RosterRow`."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-"""C0 control characters but tab, and DEL: never part of a name, a code or a NIP (a NUL
-cannot even be stored in PostgreSQL text)."""
-
-
 def control_character(text: str) -> str | None:
-    """A description of the first control character (other than tab) in ``text``, or None."""
-    found = _CONTROL.search(text)
-    return None if found is None else f"U+{ord(found.group()):04X} at position {found.start() + 1}"
+    """A description of the first control character (other than tab) in ``text``, or None:
+    never part of a name, a code or a NIP (``domain.text``, without line breaks)."""
+    index = first_refused_character(text, line_breaks=False)
+    return None if index is None else f"U+{ord(text[index]):04X} at position {index + 1}"
 
 
 def _check_row(row: RosterRow, problems: _Rejections, today: date | None
