@@ -36,18 +36,13 @@ from domain.appraisal import (
 )
 from domain.authorization import Actor, may, may_read, read_scope
 from domain.replay import TrailEntry, replay
-from services.errors import Forbidden, NotFound, Unavailable
+from services.errors import SENDING_FAILURES, Forbidden, NotFound, answer_to
 from store.appraisals import AppraisalReadModel, AppraisalStateView, AppraisalSummary
 from store.cycles import CycleStore
 from store.event_log import EventLog, RecordedEvent
 from telemetry.metrics import counted_command
 from workflows.appraisal.client import (
     AppraisalClient,
-    AppraisalEnded,
-    AppraisalNotFound,
-    ContentNotStorable,
-    OutcomeUnknown,
-    TemporalUnavailable,
 )
 from workflows.appraisal.contract import CommandResult
 
@@ -136,23 +131,12 @@ class AppraisalService:
                     idempotency_key: str | None, actor: Actor) -> CommandResult:
         """The result of ``sending``; on any failure, the first result of a repeated
         request if the log has one, else the failure as the service's answer."""
-        failure: Exception
         try:
             return await sending
-        except CommandRefused as refused:
-            failure = refused
-        except AppraisalEnded:
-            failure = CommandRefused("phase", "this appraisal has ended (final or cancelled); "
-                                              "nothing changes it and it cannot be opened again")
-        except AppraisalNotFound:
-            failure = NotFound()
-        except ContentNotStorable:
-            failure = CommandRefused("invalid", "the log cannot store this command's content; "
-                                                "nothing was changed")
-        except OutcomeUnknown:
-            failure = Unavailable("the appraisal's workflow", outcome_unknown=True)
-        except TemporalUnavailable:
-            failure = Unavailable("the workflow service")
+        except SENDING_FAILURES as failed:
+            failure = answer_to(failed, what="appraisal", ended=(
+                "this appraisal has ended (final or cancelled); nothing changes it and it "
+                "cannot be opened again"))
         try:
             first = await self.first_result(appraisal_id, idempotency_key, actor)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):

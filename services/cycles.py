@@ -15,16 +15,9 @@ from domain.calibration import CurveCheck, OrganisationRating, check_distributio
 from domain.cycle import CreateCycle, CycleState, CycleStatus
 from domain.policy import POLICIES, credit_points
 from domain.spreadsheet import Cell
-from services.errors import Forbidden, NotFound, Unavailable
+from services.errors import SENDING_FAILURES, Forbidden, NotFound, Unavailable, answer_to
 from store.cycles import CycleProgress, CycleStore
 from telemetry.metrics import counted_command
-from workflows.appraisal.client import (
-    AppraisalEnded,
-    AppraisalNotFound,
-    ContentNotStorable,
-    OutcomeUnknown,
-    TemporalUnavailable,
-)
 from workflows.cycle.client import CycleClient
 from workflows.cycle.contract import CycleIntent, CycleResult
 
@@ -146,17 +139,9 @@ class CycleService:
         try:
             return await self._client.send(cycle_id, intent, actor,
                                            idempotency_key or str(uuid.uuid4()))
-        except AppraisalEnded:
-            raise CommandRefused("phase", "the cycle is closed; nothing changes it") from None
-        except AppraisalNotFound:
-            raise NotFound("cycle") from None
-        except ContentNotStorable:
-            raise CommandRefused("invalid", "the log cannot store this request's content; "
-                                            "nothing was changed") from None
-        except OutcomeUnknown:
-            raise Unavailable("the cycle's workflow", outcome_unknown=True) from None
-        except TemporalUnavailable:
-            raise Unavailable("the workflow service") from None
+        except SENDING_FAILURES as failed:
+            raise answer_to(failed, what="cycle",
+                            ended="the cycle is closed; nothing changes it") from None
 
     async def _outcome(self, result: CycleResult) -> CycleOutcome:
         state = await self._store.state(result.cycle_id)

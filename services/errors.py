@@ -6,6 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.appraisal import CommandRefused
+from workflows.appraisal.client import (
+    AppraisalEnded,
+    AppraisalNotFound,
+    ContentNotStorable,
+    OutcomeUnknown,
+    TemporalUnavailable,
+)
+
 
 class ServiceError(Exception):
     """Base of every answer that is not a result."""
@@ -66,3 +75,27 @@ class Unavailable(ServiceError):
         super().__init__(service)
         self.service = service
         self.outcome_unknown = outcome_unknown
+
+
+SENDING_FAILURES: tuple[type[Exception], ...] = (
+    CommandRefused, AppraisalEnded, AppraisalNotFound, ContentNotStorable, OutcomeUnknown,
+    TemporalUnavailable)
+"""What a Temporal client (``workflows.*.client``) raises when a command does not go
+through."""
+
+
+def answer_to(failure: Exception, *, what: str, ended: str) -> Exception:
+    """The use case's answer to one of :data:`SENDING_FAILURES` of a command to ``what``
+    (``appraisal``, ``cycle``); ``ended``: the refusal when its workflow has ended."""
+    if isinstance(failure, CommandRefused):
+        return failure
+    if isinstance(failure, AppraisalEnded):
+        return CommandRefused("phase", ended)
+    if isinstance(failure, AppraisalNotFound):
+        return NotFound(what)
+    if isinstance(failure, ContentNotStorable):
+        return CommandRefused("invalid", "the log cannot store this content; nothing was "
+                                         "changed")
+    if isinstance(failure, OutcomeUnknown):
+        return Unavailable(f"the {what}'s workflow", outcome_unknown=True)
+    return Unavailable("the workflow service")
