@@ -96,10 +96,10 @@ class Stack:
         await wait_for_temporal(self.address, "default", 60.0, self.temporal)
 
     def start_worker(self) -> None:
-        self.worker = self._spawn("worker", [str(BIN / "kinerja"), "worker"])
+        self.worker = self.spawn("worker")
 
     def start_sealer(self) -> None:
-        self.sealer = self._spawn("sealer", [str(BIN / "kinerja"), "sealer"])
+        self.sealer = self.spawn("sealer")
 
     @staticmethod
     async def kill(process: subprocess.Popen[bytes] | None) -> None:
@@ -144,9 +144,8 @@ class Stack:
 
     # ------------------------------------------------------------------ a cycle
 
-    async def start_cycle(self, size: int) -> tuple[str, dict[str, str]]:
-        """Import a roster of ``size`` people, create and start the cycle; its id and the
-        appraisal id of each employee once every appraisal is open."""
+    async def start_cycle(self, size: int) -> str:
+        """Import a roster of ``size`` people, create and start the cycle; its id."""
         roster = csv_text(generated_org(size, units=4)).encode()
         assert self.http is not None
         imported = await self.http.post(
@@ -166,7 +165,7 @@ class Stack:
         started = await self.settled("POST", f"/v1/cycles/{cycle_id}/start", HR, "employee",
                                      "hr", key="start")
         assert started.status_code == 202, started.text
-        return cycle_id, {}
+        return cycle_id
 
     async def appraisals(self, cycle_id: str, *, staff_only: bool = False) -> dict[str, str]:
         """Employee key -> appraisal id, from the read model; ``staff_only``: without
