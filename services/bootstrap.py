@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from services.appraisals import AppraisalService
 from services.cycles import CycleService
+from services.documents import DocumentService
 from services.roster import RosterService
 from store.appraisals import AppraisalReadModel
 from store.audit import Auditor
@@ -33,6 +34,7 @@ class Kinerja:
     appraisals: AppraisalService
     cycles: CycleService
     roster: RosterService
+    documents: DocumentService
 
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
@@ -51,6 +53,8 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
                                     AppraisalClient(temporal, task_queue), cycle_store),
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
+        documents=DocumentService(pool, read_model, event_log, RosterStore(pool),
+                                  public_key=public_key),
     )
 
 
