@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,11 @@ _MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agus
 
 
 def qr_svg(text: str) -> bytes:
-    """The QR code of ``text`` as SVG (error correction M, no border beyond the quiet
-    zone)."""
+    """The QR code of ``text`` as SVG (error correction M). The mask is fixed: any of the
+    eight is valid, and evaluating all of them (segno's default) took most of a
+    document's time."""
     out = io.BytesIO()
-    segno.make_qr(text, error="m").save(out, kind="svg", border=2, xmldecl=False,
+    segno.make_qr(text, error="m", mask=0).save(out, kind="svg", border=2, xmldecl=False,
                                          svgns=True, omitsize=False, scale=4)
     return out.getvalue()
 
@@ -55,14 +57,26 @@ def template_data(document: Reflected, code: DocumentCode, *, utc_offset_hours: 
     }
 
 
+_LOCAL = threading.local()
+
+
+def _compiler() -> typst.Compiler:
+    """This thread's compiler of the template (fonts parsed once, Typst's caches kept
+    between documents; a compiler is not shared between threads)."""
+    compiler: typst.Compiler | None = getattr(_LOCAL, "compiler", None)
+    if compiler is None:
+        compiler = typst.Compiler(str(TEMPLATE), root=str(TEMPLATES), ignore_system_fonts=True)
+        _LOCAL.compiler = compiler
+    return compiler
+
+
 def render_pdf(data: dict[str, Any], qr_text: str) -> bytes:
     """The PDF of ``data`` (see :func:`template_data`) with the QR code of ``qr_text``."""
     moment = datetime(data["date"]["year"], data["date"]["month"], data["date"]["day"],
                       data["date"]["hour"], data["date"]["minute"], data["date"]["second"],
                       tzinfo=UTC)
-    pdf = typst.compile(
-        str(TEMPLATE), format="pdf", root=str(TEMPLATES), ignore_system_fonts=True,
-        sys_inputs={"data": json.dumps(data, ensure_ascii=False, sort_keys=True),
+    pdf = _compiler().compile(
+        format="pdf", sys_inputs={"data": json.dumps(data, ensure_ascii=False, sort_keys=True),
                     "qr": qr_svg(qr_text).decode("ascii")},
         timestamp=int(moment.timestamp()))
     assert isinstance(pdf, bytes)
