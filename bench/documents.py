@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import statistics
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -81,7 +82,7 @@ def _document() -> tuple[Reflected, DocumentCode]:
     people = {key: Identity(name=f"Pegawai {key}", nip="199205202019032003",
                             position="Pranata Komputer Ahli Pertama",
                             unit="Dinas Komunikasi dan Informatika")
-              for key in (PARTIES.employee, PARTIES.appraiser, PARTIES.superior)}
+              for key in (PARTIES.employee, PARTIES.appraiser or "", PARTIES.superior or "")}
     document = reflected(DocumentKind.EVALUASI, trail, people)
     checkpoint = sign_checkpoint(generate_private_key(), 123_456, bytes(32), at)
     code = DocumentCode("appraisal-2026-k1", DocumentKind.EVALUASI, document.version,
@@ -112,9 +113,10 @@ def trivial_many(first: int, count: int) -> int:
     return total
 
 
-def _parallel(pool: ProcessPoolExecutor, work: object, count: int, workers: int) -> None:
+def _parallel(pool: ProcessPoolExecutor, work: Callable[[int, int], int], count: int,
+              workers: int) -> None:
     share = count // workers
-    futures = [pool.submit(work, i * share, share) for i in range(workers)]  # type: ignore[arg-type]
+    futures = [pool.submit(work, i * share, share) for i in range(workers)]
     for future in futures:
         future.result()
 

@@ -448,7 +448,6 @@ def verify_document(
     from services.errors import Invalid
     from store.appraisals import AppraisalReadModel
     from store.event_log import EventLog
-    from store.roster import RosterStore
 
     if (file is None) == (code is None):
         console.print("[red]give a PDF file or --code, one of them[/red]")
@@ -468,7 +467,7 @@ def verify_document(
             try:
                 event_log = EventLog(pool)
                 service = DocumentService(pool, AppraisalReadModel(pool), event_log,
-                                          RosterStore(pool), public_key=key)
+                                          public_key=key)
                 return await (service.check_pdf(pdf) if pdf is not None
                               else service.check_code(code or ""))
             finally:

@@ -53,8 +53,7 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
                                     AppraisalClient(temporal, task_queue), cycle_store),
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
-        documents=DocumentService(pool, read_model, event_log, RosterStore(pool),
-                                  public_key=public_key),
+        documents=DocumentService(pool, read_model, event_log, public_key=public_key),
     )
 
 

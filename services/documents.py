@@ -23,7 +23,6 @@ from domain.documents import (
     BadCode,
     DocumentCode,
     DocumentKind,
-    Identity,
     Seal,
     TrailEvent,
     Unavailable,
@@ -32,12 +31,11 @@ from domain.documents import (
     reflected,
     verdict,
 )
-from domain.roster.state import Roster
 from services.errors import Broken, Invalid, NotFound
 from store.appraisals import AppraisalReadModel
 from store.documents import covering_seal, seal_and_proof
+from store.documents import people as store_people
 from store.event_log import EventLog, RecordedEvent
-from store.roster import RosterStore
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 """The largest PDF the check reads (a document is well under 1 MB)."""
@@ -69,22 +67,31 @@ def _trail(events: list[RecordedEvent]) -> list[TrailEvent]:
             for e in events]
 
 
-def _people(roster: Roster) -> dict[str, Identity]:
-    return {key: Identity(name=e.name, nip=e.nip, position=e.position,
-                          unit=roster.units[e.unit].name if e.unit in roster.units else e.unit)
-            for key, e in roster.employees.items()}
+def _keys(events: list[RecordedEvent]) -> set[str]:
+    """Everyone the trail names as a party (at the opening or a reassignment)."""
+    keys: set[str] = set()
+    for event in events:
+        for holder in (event.data.get("parties") or {}, event.data):
+            if isinstance(holder, dict):
+                keys.update(str(holder[k]) for k in ("employee", "appraiser", "superior")
+                            if isinstance(holder.get(k), str))
+    return keys
+
+
+def _agency(events: list[RecordedEvent]) -> str:
+    parties = events[0].data.get("parties") if events else None
+    return str(parties.get("agency", "")) if isinstance(parties, dict) else ""
 
 
 class DocumentService:
     """Render an appraisal's documents; check printed ones (see the module)."""
 
     def __init__(self, pool: asyncpg.Pool, read_model: AppraisalReadModel,
-                 event_log: EventLog, roster: RosterStore, *,
+                 event_log: EventLog, *,
                  public_key: bytes | None = None) -> None:
         self._pool = pool
         self._read_model = read_model
         self._event_log = event_log
-        self._roster = roster
         self.public_key = public_key
 
     async def document(self, actor: Actor, appraisal_id: str, kind: DocumentKind) -> Document:
@@ -95,7 +102,7 @@ class DocumentService:
             raise NotFound()
         events = await self._event_log.read_stream(appraisal_id)
         trail = _trail(events)
-        people = _people(await self._roster.current(summary.parties.agency))
+        people = await store_people(self._pool, summary.parties.agency, _keys(events))
         try:
             document = reflected(kind, trail, people)
         except Unavailable as missing:
@@ -136,8 +143,7 @@ class DocumentService:
         if not events:
             return Check(code, Verdict("tampered", (
                 f"the log has no event {code.version} of this appraisal with this hash",)))
-        agency = events[0].data.get("parties", {}).get("agency", "")
-        people = _people(await self._roster.current(str(agency))) if agency else {}
+        people = await store_people(self._pool, _agency(events), _keys(events))
         log_seq, proof = None, None
         if code.seal is not None:
             log_seq, proof = await seal_and_proof(self._pool, code.appraisal_id, code.version,

@@ -28,7 +28,6 @@ from kinerja.settings import get_settings
 from services.documents import DocumentService
 from store.appraisals import AppraisalReadModel
 from store.event_log import EventLog
-from store.roster import RosterStore
 from store.sealer import Sealer
 
 from .conftest import LATE_RELEASE, SELF_ASSESSMENT, SKP, YEAR, Stack, open_body, review_body
@@ -111,7 +110,7 @@ async def seal(sealer: Sealer) -> None:
 
 def service(stack: Stack, signing_key: Ed25519PrivateKey) -> DocumentService:
     pool = stack.pool
-    return DocumentService(pool, AppraisalReadModel(pool), EventLog(pool), RosterStore(pool),
+    return DocumentService(pool, AppraisalReadModel(pool), EventLog(pool),
                            public_key=public_key_bytes(signing_key))
 
 
