@@ -17,6 +17,7 @@ import asyncpg
 
 from domain.appraisal import Phase
 from domain.authorization import Parties, ReadScope
+from store.event_log import Statement
 
 _UPSERT = """
 INSERT INTO appraisal_summaries (
@@ -34,8 +35,7 @@ WHERE appraisal_summaries.version < EXCLUDED.version
 """
 
 
-async def save_appraisal_summary(
-    connection: asyncpg.Connection,
+def summary_write(
     *,
     appraisal_id: str,
     cycle_id: str,
@@ -46,14 +46,14 @@ async def save_appraisal_summary(
     version: int,
     state_json: str,
     updated_at: datetime,
-) -> None:
-    """Write one appraisal's summary row unless a newer version is already stored.
+) -> Statement:
+    """The write of one appraisal's summary row, unless a newer version is already
+    stored: run with its events by :meth:`store.event_log.EventLog.append_with`.
 
     ``state_json`` is the whole state as JSON (``AppraisalState.model_dump_json``),
     passed as text so that it is serialised once, by its writer.
     """
-    await connection.execute(
-        _UPSERT,
+    return Statement(_UPSERT, (
         appraisal_id,
         cycle_id,
         parties.agency,
@@ -68,7 +68,7 @@ async def save_appraisal_summary(
         version,
         updated_at,
         state_json,
-    )
+    ))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import asyncpg
 from domain.appraisal import DeadlineKind, Phase
 from domain.cycle import CycleMember, CycleState, OpenAppraisalOf, roster_digest
 from domain.ratings import Predikat
+from store.event_log import Statement
 
 _UPSERT_CYCLE = """
 INSERT INTO cycles (cycle_id, agency, year, status, version, updated_at, state)
@@ -28,13 +29,13 @@ WHERE cycles.version < EXCLUDED.version
 """
 
 
-async def save_cycle(connection: asyncpg.Connection, state: CycleState, updated_at: datetime
-                     ) -> None:
-    """Write the cycle's row unless a newer version is already stored."""
+def cycle_write(state: CycleState, updated_at: datetime) -> Statement:
+    """The write of the cycle's row unless a newer version is already stored: run with
+    its events by :meth:`store.event_log.EventLog.append_with`."""
     assert state.cycle_id is not None and state.status is not None
-    await connection.execute(_UPSERT_CYCLE, state.cycle_id, state.agency, state.year,
-                             state.status.value, state.version, updated_at,
-                             state.model_dump_json())
+    return Statement(_UPSERT_CYCLE, (state.cycle_id, state.agency, state.year,
+                                     state.status.value, state.version, updated_at,
+                                     state.model_dump_json()))
 
 
 @dataclass(frozen=True)
