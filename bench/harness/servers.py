@@ -246,6 +246,9 @@ async def serve_children(settings: Settings, stack: DevStack, commands: dict[str
     (API and worker in one process) or ``api`` and ``worker`` (one process each)."""
     env = {
         **os.environ,
+        # The stack is a development stack (its development secrets): the children
+        # refuse to start with them in production mode, the default.
+        "KINERJA_MODE": "development",
         "KINERJA_DATABASE_URL": stack.database_url,
         "KINERJA_TEMPORAL_ADDRESS": stack.temporal_address,
         "KINERJA_TEMPORAL_NAMESPACE": settings.temporal_namespace,
