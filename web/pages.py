@@ -48,7 +48,6 @@ from domain.appraisal import (
 )
 from domain.appraisal.review import suggested_ratings
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, POLICY_6_2022
-from domain.ratings import Rating
 from domain.skp import Approach, Aspect, CoreValue, DailyActivity, RhkKind, Skp
 from services.appraisals import AppraisalService
 from services.errors import Forbidden, NotFound, Unavailable
@@ -328,15 +327,22 @@ async def _appraisal_page(request: Request, appraisal_id: str, *, failed: str | 
         "a": summary, "s": state, "relation": relation, "failed": failed,
         "errors": errors or {}, "values": values or {}, "editable": editing,
         "editor": editor if editor is not None else _shaped(state.get("skp")),
-        "aspects": list(Aspect), "kinds": list(RhkKind), "approaches": list(Approach),
+        "aspects": _VALUES[Aspect], "kinds": _VALUES[RhkKind],
+        "approaches": _VALUES[Approach],
         "perspectives": policy.jpt_perspectives if state.get("position_kind") == "jpt" else (),
         "weights": policy.rhk_weights, "superior_rhk": supported,
         "numeric": policy.scheme == "numeric", "max_score": policy.numeric_max_score,
         "proposed": proposed, "today": today,
-        "ratings": list(Rating), "core_values": list(CoreValue), "preview": preview,
+        "core_values": _VALUES[CoreValue], "preview": preview,
         "is_hr": "hr" in session.roles and summary.parties.agency in session.agencies,
         "todo": todo(relation or "", summary.phase.value, state.get("targets_status")),
     }, status, offset=offset)
+
+
+_VALUES = {kind: [member.value for member in kind]
+           for kind in (Aspect, RhkKind, Approach, CoreValue)}
+"""The options of the pages' lists (plain strings: an enum member's ``.value`` is slow
+in a template's loops)."""
 
 
 def _offset(state: Mapping[str, Any]) -> int:
