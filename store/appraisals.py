@@ -116,8 +116,7 @@ class AppraisalSummary:
 
 
 _COLUMNS = """appraisal_id, cycle_id, agency, unit, employee, appraiser, superior, phase,
-    predikat, next_deadline_kind, next_deadline_at, version, updated_at,
-    (state->'calendar'->>'utc_offset_hours')::int AS utc_offset_hours"""
+    predikat, next_deadline_kind, next_deadline_at, version, updated_at, utc_offset_hours"""
 
 
 class AppraisalReadModel:
