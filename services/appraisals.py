@@ -168,11 +168,21 @@ class AppraisalService:
             raise NotFound()
         return stored
 
-    async def superior_rhk(self, actor: Actor, appraisal_id: str) -> list[tuple[str, str]]:
+    async def summary_and_state(self, actor: Actor, appraisal_id: str
+                                ) -> tuple[AppraisalSummary, AppraisalStateView]:
+        """:meth:`visible` and :meth:`state` in one (a page shows both)."""
+        summary = await self.visible(actor, appraisal_id)
+        stored = await self._read_model.view(appraisal_id)
+        if stored is None:  # pragma: no cover - the summary and the state are one row
+            raise NotFound()
+        return summary, stored
+
+    async def superior_rhk(self, actor: Actor, summary: AppraisalSummary
+                           ) -> list[tuple[str, str]]:
         """The RHK (id, description) of the appraiser's approved SKP in the same cycle, which
         the employee's RHK may support (intervensi); none when the appraiser has no
-        appraisal there or its SKP is not approved. Only the appraisal's employee asks."""
-        summary = await self.visible(actor, appraisal_id)
+        appraisal there or its SKP is not approved. Only the appraisal's employee asks, with
+        the appraisal's summary as :meth:`visible` gave it."""
         parties = summary.parties
         if not actor.is_person(parties.agency, parties.employee) or not parties.appraiser:
             return []

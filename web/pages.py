@@ -309,8 +309,7 @@ async def _appraisal_page(request: Request, appraisal_id: str, *, failed: str | 
     session = _session(request)
     service = _service(request)
     try:
-        summary = await service.visible(session.actor, appraisal_id)
-        stored = await service.state(session.actor, appraisal_id)
+        summary, stored = await service.summary_and_state(session.actor, appraisal_id)
     except NotFound:
         raise PageNotFound() from None
     state = stored.state
@@ -319,7 +318,7 @@ async def _appraisal_page(request: Request, appraisal_id: str, *, failed: str | 
     policy = POLICIES.get(stored.policy, POLICY_6_2022)
     editing = relation == "employee" and summary.phase is Phase.TARGET_SETTING \
         and state.get("targets_status") in ("none", "draft", "returned")
-    supported = await service.superior_rhk(session.actor, appraisal_id) if editing else []
+    supported = await service.superior_rhk(session.actor, summary) if editing else []
     today = datetime.now(UTC).astimezone(Formats("id", offset).zone).date().isoformat()
     proposed = {r.get("rhk_id"): r.get("proposed")
                 for r in (state.get("self_assessment") or {}).get("ratings", ())}
@@ -361,9 +360,8 @@ async def trail(request: Request, appraisal_id: str) -> Response:
     session = _session(request)
     service = _service(request)
     try:
-        summary = await service.visible(session.actor, appraisal_id)
+        summary, stored = await service.summary_and_state(session.actor, appraisal_id)
         events = await service.events(session.actor, appraisal_id)
-        stored = await service.state(session.actor, appraisal_id)
     except NotFound:
         raise PageNotFound() from None
     return render(request, "trail.html", {"a": summary, "events": events},
