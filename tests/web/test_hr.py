@@ -1,0 +1,193 @@
+"""HR's pages in the browser: a demo agency of 50 employees. The roster uploaded with one
+bad row (seen in the report, its rejected rows downloaded), then fixed and applied; a
+cycle created (a deadline already past refused at its field), started with the progress
+bar reaching the end, a deadline moved for one unit. Every HR page passes axe in
+Indonesian and English; an employee's session gets the 404 page on each."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from playwright.async_api import Page, expect
+
+from tests.polling import poll_async
+from tests.web.conftest import Site, axe_check, shot
+
+UNITS = {"diskominfo": "Dinas Komunikasi dan Informatika", "dinkes": "Dinas Kesehatan",
+         "disdik": "Dinas Pendidikan"}
+HEADER = ("kode_pegawai;nip;nama;jabatan;jenis_jabatan;jenjang;status_kepegawaian;kode_unit;"
+          "nama_unit;unit_induk;nip_atasan;email")
+
+
+def _nip(n: int) -> str:
+    """A valid NIP: born 1980-01-dd, appointed 2005-01, man, number n."""
+    return f"198001{(n % 28) + 1:02d}200501" + f"1{n + 1:03d}"
+
+
+def demo_roster(bad: bool = False) -> str:
+    """50 employees: the regional secretary (setda), a head per unit, the rest staff of
+    the units; ``bad``: one staff member's position kind is not one of the kinds."""
+    rows = [HEADER, f"h-000;{_nip(0)};Hendra Gunawan;Sekretaris Daerah;JPT;;PNS;setda;"
+                    "Sekretariat Daerah;;;"]
+    number = 1
+    heads = {}
+    for code, name in UNITS.items():
+        heads[code] = _nip(number)
+        rows.append(f"h-{number:03d};{_nip(number)};Kepala {name};Kepala {name};"
+                    f"administrator;;PNS;{code};{name};setda;{_nip(0)};")
+        number += 1
+    codes = list(UNITS)
+    while number < 50:
+        code = codes[number % 3]
+        kind = "direktur" if bad and number == 17 else "pelaksana"
+        rows.append(f"h-{number:03d};{_nip(number)};Pegawai {number};Pengadministrasi;{kind};;"
+                    f"PNS;{code};{UNITS[code]};setda;{heads[code]};")
+        number += 1
+    return "\n".join(rows) + "\n"
+
+
+async def _upload(page: Page, tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    await page.goto("/sdm/pegawai")
+    await page.get_by_label("Berkas daftar pegawai").set_input_files(str(path))
+    await page.get_by_role("button", name="Periksa berkas").click()
+
+
+async def test_hr_uploads_the_roster_creates_and_starts_a_cycle_and_moves_a_deadline(
+        site: Site, tmp_path: Path) -> None:
+    hr = await site.signed_in("hr")
+    await hr.get_by_role("link", name="SDM").click()
+    await hr.get_by_role("link", name="Pegawai").click()
+    await expect(hr.get_by_role("heading", level=1)).to_have_text(f"Pegawai · {site.agency}")
+    await expect(hr.locator("#roster-version")).to_have_text("0")
+
+    # One bad row: the report names its row, column, rule and value; nothing applied.
+    await _upload(hr, tmp_path, "pegawai.csv", demo_roster(bad=True))
+    rejected = hr.locator("#rejected tbody tr")
+    await expect(rejected).to_have_count(1)
+    cells = await rejected.first.locator("td").all_inner_texts()
+    assert cells[:4] == ["19", "jenis_jabatan", "roster-row", "direktur"]
+    await expect(hr.get_by_role("button", name="Terapkan roster")).to_have_count(0)
+    await expect(hr.get_by_role("button", name="Terapkan baris yang valid")).to_be_visible()
+    changes = hr.locator("#changes")
+    await expect(changes.get_by_role("row", name="Diangkat")).to_contain_text("49")
+    await shot(hr, "hr-01-roster-rejected")
+    await axe_check(hr, "roster report")
+    async with hr.expect_download() as downloading:
+        await hr.get_by_role("link", name="Unduh baris yang ditolak (CSV)").click()
+    download = await downloading.value
+    text = Path(await download.path()).read_text(encoding="utf-8-sig")
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["baris"], r["kolom_ditolak"], r["jenis_jabatan"], r["nip"]) for r in table] \
+        == [("19", "jenis_jabatan", "direktur", _nip(17))]
+    assert await site.pool.fetchval(
+        "SELECT count(*) FROM roster_employees WHERE agency = $1", site.agency) == 0
+
+    # Fixed: no row rejected, 50 to hire; applied.
+    await _upload(hr, tmp_path, "pegawai-perbaikan.csv", demo_roster())
+    await expect(hr.locator("#rejected")).to_have_count(0)
+    await expect(changes.get_by_role("row", name="Diangkat")).to_contain_text("50")
+    await hr.get_by_role("button", name="Terapkan roster").click()
+    await expect(hr.get_by_role("heading", name="Roster diterapkan")).to_be_visible()
+    stored = await site.pool.fetchrow(
+        "SELECT version, digest FROM roster_agencies WHERE agency = $1", site.agency)
+    await expect(hr.locator("#roster-version")).to_have_text(str(stored["version"]))
+    await expect(hr.locator("#roster-digest")).to_have_text(bytes(stored["digest"]).hex())
+    await expect(hr.get_by_role("heading", name="Dinas Kesehatan (dinkes)")).to_be_visible()
+    await shot(hr, "hr-02-roster-applied")
+
+    # A cycle: this year's default SKP deadline has passed, refused at its field.
+    await hr.get_by_role("link", name="Siklus").click()
+    year = datetime.now(UTC).year
+    await hr.get_by_label("Tahun").fill(str(year))
+    await hr.get_by_role("button", name="Buat siklus").click()
+    skp = hr.locator("#err-skp_deadline")
+    if datetime.now(UTC).month > 1:
+        await expect(skp).to_contain_text("skp deadline has passed")
+        await expect(hr.get_by_label("SKP disetujui paling lambat")).to_have_attribute(
+            "aria-invalid", "true")
+    today = datetime.now(UTC).date()
+    await hr.get_by_label("Tahun").fill(str(year + 1))
+    await hr.get_by_label("SKP disetujui paling lambat").fill(
+        (today + timedelta(days=20)).isoformat())
+    await hr.get_by_label("Penilaian mandiri paling lambat").fill(
+        (today + timedelta(days=40)).isoformat())
+    await hr.get_by_label("Penilaian paling lambat").fill(
+        (today + timedelta(days=60)).isoformat())
+    await hr.get_by_role("button", name="Buat siklus").click()
+    cycle_id = f"{site.agency}-{year + 1}"
+    await hr.wait_for_url(f"{site.url}/sdm/siklus/{cycle_id}")
+    await expect(hr.locator("#cycle-status")).to_have_text("Dibuat, belum dimulai")
+    await axe_check(hr, "cycle created")
+
+    # Start: the progress bar fills (htmx polling) to all 50.
+    await hr.get_by_role("button", name="Mulai siklus").click()
+    await expect(hr.locator("#start-total")).to_have_text("50")
+    await expect(hr.locator("#start-done")).to_have_text("50", timeout=120_000)
+    await expect(hr.locator("#start-bar")).to_have_attribute("value", "50")
+    await hr.reload()
+    await expect(hr.locator("#cycle-status")).to_have_text("Berjalan")
+    opened = await site.pool.fetchval(
+        "SELECT count(*) FROM appraisal_summaries WHERE cycle_id = $1", cycle_id)
+    assert opened == 50
+    await shot(hr, "hr-03-cycle-started")
+
+    # A deadline moved for one unit, with a reason; the past is refused at the field.
+    await hr.get_by_label("Tanggal baru").fill((today - timedelta(days=1)).isoformat())
+    await hr.get_by_label("Untuk").select_option("dinkes")
+    await hr.get_by_label("Alasan").fill("Gangguan jaringan di Dinas Kesehatan.")
+    await hr.get_by_role("button", name="Pindahkan tenggat").click()
+    await expect(hr.locator("#err-until")).to_be_visible()
+    await hr.get_by_label("Tanggal baru").fill((today + timedelta(days=30)).isoformat())
+    await hr.get_by_role("button", name="Pindahkan tenggat").click()
+    await expect(hr.locator("#moves tbody tr")).to_have_count(1)
+    await expect(hr.locator("#moves tbody tr")).to_contain_text("dinkes")
+
+    async def moved() -> int:
+        return int(await site.pool.fetchval(
+            "SELECT count(*) FROM appraisal_summaries WHERE cycle_id = $1 AND unit = 'dinkes'"
+            " AND next_deadline_at::date = $2", cycle_id, today + timedelta(days=30)) or 0)
+
+    dinkes = await site.pool.fetchval(
+        "SELECT count(*) FROM appraisal_summaries WHERE cycle_id = $1 AND unit = 'dinkes'",
+        cycle_id)
+    await poll_async(moved, "the unit's appraisals follow the moved deadline", 60,
+                     until=lambda n: n == dinkes)
+    await shot(hr, "hr-04-deadline-moved")
+
+
+async def _create_cycle(page: Page, year: int) -> str:
+    today = datetime.now(UTC).date()
+    await page.goto("/sdm/siklus")
+    await page.get_by_label("Tahun").fill(str(year))
+    for i, label in enumerate(("SKP disetujui paling lambat", "Penilaian mandiri paling lambat",
+                               "Penilaian paling lambat")):
+        await page.get_by_label(label).fill((today + timedelta(days=20 * (i + 1))).isoformat())
+    await page.get_by_role("button", name="Buat siklus").click()
+    await page.wait_for_url(f"**/sdm/siklus/*-{year}")
+    return page.url.rsplit("/", 1)[1]
+
+
+async def test_every_hr_page_passes_axe_and_is_a_404_for_an_employee(site: Site) -> None:
+    hr = await site.signed_in("hr")
+    cycle_id = await _create_cycle(hr, datetime.now(UTC).year + 1)
+    pages = ["/sdm/pegawai", "/sdm/siklus", f"/sdm/siklus/{cycle_id}"]
+    for lang in ("id", "en"):
+        page = await site.signed_in("hr", lang=lang)
+        for path in pages:
+            response = await page.goto(path)
+            assert response is not None and response.status == 200
+            await axe_check(page, f"{path} {lang}")
+    employee = await site.signed_in("employee")
+    for path in [*pages, "/sdm", f"/sdm/siklus/{cycle_id}/kemajuan",
+                 "/sdm/pegawai/unggahan/x/ditolak.csv"]:
+        response = await employee.goto(path)
+        assert response is not None and response.status == 404, path
+    # Another agency, even for HR: the 404 page.
+    for path in ("/sdm/pegawai?instansi=pemkot-lain", "/sdm/siklus/pemkot-lain-2027"):
+        response = await hr.goto(path)
+        assert response is not None and response.status == 404, path

@@ -1,0 +1,527 @@
+"""HR's pages (the performance manager of an agency, role ``hr``): Pegawai (the roster:
+upload, the row report, the preview, apply) and Siklus (cycles).
+
+Every action is a use case of :mod:`services` (``RosterService``, ``CycleService``), the
+same the API and ``kinerja`` call; the pages only read forms and show answers. Anyone
+without the HR role, or an agency outside their scope, gets the 404 page.
+
+An uploaded roster is kept for :data:`STAGE_SECONDS` in this process (at most
+:data:`STAGED_MAX` files) so that its report, the download of its rejected rows and the
+apply act on the same bytes; when it is gone (expired, or another process of a
+scaled-out API) the page asks for the file again.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData, UploadFile
+
+from adapters.roster_files import COLUMNS, RosterFile, RosterFileError, read_roster_bytes
+from domain.appraisal import CommandRefused, DeadlineKind
+from domain.authorization import Actor, AgencyAction
+from domain.cycle import CreateCycle, CycleState, CycleStatus, MoveDeadline, cycle_id_of
+from domain.cycle.work import OpenAppraisals
+from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, default_calendar, end_of_day
+from domain.roster import RosterRow
+from domain.spreadsheet import row as spreadsheet_row
+from services.cycles import CycleService
+from services.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from services.roster import RosterImportReport, RosterService, RowsRejected
+from web.pages import (
+    _KEY,
+    N_,
+    PageNotFound,
+    _form,
+    _session,
+    _validation_errors,
+    language_of,
+    render,
+    web,
+)
+from web.session import Session
+from workflows.cycle.contract import CycleIntent, StartCycleRequest
+
+router = APIRouter(include_in_schema=False)
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""The largest roster file the page takes (the API's limit, ``api.roster``)."""
+STAGE_SECONDS = 30 * 60
+STAGED_MAX = 8
+
+
+@dataclass
+class Staged:
+    """An uploaded roster file, kept for its report and its apply."""
+
+    id: str
+    agency: str
+    subject: str
+    name: str
+    data: bytes
+    read: RosterFile
+    sha256: str
+    at: float = field(default_factory=time.monotonic)
+
+
+_STAGED: dict[str, Staged] = {}
+
+
+def _stage(staged: Staged) -> None:
+    now = time.monotonic()
+    for key in [k for k, s in _STAGED.items() if now - s.at > STAGE_SECONDS]:
+        del _STAGED[key]
+    while len(_STAGED) >= STAGED_MAX:
+        del _STAGED[min(_STAGED, key=lambda k: _STAGED[k].at)]
+    _STAGED[staged.id] = staged
+
+
+def _staged(upload_id: str, agency: str, actor: Actor) -> Staged | None:
+    staged = _STAGED.get(upload_id)
+    if staged is None or staged.agency != agency or staged.subject != actor.subject \
+            or time.monotonic() - staged.at > STAGE_SECONDS:
+        return None
+    return staged
+
+
+# --------------------------------------------------------------------------- who and where
+
+
+def _hr(request: Request) -> Session:
+    """The session of an HR manager; anyone else gets the 404 page."""
+    session = _session(request)
+    if "hr" not in session.roles:
+        raise PageNotFound()
+    return session
+
+
+def agency_of(session: Session, requested: str | None) -> str:
+    """The agency the page is about: the one asked for (``?instansi=``), else the HR
+    manager's own agency when in scope, else the first of the scope."""
+    scope = sorted(a for a in session.agencies if a != "*")
+    if requested:
+        if requested in session.agencies or "*" in session.agencies:
+            return requested
+        raise PageNotFound()
+    if session.agency and session.actor.in_scope(session.agency):
+        return session.agency
+    if scope:
+        return scope[0]
+    raise PageNotFound()
+
+
+def _roster(request: Request) -> RosterService:
+    service: RosterService = request.app.state.kinerja.roster
+    return service
+
+
+def _authorized(actor: Actor, agency: str, action: AgencyAction) -> None:
+    try:
+        RosterService.authorize(actor, action, agency)
+    except (Forbidden, NotFound):
+        raise PageNotFound() from None
+
+
+def _gettext(request: Request) -> Any:
+    return web(request).translations(language_of(request)).gettext
+
+
+# --------------------------------------------------------------------------- Pegawai
+
+
+COLUMN_NAMES = {name: aliases[0] for name, aliases in COLUMNS.items()}
+"""The Indonesian header of each canonical column, as the report names it."""
+
+
+def _value(row: RosterRow | None, column: str) -> str:
+    return str(getattr(row, column, "") or "") if row is not None else ""
+
+
+def _rejected_rows(staged: Staged, report: RosterImportReport) -> list[dict[str, str | int]]:
+    rows = {r.line: r for r in staged.read.rows}
+    return [{"line": r.line, "column": COLUMN_NAMES.get(r.field, r.field), "rule": r.rule,
+             "reason": r.reason, "value": _value(rows.get(r.line), r.field)}
+            for r in report.rejected]
+
+
+async def _roster_page(request: Request, session: Session, agency: str, *,
+                       staged: Staged | None = None, report: RosterImportReport | None = None,
+                       errors: dict[str, str] | None = None, applied: bool = False,
+                       status: int = 200) -> Response:
+    snapshot = await _roster(request).show(session.actor, agency)
+    unit = request.query_params.get("unit") or ""
+    units = [snapshot.roster.units[c] for c in sorted(snapshot.roster.units)]
+    names = {e.key: e.name for e in snapshot.employees}
+    by_unit = [(u, [e for e in snapshot.employees if e.unit == u.code])
+               for u in units if not unit or u.code == unit]
+    return render(request, "hr/roster.html", {
+        "agency": agency, "snapshot": snapshot, "units": units, "by_unit": by_unit,
+        "unit": unit, "names": names, "staged": staged, "report": report,
+        "rejected": _rejected_rows(staged, report) if staged and report else [],
+        "errors": errors or {}, "applied": applied, "max_mib": MAX_FILE_BYTES // 2**20,
+    }, status)
+
+
+@router.get("/sdm")
+async def hr_home(request: Request) -> Response:
+    _hr(request)
+    return RedirectResponse("/sdm/siklus", 303)
+
+
+@router.get("/sdm/pegawai")
+async def roster_page(request: Request, instansi: str | None = None) -> Response:
+    session = _hr(request)
+    agency = agency_of(session, instansi)
+    _authorized(session.actor, agency, AgencyAction.READ_ROSTER)
+    return await _roster_page(request, session, agency)
+
+
+@router.post("/sdm/pegawai/periksa")
+async def check_roster(request: Request, instansi: str | None = None) -> Response:
+    """Upload a roster file: check every row and show what applying would change
+    (nothing is applied)."""
+    session = _hr(request)
+    agency = agency_of(session, instansi)
+    _authorized(session.actor, agency, AgencyAction.IMPORT_ROSTER)
+    form = await _form(request)
+    gettext = _gettext(request)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return await _roster_page(request, session, agency, status=422,
+                                  errors={"file": gettext("Choose a CSV or XLSX file.")})
+    data = await upload.read(MAX_FILE_BYTES + 1)
+    name = upload.filename or ""
+    if len(data) > MAX_FILE_BYTES:
+        return await _roster_page(request, session, agency, status=413, errors={
+            "file": gettext("The file is larger than %(mib)d MiB.")
+            % {"mib": MAX_FILE_BYTES // 2**20}})
+    if not data.strip():
+        return await _roster_page(request, session, agency, status=422,
+                                  errors={"file": gettext("The file is empty.")})
+    try:
+        read = read_roster_bytes(data, name)
+    except RosterFileError as error:
+        return await _roster_page(request, session, agency, status=422, errors={
+            "file": gettext("The file cannot be read:") + f" {error} ({error.rule})"})
+    staged = Staged(id=uuid.uuid4().hex, agency=agency, subject=session.actor.subject,
+                    name=name, data=data, read=read, sha256=hashlib.sha256(data).hexdigest())
+    _stage(staged)
+    try:
+        report = await _roster(request).import_read(session.actor, agency, read,
+                                                    staged.sha256, name, dry_run=True)
+    except RowsRejected as rejected:
+        report = rejected.report
+    return await _roster_page(request, session, agency, staged=staged, report=report)
+
+
+def _gone(request: Request) -> dict[str, str]:
+    gettext = _gettext(request)
+    return {"file": gettext("The uploaded file is no longer kept here; upload it again.")}
+
+
+@router.post("/sdm/pegawai/unggahan/{upload_id}/terapkan")
+async def apply_roster(request: Request, upload_id: str, instansi: str | None = None
+                       ) -> Response:
+    """Apply the checked file (``do=valid``: its valid rows); a rejected row shows the
+    report again and changes nothing."""
+    session = _hr(request)
+    agency = agency_of(session, instansi)
+    _authorized(session.actor, agency, AgencyAction.IMPORT_ROSTER)
+    form = await _form(request)
+    staged = _staged(upload_id, agency, session.actor)
+    if staged is None:
+        return await _roster_page(request, session, agency, errors=_gone(request), status=410)
+    gettext = _gettext(request)
+    try:
+        report = await _roster(request).import_read(
+            session.actor, agency, staged.read, staged.sha256, staged.name,
+            apply_valid=form.get("do") == "valid", metadata={"source_page": "/sdm/pegawai"})
+    except RowsRejected as rejected:
+        return await _roster_page(request, session, agency, staged=staged,
+                                  report=rejected.report, status=422, errors={
+                                      "apply": gettext("Rows are rejected; nothing was "
+                                                       "applied.")})
+    except Invalid as invalid:
+        return await _roster_page(request, session, agency, staged=staged, status=422,
+                                  errors={"apply": invalid.detail})
+    except Conflict:
+        return await _roster_page(request, session, agency, staged=staged, status=409,
+                                  errors={"apply": gettext("The roster changed meanwhile; "
+                                                           "check the file again.")})
+    except Unavailable:
+        return await _roster_page(request, session, agency, staged=staged, status=503,
+                                  errors={"apply": gettext("The service is busy; nothing "
+                                                           "was changed. Send the form "
+                                                           "again.")})
+    _STAGED.pop(upload_id, None)
+    return await _roster_page(request, session, agency, report=report, applied=True)
+
+
+@router.get("/sdm/pegawai/unggahan/{upload_id}/ditolak.csv")
+async def rejected_csv(request: Request, upload_id: str, instansi: str | None = None
+                       ) -> Response:
+    """The rejected rows of the checked file as CSV: line, column, rule, reason, then the
+    row's own cells (under the file's column names), so they can be fixed and sent
+    again (the reader ignores the extra columns)."""
+    session = _hr(request)
+    agency = agency_of(session, instansi)
+    _authorized(session.actor, agency, AgencyAction.IMPORT_ROSTER)
+    staged = _staged(upload_id, agency, session.actor)
+    if staged is None:
+        raise PageNotFound()
+    try:
+        await _roster(request).import_read(session.actor, agency, staged.read,
+                                           staged.sha256, staged.name, dry_run=True)
+        report = None
+    except RowsRejected as rejected:
+        report = rejected.report
+    rows = {r.line: r for r in staged.read.rows}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    columns = list(COLUMN_NAMES)
+    writer.writerow(["baris", "kolom_ditolak", "aturan", "alasan",
+                     *(COLUMN_NAMES[c] for c in columns)])
+    for rejected_row in (report.rejected if report else []):
+        source = rows.get(rejected_row.line)
+        writer.writerow(spreadsheet_row([
+            rejected_row.line, COLUMN_NAMES.get(rejected_row.field, rejected_row.field),
+            rejected_row.rule, rejected_row.reason, *(_value(source, c) for c in columns)]))
+    return Response(buffer.getvalue().encode("utf-8-sig"),
+                    media_type="text/csv; charset=utf-8", headers={
+                        "Content-Disposition":
+                            f'attachment; filename="ditolak-{quote(agency)}.csv"',
+                        "Cache-Control": "no-store"})
+
+
+
+# --------------------------------------------------------------------------- Siklus
+
+
+def _cycles(request: Request) -> CycleService:
+    service: CycleService = request.app.state.kinerja.cycles
+    return service
+
+
+def _cycle_errors(request: Request, error: ValidationError | CommandRefused,
+                  prefix: str = "") -> dict[str, str]:
+    if isinstance(error, ValidationError):
+        return _validation_errors(request, error, prefix)
+    return _refused(request, error)
+
+
+def _refused(request: Request, refused: CommandRefused) -> dict[str, str]:
+    gettext = _gettext(request)
+    lead = {"phase": N_("The cycle's current state does not allow this now."),
+            "forbidden": N_("You may not do this on this cycle."),
+            "invalid": N_("This breaks a rule of the cycle.")}[refused.code]
+    field_name = (refused.field or "_").removeprefix("calendar.")
+    return {field_name: f"{gettext(lead)} ({refused.reason})"}
+
+
+def _busy(request: Request) -> dict[str, str]:
+    gettext = _gettext(request)
+    return {"_": gettext("The service is busy; nothing was changed. Send the form again.")}
+
+
+async def _agency_cycles(request: Request, session: Session, agency: str
+                         ) -> list[CycleState]:
+    try:
+        cycles = await _cycles(request).list(session.actor)
+    except Forbidden:
+        raise PageNotFound() from None
+    return sorted((c for c in cycles if c.agency == agency), key=lambda c: -(c.year or 0))
+
+
+async def _cycles_page(request: Request, session: Session, agency: str, *,
+                       errors: dict[str, str] | None = None,
+                       values: dict[str, str] | None = None, status: int = 200) -> Response:
+    cycles = await _agency_cycles(request, session, agency)
+    year = datetime.now(UTC).year
+    if any(c.year == year for c in cycles):
+        year += 1
+    if values is None:
+        calendar = default_calendar(year, POLICIES[DEFAULT_POLICY])
+        values = {"year": str(year), **{name: getattr(calendar, name).date().isoformat()
+                                         for name in DEADLINE_FIELDS}}
+    return render(request, "hr/cycles.html", {
+        "agency": agency, "cycles": cycles, "errors": errors or {}, "values": values,
+    }, status)
+
+
+DEFAULT_POLICY = "permenpan-rb-6-2022"
+DEADLINE_FIELDS = ("skp_deadline", "self_assessment_deadline", "review_deadline")
+
+
+@router.get("/sdm/siklus")
+async def cycles_page(request: Request, instansi: str | None = None) -> Response:
+    session = _hr(request)
+    agency = agency_of(session, instansi)
+    _authorized(session.actor, agency, AgencyAction.READ_ROSTER)
+    return await _cycles_page(request, session, agency)
+
+
+@router.post("/sdm/siklus")
+async def create_cycle(request: Request, instansi: str | None = None) -> Response:
+    """Create the agency's cycle of a year: each deadline the end of the day chosen in the
+    agency's zone (the policy's default when left empty)."""
+    session = _hr(request)
+    agency = agency_of(session, instansi)
+    _authorized(session.actor, agency, AgencyAction.READ_ROSTER)
+    form = await _form(request)
+    values = {k: str(form.get(k) or "").strip() for k in ("year", *DEADLINE_FIELDS)}
+    gettext = _gettext(request)
+    errors: dict[str, str] = {}
+    year = int(values["year"]) if values["year"].isdigit() and len(values["year"]) == 4 \
+        else None
+    if year is None:
+        errors["year"] = gettext("Enter a year, e.g. 2027.")
+    days: dict[str, date] = {}
+    for name in DEADLINE_FIELDS:
+        if values[name]:
+            try:
+                days[name] = date.fromisoformat(values[name])
+            except ValueError:
+                errors[name] = gettext("Enter a date.")
+    if errors or year is None:
+        return await _cycles_page(request, session, agency, errors=errors, values=values,
+                                  status=422)
+    policy = POLICIES[DEFAULT_POLICY]
+    offset = DEFAULT_UTC_OFFSET_HOURS
+    try:
+        calendar = default_calendar(year, policy, offset).model_copy(update={
+            name: end_of_day(day, offset) for name, day in days.items()})
+        intent = CreateCycle(agency=agency, year=year, policy=policy.name, calendar=calendar)
+    except ValidationError as error:
+        return await _cycles_page(request, session, agency, values=values, status=422,
+                                  errors=_cycle_errors(request, error))
+    cycle_id = cycle_id_of(agency, year)
+    try:
+        await _cycles(request).create(session.actor, intent, cycle_id,
+                                      _key(form, f"create-{cycle_id}"))
+    except (Forbidden, NotFound):
+        raise PageNotFound() from None
+    except CommandRefused as refused:
+        return await _cycles_page(request, session, agency, values=values, status=422,
+                                  errors=_refused(request, refused))
+    except Unavailable:
+        return await _cycles_page(request, session, agency, values=values, status=503,
+                                  errors=_busy(request))
+    return RedirectResponse(f"/sdm/siklus/{quote(cycle_id)}", 303)
+
+
+def _key(form: FormData, fallback: str) -> str:
+    key = str(form.get("idempotency_key") or "")
+    return key if _KEY.match(key) else fallback
+
+
+async def _visible_cycle(request: Request, session: Session, cycle_id: str) -> CycleState:
+    try:
+        state = await _cycles(request).visible(session.actor, cycle_id)
+    except NotFound:
+        raise PageNotFound() from None
+    if state.agency is None or not session.actor.in_scope(state.agency):
+        raise PageNotFound()
+    return state
+
+
+def start_progress(state: CycleState) -> tuple[int, int]:
+    """How many of the frozen roster's members have their appraisal opened, of how many
+    (the start's pending work; all of them once the cycle runs)."""
+    if state.status in (CycleStatus.RUNNING, CycleStatus.CLOSED):
+        return state.members, state.members
+    for item in state.pending:
+        if isinstance(item.work, OpenAppraisals):
+            return min(item.offset, state.members), state.members
+    return 0, state.members
+
+
+async def _cycle_page(request: Request, session: Session, cycle_id: str, *,
+                      errors: dict[str, str] | None = None,
+                      values: dict[str, str] | None = None, status: int = 200) -> Response:
+    state = await _visible_cycle(request, session, cycle_id)
+    done, total = start_progress(state)
+    offset = state.calendar.utc_offset_hours if state.calendar else DEFAULT_UTC_OFFSET_HOURS
+    return render(request, "hr/cycle.html", {
+        "agency": state.agency, "c": state, "done": done, "total": total,
+        "errors": errors or {}, "values": values or {}, "units": sorted(state.units),
+        "deadline_kinds": [k.value for k in MOVABLE_DEADLINES],
+    }, status, offset=offset)
+
+
+MOVABLE_DEADLINES = (DeadlineKind.SKP, DeadlineKind.SELF_ASSESSMENT, DeadlineKind.REVIEW)
+
+
+@router.get("/sdm/siklus/{cycle_id}")
+async def cycle_page(request: Request, cycle_id: str) -> Response:
+    session = _hr(request)
+    return await _cycle_page(request, session, cycle_id)
+
+
+@router.get("/sdm/siklus/{cycle_id}/kemajuan")
+async def start_progress_fragment(request: Request, cycle_id: str) -> Response:
+    """The start's progress bar alone (htmx polls it while appraisals are opened)."""
+    session = _hr(request)
+    state = await _visible_cycle(request, session, cycle_id)
+    done, total = start_progress(state)
+    return render(request, "hr/start_progress.html", {"c": state, "done": done,
+                                                       "total": total})
+
+
+async def _send(request: Request, session: Session, cycle_id: str, intent: CycleIntent,
+                form: FormData, values: dict[str, str] | None = None) -> Response:
+    try:
+        await _cycles(request).request(session.actor, cycle_id, intent,
+                                       _key(form, f"page-{uuid.uuid4().hex}"))
+    except (Forbidden, NotFound):
+        raise PageNotFound() from None
+    except CommandRefused as refused:
+        return await _cycle_page(request, session, cycle_id, errors=_refused(request, refused),
+                                 values=values, status=409 if refused.code == "phase" else 422)
+    except Unavailable:
+        return await _cycle_page(request, session, cycle_id, errors=_busy(request),
+                                 values=values, status=503)
+    return RedirectResponse(f"/sdm/siklus/{quote(cycle_id)}", 303)
+
+
+@router.post("/sdm/siklus/{cycle_id}/mulai")
+async def start_cycle(request: Request, cycle_id: str) -> Response:
+    session = _hr(request)
+    await _visible_cycle(request, session, cycle_id)
+    form = await _form(request)
+    return await _send(request, session, cycle_id, StartCycleRequest(), form)
+
+
+@router.post("/sdm/siklus/{cycle_id}/tenggat")
+async def move_deadline(request: Request, cycle_id: str) -> Response:
+    """Move a deadline for the cycle or one unit, to the end of the day chosen."""
+    session = _hr(request)
+    state = await _visible_cycle(request, session, cycle_id)
+    form = await _form(request)
+    values = {k: str(form.get(k) or "").strip() for k in ("deadline", "until", "unit",
+                                                           "reason")}
+    gettext = _gettext(request)
+    offset = state.calendar.utc_offset_hours if state.calendar else DEFAULT_UTC_OFFSET_HOURS
+    try:
+        until = end_of_day(date.fromisoformat(values["until"]), offset)
+    except ValueError:
+        return await _cycle_page(request, session, cycle_id, values=values, status=422,
+                                 errors={"until": gettext("Enter a date.")})
+    try:
+        intent = MoveDeadline.model_validate({
+            "deadline": values["deadline"], "until": until, "reason": values["reason"],
+            "unit": values["unit"] or None})
+    except ValidationError as error:
+        return await _cycle_page(request, session, cycle_id, values=values, status=422,
+                                 errors=_cycle_errors(request, error))
+    return await _send(request, session, cycle_id, intent, form, values)
