@@ -18,27 +18,34 @@ import hashlib
 import io
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from adapters.roster_files import COLUMNS, RosterFile, RosterFileError, read_roster_bytes
-from domain.appraisal import CommandRefused, DeadlineKind
+from domain.appraisal import CommandRefused, DeadlineKind, Phase
 from domain.authorization import Actor, AgencyAction
 from domain.cycle import CreateCycle, CycleState, CycleStatus, MoveDeadline, cycle_id_of
 from domain.cycle.work import OpenAppraisals
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, default_calendar, end_of_day
+from domain.ratings import Predikat
 from domain.roster import RosterRow
+from domain.spreadsheet import Cell, neutralise
 from domain.spreadsheet import row as spreadsheet_row
 from services.cycles import CycleService
 from services.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from services.roster import RosterImportReport, RosterService, RowsRejected
+from store.cycles import CycleProgress
+from web.charts import Bar, bar_chart
 from web.pages import (
     _KEY,
     N_,
@@ -525,3 +532,171 @@ async def move_deadline(request: Request, cycle_id: str) -> Response:
         return await _cycle_page(request, session, cycle_id, values=values, status=422,
                                  errors=_cycle_errors(request, error))
     return await _send(request, session, cycle_id, intent, form, values)
+
+
+# --------------------------------------------------------------------------- Pemantauan
+
+
+OVERDUE_SHOWN = 200
+"""Overdue appraisals listed on the page (the oldest deadlines first; counts are of all)."""
+
+PHASES_SHOWN = tuple(p for p in Phase if p is not Phase.NOT_OPENED)
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """What the monitoring page shows (and its exports write)."""
+
+    state: CycleState
+    unit: str | None
+    progress: CycleProgress
+
+    def units(self) -> list[str]:
+        return sorted({c.unit for c in self.progress.by_unit_phase})
+
+    def phase_counts(self) -> dict[str, dict[Phase, int]]:
+        counts: dict[str, dict[Phase, int]] = {}
+        for c in self.progress.by_unit_phase:
+            counts.setdefault(c.unit, {})[c.phase] = c.count
+        return counts
+
+    def phase_totals(self) -> dict[Phase, int]:
+        totals: dict[Phase, int] = {}
+        for c in self.progress.by_unit_phase:
+            totals[c.phase] = totals.get(c.phase, 0) + c.count
+        return totals
+
+    def predikat_totals(self) -> dict[Predikat, int]:
+        totals: dict[Predikat, int] = {}
+        for spread in self.progress.distribution.values():
+            for predikat, n in spread.items():
+                totals[predikat] = totals.get(predikat, 0) + n
+        return totals
+
+    def overdue_table(self) -> list[list[Cell]]:
+        rows: list[list[Cell]] = [["appraisal", "employee", "appraiser", "unit", "phase",
+                                   "deadline", "due_at"]]
+        rows += [[o.appraisal_id, o.employee, o.appraiser, o.unit, o.phase.value,
+                  o.deadline.value, o.due_at.isoformat()] for o in self.progress.overdue]
+        return rows
+
+
+async def _monitoring(request: Request, cycle_id: str, unit: str | None) -> Monitoring:
+    session = _hr(request)
+    state = await _visible_cycle(request, session, cycle_id)
+    if unit is not None and unit not in state.units:
+        unit = None
+    progress = await _cycles(request).progress(cycle_id, unit=unit,
+                                               overdue_limit=OVERDUE_SHOWN)
+    return Monitoring(state, unit, progress)
+
+
+def phase_chart(view: Monitoring, gettext: Any, labels: dict[str, str]) -> Markup:
+    totals = view.phase_totals()
+    return bar_chart("chart-phases", gettext("Appraisals per phase"),
+                     [Bar(labels[p.value], totals.get(p, 0), key=p.value) for p in PHASES_SHOWN])
+
+
+def predikat_chart(chart_id: str, title: str, counts: dict[Predikat, int],
+                   labels: dict[str, str]) -> Markup:
+    return bar_chart(chart_id, title,
+                     [Bar(labels[p.value], counts.get(p, 0), key=p.value)
+                      for p in predikat_shown(counts)])
+
+
+def predikat_shown(*counts: dict[Predikat, int]) -> list[Predikat]:
+    """The predikat of PermenPAN-RB 6/2022, and Cukup (PP 30/2019) when it is counted."""
+    return [p for p in Predikat if p is not Predikat.CUKUP or any(c.get(p) for c in counts)]
+
+
+def _labels(request: Request) -> dict[str, str]:
+    """Phases and predikat in the page's language (the names macros.html shows)."""
+    gettext = _gettext(request)
+    names = {
+        "target_setting": N_("Setting targets (SKP)"),
+        "self_report": N_("Working: progress and activities"),
+        "review": N_("Review"), "calibration": N_("Calibration"),
+        "objection_window": N_("Result released: objection window"),
+        "objection_review": N_("Objection under review"), "final": N_("Final"),
+        "cancelled": N_("Cancelled"), "sangat_baik": N_("Very good"), "baik": N_("Good"),
+        "cukup": N_("Fair"), "butuh_perbaikan": N_("Needs improvement"),
+        "kurang": N_("Poor"), "sangat_kurang": N_("Very poor")}
+    return {key: gettext(text) for key, text in names.items()}
+
+
+@router.get("/sdm/siklus/{cycle_id}/pemantauan")
+async def monitoring_page(request: Request, cycle_id: str, unit: str | None = None
+                          ) -> Response:
+    """Per unit and phase the counts, who is overdue on which deadline (with the
+    appraiser), the predikat so far; filtered by unit; charts with their tables."""
+    view = await _monitoring(request, cycle_id, unit or None)
+    gettext = _gettext(request)
+    labels = _labels(request)
+    offset = view.state.calendar.utc_offset_hours if view.state.calendar \
+        else DEFAULT_UTC_OFFSET_HOURS
+    return render(request, "hr/monitoring.html", {
+        "agency": view.state.agency, "c": view.state, "v": view, "unit": view.unit,
+        "units": sorted(view.state.units), "phases": PHASES_SHOWN,
+        "predikats": predikat_shown(view.predikat_totals()), "labels": labels,
+        "counts": view.phase_counts(),
+        "phase_totals": view.phase_totals(), "predikat_totals": view.predikat_totals(),
+        "phase_chart": phase_chart(view, gettext, labels),
+        "predikat_chart": predikat_chart("chart-predikat", gettext("Predikat so far"),
+                                         view.predikat_totals(), labels),
+        "overdue_shown": OVERDUE_SHOWN,
+        "query": f"?unit={quote(view.unit)}" if view.unit else "",
+    }, offset=offset)
+
+
+@router.get("/sdm/siklus/{cycle_id}/pemantauan.csv")
+async def monitoring_csv(request: Request, cycle_id: str, unit: str | None = None
+                         ) -> Response:
+    """What the page shows: the table per unit, a blank line, the overdue list."""
+    view = await _monitoring(request, cycle_id, unit or None)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows(spreadsheet_row(r) for r in view.progress.table())
+    writer.writerow([])
+    writer.writerows(spreadsheet_row(r) for r in view.overdue_table())
+    return _download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
+                     _export_name(view, "csv"))
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/sdm/siklus/{cycle_id}/pemantauan.xlsx")
+async def monitoring_xlsx(request: Request, cycle_id: str, unit: str | None = None
+                          ) -> Response:
+    """The same as the CSV, a sheet each: ``unit`` and ``terlambat`` (overdue)."""
+    view = await _monitoring(request, cycle_id, unit or None)
+    sheets = {"unit": view.progress.table(), "terlambat": view.overdue_table()}
+    return _download(xlsx(sheets), XLSX, _export_name(view, "xlsx"))
+
+
+def xlsx(sheets: dict[str, Sequence[Sequence[Cell]]]) -> bytes:
+    """A workbook of ``sheets``: numbers as numbers, text neutralised as in the CSV
+    exports (``domain.spreadsheet``: a cell starting with ``=`` would be a formula)."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for values in rows:
+            sheet.append([v if isinstance(v, int | Decimal) and not isinstance(v, bool)
+                          else (neutralise(v) if isinstance(v, str) else None)
+                          for v in values])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _export_name(view: Monitoring, extension: str) -> str:
+    return f"pemantauan-{view.state.cycle_id}" + (f"-{view.unit}" if view.unit else "") \
+        + f".{extension}"
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(body, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{quote(filename)}"',
+        "Cache-Control": "no-store"})

@@ -11,10 +11,13 @@ import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+from openpyxl import load_workbook
 from playwright.async_api import Page, expect
 
+from api.auth import mint_token
 from tests.polling import poll_async
-from tests.web.conftest import Site, axe_check, shot
+from tests.web.conftest import TOKENS, Site, axe_check, shot
 
 UNITS = {"diskominfo": "Dinas Komunikasi dan Informatika", "dinkes": "Dinas Kesehatan",
          "disdik": "Dinas Pendidikan"}
@@ -159,6 +162,57 @@ async def test_hr_uploads_the_roster_creates_and_starts_a_cycle_and_moves_a_dead
                      until=lambda n: n == dinkes)
     await shot(hr, "hr-04-deadline-moved")
 
+    # Monitoring: one disdik appraisal overdue, listed with its appraiser.
+    late = await site.pool.fetchrow(
+        "UPDATE appraisal_summaries SET next_deadline_at = now() - interval '1 day'"
+        " WHERE appraisal_id = (SELECT appraisal_id FROM appraisal_summaries"
+        " WHERE cycle_id = $1 AND unit = 'disdik' AND employee <> 'h-003' LIMIT 1)"
+        " RETURNING employee, appraiser", cycle_id)
+    await hr.get_by_role("link", name="Pemantauan").click()
+    await expect(hr.locator("#total")).to_have_text("50")
+    await expect(hr.locator("#overdue tbody tr")).to_have_count(1)
+    await expect(hr.locator("#overdue tbody tr")).to_contain_text(late["employee"])
+    await expect(hr.locator("#overdue tbody tr")).to_contain_text(late["appraiser"])
+    assert late["appraiser"] == "h-003"
+    await axe_check(hr, "monitoring")
+    await shot(hr, "hr-05-monitoring")
+    await hr.locator("#unit-filter").select_option("dinkes")
+    await hr.get_by_role("button", name="Tampilkan").click()
+    await expect(hr.get_by_role("heading", level=1)).to_contain_text("dinkes")
+    await expect(hr.locator("#overdue")).to_have_count(0)
+    # The chart's bars are the progress API's counts for the same unit.
+    token = mint_token(TOKENS, subject=site.people["hr"].key, roles=["employee", "hr"],
+                       agency=site.agency, agencies=[site.agency])
+    async with httpx.AsyncClient(base_url=site.url,
+                                 headers={"Authorization": f"Bearer {token}"}) as http:
+        api = (await http.get(f"/v1/cycles/{cycle_id}/progress",
+                              params={"unit": "dinkes"})).json()
+    by_phase = {c["phase"]: c["count"] for c in api["by_unit_phase"]}
+    bars = hr.locator("#chart-phases rect.bar")
+    drawn = {await b.get_attribute("data-key"): int(await b.get_attribute("data-value") or -1)
+             for b in await bars.all()}
+    assert drawn == {phase: by_phase.get(phase, 0) for phase in drawn}
+    assert drawn["target_setting"] == dinkes and sum(drawn.values()) == api["total"]
+    await expect(hr.locator("#chart-phases rect[data-key=target_setting] title")).to_have_text(
+        f"Penyusunan target (SKP): {dinkes}")
+    # Export what is on screen: CSV and XLSX, parsed.
+    async with hr.expect_download() as downloading:
+        await hr.get_by_role("link", name="Ekspor CSV").click()
+    text = Path(await (await downloading.value).path()).read_text(encoding="utf-8-sig")
+    units = list(csv.DictReader(io.StringIO(text.split("\n\n")[0].replace("\r", ""))))
+    assert [(r["unit"], int(r["total"]), int(r["target_setting"])) for r in units] \
+        == [("dinkes", dinkes, dinkes)]
+    async with hr.expect_download() as downloading:
+        await hr.get_by_role("link", name="Ekspor XLSX").click()
+    download = await downloading.value
+    assert download.suggested_filename == f"pemantauan-{cycle_id}-dinkes.xlsx"
+    book = load_workbook(io.BytesIO(Path(await download.path()).read_bytes()), read_only=True)
+    rows = list(book["unit"].iter_rows(values_only=True))
+    header = list(rows[0])
+    assert rows[1][0] == "dinkes" and rows[1][header.index("total")] == dinkes
+    assert next(book["terlambat"].iter_rows(values_only=True))[:3] == (
+        "appraisal", "employee", "appraiser")
+
 
 async def _create_cycle(page: Page, year: int) -> str:
     today = datetime.now(UTC).date()
@@ -175,7 +229,8 @@ async def _create_cycle(page: Page, year: int) -> str:
 async def test_every_hr_page_passes_axe_and_is_a_404_for_an_employee(site: Site) -> None:
     hr = await site.signed_in("hr")
     cycle_id = await _create_cycle(hr, datetime.now(UTC).year + 1)
-    pages = ["/sdm/pegawai", "/sdm/siklus", f"/sdm/siklus/{cycle_id}"]
+    pages = ["/sdm/pegawai", "/sdm/siklus", f"/sdm/siklus/{cycle_id}",
+             f"/sdm/siklus/{cycle_id}/pemantauan"]
     for lang in ("id", "en"):
         page = await site.signed_in("hr", lang=lang)
         for path in pages:
@@ -184,6 +239,8 @@ async def test_every_hr_page_passes_axe_and_is_a_404_for_an_employee(site: Site)
             await axe_check(page, f"{path} {lang}")
     employee = await site.signed_in("employee")
     for path in [*pages, "/sdm", f"/sdm/siklus/{cycle_id}/kemajuan",
+                 f"/sdm/siklus/{cycle_id}/pemantauan.csv",
+                 f"/sdm/siklus/{cycle_id}/pemantauan.xlsx",
                  "/sdm/pegawai/unggahan/x/ditolak.csv"]:
         response = await employee.goto(path)
         assert response is not None and response.status == 404, path
