@@ -25,11 +25,13 @@ class Bar:
     """A value marked across the bar (a limit of the curve), in the value's unit."""
     key: str = ""
     """What the bar counts, for a machine (``data-key``): a phase, a predikat."""
+    flagged: bool = False
+    """Drawn in the warning colour (a broken rule); the note says so in words."""
 
 
 BAR_HEIGHT = 26
 GAP = 8
-LABEL_WIDTH = 190
+LABEL_WIDTH = 300
 PLOT_WIDTH = 300
 VALUE_WIDTH = 60
 
@@ -54,7 +56,8 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], *, unit: str = "")
         parts.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR_HEIGHT * 0.68:.0f}" text-anchor="end" '
             f'aria-hidden="true">{escape(bar.label)}</text>'
-            f'<rect class="bar" x="{LABEL_WIDTH}" y="{y}" width="{length}" '
+            f'<rect class="{"bar flagged" if bar.flagged else "bar"}" x="{LABEL_WIDTH}" '
+            f'y="{y}" width="{length}" '
             f'height="{BAR_HEIGHT}" data-key="{escape(bar.key)}" '
             f'data-label="{escape(bar.label)}" '
             f'data-value="{bar.value}"><title>{escape(words)}</title></rect>'

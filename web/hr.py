@@ -32,16 +32,25 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from adapters.roster_files import COLUMNS, RosterFile, RosterFileError, read_roster_bytes
+from api.access import record_read
 from domain.appraisal import CommandRefused, DeadlineKind, Phase
 from domain.authorization import Actor, AgencyAction
-from domain.cycle import CreateCycle, CycleState, CycleStatus, MoveDeadline, cycle_id_of
+from domain.calibration import CurveRule, OrganisationRating
+from domain.cycle import (
+    CreateCycle,
+    CycleState,
+    CycleStatus,
+    MoveDeadline,
+    SetOrganisationRating,
+    cycle_id_of,
+)
 from domain.cycle.work import OpenAppraisals
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, default_calendar, end_of_day
 from domain.ratings import Predikat
 from domain.roster import RosterRow
 from domain.spreadsheet import Cell, neutralise
 from domain.spreadsheet import row as spreadsheet_row
-from services.cycles import CycleService
+from services.cycles import Calibration, CycleService
 from services.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from services.roster import RosterImportReport, RosterService, RowsRejected
 from store.cycles import CycleProgress
@@ -58,7 +67,12 @@ from web.pages import (
     web,
 )
 from web.session import Session
-from workflows.cycle.contract import CycleIntent, StartCycleRequest
+from workflows.cycle.contract import (
+    CloseCycleRequest,
+    CycleIntent,
+    ReleaseUnitRequest,
+    StartCycleRequest,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -459,10 +473,18 @@ async def _cycle_page(request: Request, session: Session, cycle_id: str, *,
     state = await _visible_cycle(request, session, cycle_id)
     done, total = start_progress(state)
     offset = state.calendar.utc_offset_hours if state.calendar else DEFAULT_UTC_OFFSET_HOURS
+    labels = _labels(request)
+    gettext = _gettext(request)
+    final = state.distribution
     return render(request, "hr/cycle.html", {
         "agency": state.agency, "c": state, "done": done, "total": total,
         "errors": errors or {}, "values": values or {}, "units": sorted(state.units),
-        "deadline_kinds": [k.value for k in MOVABLE_DEADLINES],
+        "deadline_kinds": [k.value for k in MOVABLE_DEADLINES], "labels": labels,
+        "final_predikats": predikat_shown(*final.values()),
+        "final_charts": [(unit, predikat_chart(f"chart-final-{unit}",
+                                               gettext("Final predikat:") + f" {unit}",
+                                               final[unit], labels))
+                         for unit in sorted(final)],
     }, status, offset=offset)
 
 
@@ -700,3 +722,161 @@ def _download(body: bytes, media_type: str, filename: str) -> Response:
     return Response(body, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{quote(filename)}"',
         "Cache-Control": "no-store"})
+
+
+# --------------------------------------------------------------------------- Kurva
+
+
+def curve_rules(state: CycleState, rating: OrganisationRating | None
+                ) -> tuple[CurveRule, ...]:
+    curve = POLICIES[state.policy].curve if state.policy else None
+    return curve[rating] if curve is not None and rating is not None else ()
+
+
+def rule_rows(calibration: Calibration, rules: Sequence[CurveRule]) -> list[dict[str, Any]]:
+    """Each rule of the unit's curve with the unit's figures, broken or kept (the check's
+    own verdict: a broken rule is one the check names)."""
+    check = calibration.check
+    if check is None:
+        return []
+    broken = {b.rule: b for b in check.broken}
+    rows = []
+    for rule in rules:
+        count = sum(check.counts.get(p, 0) for p in rule.predikat)
+        rows.append({"rule": rule, "description": rule.describe(), "count": count,
+                     "total": check.total, "broken": rule in broken,
+                     "percent": round(100 * count / check.total) if check.total else 0,
+                     "limit": round(100 * rule.share) if rule.share is not None else None})
+    return rows
+
+
+def curve_chart(chart_id: str, title: str, rows: list[dict[str, Any]], *, broken: str,
+                kept: str) -> Markup:
+    """The unit's share of each rule's group (in %), the rule's limit marked; ``broken``,
+    ``kept``: the words said of each rule."""
+    return bar_chart(chart_id, title, [
+        Bar(r["description"], r["percent"], key=str(i), marker=r["limit"],
+            note=broken if r["broken"] else kept, flagged=r["broken"])
+        for i, r in enumerate(rows)], unit="%")
+
+
+async def _calibration_page(request: Request, session: Session, cycle_id: str, unit: str, *,
+                            errors: dict[str, str] | None = None,
+                            values: dict[str, str] | None = None, status: int = 200
+                            ) -> Response:
+    state = await _visible_cycle(request, session, cycle_id)
+    try:
+        calibration = await _cycles(request).calibration(session.actor, cycle_id, unit)
+    except NotFound:
+        raise PageNotFound() from None
+    gettext = _gettext(request)
+    labels = _labels(request)
+    rows = rule_rows(calibration, curve_rules(state, calibration.organisation_rating))
+    counts = dict(calibration.check.counts) if calibration.check else {}
+    if calibration.check is None:
+        predikat = await _cycles(request).progress(cycle_id, unit=unit, overdue_limit=0)
+        counts = predikat.distribution.get(unit, {})
+    unit_state = state.units[unit]
+    return render(request, "hr/calibration.html", {
+        "agency": state.agency, "c": state, "unit": unit, "cal": calibration, "rows": rows,
+        "counts": counts, "labels": labels, "predikats": predikat_shown(counts),
+        "ratings": [r.value for r in OrganisationRating], "unit_state": unit_state,
+        "predikat_chart": predikat_chart("chart-unit-predikat",
+                                         gettext("Predikat of the unit"), counts, labels),
+        "curve_chart": curve_chart("chart-curve", gettext("The unit against its curve"), rows,
+                                   broken=gettext("Broken"), kept=gettext("Kept"))
+        if rows else None,
+        "errors": errors or {}, "values": values or {},
+    }, status)
+
+
+@router.get("/sdm/siklus/{cycle_id}/kurva/{unit}")
+async def calibration_page(request: Request, cycle_id: str, unit: str) -> Response:
+    session = _hr(request)
+    return await _calibration_page(request, session, cycle_id, unit)
+
+
+async def _send_unit(request: Request, session: Session, cycle_id: str, unit: str,
+                     intent: CycleIntent, form: FormData, values: dict[str, str]) -> Response:
+    try:
+        await _cycles(request).request(session.actor, cycle_id, intent,
+                                       _key(form, f"page-{uuid.uuid4().hex}"))
+    except (Forbidden, NotFound):
+        raise PageNotFound() from None
+    except CommandRefused as refused:
+        return await _calibration_page(request, session, cycle_id, unit, values=values,
+                                       errors=_refused(request, refused),
+                                       status=409 if refused.code == "phase" else 422)
+    except Unavailable:
+        return await _calibration_page(request, session, cycle_id, unit, values=values,
+                                       errors=_busy(request), status=503)
+    return RedirectResponse(f"/sdm/siklus/{quote(cycle_id)}/kurva/{quote(unit)}", 303)
+
+
+@router.post("/sdm/siklus/{cycle_id}/kurva/{unit}/peringkat")
+async def set_rating(request: Request, cycle_id: str, unit: str) -> Response:
+    """Set the unit's organisation rating (its curve)."""
+    session = _hr(request)
+    await _visible_cycle(request, session, cycle_id)
+    form = await _form(request)
+    values = {"rating": str(form.get("rating") or "")}
+    try:
+        intent = SetOrganisationRating.model_validate({"unit": unit, **values})
+    except ValidationError as error:
+        return await _calibration_page(request, session, cycle_id, unit, values=values,
+                                       errors=_cycle_errors(request, error), status=422)
+    return await _send_unit(request, session, cycle_id, unit, intent, form, values)
+
+
+@router.post("/sdm/siklus/{cycle_id}/kurva/{unit}/umumkan")
+async def release_unit(request: Request, cycle_id: str, unit: str) -> Response:
+    """Release the unit's results: when it passes its curve, or with the exception's
+    reason recorded."""
+    session = _hr(request)
+    await _visible_cycle(request, session, cycle_id)
+    form = await _form(request)
+    values = {"exception_reason": str(form.get("exception_reason") or "").strip()}
+    try:
+        intent = ReleaseUnitRequest.model_validate({
+            "unit": unit, "exception_reason": values["exception_reason"] or None})
+    except ValidationError as error:
+        return await _calibration_page(request, session, cycle_id, unit, values=values,
+                                       errors=_cycle_errors(request, error), status=422)
+    return await _send_unit(request, session, cycle_id, unit, intent, form, values)
+
+
+# --------------------------------------------------------------------------- Penutupan
+
+
+@router.post("/sdm/siklus/{cycle_id}/tutup")
+async def close_cycle(request: Request, cycle_id: str) -> Response:
+    """Close the cycle once every appraisal is final or cancelled."""
+    session = _hr(request)
+    await _visible_cycle(request, session, cycle_id)
+    form = await _form(request)
+    return await _send(request, session, cycle_id, CloseCycleRequest(), form)
+
+
+async def _results(request: Request, cycle_id: str) -> tuple[CycleState, list[list[Cell]]]:
+    session = _hr(request)
+    state = await _visible_cycle(request, session, cycle_id)
+    assert state.agency is not None
+    await record_read(request, session.actor, state.agency, "cycle-results", personal=True,
+                      cycle_id=cycle_id)
+    return state, await _cycles(request).results(state)
+
+
+@router.get("/sdm/siklus/{cycle_id}/hasil.csv")
+async def results_csv(request: Request, cycle_id: str) -> Response:
+    """The results (NIP, name, key, unit, phase, predikat, credit points)."""
+    _, rows = await _results(request, cycle_id)
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(spreadsheet_row(r) for r in rows)
+    return _download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
+                     f"hasil-{cycle_id}.csv")
+
+
+@router.get("/sdm/siklus/{cycle_id}/hasil.xlsx")
+async def results_xlsx(request: Request, cycle_id: str) -> Response:
+    _, rows = await _results(request, cycle_id)
+    return _download(xlsx({"hasil": rows}), XLSX, f"hasil-{cycle_id}.xlsx")

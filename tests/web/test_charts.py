@@ -48,3 +48,11 @@ def test_a_marker_is_drawn_at_its_value() -> None:
     line = svg.find(f"{SVG}line")
     assert line is not None and float(line.get("x1", "-1")) == LABEL_WIDTH + PLOT_WIDTH
 
+
+
+def test_a_flagged_bar_is_marked_by_class_and_said_in_its_title() -> None:
+    svg = _parsed(bar_chart("f", "Rules", [Bar("Baik at most 70%", 100, note="Broken",
+                                               flagged=True), Bar("Baik more than 50%", 100)]))
+    rects = svg.findall(f"{SVG}rect")
+    assert [r.get("class") for r in rects] == ["bar flagged", "bar"]
+    assert rects[0].findtext(f"{SVG}title") == "Baik at most 70%: 100 (Broken)"

@@ -6,8 +6,10 @@ Indonesian and English; an employee's session gets the 404 page on each."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -248,3 +250,162 @@ async def test_every_hr_page_passes_axe_and_is_a_404_for_an_employee(site: Site)
     for path in ("/sdm/pegawai?instansi=pemkot-lain", "/sdm/siklus/pemkot-lain-2027"):
         response = await hr.goto(path)
         assert response is not None and response.status == 404, path
+
+
+SMALL = [  # (key, unit, kind, superior key, work result, behaviour)
+    ("k-sekda", "setda", "JPT", None, "meets", "meets"),
+    ("k-dinkes", "dinkes", "administrator", "k-sekda", "meets", "meets"),
+    *[(f"k-dinkes-{i}", "dinkes", "pelaksana", "k-dinkes", "meets", "meets")
+      for i in range(3)],
+    ("k-disdik", "disdik", "administrator", "k-sekda", "meets", "meets"),
+    ("k-disdik-0", "disdik", "pelaksana", "k-disdik", "meets", "meets"),
+    ("k-disdik-1", "disdik", "pelaksana", "k-disdik", "below", "meets"),
+]
+"""A small agency: dinkes all Baik (breaks the Baik curve), disdik 2 Baik and 1 Butuh
+Perbaikan (keeps it)."""
+
+
+def small_roster() -> str:
+    nips = {key: _nip(n) for n, (key, *_rest) in enumerate(SMALL)}
+    names = {"setda": "Sekretariat Daerah", **UNITS}
+    rows = [HEADER]
+    for key, unit, kind, superior, _work, _behaviour in SMALL:
+        rows.append(f"{key};{nips[key]};Pegawai {key};Jabatan {key};{kind};;PNS;{unit};"
+                    f"{names[unit]};{'' if unit == 'setda' else 'setda'};"
+                    f"{nips[superior] if superior else ''};")
+    return "\n".join(rows) + "\n"
+
+
+async def _review_everyone(site: Site, cycle_id: str) -> None:
+    """Each appraisal through SKP, approval, self-assessment and review (the use cases the
+    appraisal pages call; those pages have their own walk)."""
+    from domain import appraisal as d
+    from domain.authorization import Actor, Role
+    from domain.skp import Ratings, SelfAssessment, Skp
+    from tests.lifecycle.conftest import SELF_ASSESSMENT, SKP, review_body
+
+    units = {key: unit for key, unit, *_rest in SMALL}
+
+    def actor(key: str | None) -> Actor:
+        if key is None:  # the head of the agency: HR is the appraiser of record
+            return site.actor("hr")
+        return Actor(subject=key, roles=frozenset({Role.EMPLOYEE}), agency=site.agency,
+                     unit=units[key])
+
+    async def send(key: str, command: d.Command, by: str | None) -> None:
+        await site.appraisals.command(actor(by), f"appraisal-{cycle_id}-{key}", command,
+                                      uuid.uuid4().hex)
+
+    async def one(key: str, kind: str, superior: str | None, work: str, behaviour: str) -> None:
+        skp = Skp.model_validate(SKP)
+        if kind == "JPT":
+            skp = skp.model_copy(update={"rhk": [
+                r.model_copy(update={"perspective": "penerima layanan"}) for r in skp.rhk]})
+        await send(key, d.DraftTargets(skp=skp), key)
+        await send(key, d.SubmitTargets(), key)
+        await send(key, d.ApproveTargets(), superior)
+        await send(key, d.SubmitSelfAssessment(
+            assessment=SelfAssessment.model_validate(SELF_ASSESSMENT)), key)
+        await send(key, d.SubmitReview(ratings=Ratings.model_validate(
+            review_body(rhk=work, values=behaviour))), superior)
+
+    await asyncio.gather(*(one(key, kind, superior, work, behaviour)
+                           for key, _unit, kind, superior, work, behaviour in SMALL))
+
+
+async def _accept_everyone(site: Site, cycle_id: str) -> None:
+    from domain import appraisal as d
+    from domain.authorization import Actor, Role
+
+    await asyncio.gather(*(site.appraisals.command(
+        Actor(subject=key, roles=frozenset({Role.EMPLOYEE}), agency=site.agency, unit=unit),
+        f"appraisal-{cycle_id}-{key}", d.AcceptResult(), uuid.uuid4().hex)
+        for key, unit, *_rest in SMALL))
+
+
+async def test_hr_calibrates_releases_with_an_exception_closes_and_downloads_the_results(
+        site: Site, tmp_path: Path) -> None:
+    hr = await site.signed_in("hr")
+    await _upload(hr, tmp_path, "pegawai.csv", small_roster())
+    await hr.get_by_role("button", name="Terapkan roster").click()
+    await expect(hr.get_by_role("heading", name="Roster diterapkan")).to_be_visible()
+    cycle_id = await _create_cycle(hr, datetime.now(UTC).year + 1)
+    await hr.get_by_role("button", name="Mulai siklus").click()
+    await expect(hr.locator("#start-done")).to_have_text(str(len(SMALL)), timeout=60_000)
+    await hr.reload()
+    await expect(hr.locator("#cycle-status")).to_have_text("Berjalan")
+
+    # The organisation rating of each unit, set on its curve page.
+    for unit in ("setda", "dinkes", "disdik"):
+        await hr.goto(f"/sdm/siklus/{cycle_id}")
+        await hr.get_by_role("link", name=unit, exact=True).click()
+        await hr.get_by_label("Predikat kinerja organisasi unit").select_option("baik")
+        await hr.get_by_role("button", name="Tetapkan predikat organisasi").click()
+        await expect(hr.locator("#org-rating")).to_have_text("Baik")
+
+    async def no_work(state_id: str = cycle_id) -> bool:
+        return await site.pool.fetchval(
+            "SELECT jsonb_array_length(state->'pending') = 0 FROM cycles"
+            " WHERE cycle_id = $1", state_id) is True
+
+    await poll_async(no_work, "the ratings reached every appraisal", 60)
+    await _review_everyone(site, cycle_id)
+
+    # dinkes breaks the curve: each broken rule named with its counts; refused without a
+    # reason, released with one.
+    await hr.goto(f"/sdm/siklus/{cycle_id}/kurva/dinkes")
+    await expect(hr.locator("#verdict")).to_have_text("Melanggar kurva")
+    broken = hr.locator("#rules tr.broken")
+    await expect(broken).to_have_count(2)
+    await expect(broken.nth(0)).to_contain_text("Baik at most 70%")
+    await expect(broken.nth(0)).to_contain_text("4 / 4")
+    await expect(broken.nth(1)).to_contain_text("0 / 4")
+    bars = {await b.get_attribute("data-key"): await b.get_attribute("data-value")
+            for b in await hr.locator("#chart-unit-predikat rect.bar").all()}
+    assert bars["baik"] == "4" and bars["sangat_baik"] == "0"
+    await axe_check(hr, "calibration failing")
+    await shot(hr, "hr-06-calibration-failing")
+    await hr.get_by_role("button", name="Umumkan hasil penilaian unit").click()
+    await expect(hr.locator("#err-exception_reason")).to_be_visible()
+    await expect(hr.locator("#released")).to_have_text("Belum")
+    await hr.get_by_label("Alasan pengecualian").fill(
+        "Unit dengan 4 pegawai; kurva distribusi tidak bermakna.")
+    await hr.get_by_role("button", name="Umumkan hasil penilaian unit").click()
+    await expect(hr.locator("#released")).to_contain_text("Unit dengan 4 pegawai")
+    # disdik keeps its curve: released without a reason.
+    await hr.goto(f"/sdm/siklus/{cycle_id}/kurva/disdik")
+    await expect(hr.locator("#verdict")).to_have_text("Sesuai kurva")
+    await hr.get_by_role("button", name="Umumkan hasil penilaian unit").click()
+    await expect(hr.locator("#released")).not_to_have_text("Belum")
+    await hr.goto(f"/sdm/siklus/{cycle_id}/kurva/setda")
+    await hr.get_by_label("Alasan pengecualian").fill("Satu pegawai: kurva tidak bermakna.")
+    await hr.get_by_role("button", name="Umumkan hasil penilaian unit").click()
+    await expect(hr.locator("#released")).not_to_have_text("Belum")
+    await poll_async(no_work, "every unit released", 60)
+
+    # Closing is refused while results are open; then everyone accepts and it closes.
+    await hr.goto(f"/sdm/siklus/{cycle_id}")
+    await hr.get_by_role("button", name="Tutup siklus").click()
+    await expect(hr.locator(".error-summary")).to_contain_text("neither final nor cancelled")
+    await _accept_everyone(site, cycle_id)
+    await hr.goto(f"/sdm/siklus/{cycle_id}")
+    await hr.get_by_role("button", name="Tutup siklus").click()
+    await expect(hr.locator("#cycle-status")).to_have_text("Ditutup")
+    final = {await b.get_attribute("data-key"): await b.get_attribute("data-value")
+             for b in await hr.locator("#chart-final-disdik rect.bar").all()}
+    assert final["baik"] == "2" and final["butuh_perbaikan"] == "1"
+    await expect(hr.locator("#final tbody tr")).to_have_count(3)
+    await axe_check(hr, "closed")
+    await shot(hr, "hr-07-closed")
+    async with hr.expect_download() as downloading:
+        await hr.get_by_role("link", name="Hasil (CSV)").click()
+    text = Path(await (await downloading.value).path()).read_text(encoding="utf-8-sig")
+    results = list(csv.DictReader(io.StringIO(text)))
+    assert sorted((r["employee"], r["phase"], r["predikat"]) for r in results) == sorted(
+        (key, "final", "butuh_perbaikan" if work == "below" else "baik")
+        for key, _unit, _kind, _superior, work, _behaviour in SMALL)
+    async with hr.expect_download() as downloading:
+        await hr.get_by_role("link", name="Hasil (XLSX)").click()
+    book = load_workbook(io.BytesIO(Path(await (await downloading.value).path()).read_bytes()),
+                         read_only=True)
+    assert len(list(book["hasil"].iter_rows(values_only=True))) == len(SMALL) + 1
