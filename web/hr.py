@@ -205,6 +205,7 @@ async def roster_page(request: Request, instansi: str | None = None) -> Response
     session = _hr(request)
     agency = agency_of(session, instansi)
     _authorized(session.actor, agency, AgencyAction.READ_ROSTER)
+    await record_read(request, session.actor, agency, "roster", personal=True, agency=agency)
     return await _roster_page(request, session, agency)
 
 
@@ -608,6 +609,9 @@ async def _monitoring(request: Request, cycle_id: str, unit: str | None) -> Moni
     state = await _visible_cycle(request, session, cycle_id)
     if unit is not None and unit not in state.units:
         unit = None
+    assert state.agency is not None
+    await record_read(request, session.actor, state.agency, "cycle-progress",
+                      cycle_id=cycle_id, unit=unit)
     progress = await _cycles(request).progress(cycle_id, unit=unit,
                                                overdue_limit=OVERDUE_SHOWN)
     return Monitoring(state, unit, progress)

@@ -409,3 +409,8 @@ async def test_hr_calibrates_releases_with_an_exception_closes_and_downloads_the
     book = load_workbook(io.BytesIO(Path(await (await downloading.value).path()).read_bytes()),
                          read_only=True)
     assert len(list(book["hasil"].iter_rows(values_only=True))) == len(SMALL) + 1
+    reads = await site.pool.fetch(
+        "SELECT convert_from(canonical, 'UTF8') AS data FROM events WHERE stream_id = $1"
+        " AND type = 'HrRead'", f"access-{site.agency}")
+    assert sum("cycle-results" in r["data"] for r in reads) == 2  # the CSV and the XLSX
+    assert any('"roster"' in r["data"] for r in reads)  # the roster page shows NIPs
