@@ -55,6 +55,7 @@ from services.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from services.roster import RosterImportReport, RosterService, RowsRejected
 from store.cycles import CycleProgress
 from web.charts import Bar, bar_chart
+from web.i18n import Formats
 from web.pages import (
     _KEY,
     N_,
@@ -650,6 +651,21 @@ def _labels(request: Request) -> dict[str, str]:
     return {key: gettext(text) for key, text in names.items()}
 
 
+def _deadline_labels(request: Request) -> dict[str, str]:
+    """Deadlines in the page's language (the names macros.html shows), once a page."""
+    gettext = _gettext(request)
+    names = {"skp": N_("SKP approved"), "self_assessment": N_("Self-assessment"),
+             "review": N_("Review"), "objection_window": N_("Objection window closes"),
+             "objection_decision": N_("Objection decided")}
+    return {key: gettext(text) for key, text in names.items()}
+
+
+def _due_texts(view: Monitoring, fmt: Formats) -> dict[datetime, str]:
+    """Each overdue moment written once (many share their cycle's deadline)."""
+    return {moment: fmt.datetime(moment) for moment in {o.due_at for o in
+                                                         view.progress.overdue}}
+
+
 @router.get("/sdm/siklus/{cycle_id}/pemantauan")
 async def monitoring_page(request: Request, cycle_id: str, unit: str | None = None
                           ) -> Response:
@@ -670,6 +686,8 @@ async def monitoring_page(request: Request, cycle_id: str, unit: str | None = No
         "predikat_chart": predikat_chart("chart-predikat", gettext("Predikat so far"),
                                          view.predikat_totals(), labels),
         "overdue_shown": OVERDUE_SHOWN,
+        "deadline_labels": _deadline_labels(request),
+        "due": _due_texts(view, Formats(language_of(request), offset)),
         "query": f"?unit={quote(view.unit)}" if view.unit else "",
     }, offset=offset)
 
