@@ -414,3 +414,49 @@ async def test_hr_calibrates_releases_with_an_exception_closes_and_downloads_the
         " AND type = 'HrRead'", f"access-{site.agency}")
     assert sum("cycle-results" in r["data"] for r in reads) == 2  # the CSV and the XLSX
     assert any('"roster"' in r["data"] for r in reads)  # the roster page shows NIPs
+
+
+async def test_hr_pages_work_without_javascript_and_refuse_bad_input_at_the_field(
+        site: Site, tmp_path: Path) -> None:
+    hr = await site.signed_in("hr", javascript=False)
+    # A file that is no roster, and an empty one: said beside the field, nothing applied.
+    await _upload(hr, tmp_path, "bukan.csv", "halo;dunia\n1;2\n")
+    await expect(hr.locator("#err-file")).to_contain_text("Berkas tidak dapat dibaca")
+    await expect(hr.get_by_label("Berkas daftar pegawai")).to_have_attribute(
+        "aria-invalid", "true")
+    await _upload(hr, tmp_path, "kosong.csv", "")
+    await expect(hr.locator("#err-file")).to_have_text("Berkas kosong.")
+    await _upload(hr, tmp_path, "pegawai.csv", small_roster())
+    await hr.get_by_role("button", name="Terapkan roster").click()
+    await expect(hr.get_by_role("heading", name="Roster diterapkan")).to_be_visible()
+    cycle_id = await _create_cycle(hr, datetime.now(UTC).year + 1)
+    await hr.get_by_role("button", name="Mulai siklus").click()
+
+    async def running() -> bool:  # no htmx: the person reloads the page
+        await hr.reload()
+        return await hr.locator("#cycle-status").inner_text() == "Berjalan"
+
+    await poll_async(running, "the cycle runs, seen by reloading", 60, every=0.5)
+    await expect(hr.locator("#start-done")).to_have_text(str(len(SMALL)))
+
+    # A NUL in the reason, a date that is no date: the page again, the rule beside the
+    # field, nothing moved.
+    csrf = await hr.locator('form[action$="/tenggat"] input[name=csrf]').input_value()
+    for form, field in (({"deadline": "skp", "until": "2099-01-01", "reason": "a\x00b"},
+                         "err-reason"),
+                        ({"deadline": "skp", "until": "besok", "reason": "Alasan"},
+                         "err-until"),
+                        ({"deadline": "tidak-ada", "until": "2099-01-01", "reason": "x"},
+                         "err-deadline")):
+        answer = await hr.request.post(f"/sdm/siklus/{cycle_id}/tenggat",
+                                       form={**form, "csrf": csrf}, max_redirects=0)
+        assert answer.status == 422, (form, answer.status)
+        assert f'id="{field}"' in await answer.text(), form
+    moves = await site.pool.fetchval(
+        "SELECT jsonb_array_length(state->'deadline_moves') FROM cycles WHERE cycle_id = $1",
+        cycle_id)
+    assert moves == 0
+    # Without the CSRF token: refused.
+    refused = await hr.request.post(f"/sdm/siklus/{cycle_id}/tutup", form={},
+                                    max_redirects=0)
+    assert refused.status == 403
