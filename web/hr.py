@@ -13,6 +13,7 @@ scaled-out API) the page asks for the file again.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -95,6 +96,10 @@ class Staged:
     read: RosterFile
     sha256: str
     at: float = field(default_factory=time.monotonic)
+    applied: RosterImportReport | None = None
+    """The report of its apply: a second press of the button (a double click, a retry)
+    answers with it and applies nothing again."""
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 _STAGED: dict[str, Staged] = {}
@@ -265,11 +270,25 @@ async def apply_roster(request: Request, upload_id: str, instansi: str | None = 
     staged = _staged(upload_id, agency, session.actor)
     if staged is None:
         return await _roster_page(request, session, agency, errors=_gone(request), status=410)
+    async with staged.lock:
+        if staged.applied is None:
+            outcome = await _apply(request, session, agency, staged,
+                                   valid_only=form.get("do") == "valid")
+            if isinstance(outcome, Response):
+                return outcome
+            staged.applied = outcome
+    return await _roster_page(request, session, agency, staged=staged, report=staged.applied,
+                              applied=True)
+
+
+async def _apply(request: Request, session: Session, agency: str, staged: Staged, *,
+                 valid_only: bool) -> RosterImportReport | Response:
+    """The import's report, or the page with the refusal."""
     gettext = _gettext(request)
     try:
-        report = await _roster(request).import_read(
+        return await _roster(request).import_read(
             session.actor, agency, staged.read, staged.sha256, staged.name,
-            apply_valid=form.get("do") == "valid", metadata={"source_page": "/sdm/pegawai"})
+            apply_valid=valid_only, metadata={"source_page": "/sdm/pegawai"})
     except RowsRejected as rejected:
         return await _roster_page(request, session, agency, staged=staged,
                                   report=rejected.report, status=422, errors={
@@ -287,8 +306,6 @@ async def apply_roster(request: Request, upload_id: str, instansi: str | None = 
                                   errors={"apply": gettext("The service is busy; nothing "
                                                            "was changed. Send the form "
                                                            "again.")})
-    _STAGED.pop(upload_id, None)
-    return await _roster_page(request, session, agency, report=report, applied=True)
 
 
 @router.get("/sdm/pegawai/unggahan/{upload_id}/ditolak.csv")

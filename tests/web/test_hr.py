@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from playwright.async_api import Page, expect
 
 from api.auth import mint_token
@@ -409,6 +409,17 @@ async def test_hr_calibrates_releases_with_an_exception_closes_and_downloads_the
     book = load_workbook(io.BytesIO(Path(await (await downloading.value).path()).read_bytes()),
                          read_only=True)
     assert len(list(book["hasil"].iter_rows(values_only=True))) == len(SMALL) + 1
+    # In English too, and a 404 page for an employee.
+    english = await site.signed_in("hr", lang="en")
+    for path in (f"/sdm/siklus/{cycle_id}/kurva/dinkes", f"/sdm/siklus/{cycle_id}"):
+        response = await english.goto(path)
+        assert response is not None and response.status == 200
+        await axe_check(english, f"{path} en")
+    employee = await site.signed_in("employee")
+    for path in (f"/sdm/siklus/{cycle_id}/kurva/dinkes", f"/sdm/siklus/{cycle_id}/hasil.csv",
+                 f"/sdm/siklus/{cycle_id}/hasil.xlsx"):
+        response = await employee.goto(path)
+        assert response is not None and response.status == 404, path
     reads = await site.pool.fetch(
         "SELECT convert_from(canonical, 'UTF8') AS data FROM events WHERE stream_id = $1"
         " AND type = 'HrRead'", f"access-{site.agency}")
@@ -426,9 +437,29 @@ async def test_hr_pages_work_without_javascript_and_refuse_bad_input_at_the_fiel
         "aria-invalid", "true")
     await _upload(hr, tmp_path, "kosong.csv", "")
     await expect(hr.locator("#err-file")).to_have_text("Berkas kosong.")
-    await _upload(hr, tmp_path, "pegawai.csv", small_roster())
-    await hr.get_by_role("button", name="Terapkan roster").click()
-    await expect(hr.get_by_role("heading", name="Roster diterapkan")).to_be_visible()
+    # The roster as XLSX (the NIP columns as text); applied by two presses of the button
+    # (a double click): applied once, both answered with the same report.
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for line in small_roster().splitlines():
+        sheet.append(line.split(";"))
+    book.save(tmp_path / "pegawai.xlsx")
+    await hr.goto("/sdm/pegawai")
+    await hr.get_by_label("Berkas daftar pegawai").set_input_files(str(tmp_path / "pegawai.xlsx"))
+    await hr.get_by_role("button", name="Periksa berkas").click()
+    await expect(hr.get_by_role("heading", name="Pemeriksaan pegawai.xlsx")).to_be_visible()
+    apply = hr.locator('form[action*="/terapkan"]')
+    action = await apply.get_attribute("action") or ""
+    fields = {"csrf": await apply.locator("input[name=csrf]").input_value(), "do": "all"}
+    answers = await asyncio.gather(*(hr.request.post(action, form=fields) for _ in range(2)))
+    assert [a.status for a in answers] == [200, 200]
+    for answer in answers:  # both say what the one apply changed
+        assert "Roster diterapkan" in await answer.text()
+        assert f'<th scope="row">Diangkat</th><td>{len(SMALL)}</td>' in await answer.text()
+    assert await site.pool.fetchval(
+        "SELECT count(*) FROM events WHERE stream_id = $1 AND type = 'employee_hired'",
+        f"roster-{site.agency}") == len(SMALL)
     cycle_id = await _create_cycle(hr, datetime.now(UTC).year + 1)
     await hr.get_by_role("button", name="Mulai siklus").click()
 
