@@ -1,8 +1,13 @@
-"""HR's pages in the browser: a demo agency of 50 employees. The roster uploaded with one
-bad row (seen in the report, its rejected rows downloaded), then fixed and applied; a
-cycle created (a deadline already past refused at its field), started with the progress
-bar reaching the end, a deadline moved for one unit. Every HR page passes axe in
-Indonesian and English; an employee's session gets the 404 page on each."""
+"""HR's pages in the browser. A demo agency of 50 employees run for a year: the roster
+uploaded with one bad row (seen in the report, its rejected rows downloaded), then fixed
+and applied; a cycle created (a deadline already past refused at its field), started with
+the progress bar reaching the end; a deadline moved for one unit; monitoring (an overdue
+appraisal with its appraiser, the chart's bars against the progress API, CSV and XLSX);
+the organisation ratings set, one unit failing its curve and released with an exception,
+the others passing; close refused while results are open, then closed; results
+downloaded and parsed. Every HR page passes axe in Indonesian and English; an employee's
+session gets the 404 page on each; the pages work without JavaScript and refuse bad
+input beside its field."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from openpyxl import Workbook, load_workbook
@@ -32,26 +38,42 @@ def _nip(n: int) -> str:
     return f"198001{(n % 28) + 1:02d}200501" + f"1{n + 1:03d}"
 
 
-def demo_roster(bad: bool = False) -> str:
+Person = tuple[str, str, str, str | None, str, str]
+"""(key, unit, position kind, superior's key, work result, behaviour of the review)."""
+
+
+def demo_people() -> list[Person]:
     """50 employees: the regional secretary (setda), a head per unit, the rest staff of
-    the units; ``bad``: one staff member's position kind is not one of the kinds."""
-    rows = [HEADER, f"h-000;{_nip(0)};Hendra Gunawan;Sekretaris Daerah;JPT;;PNS;setda;"
-                    "Sekretariat Daerah;;;"]
-    number = 1
-    heads = {}
-    for code, name in UNITS.items():
-        heads[code] = _nip(number)
-        rows.append(f"h-{number:03d};{_nip(number)};Kepala {name};Kepala {name};"
-                    f"administrator;;PNS;{code};{name};setda;{_nip(0)};")
-        number += 1
-    codes = list(UNITS)
-    while number < 50:
-        code = codes[number % 3]
-        kind = "direktur" if bad and number == 17 else "pelaksana"
-        rows.append(f"h-{number:03d};{_nip(number)};Pegawai {number};Pengadministrasi;{kind};;"
-                    f"PNS;{code};{UNITS[code]};setda;{heads[code]};")
-        number += 1
+    the units. Reviews: dinkes all Baik (breaks the Baik curve); in the other units the
+    first five staff Butuh Perbaikan, the rest Baik (11 of 16: keeps it)."""
+    people: list[Person] = [("h-000", "setda", "JPT", None, "meets", "meets")]
+    heads = {code: f"h-{n:03d}" for n, code in enumerate(UNITS, start=1)}
+    people += [(key, code, "administrator", "h-000", "meets", "meets")
+               for code, key in heads.items()]
+    staff: dict[str, int] = {}
+    for number in range(4, 50):
+        code = list(UNITS)[number % 3]
+        staff[code] = staff.get(code, 0) + 1
+        work = "below" if code != "dinkes" and staff[code] <= 5 else "meets"
+        people.append((f"h-{number:03d}", code, "pelaksana", heads[code], work, "meets"))
+    return people
+
+
+def roster_of(people: list[Person], bad: str | None = None) -> str:
+    """The roster file of ``people`` (``bad``: this key's position kind is not a kind)."""
+    numbers = {key: n for n, (key, *_rest) in enumerate(people)}
+    names = {"setda": "Sekretariat Daerah", **UNITS}
+    rows = [HEADER]
+    for key, unit, kind, superior, _work, _behaviour in people:
+        rows.append(f"{key};{_nip(numbers[key])};Pegawai {key};Jabatan {key};"
+                    f"{'direktur' if key == bad else kind};;PNS;{unit};{names[unit]};"
+                    f"{'' if unit == 'setda' else 'setda'};"
+                    f"{_nip(numbers[superior]) if superior else ''};")
     return "\n".join(rows) + "\n"
+
+
+def demo_roster(bad: bool = False) -> str:
+    return roster_of(demo_people(), "h-017" if bad else None)
 
 
 async def _upload(page: Page, tmp_path: Path, name: str, text: str) -> None:
@@ -62,7 +84,7 @@ async def _upload(page: Page, tmp_path: Path, name: str, text: str) -> None:
     await page.get_by_role("button", name="Periksa berkas").click()
 
 
-async def test_hr_uploads_the_roster_creates_and_starts_a_cycle_and_moves_a_deadline(
+async def test_hr_runs_the_year_of_a_50_employee_agency(
         site: Site, tmp_path: Path) -> None:
     hr = await site.signed_in("hr")
     await hr.get_by_role("link", name="SDM").click()
@@ -215,6 +237,99 @@ async def test_hr_uploads_the_roster_creates_and_starts_a_cycle_and_moves_a_dead
     assert next(book["terlambat"].iter_rows(values_only=True))[:3] == (
         "appraisal", "employee", "appraiser")
 
+    # The organisation rating of each unit, set on its curve page.
+    for unit in ("setda", *UNITS):
+        await hr.goto(f"/sdm/siklus/{cycle_id}")
+        await hr.get_by_role("link", name=unit, exact=True).click()
+        await hr.get_by_label("Predikat kinerja organisasi unit").select_option("baik")
+        await hr.get_by_role("button", name="Tetapkan predikat organisasi").click()
+        await expect(hr.locator("#org-rating")).to_have_text("Baik")
+
+    async def no_work(state_id: str = cycle_id) -> bool:
+        return await site.pool.fetchval(
+            "SELECT jsonb_array_length(state->'pending') = 0 FROM cycles"
+            " WHERE cycle_id = $1", state_id) is True
+
+    await poll_async(no_work, "the ratings reached every appraisal", 60)
+    people = demo_people()
+    await _review_everyone(site, cycle_id, people)
+
+    # dinkes breaks the curve: each broken rule named with its counts; refused without a
+    # reason, released with one.
+    await hr.goto(f"/sdm/siklus/{cycle_id}/kurva/dinkes")
+    await expect(hr.locator("#verdict")).to_have_text("Melanggar kurva")
+    broken = hr.locator("#rules tr.broken")
+    await expect(broken).to_have_count(2)
+    await expect(broken.nth(0)).to_contain_text("Baik at most 70%")
+    await expect(broken.nth(0)).to_contain_text("17 / 17")
+    await expect(broken.nth(1)).to_contain_text("0 / 17")
+    bars = {await b.get_attribute("data-key"): await b.get_attribute("data-value")
+            for b in await hr.locator("#chart-unit-predikat rect.bar").all()}
+    assert bars["baik"] == "17" and bars["sangat_baik"] == "0"
+    await axe_check(hr, "calibration failing")
+    await shot(hr, "hr-06-calibration-failing")
+    await hr.get_by_role("button", name="Umumkan hasil penilaian unit").click()
+    await expect(hr.locator("#err-exception_reason")).to_be_visible()
+    await expect(hr.locator("#released")).to_have_text("Belum")
+    await hr.get_by_label("Alasan pengecualian").fill(
+        "Pelayanan kesehatan istimewa tahun ini; dicatat sebagai pengecualian.")
+    await hr.get_by_role("button", name="Umumkan hasil penilaian unit").click()
+    await expect(hr.locator("#released")).to_contain_text("dicatat sebagai pengecualian")
+    # disdik and diskominfo keep their curve: released without a reason.
+    for unit in ("disdik", "diskominfo"):
+        await hr.goto(f"/sdm/siklus/{cycle_id}/kurva/{unit}")
+        await expect(hr.locator("#verdict")).to_have_text("Sesuai kurva")
+        await hr.get_by_role("button", name="Umumkan hasil penilaian unit").click()
+        await expect(hr.locator("#released")).not_to_have_text("Belum")
+    await hr.goto(f"/sdm/siklus/{cycle_id}/kurva/setda")
+    await hr.get_by_label("Alasan pengecualian").fill("Satu pegawai: kurva tidak bermakna.")
+    await hr.get_by_role("button", name="Umumkan hasil penilaian unit").click()
+    await expect(hr.locator("#released")).not_to_have_text("Belum")
+    await poll_async(no_work, "every unit released", 60)
+
+    # Closing is refused while results are open; then everyone accepts and it closes.
+    await hr.goto(f"/sdm/siklus/{cycle_id}")
+    await hr.get_by_role("button", name="Tutup siklus").click()
+    await expect(hr.locator(".error-summary")).to_contain_text("neither final nor cancelled")
+    await _accept_everyone(site, cycle_id, people)
+    await hr.goto(f"/sdm/siklus/{cycle_id}")
+    await hr.get_by_role("button", name="Tutup siklus").click()
+    await expect(hr.locator("#cycle-status")).to_have_text("Ditutup")
+    final = {await b.get_attribute("data-key"): await b.get_attribute("data-value")
+             for b in await hr.locator("#chart-final-disdik rect.bar").all()}
+    assert final["baik"] == "11" and final["butuh_perbaikan"] == "5"
+    await expect(hr.locator("#final tbody tr")).to_have_count(4)
+    await axe_check(hr, "closed")
+    await shot(hr, "hr-07-closed")
+    async with hr.expect_download() as downloading:
+        await hr.get_by_role("link", name="Hasil (CSV)").click()
+    text = Path(await (await downloading.value).path()).read_text(encoding="utf-8-sig")
+    results = list(csv.DictReader(io.StringIO(text)))
+    assert sorted((r["employee"], r["phase"], r["predikat"]) for r in results) == sorted(
+        (key, "final", "butuh_perbaikan" if work == "below" else "baik")
+        for key, _unit, _kind, _superior, work, _behaviour in people)
+    async with hr.expect_download() as downloading:
+        await hr.get_by_role("link", name="Hasil (XLSX)").click()
+    book = load_workbook(io.BytesIO(Path(await (await downloading.value).path()).read_bytes()),
+                         read_only=True)
+    assert len(list(book["hasil"].iter_rows(values_only=True))) == len(people) + 1
+    # In English too, and a 404 page for an employee.
+    english = await site.signed_in("hr", lang="en")
+    for path in (f"/sdm/siklus/{cycle_id}/kurva/dinkes", f"/sdm/siklus/{cycle_id}"):
+        response = await english.goto(path)
+        assert response is not None and response.status == 200
+        await axe_check(english, f"{path} en")
+    employee = await site.signed_in("employee")
+    for path in (f"/sdm/siklus/{cycle_id}/kurva/dinkes", f"/sdm/siklus/{cycle_id}/hasil.csv",
+                 f"/sdm/siklus/{cycle_id}/hasil.xlsx"):
+        response = await employee.goto(path)
+        assert response is not None and response.status == 404, path
+    reads = await site.pool.fetch(
+        "SELECT convert_from(canonical, 'UTF8') AS data FROM events WHERE stream_id = $1"
+        " AND type = 'HrRead'", f"access-{site.agency}")
+    assert sum("cycle-results" in r["data"] for r in reads) == 2  # the CSV and the XLSX
+    assert any('"roster"' in r["data"] for r in reads)  # the roster page shows NIPs
+
 
 async def _create_cycle(page: Page, year: int) -> str:
     today = datetime.now(UTC).date()
@@ -266,165 +381,60 @@ Perbaikan (keeps it)."""
 
 
 def small_roster() -> str:
-    nips = {key: _nip(n) for n, (key, *_rest) in enumerate(SMALL)}
-    names = {"setda": "Sekretariat Daerah", **UNITS}
-    rows = [HEADER]
-    for key, unit, kind, superior, _work, _behaviour in SMALL:
-        rows.append(f"{key};{nips[key]};Pegawai {key};Jabatan {key};{kind};;PNS;{unit};"
-                    f"{names[unit]};{'' if unit == 'setda' else 'setda'};"
-                    f"{nips[superior] if superior else ''};")
-    return "\n".join(rows) + "\n"
+    return roster_of(SMALL)
 
 
-async def _review_everyone(site: Site, cycle_id: str) -> None:
+async def _review_everyone(site: Site, cycle_id: str, people: list[Person]) -> None:
     """Each appraisal through SKP, approval, self-assessment and review (the use cases the
     appraisal pages call; those pages have their own walk)."""
     from domain import appraisal as d
-    from domain.authorization import Actor, Role
     from domain.skp import Ratings, SelfAssessment, Skp
     from tests.lifecycle.conftest import SELF_ASSESSMENT, SKP, review_body
 
-    units = {key: unit for key, unit, *_rest in SMALL}
-
-    def actor(key: str | None) -> Actor:
-        if key is None:  # the head of the agency: HR is the appraiser of record
-            return site.actor("hr")
-        return Actor(subject=key, roles=frozenset({Role.EMPLOYEE}), agency=site.agency,
-                     unit=units[key])
-
-    async def send(key: str, command: d.Command, by: str | None) -> None:
-        await site.appraisals.command(actor(by), f"appraisal-{cycle_id}-{key}", command,
-                                      uuid.uuid4().hex)
+    limit = asyncio.Semaphore(8)
 
     async def one(key: str, kind: str, superior: str | None, work: str, behaviour: str) -> None:
         skp = Skp.model_validate(SKP)
         if kind == "JPT":
             skp = skp.model_copy(update={"rhk": [
                 r.model_copy(update={"perspective": "penerima layanan"}) for r in skp.rhk]})
-        await send(key, d.DraftTargets(skp=skp), key)
-        await send(key, d.SubmitTargets(), key)
-        await send(key, d.ApproveTargets(), superior)
-        await send(key, d.SubmitSelfAssessment(
-            assessment=SelfAssessment.model_validate(SELF_ASSESSMENT)), key)
-        await send(key, d.SubmitReview(ratings=Ratings.model_validate(
-            review_body(rhk=work, values=behaviour))), superior)
+        async with limit:
+            for command, by in (
+                    (d.DraftTargets(skp=skp), key), (d.SubmitTargets(), key),
+                    (d.ApproveTargets(), superior),
+                    (d.SubmitSelfAssessment(
+                        assessment=SelfAssessment.model_validate(SELF_ASSESSMENT)), key),
+                    (d.SubmitReview(ratings=Ratings.model_validate(
+                        review_body(rhk=work, values=behaviour))), superior)):
+                await site.appraisals.command(_actor(site, people, by),
+                                              f"appraisal-{cycle_id}-{key}", command,
+                                              uuid.uuid4().hex)
 
     await asyncio.gather(*(one(key, kind, superior, work, behaviour)
-                           for key, _unit, kind, superior, work, behaviour in SMALL))
+                           for key, _unit, kind, superior, work, behaviour in people))
 
 
-async def _accept_everyone(site: Site, cycle_id: str) -> None:
-    from domain import appraisal as d
+def _actor(site: Site, people: list[Person], key: str | None) -> Any:
     from domain.authorization import Actor, Role
 
-    await asyncio.gather(*(site.appraisals.command(
-        Actor(subject=key, roles=frozenset({Role.EMPLOYEE}), agency=site.agency, unit=unit),
-        f"appraisal-{cycle_id}-{key}", d.AcceptResult(), uuid.uuid4().hex)
-        for key, unit, *_rest in SMALL))
+    if key is None:  # the head of the agency: HR is the appraiser of record
+        return site.actor("hr")
+    unit = next(u for k, u, *_rest in people if k == key)
+    return Actor(subject=key, roles=frozenset({Role.EMPLOYEE}), agency=site.agency, unit=unit)
 
 
-async def test_hr_calibrates_releases_with_an_exception_closes_and_downloads_the_results(
-        site: Site, tmp_path: Path) -> None:
-    hr = await site.signed_in("hr")
-    await _upload(hr, tmp_path, "pegawai.csv", small_roster())
-    await hr.get_by_role("button", name="Terapkan roster").click()
-    await expect(hr.get_by_role("heading", name="Roster diterapkan")).to_be_visible()
-    cycle_id = await _create_cycle(hr, datetime.now(UTC).year + 1)
-    await hr.get_by_role("button", name="Mulai siklus").click()
-    await expect(hr.locator("#start-done")).to_have_text(str(len(SMALL)), timeout=60_000)
-    await hr.reload()
-    await expect(hr.locator("#cycle-status")).to_have_text("Berjalan")
+async def _accept_everyone(site: Site, cycle_id: str, people: list[Person]) -> None:
+    from domain import appraisal as d
 
-    # The organisation rating of each unit, set on its curve page.
-    for unit in ("setda", "dinkes", "disdik"):
-        await hr.goto(f"/sdm/siklus/{cycle_id}")
-        await hr.get_by_role("link", name=unit, exact=True).click()
-        await hr.get_by_label("Predikat kinerja organisasi unit").select_option("baik")
-        await hr.get_by_role("button", name="Tetapkan predikat organisasi").click()
-        await expect(hr.locator("#org-rating")).to_have_text("Baik")
+    limit = asyncio.Semaphore(8)
 
-    async def no_work(state_id: str = cycle_id) -> bool:
-        return await site.pool.fetchval(
-            "SELECT jsonb_array_length(state->'pending') = 0 FROM cycles"
-            " WHERE cycle_id = $1", state_id) is True
+    async def one(key: str) -> None:
+        async with limit:
+            await site.appraisals.command(_actor(site, people, key),
+                                          f"appraisal-{cycle_id}-{key}", d.AcceptResult(),
+                                          uuid.uuid4().hex)
 
-    await poll_async(no_work, "the ratings reached every appraisal", 60)
-    await _review_everyone(site, cycle_id)
-
-    # dinkes breaks the curve: each broken rule named with its counts; refused without a
-    # reason, released with one.
-    await hr.goto(f"/sdm/siklus/{cycle_id}/kurva/dinkes")
-    await expect(hr.locator("#verdict")).to_have_text("Melanggar kurva")
-    broken = hr.locator("#rules tr.broken")
-    await expect(broken).to_have_count(2)
-    await expect(broken.nth(0)).to_contain_text("Baik at most 70%")
-    await expect(broken.nth(0)).to_contain_text("4 / 4")
-    await expect(broken.nth(1)).to_contain_text("0 / 4")
-    bars = {await b.get_attribute("data-key"): await b.get_attribute("data-value")
-            for b in await hr.locator("#chart-unit-predikat rect.bar").all()}
-    assert bars["baik"] == "4" and bars["sangat_baik"] == "0"
-    await axe_check(hr, "calibration failing")
-    await shot(hr, "hr-06-calibration-failing")
-    await hr.get_by_role("button", name="Umumkan hasil penilaian unit").click()
-    await expect(hr.locator("#err-exception_reason")).to_be_visible()
-    await expect(hr.locator("#released")).to_have_text("Belum")
-    await hr.get_by_label("Alasan pengecualian").fill(
-        "Unit dengan 4 pegawai; kurva distribusi tidak bermakna.")
-    await hr.get_by_role("button", name="Umumkan hasil penilaian unit").click()
-    await expect(hr.locator("#released")).to_contain_text("Unit dengan 4 pegawai")
-    # disdik keeps its curve: released without a reason.
-    await hr.goto(f"/sdm/siklus/{cycle_id}/kurva/disdik")
-    await expect(hr.locator("#verdict")).to_have_text("Sesuai kurva")
-    await hr.get_by_role("button", name="Umumkan hasil penilaian unit").click()
-    await expect(hr.locator("#released")).not_to_have_text("Belum")
-    await hr.goto(f"/sdm/siklus/{cycle_id}/kurva/setda")
-    await hr.get_by_label("Alasan pengecualian").fill("Satu pegawai: kurva tidak bermakna.")
-    await hr.get_by_role("button", name="Umumkan hasil penilaian unit").click()
-    await expect(hr.locator("#released")).not_to_have_text("Belum")
-    await poll_async(no_work, "every unit released", 60)
-
-    # Closing is refused while results are open; then everyone accepts and it closes.
-    await hr.goto(f"/sdm/siklus/{cycle_id}")
-    await hr.get_by_role("button", name="Tutup siklus").click()
-    await expect(hr.locator(".error-summary")).to_contain_text("neither final nor cancelled")
-    await _accept_everyone(site, cycle_id)
-    await hr.goto(f"/sdm/siklus/{cycle_id}")
-    await hr.get_by_role("button", name="Tutup siklus").click()
-    await expect(hr.locator("#cycle-status")).to_have_text("Ditutup")
-    final = {await b.get_attribute("data-key"): await b.get_attribute("data-value")
-             for b in await hr.locator("#chart-final-disdik rect.bar").all()}
-    assert final["baik"] == "2" and final["butuh_perbaikan"] == "1"
-    await expect(hr.locator("#final tbody tr")).to_have_count(3)
-    await axe_check(hr, "closed")
-    await shot(hr, "hr-07-closed")
-    async with hr.expect_download() as downloading:
-        await hr.get_by_role("link", name="Hasil (CSV)").click()
-    text = Path(await (await downloading.value).path()).read_text(encoding="utf-8-sig")
-    results = list(csv.DictReader(io.StringIO(text)))
-    assert sorted((r["employee"], r["phase"], r["predikat"]) for r in results) == sorted(
-        (key, "final", "butuh_perbaikan" if work == "below" else "baik")
-        for key, _unit, _kind, _superior, work, _behaviour in SMALL)
-    async with hr.expect_download() as downloading:
-        await hr.get_by_role("link", name="Hasil (XLSX)").click()
-    book = load_workbook(io.BytesIO(Path(await (await downloading.value).path()).read_bytes()),
-                         read_only=True)
-    assert len(list(book["hasil"].iter_rows(values_only=True))) == len(SMALL) + 1
-    # In English too, and a 404 page for an employee.
-    english = await site.signed_in("hr", lang="en")
-    for path in (f"/sdm/siklus/{cycle_id}/kurva/dinkes", f"/sdm/siklus/{cycle_id}"):
-        response = await english.goto(path)
-        assert response is not None and response.status == 200
-        await axe_check(english, f"{path} en")
-    employee = await site.signed_in("employee")
-    for path in (f"/sdm/siklus/{cycle_id}/kurva/dinkes", f"/sdm/siklus/{cycle_id}/hasil.csv",
-                 f"/sdm/siklus/{cycle_id}/hasil.xlsx"):
-        response = await employee.goto(path)
-        assert response is not None and response.status == 404, path
-    reads = await site.pool.fetch(
-        "SELECT convert_from(canonical, 'UTF8') AS data FROM events WHERE stream_id = $1"
-        " AND type = 'HrRead'", f"access-{site.agency}")
-    assert sum("cycle-results" in r["data"] for r in reads) == 2  # the CSV and the XLSX
-    assert any('"roster"' in r["data"] for r in reads)  # the roster page shows NIPs
+    await asyncio.gather(*(one(key) for key, *_rest in people))
 
 
 async def test_hr_pages_work_without_javascript_and_refuse_bad_input_at_the_field(
