@@ -29,7 +29,7 @@ from domain.authorization import (
     may_verify_all,
 )
 from domain.checkpoint import Checkpoint
-from domain.replay import Change, TrailEntry, replay, state_diff
+from domain.replay import Change, ReplayFailed, TrailEntry, replay, state_diff
 from services.access import ReadContext, record_read
 from services.errors import Broken, Forbidden, Invalid, NotFound
 from store.appraisals import AppraisalReadModel, AppraisalSummary
@@ -51,6 +51,19 @@ def field_error(field: str, message: str, status: int = 422) -> Invalid:
     """A parameter that breaks a rule (404: names something that is not there)."""
     return Invalid("validation", "The request breaks a rule", f"{field}: {message}",
                    [Broken(field=field, rule="value_error", message=message)], status=status)
+
+
+class Unreplayable(Invalid):
+    """The domain cannot read or apply an event of the trail (``version``, the first):
+    the stored event changed, which verification names. A 409: the request is right,
+    the trail is not."""
+
+    def __init__(self, version: int, reason: str) -> None:
+        super().__init__("unreplayable", "The trail cannot be replayed",
+                         f"the event at version {version} cannot be replayed: {reason}; "
+                         "verify the stream", status=409)
+        self.version = version
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -175,7 +188,10 @@ class InspectionService:
             raise field_error(f"query.{prefix}version", f"the trail has {len(events)} events",
                               404)
         entries = [TrailEntry(e.version, e.type, e.data, e.recorded_at) for e in events]
-        return replay(entries, version=point.version, at=point.at)
+        try:
+            return replay(entries, version=point.version, at=point.at)
+        except ReplayFailed as failed:
+            raise Unreplayable(failed.version, failed.reason) from None
 
     # ------------------------------------------------------------------ reads
 
@@ -321,4 +337,4 @@ def scope_agencies(actor: Actor) -> list[str]:
 
 
 __all__ = ["AccessEntry", "AccessFilter", "Difference", "Export", "InspectionService",
-           "Point", "TrailItem", "field_error", "scope_agencies"]
+           "Point", "TrailItem", "Unreplayable", "field_error", "scope_agencies"]
