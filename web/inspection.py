@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
@@ -79,10 +80,13 @@ def _inspector(request: Request) -> Actor:
 
 
 def _context(request: Request) -> ReadContext:
+    """What the access stream records of a page's read: the page's route and query, and
+    the request id every response carries (``X-Request-Id``)."""
     route = request.scope.get("route")
+    request_id = (structlog.contextvars.get_contextvars().get("request_id")
+                  or request.headers.get("X-Request-Id"))
     return ReadContext(route=getattr(route, "path", None) or request.url.path,
-                       query=dict(request.query_params),
-                       request_id=request.headers.get("X-Request-Id"))
+                       query=dict(request.query_params), request_id=request_id)
 
 
 def _gettext(request: Request) -> Any:

@@ -15,11 +15,13 @@ from datetime import datetime
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.async_api import Page, expect
 from typer.testing import CliRunner
 
+from api.auth import mint_token
 from api.inspection import AuditSettings
 from domain import appraisal as d
 from domain.checkpoint import generate_private_key, public_key_bytes, public_key_pem
@@ -27,11 +29,12 @@ from domain.integrity import canonical_event
 from domain.replay import TrailEntry, replay, state_diff
 from domain.skp import Ratings, SelfAssessment, Skp
 from kinerja.cli import app as cli
+from store.audit import AuditFailure, AuditReport
 from store.event_log import EventLog
 from store.sealer import Sealer
 from tests.lifecycle.conftest import LATE_RELEASE, SELF_ASSESSMENT, SKP, review_body
-from tests.web.conftest import Site, axe_check, shot
-from web.inspection import shown
+from tests.web.conftest import TOKENS, Site, axe_check, shot
+from web.inspection import check_results, shown, trail_link
 
 
 @pytest.fixture
@@ -209,8 +212,18 @@ async def test_an_inspector_walks_the_trail_verifies_it_and_sees_the_tampered_ev
     await shot(inspector, "inspection-tampered")
     await link.click()
     await expect(inspector.locator("#v4")).to_contain_text("tampered")
-    # Its data no longer fits the domain: the trail is shown, the state cannot be replayed.
+    # Its data no longer fits the domain: the trail is shown, the state cannot be replayed
+    # (the API's state route says the same: 409, naming the version).
     await expect(inspector.locator("#unreplayable")).to_contain_text("versi 4")
+    person = site.people["inspector"]
+    token = mint_token(TOKENS, subject=person.key, roles=person.roles, agency=person.agency,
+                       unit=person.unit, agencies=person.agencies)
+    async with httpx.AsyncClient(base_url=site.url) as http:
+        answer = await http.get(f"/v1/audit/appraisals/{site.appraisal_id}/state",
+                                headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["type"].endswith("unreplayable")
+    assert "version 4" in answer.json()["detail"]
     await inspector.get_by_label("Versi", exact=True).select_option("3")
     await inspector.get_by_role("button", name="Tampilkan keadaan").click()
     await expect(inspector.locator("#state-shown")).to_have_text("Keadaan setelah versi 3")
@@ -248,9 +261,32 @@ async def test_each_inspector_page_passes_axe_and_is_a_404_for_an_employee(
     await expect(refused.locator("#err-versi")).to_have_text("Pilih versi antara 0 dan 1.")
     await axe_check(refused, "a refused version")
 
+    # Without JavaScript: the same forms (GET) answer with the whole page.
+    plain = await site.signed_in("inspector", javascript=False)
+    await plain.goto(f"/inspeksi/penilaian/{site.appraisal_id}")
+    await plain.get_by_label("Versi", exact=True).select_option("1")
+    await plain.get_by_role("button", name="Tampilkan keadaan").click()
+    await expect(plain.locator("#state-shown")).to_have_text("Keadaan setelah versi 1")
+    await plain.get_by_label("Dari versi").select_option("0")
+    await plain.get_by_label("Ke versi").select_option("1")
+    await plain.get_by_role("button", name="Bandingkan").click()
+    await expect(plain.locator("#diff-shown")).to_contain_text("Dari versi 0 ke versi 1")
+    assert "versi=1" in plain.url and "dari=0" in plain.url
+
     employee = await site.signed_in("employee")
     for path in [*pages, f"/inspeksi/ekspor?penilaian={site.appraisal_id}"]:
         response = await employee.goto(path)
         assert response is not None and response.status == 404, path
         await expect(employee.get_by_role("heading", name="Tidak ditemukan")).to_be_visible()
     assert await employee.get_by_role("link", name="Inspeksi").count() == 0
+
+
+def test_each_check_passes_fails_or_is_not_reached_and_a_failure_links_its_event() -> None:
+    assert check_results(AuditReport(ok=True)) == [
+        ("chain", "passed"), ("seal", "passed"), ("tree", "passed"), ("checkpoint", "passed")]
+    failed = AuditReport(ok=False, first_failure=AuditFailure("tree", "node", seq=4))
+    assert check_results(failed) == [
+        ("chain", "passed"), ("seal", "passed"), ("tree", "failed"),
+        ("checkpoint", "not_reached")]
+    assert trail_link("appraisal-x-2026-e-1", 4) == "/inspeksi/penilaian/appraisal-x-2026-e-1#v4"
+    assert trail_link("access-x", 2) is None and trail_link(None, None) is None
