@@ -272,6 +272,12 @@ async def test_each_inspector_page_passes_axe_and_is_a_404_for_an_employee(
     await plain.get_by_role("button", name="Bandingkan").click()
     await expect(plain.locator("#diff-shown")).to_contain_text("Dari versi 0 ke versi 1")
     assert "versi=1" in plain.url and "dari=0" in plain.url
+    # As of a moment (in the agency's zone): before the first event, and long after.
+    for moment, version in (("2001-01-01T00:00:00", 0), ("2099-01-01T00:00:00", 1)):
+        await plain.get_by_label("Versi", exact=True).select_option("")
+        await plain.locator("#f-pada").fill(moment)
+        await plain.get_by_role("button", name="Tampilkan keadaan").click()
+        await expect(plain.locator("#state-shown")).to_contain_text(f"(versi {version})")
 
     employee = await site.signed_in("employee")
     for path in [*pages, f"/inspeksi/ekspor?penilaian={site.appraisal_id}"]:
