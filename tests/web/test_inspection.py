@@ -19,6 +19,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from playwright.async_api import Page, expect
+from starlette.responses import Response
 from typer.testing import CliRunner
 
 from api.auth import mint_token
@@ -33,8 +34,9 @@ from store.audit import AuditFailure, AuditReport
 from store.event_log import EventLog
 from store.sealer import Sealer
 from tests.lifecycle.conftest import LATE_RELEASE, SELF_ASSESSMENT, SKP, review_body
-from tests.web.conftest import TOKENS, Site, axe_check, shot
+from tests.web.conftest import SESSION_SECRET, TOKENS, Site, axe_check, shot
 from web.inspection import check_results, shown, trail_link
+from web.session import SESSION_COOKIE, Sessions
 
 
 @pytest.fixture
@@ -296,3 +298,50 @@ def test_each_check_passes_fails_or_is_not_reached_and_a_failure_links_its_event
         ("checkpoint", "not_reached")]
     assert trail_link("appraisal-x-2026-e-1", 4) == "/inspeksi/penilaian/appraisal-x-2026-e-1#v4"
     assert trail_link("access-x", 2) is None and trail_link(None, None) is None
+
+
+async def _inspector_of_every_agency(site: Site) -> Page:
+    """A browser signed in as an inspector whose scope is every agency (``*``): no demo
+    person has it, so the session is made as the sign-in makes it."""
+    response = Response()
+    Sessions(SESSION_SECRET, seconds=3600).start(
+        response, subject="i-all", name="Inspektur Utama", roles=("inspector",), agency=None,
+        unit=None, agencies=("*",))
+    value = response.headers["set-cookie"].split(";", 1)[0].split("=", 1)[1]
+    context = await site.context()
+    await context.add_cookies([{"name": SESSION_COOKIE, "value": value, "url": site.url}])
+    return await context.new_page()
+
+
+async def test_an_inspector_of_every_agency_verifies_the_whole_log(
+        site: Site, sealer: Sealer, database_dsn: str) -> None:
+    await _sealed(sealer)
+    inspector = await _inspector_of_every_agency(site)
+    await inspector.goto("/inspeksi/verifikasi")
+    await inspector.get_by_role("button", name="Verifikasi seluruh log").click()
+    await expect(inspector.get_by_role("heading", name="Terverifikasi: tidak ada yang diubah")
+                 ).to_be_visible()
+    await expect(inspector.locator("section.result")).to_contain_text("Cakupan: seluruh log")
+    assert [row[1] for row in await _table(inspector, "section.result table")] == \
+        ["lolos"] * 4
+    await axe_check(inspector, "the whole log verified")
+
+    await _tamper(database_dsn, site.appraisal_id, 1)
+    await inspector.reload()
+    await expect(inspector.get_by_role("heading", name="Verifikasi GAGAL")).to_be_visible()
+    await expect(inspector.locator("#first-failure").get_by_role(
+        "link", name=f"{site.appraisal_id}, versi 1")).to_have_attribute(
+        "href", f"/inspeksi/penilaian/{site.appraisal_id}#v1")
+
+    # The agency's inspector may not verify the whole log: no such button, and asking
+    # for it anyway verifies nothing.
+    own = await site.signed_in("inspector")
+    await own.goto("/inspeksi/verifikasi?semua=1")
+    assert await own.get_by_role("button", name="Verifikasi seluruh log").count() == 0
+    assert await own.locator("section.result").count() == 0
+    # HR is no inspector: the 404 page.
+    hr = await site.signed_in("hr")
+    for path in ("/inspeksi", "/inspeksi/verifikasi", "/inspeksi/akses",
+                 f"/inspeksi/penilaian/{site.appraisal_id}"):
+        answer = await hr.goto(path)
+        assert answer is not None and answer.status == 404, path
