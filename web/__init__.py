@@ -41,13 +41,14 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     session secret is set."""
     if not settings.session_secret:
         return
-    from web import hr, pages
+    from web import hr, inspection, pages
 
     app.state.web = WebState(settings)
     app.mount("/static", StaticAssets(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.add_middleware(PagesGZip)
     app.include_router(hr.router)
+    app.include_router(inspection.router)
 
     @app.exception_handler(pages.SignInNeeded)
     async def _sign_in(request: Request, exc: pages.SignInNeeded) -> Response:
