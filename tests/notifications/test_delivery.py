@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 from activities.notifications import NotificationActivities
 from activities.notify import Message, Notifier
@@ -43,6 +44,7 @@ from tests.reminders.conftest import SmtpServer
 from workflows.notifications.contract import (
     NotificationConfig,
     NotificationRound,
+    NotificationStart,
     NotificationStatus,
 )
 from workflows.notifications.workflow import NotificationWorkflow
@@ -214,3 +216,34 @@ async def test_preference_silences_information_never_action(
         NotificationRound(link_base_url="http://kinerja.test", time_zone="Asia/Jakarta",
                           batch=100), Claimant("test/run/2", 1))
     assert (again.sent, again.derived, len(smtp_server.inbox)) == (0, 0, len(mails))
+
+
+async def test_continues_as_new_keeping_totals_and_replays_in_the_sandbox(
+        temporal_dev: WorkflowEnvironment, app_pool: asyncpg.Pool) -> None:
+    client, task_queue = temporal_dev.client, f"note-{uuid.uuid4().hex[:8]}"
+    agency = f"pemkot-{task_queue}"
+    await record(app_pool, f"appraisal-{agency}-2026-e-emp", every_kind()[:3], agency=agency)
+    handle: Handle | None = None
+    try:
+        async with build_worker(client, app_pool, task_queue=task_queue):  # the log notifier
+            handle = await client.start_workflow(
+                NotificationWorkflow.run,
+                NotificationStart(config=NotificationConfig(poll_seconds=0.1),
+                                  rounds_per_run=2),
+                id=f"notifications-{task_queue}", task_queue=task_queue)
+            first_run = handle.result_run_id
+            status = await status_when(
+                client.get_workflow_handle_for(NotificationWorkflow.run, handle.id),
+                lambda s: s.totals.rounds >= 3 and s.run_rounds >= 1)
+            description = await client.get_workflow_handle(handle.id).describe()
+        assert description.run_id != first_run
+        assert status.totals.derived == 2 and status.totals.sent == 2  # log: no address
+        history = await client.get_workflow_handle(handle.id, run_id=first_run
+                                                   ).fetch_history()
+        replayer = Replayer(workflows=[NotificationWorkflow],
+                            data_converter=pydantic_data_converter)
+        replayed = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+        assert replayed.replay_failure is None
+    finally:
+        if handle is not None:
+            await client.get_workflow_handle(handle.id).terminate("test over")
