@@ -7,7 +7,7 @@ from temporalio import activity
 
 from activities.recording import record_once
 from domain.appraisal import EVENT_SCHEMA_VERSION
-from store.appraisals import save_appraisal_summary
+from store.appraisals import summary_write
 from store.event_log import EventLog, NewEvent
 from workflows.appraisal.contract import (
     EventRecord,
@@ -27,7 +27,7 @@ class AppraisalActivities:
 
     @activity.defn
     async def record_appraisal_events(self, request: RecordAppraisalEvents) -> RecordedVersion:
-        """Append the events and write the read model in one transaction.
+        """Append the events and write the read model in one statement.
 
         A retry after a lost acknowledgement finds the same events stored and
         writes nothing (event ids derive from stream and version; an attempt
@@ -40,17 +40,14 @@ class AppraisalActivities:
             for e in request.events
         ]
         snapshot = request.snapshot
-
-        async def write_summary(connection: asyncpg.Connection) -> None:
-            await save_appraisal_summary(
-                connection, appraisal_id=snapshot.appraisal_id, cycle_id=snapshot.cycle_id,
-                parties=snapshot.parties, phase=snapshot.phase, predikat=snapshot.predikat,
-                next_deadline=snapshot.next_deadline, version=snapshot.version,
-                state_json=snapshot.state_json, updated_at=request.recorded_at)
-
-        return await record_once(self._pool, self._event_log, request.stream_id,
+        summary = summary_write(
+            appraisal_id=snapshot.appraisal_id, cycle_id=snapshot.cycle_id,
+            parties=snapshot.parties, phase=snapshot.phase, predikat=snapshot.predikat,
+            next_deadline=snapshot.next_deadline, version=snapshot.version,
+            state_json=snapshot.state_json, updated_at=request.recorded_at)
+        return await record_once(self._event_log, request.stream_id,
                                  request.expected_version, events,
-                                 request.metadata.get("request_id"), write_summary)
+                                 request.metadata.get("request_id"), summary)
 
     @activity.defn
     async def read_appraisal_events(self, request: ReadAppraisalEvents) -> StoredEvents:

@@ -46,7 +46,7 @@ from domain.cycle import (
     roster_digest,
 )
 from domain.policy import POLICIES
-from store.cycles import CycleStore, save_cycle
+from store.cycles import CycleStore, cycle_write
 from store.event_log import EventLog, NewEvent
 from workflows.appraisal.client import AppraisalClient, AppraisalEnded, AppraisalNotFound
 from workflows.appraisal.contract import (
@@ -83,17 +83,15 @@ class CycleActivities:
 
     @activity.defn
     async def record_cycle_events(self, request: RecordCycleEvents) -> RecordedVersion:
-        """Append the cycle's events and write its read model in one transaction."""
+        """Append the cycle's events and write its read model in one statement."""
         events = [NewEvent(type=e.type, data=e.data, metadata=request.metadata,
                            schema_version=EVENT_SCHEMA_VERSION, recorded_at=request.recorded_at)
                   for e in request.events]
 
-        async def write_cycle(connection: asyncpg.Connection) -> None:
-            await save_cycle(connection, request.state, request.recorded_at)
-
-        return await record_once(self._pool, self._event_log, request.stream_id,
+        return await record_once(self._event_log, request.stream_id,
                                  request.expected_version, events,
-                                 request.metadata.get("request_id"), write_cycle)
+                                 request.metadata.get("request_id"),
+                                 cycle_write(request.state, request.recorded_at))
 
     @activity.defn
     async def freeze_cycle_roster(self, request: FreezeRoster) -> FrozenRosterInfo:

@@ -15,12 +15,12 @@ the command at once instead of being retried for ever.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 import asyncpg
 from temporalio.exceptions import ApplicationError
 
-from store.event_log import ConcurrencyConflict, EventLog, NewEvent, RecordedEvent
+from store.event_log import ConcurrencyConflict, EventLog, NewEvent, RecordedEvent, Statement
 from workflows.appraisal.contract import UNSTORABLE_ERROR_TYPE, EventRecord, RecordedVersion
 
 _PERMANENT_SQLSTATE_CLASSES = ("22", "23", "42")
@@ -29,20 +29,18 @@ append fails the same way every time."""
 
 
 async def record_once(
-    pool: asyncpg.Pool,
     event_log: EventLog,
     stream_id: str,
     expected_version: int,
     events: Sequence[NewEvent],
     request_id: str | None,
-    write_read_model: Callable[[asyncpg.Connection], Awaitable[None]],
+    read_model: Statement,
 ) -> RecordedVersion:
-    """Append ``events`` and write the read model in one transaction (see the module)."""
+    """Append ``events`` and write the read model in one statement, so in one round trip
+    and one transaction (see the module)."""
     try:
-        async with pool.acquire() as connection, connection.transaction():
-            recorded = await event_log.append(stream_id, expected_version, events,
-                                              connection=connection)
-            await write_read_model(connection)
+        version = await event_log.append_with(stream_id, expected_version, events,
+                                              read_model)
     except ConcurrencyConflict:
         stored = await event_log.read_stream(stream_id, expected_version + 1)
         return _as_found(stored, events, request_id, expected_version)
@@ -53,7 +51,7 @@ async def record_once(
                 f"the database refuses these events: {error}", state,
                 type=UNSTORABLE_ERROR_TYPE, non_retryable=True) from None
         raise
-    return RecordedVersion(version=recorded[-1].version)
+    return RecordedVersion(version=version)
 
 
 def _as_found(stored: list[RecordedEvent], events: Sequence[NewEvent], request_id: str | None,

@@ -1,10 +1,21 @@
 """Use cases of one appraisal: open it, send it a command, read it.
 
-Every command goes the same way whichever door it came through: find the
-appraisal in the read model (NotFound when unknown or out of the caller's
-scope), check the domain's authorization for the action (Forbidden), then send
-one update to its workflow, whose validator applies the phase rules and the
-content rules (:class:`domain.appraisal.CommandRefused`).
+Every command goes the same way whichever door it came through: one update to
+its workflow, whose validator runs the domain's ``decide`` (who may, when, with
+what content) on the workflow's own state and refuses before anything enters
+the history. The read model is not read first: the authorization is decided
+once, by the domain, in the validator (and again by the handler, which decides
+under the lock on a state that may have moved since validation). Only when the
+workflow refuses or cannot be reached does the use case read the read model, to
+give each caller no more than they may learn: NotFound to whoever may not read
+the appraisal (unknown, or outside their scope), Forbidden to a party who may
+not take this action, the domain's refusal otherwise. A release also reads it
+first, for the one fact its rule needs (the unit's calibration).
+
+The update id is the idempotency key scoped to the person sending it
+(:func:`workflows.appraisal.client.update_id`): Temporal answers a repeated
+update id with the first result without running the validator, so another
+person's key must never name the same update.
 
 A repeated request (same idempotency key, same person) answers with its first
 result in every phase: Temporal returns it while the update is in the running
@@ -32,17 +43,21 @@ from domain.appraisal import (
     OpenAppraisal,
     Phase,
     ReleaseResult,
+    TargetStatus,
     decide,
 )
-from domain.authorization import Actor, may, may_read, read_scope
+from domain.authorization import Actor, ReadScope, may, may_read, read_scope
 from domain.replay import TrailEntry, replay
-from services.errors import SENDING_FAILURES, Forbidden, NotFound, answer_to
+from services.errors import SENDING_FAILURES, Forbidden, NotFound, Unavailable, answer_to
 from store.appraisals import AppraisalReadModel, AppraisalStateView, AppraisalSummary
 from store.cycles import CycleStore
 from store.event_log import EventLog, RecordedEvent
 from telemetry.metrics import counted_command
 from workflows.appraisal.client import (
     AppraisalClient,
+    AppraisalEnded,
+    OutcomeUnknown,
+    TemporalUnavailable,
 )
 from workflows.appraisal.contract import CommandResult
 
@@ -86,30 +101,50 @@ class AppraisalService:
                       idempotency_key: str | None) -> CommandOutcome:
         """Send ``command`` by ``actor`` to the appraisal; returns once its events are
         stored."""
-        summary = await self._read_model.summary(appraisal_id)
-        if summary is None:
-            raise NotFound()
-        if not may(actor, COMMAND_ACTION[command.kind], summary.parties):
-            if not may_read(actor, summary.parties):  # a peer may give feedback, not read
-                raise NotFound()
-            raise Forbidden(f"you may not {command.kind.replace('_', ' ')} on this appraisal")
-        if summary.phase in TERMINAL_PHASES:  # its workflow has ended: the domain's answer,
-            # unless this is the repeat of a request that was applied (its first result)
-            first = await self.first_result(appraisal_id, idempotency_key, actor)
-            if first is not None:
-                return await self._outcome(first)
-            raise CommandRefused("phase",
-                                 f"the appraisal is {summary.phase.value}; nothing changes it")
         if isinstance(command, ReleaseResult):
             # The fact the domain's release rule needs, from the cycle's read model (the
             # requester's word is never taken for it): is the unit released, passed?
+            summary = await self._read_model.summary(appraisal_id)
+            if summary is None:
+                raise NotFound()
             calibrated = self._cycles is not None and await self._cycles.unit_calibrated(
                 summary.cycle_id, summary.parties.unit)
             command = command.model_copy(update={"unit_calibrated": calibrated})
         request_id = idempotency_key or str(uuid.uuid4())
-        result = await self._sent(self._client.send(appraisal_id, command, actor, request_id),
-                                  appraisal_id, idempotency_key, actor)
+        try:
+            result = await self._client.send(appraisal_id, command, actor, request_id)
+        except SENDING_FAILURES as failed:
+            result = await self._after_failure(failed, actor, appraisal_id, command,
+                                               idempotency_key)
         return await self._outcome(result)
+
+    async def _after_failure(self, failed: Exception, actor: Actor, appraisal_id: str,
+                             command: Command, idempotency_key: str | None
+                             ) -> CommandResult:
+        """The answer to a command the workflow refused or that did not go through: what
+        the caller may learn (see the module), or the first result of a repeated
+        request."""
+        try:
+            summary = await self._read_model.summary(appraisal_id)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            if isinstance(failed, (OutcomeUnknown, TemporalUnavailable)):
+                raise self._answer(failed) from None  # it says nothing of the appraisal
+            # Without the read model nobody can be told more than that it failed.
+            raise Unavailable("the database") from None
+        if summary is None:
+            raise NotFound() from None
+        if not may(actor, COMMAND_ACTION[command.kind], summary.parties):
+            if not may_read(actor, summary.parties):  # a peer may give feedback, not read
+                raise NotFound() from None
+            raise Forbidden(f"you may not {command.kind.replace('_', ' ')} on this appraisal")
+        first = await self._first_result_if_any(appraisal_id, idempotency_key, actor)
+        if first is not None:
+            return first
+        if summary.phase in TERMINAL_PHASES and isinstance(
+                failed, (AppraisalEnded, CommandRefused)):
+            raise CommandRefused("phase",
+                                 f"the appraisal is {summary.phase.value}; nothing changes it")
+        raise self._answer(failed) from None
 
     async def first_result(self, appraisal_id: str, idempotency_key: str | None, actor: Actor
                            ) -> CommandResult | None:
@@ -134,16 +169,24 @@ class AppraisalService:
         try:
             return await sending
         except SENDING_FAILURES as failed:
-            failure = answer_to(failed, what="appraisal", ended=(
-                "this appraisal has ended (final or cancelled); nothing changes it and it "
-                "cannot be opened again"))
-        try:
-            first = await self.first_result(appraisal_id, idempotency_key, actor)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            first = None  # the database is down too: the workflow's answer stands
+            failure = self._answer(failed)
+        first = await self._first_result_if_any(appraisal_id, idempotency_key, actor)
         if first is None:
             raise failure
         return first
+
+    async def _first_result_if_any(self, appraisal_id: str, idempotency_key: str | None,
+                                   actor: Actor) -> CommandResult | None:
+        try:
+            return await self.first_result(appraisal_id, idempotency_key, actor)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return None  # the database is down too: the workflow's answer stands
+
+    @staticmethod
+    def _answer(failed: Exception) -> Exception:
+        return answer_to(failed, what="appraisal", ended=(
+            "this appraisal has ended (final or cancelled); nothing changes it and it "
+            "cannot be opened again"))
 
     async def _outcome(self, result: CommandResult) -> CommandOutcome:
         stored = await self._read_model.view(result.appraisal_id)
@@ -166,6 +209,38 @@ class AppraisalService:
         if stored is None:  # pragma: no cover - the summary and the state are one row
             raise NotFound()
         return stored
+
+    async def summary_and_state(self, actor: Actor, appraisal_id: str
+                                ) -> tuple[AppraisalSummary, AppraisalStateView]:
+        """:meth:`visible` and :meth:`state` in one (a page shows both)."""
+        summary = await self.visible(actor, appraisal_id)
+        stored = await self._read_model.view(appraisal_id)
+        if stored is None:  # pragma: no cover - the summary and the state are one row
+            raise NotFound()
+        return summary, stored
+
+    async def superior_rhk(self, actor: Actor, summary: AppraisalSummary
+                           ) -> list[tuple[str, str]]:
+        """The RHK (id, description) of the appraiser's approved SKP in the same cycle, which
+        the employee's RHK may support (intervensi); none when the appraiser has no
+        appraisal there or its SKP is not approved. Only the appraisal's employee asks, with
+        the appraisal's summary as :meth:`visible` gave it."""
+        parties = summary.parties
+        if not actor.is_person(parties.agency, parties.employee) or not parties.appraiser:
+            return []
+        scope = ReadScope(subject=None, agencies=frozenset({parties.agency}),
+                          all_agencies=False)
+        theirs = await self._read_model.list(scope, cycle_id=summary.cycle_id,
+                                             employee=parties.appraiser,
+                                             agency=parties.agency, limit=1)
+        if not theirs:
+            return []
+        stored = await self._read_model.view(theirs[0].appraisal_id)
+        if stored is None or stored.state.get("targets_status") not in (
+                TargetStatus.APPROVED.value, TargetStatus.SET_BY_HR.value):
+            return []
+        return [(str(r["id"]), str(r["description"]))
+                for r in (stored.state.get("skp") or {}).get("rhk", ())]
 
     async def events(self, actor: Actor, appraisal_id: str, from_version: int = 1
                      ) -> list[RecordedEvent]:

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from services.appraisals import AppraisalService
 from services.cycles import CycleService
+from services.inspection import InspectionService
 from services.notifications import NotificationService
 from services.roster import RosterService
 from store.appraisals import AppraisalReadModel
@@ -35,6 +36,7 @@ class Kinerja:
     appraisals: AppraisalService
     cycles: CycleService
     roster: RosterService
+    inspection: InspectionService
     notifications: NotificationService
 
 
@@ -46,14 +48,15 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
     read_model = AppraisalReadModel(pool)
     cycle_store = CycleStore(pool)
     cycles = CycleService(cycle_store, CycleClient(temporal, task_queue))
+    auditor = Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
+                      unsealed_warning_seconds=unsealed_warning_seconds)
     return Kinerja(
-        pool=pool, event_log=event_log, read_model=read_model,
-        auditor=Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
-                        unsealed_warning_seconds=unsealed_warning_seconds),
+        pool=pool, event_log=event_log, read_model=read_model, auditor=auditor,
         appraisals=AppraisalService(read_model, event_log,
                                     AppraisalClient(temporal, task_queue), cycle_store),
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
+        inspection=InspectionService(read_model, event_log, auditor),
         notifications=NotificationService(Inbox(pool)),
     )
 

@@ -17,6 +17,7 @@ import asyncpg
 
 from domain.appraisal import Phase
 from domain.authorization import Parties, ReadScope
+from store.event_log import Statement
 
 _UPSERT = """
 INSERT INTO appraisal_summaries (
@@ -34,8 +35,7 @@ WHERE appraisal_summaries.version < EXCLUDED.version
 """
 
 
-async def save_appraisal_summary(
-    connection: asyncpg.Connection,
+def summary_write(
     *,
     appraisal_id: str,
     cycle_id: str,
@@ -46,14 +46,14 @@ async def save_appraisal_summary(
     version: int,
     state_json: str,
     updated_at: datetime,
-) -> None:
-    """Write one appraisal's summary row unless a newer version is already stored.
+) -> Statement:
+    """The write of one appraisal's summary row, unless a newer version is already
+    stored: run with its events by :meth:`store.event_log.EventLog.append_with`.
 
     ``state_json`` is the whole state as JSON (``AppraisalState.model_dump_json``),
     passed as text so that it is serialised once, by its writer.
     """
-    await connection.execute(
-        _UPSERT,
+    return Statement(_UPSERT, (
         appraisal_id,
         cycle_id,
         parties.agency,
@@ -68,7 +68,7 @@ async def save_appraisal_summary(
         version,
         updated_at,
         state_json,
-    )
+    ))
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,8 @@ class AppraisalSummary:
     next_deadline_at: datetime | None
     version: int
     updated_at: datetime
+    utc_offset_hours: int | None = None
+    """The zone of the cycle's calendar (7 WIB, 8 WITA, 9 WIT); None before it has one."""
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> AppraisalSummary:
@@ -109,11 +111,12 @@ class AppraisalSummary:
             next_deadline_at=row["next_deadline_at"],
             version=row["version"],
             updated_at=row["updated_at"],
+            utc_offset_hours=row["utc_offset_hours"],
         )
 
 
 _COLUMNS = """appraisal_id, cycle_id, agency, unit, employee, appraiser, superior, phase,
-    predikat, next_deadline_kind, next_deadline_at, version, updated_at"""
+    predikat, next_deadline_kind, next_deadline_at, version, updated_at, utc_offset_hours"""
 
 
 class AppraisalReadModel:

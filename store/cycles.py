@@ -17,6 +17,7 @@ import asyncpg
 from domain.appraisal import DeadlineKind, Phase
 from domain.cycle import CycleMember, CycleState, OpenAppraisalOf, roster_digest
 from domain.ratings import Predikat
+from store.event_log import Statement
 
 _UPSERT_CYCLE = """
 INSERT INTO cycles (cycle_id, agency, year, status, version, updated_at, state)
@@ -28,13 +29,13 @@ WHERE cycles.version < EXCLUDED.version
 """
 
 
-async def save_cycle(connection: asyncpg.Connection, state: CycleState, updated_at: datetime
-                     ) -> None:
-    """Write the cycle's row unless a newer version is already stored."""
+def cycle_write(state: CycleState, updated_at: datetime) -> Statement:
+    """The write of the cycle's row unless a newer version is already stored: run with
+    its events by :meth:`store.event_log.EventLog.append_with`."""
     assert state.cycle_id is not None and state.status is not None
-    await connection.execute(_UPSERT_CYCLE, state.cycle_id, state.agency, state.year,
-                             state.status.value, state.version, updated_at,
-                             state.model_dump_json())
+    return Statement(_UPSERT_CYCLE, (state.cycle_id, state.agency, state.year,
+                                     state.status.value, state.version, updated_at,
+                                     state.model_dump_json()))
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Overdue:
     phase: Phase
     deadline: DeadlineKind
     due_at: datetime
+    appraiser: str | None = None
+    """The appraiser's key (None for the top of the agency: HR appraises)."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ class CycleStore:
                 " GROUP BY 1, 2, 3, 4, 5", cycle_id, unit, as_of)
             overdue = await connection.fetch(
                 "SELECT appraisal_id, employee, unit, phase, next_deadline_kind,"
-                " next_deadline_at FROM appraisal_summaries"
+                " next_deadline_at, appraiser FROM appraisal_summaries"
                 " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
                 " AND next_deadline_at < $3 ORDER BY next_deadline_at, appraisal_id LIMIT $4",
                 cycle_id, unit, as_of, overdue_limit) if overdue_limit else []
@@ -228,7 +231,8 @@ class CycleStore:
             total=sum(c.count for c in by_unit_phase),
             by_unit_phase=by_unit_phase,
             overdue=[Overdue(r["appraisal_id"], r["employee"], r["unit"], Phase(r["phase"]),
-                             DeadlineKind(r["next_deadline_kind"]), r["next_deadline_at"])
+                             DeadlineKind(r["next_deadline_kind"]), r["next_deadline_at"],
+                             r["appraiser"])
                      for r in overdue],
             overdue_counts=totals,
             overdue_by_unit=overdue_by_unit,

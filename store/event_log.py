@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,15 @@ class NewEvent:
     metadata: dict[str, Any] = field(default_factory=dict)
     schema_version: int = 1
     recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One SQL statement (parameters ``$1 .. $n``) and its arguments: a read model's
+    write that :meth:`EventLog.append_with` runs in the append's own statement."""
+
+    sql: str
+    args: tuple[Any, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +125,17 @@ _APPEND = """
 SELECT version, prev_hash, hash, tx_id, stored_canonical
 FROM append_events($1, $2, $3, $4, $5, $6)
 """
+
+_APPEND_WITH = """
+WITH appended AS MATERIALIZED (
+    SELECT version FROM append_events($1, $2, $3, $4, $5, $6)
+), along AS (
+{along}
+)
+SELECT max(version) FROM appended
+"""
+"""An append and a read model's write in one statement (data-modifying statements in
+WITH run to completion exactly once; an error in either undoes both)."""
 
 _READ_STREAM = """
 SELECT canonical, prev_hash, hash, tx_id
@@ -324,34 +345,8 @@ class EventLog:
         With ``connection``, the append joins the caller's transaction (a
         conflict then aborts that transaction, as any SQL error does).
         """
-        if not events:
-            raise ValueError("append needs at least one event")
-        if expected_version < 0:
-            raise ValueError("expected_version must be >= 0")
-        now = datetime.now(UTC)
-        ids: list[uuid.UUID] = []
-        types: list[str] = []
-        moments: list[datetime] = []
-        canonicals: list[bytes] = []
-        for version, event in enumerate(events, start=expected_version + 1):
-            identifier = event_id(stream_id, version)
-            moment = event.recorded_at if event.recorded_at is not None else now
-            canonical = canonical_event(
-                event_id=identifier,
-                stream_id=stream_id,
-                version=version,
-                type=event.type,
-                schema_version=event.schema_version,
-                data=event.data,
-                metadata=event.metadata,
-                recorded_at=moment,
-            )
-            ids.append(identifier)
-            types.append(event.type)
-            moments.append(moment)
-            canonicals.append(canonical)
-
-        args = (stream_id, expected_version, ids, types, moments, canonicals)
+        args = _append_args(stream_id, expected_version, events)
+        canonicals = args[5]
         try:
             if connection is not None:
                 rows = await connection.fetch(_APPEND, *args)
@@ -373,6 +368,28 @@ class EventLog:
             )
             for row in sorted(rows, key=lambda row: row[0])
         ]
+
+    async def append_with(self, stream_id: str, expected_version: int,
+                          events: Sequence[NewEvent], along: Statement) -> int:
+        """Append ``events`` as :meth:`append` does and run ``along`` (a read model's
+        write) in the same statement: one round trip and one implicit transaction, so
+        both are stored or neither. Returns the version of the last event.
+
+        ``along`` runs whatever the append finds: a retried append that stores nothing
+        runs it again, so it must be idempotent (the read models' upserts keep the
+        newest version).
+        """
+        args = _append_args(stream_id, expected_version, events)
+        sql = _APPEND_WITH.format(along=_shifted(along.sql, len(args)))
+        try:
+            async with self._pool.acquire() as pooled:
+                version = await pooled.fetchval(sql, *args, *along.args)
+        except asyncpg.PostgresError as error:
+            conflict = _as_conflict(error, stream_id, expected_version)
+            if conflict is None:
+                raise
+            raise conflict from error
+        return int(version)
 
     async def read_stream(
         self,
@@ -503,6 +520,43 @@ async def _verify_query(
         async with connection.transaction():
             await connection.execute(settings)
             return await connection.fetchrow(_verify_sql(where, safe=True), *args)
+
+
+def _append_args(stream_id: str, expected_version: int, events: Sequence[NewEvent]
+                 ) -> tuple[str, int, list[uuid.UUID], list[str], list[datetime], list[bytes]]:
+    """The arguments of ``append_events``: ids, types, moments and canonical bytes."""
+    if not events:
+        raise ValueError("append needs at least one event")
+    if expected_version < 0:
+        raise ValueError("expected_version must be >= 0")
+    now = datetime.now(UTC)
+    ids: list[uuid.UUID] = []
+    types: list[str] = []
+    moments: list[datetime] = []
+    canonicals: list[bytes] = []
+    for version, event in enumerate(events, start=expected_version + 1):
+        identifier = event_id(stream_id, version)
+        moment = event.recorded_at if event.recorded_at is not None else now
+        canonical = canonical_event(
+            event_id=identifier,
+            stream_id=stream_id,
+            version=version,
+            type=event.type,
+            schema_version=event.schema_version,
+            data=event.data,
+            metadata=event.metadata,
+            recorded_at=moment,
+        )
+        ids.append(identifier)
+        types.append(event.type)
+        moments.append(moment)
+        canonicals.append(canonical)
+    return (stream_id, expected_version, ids, types, moments, canonicals)
+
+
+def _shifted(sql: str, by: int) -> str:
+    """``sql`` with its parameters ``$k`` renumbered ``$(k + by)``."""
+    return re.sub(r"\$(\d+)", lambda m: f"${int(m[1]) + by}", sql)
 
 
 def _as_conflict(

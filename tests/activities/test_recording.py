@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.recording import record_once
-from store.event_log import EventLog, NewEvent
+from store.event_log import EventLog, NewEvent, Statement
 from workflows.appraisal.contract import UNSTORABLE_ERROR_TYPE
 
 FIRST = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -24,18 +23,18 @@ def drafted(at: datetime, request_id: str) -> NewEvent:
                     recorded_at=at)
 
 
-async def nothing(connection: asyncpg.Connection) -> None:
-    return None
+NOTHING = Statement("SELECT 1", ())
+"""A read model's write that writes nothing."""
 
 
 async def test_the_same_command_decided_again_later_is_a_retry(
-        app_pool: asyncpg.Pool, event_log: EventLog) -> None:
-    first = await record_once(app_pool, event_log, "s-1", 0, [drafted(FIRST, "K")], "K",
-                              nothing)
+        event_log: EventLog) -> None:
+    first = await record_once(event_log, "s-1", 0, [drafted(FIRST, "K")], "K",
+                              NOTHING)
     assert (first.version, first.outcome, first.stored) == (1, "appended", [])
 
-    again = await record_once(app_pool, event_log, "s-1", 0, [drafted(AGAIN, "K")], "K",
-                              nothing)
+    again = await record_once(event_log, "s-1", 0, [drafted(AGAIN, "K")], "K",
+                              NOTHING)
     assert (again.version, again.outcome) == (1, "retry")
     assert [(e.type, e.data["at"]) for e in again.stored] == [
         ("TargetsDrafted", FIRST.isoformat())]  # the first attempt's content wins
@@ -43,28 +42,27 @@ async def test_the_same_command_decided_again_later_is_a_retry(
 
 
 async def test_another_commands_events_in_the_way_mean_the_workflow_is_behind(
-        app_pool: asyncpg.Pool, event_log: EventLog) -> None:
-    await record_once(app_pool, event_log, "s-2", 0, [drafted(FIRST, "K1")], "K1", nothing)
-    await record_once(app_pool, event_log, "s-2", 1, [drafted(FIRST, "K2")], "K2", nothing)
+        event_log: EventLog) -> None:
+    await record_once(event_log, "s-2", 0, [drafted(FIRST, "K1")], "K1", NOTHING)
+    await record_once(event_log, "s-2", 1, [drafted(FIRST, "K2")], "K2", NOTHING)
 
-    behind = await record_once(app_pool, event_log, "s-2", 0, [drafted(AGAIN, "K3")], "K3",
-                               nothing)
+    behind = await record_once(event_log, "s-2", 0, [drafted(AGAIN, "K3")], "K3",
+                               NOTHING)
     assert (behind.version, behind.outcome) == (2, "behind")
     assert len(behind.stored) == 2  # every event after the workflow's version
     # Same request id but another number of events: not the same command.
     two = [drafted(AGAIN, "K1"), drafted(AGAIN, "K1")]
-    assert (await record_once(app_pool, event_log, "s-2", 0, two, "K1", nothing)
+    assert (await record_once(event_log, "s-2", 0, two, "K1", NOTHING)
             ).outcome == "behind"
     assert await event_log.stream_version("s-2") == 2
 
 
 async def test_a_read_model_the_database_refuses_fails_at_once_and_stores_nothing(
-        app_pool: asyncpg.Pool, event_log: EventLog) -> None:
-    async def nul_in_jsonb(connection: asyncpg.Connection) -> None:
-        await connection.execute("SELECT $1::jsonb", '{"text": "a\\u0000b"}')
+        event_log: EventLog) -> None:
+    nul_in_jsonb = Statement("SELECT $1::jsonb", ('{"text": "a\\u0000b"}',))
 
     with pytest.raises(ApplicationError) as refused:
-        await record_once(app_pool, event_log, "s-3", 0, [drafted(FIRST, "K")], "K",
+        await record_once(event_log, "s-3", 0, [drafted(FIRST, "K")], "K",
                           nul_in_jsonb)
     assert refused.value.type == UNSTORABLE_ERROR_TYPE and refused.value.non_retryable
     assert await event_log.stream_version("s-3") == 0  # the events went with the transaction

@@ -243,6 +243,24 @@ async def test_idempotent_retry_applies_once(stack: Stack) -> None:
                key="open-2", expect=409)
 
 
+async def test_another_persons_key_never_answers_with_their_result(stack: Stack) -> None:
+    """Temporal answers a repeated update id with its first result without asking the
+    validator: the key is scoped to the person, so a stranger who sends the employee's
+    key is judged as any stranger (404) and sees nothing of the first result."""
+    appraisal = await open_appraisal(stack)
+    base = f"/v1/appraisals/{appraisal}"
+    await call(stack, "PUT", f"{base}/targets", EMP, body=SKP, key="draft-shared")
+    response = await stack.http.put(f"{base}/targets", json=SKP,
+                                    headers=stack.headers("e-stranger", key="draft-shared"))
+    assert response.status_code == 404, response.text
+    assert "TargetsDrafted" not in response.text
+    # The appraiser (a party) with the same key is another person's request too: refused
+    # by the rules (an appraiser does not draft the SKP), not the employee's result.
+    response = await stack.http.put(f"{base}/targets", json=SKP,
+                                    headers=stack.headers(BOSS, key="draft-shared"))
+    assert response.status_code == 403, response.text
+
+
 async def test_tokens_and_scope(stack: Stack) -> None:
     appraisal = await open_appraisal(stack)
     response = await stack.http.get(f"/v1/appraisals/{appraisal}")

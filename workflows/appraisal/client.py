@@ -6,6 +6,9 @@ workflow id, its id reuse policy, how it is opened (update-with-start) and what 
 refusal looks like are decided once, here.
 
 - Ids: ``appraisal-<cycle>-<employee key>`` (:func:`workflow_id`): never a NIP.
+- Update ids: the request id (the ``Idempotency-Key``) scoped to the person sending it
+  (:func:`update_id`). Temporal answers a repeated update id with the first result
+  without asking the validator, so one person's key never names another's update.
 - Reuse: :data:`ID_REUSE_POLICY` is REJECT_DUPLICATE: an appraisal id is used by one
   run; an ended appraisal (final, cancelled) is never opened again under it (its
   stream holds its whole life). A running one is joined (USE_EXISTING).
@@ -19,6 +22,7 @@ refusal looks like are decided once, here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import TypeVar
@@ -49,6 +53,12 @@ ID_CONFLICT_POLICY = WorkflowIDConflictPolicy.USE_EXISTING
 UPDATE_RPC_TIMEOUT = timedelta(seconds=30)
 
 T = TypeVar("T")
+
+
+def update_id(actor: Actor, request_id: str) -> str:
+    """The Temporal update id of ``actor``'s request ``request_id`` (JSON: no two
+    (agency, person, key) triples give the same text)."""
+    return json.dumps([actor.agency, actor.subject, request_id], ensure_ascii=False)
 
 
 class AppraisalEnded(Exception):
@@ -93,7 +103,7 @@ class AppraisalClient:
         request = CommandRequest(command=command, actor=actor, request_id=request_id)
         return await outcome(self._client.execute_update_with_start_workflow(
             AppraisalWorkflow.command, request, start_workflow_operation=start,
-            id=request_id, rpc_timeout=self._rpc_timeout))
+            id=update_id(actor, request_id), rpc_timeout=self._rpc_timeout))
 
     async def send(self, appraisal_id: str, command: Command, actor: Actor, request_id: str
                    ) -> CommandResult:
@@ -101,7 +111,8 @@ class AppraisalClient:
         handle = self._client.get_workflow_handle_for(AppraisalWorkflow.run, appraisal_id)
         request = CommandRequest(command=command, actor=actor, request_id=request_id)
         return await outcome(handle.execute_update(
-            AppraisalWorkflow.command, request, id=request_id, rpc_timeout=self._rpc_timeout))
+            AppraisalWorkflow.command, request, id=update_id(actor, request_id),
+            rpc_timeout=self._rpc_timeout))
 
 
 async def outcome(call: Awaitable[T]) -> T:
