@@ -14,11 +14,13 @@ from services.appraisals import AppraisalService
 from services.cycles import CycleService
 from services.documents import DocumentService
 from services.inspection import InspectionService
+from services.notifications import NotificationService
 from services.roster import RosterService
 from store.appraisals import AppraisalReadModel
 from store.audit import Auditor
 from store.cycles import CycleStore
 from store.event_log import EventLog
+from store.notifications import Inbox
 from store.roster import RosterStore
 from workflows.appraisal.client import AppraisalClient
 from workflows.cycle.client import CycleClient
@@ -37,6 +39,7 @@ class Kinerja:
     roster: RosterService
     documents: DocumentService
     inspection: InspectionService
+    notifications: NotificationService
 
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
@@ -57,6 +60,7 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         roster=RosterService(RosterStore(pool, event_log), cycles),
         documents=DocumentService(pool, read_model, event_log, public_key=public_key),
         inspection=InspectionService(read_model, event_log, auditor),
+        notifications=NotificationService(Inbox(pool)),
     )
 
 

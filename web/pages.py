@@ -253,7 +253,9 @@ async def home(request: Request) -> Response:
     as_superior = await service.list(actor, role="superior")
     to_release = await service.list(actor, phase=Phase.CALIBRATION) \
         if "hr" in session.roles else []
+    unread = await request.app.state.kinerja.notifications.unread(actor)
     return render(request, "home.html", {
+        "unread": unread,
         "hr": [_row(s, "hr") for s in to_release],
         "mine": [_row(s, "employee") for s in mine],
         "appraiser": [_row(s, "appraiser") for s in as_appraiser],
