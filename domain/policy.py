@@ -108,6 +108,11 @@ class Policy(BaseModel):
     # Consequences.
     credit_share_percent: dict[Predikat, Decimal]
     credit_coefficients: dict[FunctionalLevel, Decimal]
+    credit_partial_month: Literal["more_than_half", "whole"] = "more_than_half"
+    """How a month partly served in a position counts for its credit points
+    (:func:`domain.credit.months_served`): more than half of its days, or every day.
+    PermenPAN-RB 1/2023 pro-rates by months and leaves partial months open: Kinerja's
+    choice (see ``assumptions``)."""
 
     # What the sources leave open.
     assumptions: dict[str, str] = Field(default_factory=dict)
@@ -145,6 +150,13 @@ _END_OF_DAY = (
     "day there. The sources give the days, not when a day ends: Kinerja's reading of "
     "Indonesian administrative practice (whole calendar days, the day of the event not "
     "counted)"
+)
+
+_PARTIAL_MONTH = (
+    "credit points are pro-rated by the months served in the position (PermenPAN-RB "
+    "1/2023); a month partly served counts when more than half of its days were served "
+    "there, so a month counts for one position at most (Kinerja's choice: the source "
+    "leaves partial months open)"
 )
 
 _CURVE_SE_3_2023: dict[OrganisationRating, tuple[CurveRule, ...]] = {
@@ -230,6 +242,7 @@ POLICY_6_2022 = Policy(
     assumptions={
         "curve.sebagian_besar": _SEBAGIAN_BESAR,
         "deadline_days_end": _END_OF_DAY,
+        "credit_partial_month": _PARTIAL_MONTH,
         "behaviour_below_from": (
             "the suggested behaviour rating (two of seven values below gives 'below') is "
             "Kinerja's suggestion, no source; the appraiser overrides it with a reason"
@@ -261,7 +274,8 @@ POLICY_PP30_2019 = POLICY_6_2022.model_copy(
             ),
             "behaviour_below_from": POLICY_6_2022.assumptions["behaviour_below_from"],
             "deadline_days_end": _END_OF_DAY,
-                "curve": (
+            "credit_partial_month": _PARTIAL_MONTH,
+            "curve": (
                 "no distribution curve: SE MenPAN-RB 3/2023 is written for 6/2022's "
                 "predikat and names none for PP 30/2019"
             ),
@@ -359,9 +373,11 @@ def objection_decision_deadline(filed_at: datetime, policy: Policy,
 def credit_points(
     level: FunctionalLevel, predikat: Predikat, policy: Policy, months: int = 12
 ) -> Decimal:
-    """Angka kredit earned: coefficient x share of the predikat, pro rata for ``months`` of 12."""
-    if not 1 <= months <= 12:
-        raise ValueError("months must be between 1 and 12")
+    """Angka kredit earned (PermenPAN-RB 1/2023): coefficient x share of the predikat, pro
+    rata for ``months`` of 12 served in the position (:func:`domain.credit.months_served`;
+    0 months earn nothing)."""
+    if not 0 <= months <= 12:
+        raise ValueError("months must be between 0 and 12")
     coefficient = policy.credit_coefficients[level]
     share = policy.credit_share_percent[predikat] / Decimal(100)
     return (coefficient * share * Decimal(months) / Decimal(12)).quantize(Decimal("0.0001"))

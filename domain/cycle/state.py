@@ -38,6 +38,9 @@ class CycleState(_Model):
     page_size: int = PAGE_SIZE
     status: CycleStatus | None = None
     roster_digest: str | None = None
+    started_at: datetime | None = None
+    """When the roster was frozen: a roster change recorded later counts for the months
+    served (:mod:`domain.credit`); None for a cycle not started (or recorded before)."""
     members: int = 0
     units: dict[str, UnitState] = Field(default_factory=dict)
     pending: tuple[PendingWork, ...] = ()
