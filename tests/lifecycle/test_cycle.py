@@ -25,7 +25,13 @@ from domain.appraisal import CommandRefused, PositionKind
 from domain.authorization import Actor, Role
 from domain.credit import PositionChange, months_served, position_span
 from domain.cycle import CreateCycle, CycleMember, CycleStatus, roster_digest
-from domain.policy import POLICY_6_2022, FunctionalLevel, credit_points, default_calendar
+from domain.policy import (
+    POLICY_6_2022,
+    FunctionalLevel,
+    credit_points,
+    default_calendar,
+    end_of_local_day,
+)
 from domain.ratings import Predikat
 from kinerja.schedules import ensure_next_cycle_schedules
 from kinerja.settings import Settings
@@ -170,8 +176,9 @@ async def test_a_cycle_from_start_to_release_with_a_calibration_failure(
         rows = await stack.pool.fetch(
             "SELECT unit, next_deadline_at FROM appraisal_summaries WHERE cycle_id = $1",
             cycle_id)
-        return all((r["next_deadline_at"] == until) == (r["unit"] == "diskominfo")
-                   for r in rows)
+        # at the end of its day in the agency's zone (WIB)
+        return all((r["next_deadline_at"] == end_of_local_day(until, 7))
+                   == (r["unit"] == "diskominfo") for r in rows)
     await poll_async(moved_for_the_unit, "diskominfo's SKP deadline moved, and only its", within=60)
     await call(stack, "POST", f"/v1/cycles/{cycle_id}/deadlines", expect=422, body={
         "deadline": "skp", "until": until.isoformat(), "reason": "x", "unit": "nowhere"})
