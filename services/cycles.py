@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from domain.appraisal import CommandRefused, Phase
+from domain.appraisal.cascading import MatrixRow, matrix, may_read_matrix
 from domain.authorization import Actor, AgencyAction, has_agency_role, may_on_agency
 from domain.calibration import CurveCheck, OrganisationRating, check_distribution
 from domain.credit import months_served, position_changes, position_span
@@ -27,6 +28,13 @@ from workflows.cycle.contract import CycleIntent, CycleResult
 class CycleOutcome:
     events: list[str]
     state: CycleState
+
+
+@dataclass(frozen=True)
+class Matriks:
+    agency: str
+    unit: str
+    rows: list[MatrixRow]
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,20 @@ class CycleService:
             check = check_distribution(rating, predikat, POLICIES[state.policy].curve)
         return Calibration(unit=unit, organisation_rating=rating,
                            released=unit_state.released_at is not None, check=check)
+
+    async def matriks(self, actor: Actor, cycle_id: str, unit: str) -> Matriks:
+        """The unit's Matriks Peran Hasil: who supports which result of their superior,
+        each link checked against the appraiser's approved SKP of now. For HR and
+        inspectors in scope and the unit's own people; NotFound for anyone else, an
+        unknown cycle or a unit not in it."""
+        state = await self._store.state(cycle_id)
+        if state is None or state.agency is None or unit not in state.units \
+                or not may_read_matrix(actor, state.agency, unit):
+            raise NotFound("cycle")
+        staff = await self._store.unit_skps(cycle_id, unit)
+        appraisers = sorted({s.appraiser for s in staff if s.appraiser})
+        rows = matrix(staff, await self._store.approved_rhk(cycle_id, appraisers))
+        return Matriks(agency=state.agency, unit=unit, rows=rows)
 
     async def progress(self, cycle_id: str, *, unit: str | None = None,
                        overdue_limit: int = 1000) -> CycleProgress:
