@@ -44,6 +44,7 @@ from domain.appraisal import (
     OpenAppraisal,
     Phase,
     ReleaseResult,
+    SetTargets,
     SubmitTargets,
     TargetStatus,
     decide,
@@ -103,7 +104,7 @@ class AppraisalService:
                       idempotency_key: str | None) -> CommandOutcome:
         """Send ``command`` by ``actor`` to the appraisal; returns once its events are
         stored."""
-        if isinstance(command, ReleaseResult | SubmitTargets | ApproveTargets):
+        if isinstance(command, ReleaseResult | SubmitTargets | ApproveTargets | SetTargets):
             command = await self._with_facts(appraisal_id, command)
         request_id = idempotency_key or str(uuid.uuid4())
         try:
@@ -114,11 +115,12 @@ class AppraisalService:
         return await self._outcome(result)
 
     async def _with_facts(self, appraisal_id: str,
-                          command: ReleaseResult | SubmitTargets | ApproveTargets) -> Command:
+                          command: ReleaseResult | SubmitTargets | ApproveTargets | SetTargets
+                          ) -> Command:
         """``command`` with the facts the domain's rule needs, from the read models (the
         requester's word is never taken for them): for a release, whether the unit is
-        released with its calibration passed; for an SKP submitted or approved, the RHK of
-        the appraiser's approved SKP in this cycle (none when they have none)."""
+        released with its calibration passed; for an SKP submitted, approved or set by HR,
+        the RHK of the appraiser's approved SKP in this cycle (none when they have none)."""
         summary = await self._read_model.summary(appraisal_id)
         if summary is None:
             raise NotFound()

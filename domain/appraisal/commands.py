@@ -80,9 +80,12 @@ class ApproveTargets(_Model):
 
 
 class SetTargets(_Model):
+    """HR sets the SKP after its deadline; ``appraiser_rhk`` as in :class:`SubmitTargets`."""
+
     kind: Literal["set_targets"] = "set_targets"
     skp: Skp
     reason: Text
+    appraiser_rhk: AppraiserRhk | None = None
 
 
 class ReportProgress(_Model):

@@ -80,6 +80,8 @@ class TargetsSet(_Event):
     skp: Skp
     reason: str
     by: str
+    supported: dict[str, str] | None = None
+    """As in :class:`TargetsApproved`: the linked RHK of the appraiser as they stood."""
 
 
 class ProgressReported(_Event):

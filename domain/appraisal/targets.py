@@ -123,4 +123,6 @@ def _set_targets(state: AppraisalState, command: SetTargets, ctx: Context) -> li
             "phase", "HR may set the SKP only after its deadline has passed unapproved"
         )
     validate_skp(command.skp, _policy(state), state.position_kind)
-    return [TargetsSet(at=ctx.at, skp=command.skp, reason=command.reason, by=ctx.actor.subject)]
+    check_links(command.skp, command.appraiser_rhk)
+    return [TargetsSet(at=ctx.at, skp=command.skp, reason=command.reason, by=ctx.actor.subject,
+                       supported=supported_at_approval(command.skp, command.appraiser_rhk))]

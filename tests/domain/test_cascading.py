@@ -15,6 +15,7 @@ from bench.harness.builders import (
     HR,
     OTHER_HR,
     STRANGER,
+    SYSTEM,
     UNIT,
     Run,
     open_command,
@@ -23,7 +24,10 @@ from bench.harness.builders import (
 from domain.appraisal import (
     ApproveTargets,
     CommandRefused,
+    DeadlineKind,
     DraftTargets,
+    PassDeadline,
+    SetTargets,
     SubmitTargets,
     TargetStatus,
 )
@@ -137,3 +141,18 @@ def test_who_may_read_a_units_matrix() -> None:
     assert not may_read_matrix(EMPLOYEE, AGENCY, "another-unit")
     assert not may_read_matrix(OTHER_HR, AGENCY, UNIT)
     assert not may_read_matrix(STRANGER, AGENCY, UNIT)
+
+
+def test_hr_setting_the_skp_after_its_deadline_is_checked_the_same_way() -> None:
+    run = Run()
+    run.do(open_command(), HR)
+    due = run.state.deadlines[DeadlineKind.SKP]
+    run.do(PassDeadline(deadline=DeadlineKind.SKP), SYSTEM, at=due)
+    with pytest.raises(CommandRefused, match="not an RHK") as refused:
+        run.do(SetTargets(skp=sample_skp(), reason="Tenggat lewat.",
+                          appraiser_rhk={"boss-rhk-2": "Layanan digital"}), HR)
+    assert refused.value.field == "skp.rhk[0].supports_rhk"
+    (set_,) = run.do(SetTargets(skp=sample_skp(), reason="Tenggat lewat.",
+                                appraiser_rhk=BOSS_RHK), HR)
+    assert set_.supported == {"boss-rhk-1": "Keterbukaan informasi publik"}
+    assert run.state.approved_links == set_.supported
