@@ -24,6 +24,7 @@ from api.auth import CurrentActor
 from api.deps import kinerja
 from api.schemas import CalendarOverrides, IdempotencyKey, Key, ReleaseBody
 from domain.appraisal import DeadlineKind
+from domain.appraisal.cascading import MATRIX_HEADER, MatrixRow
 from domain.authorization import Actor
 from domain.calibration import CurveCheck, OrganisationRating
 from domain.cycle import (
@@ -40,7 +41,7 @@ from domain.ratings import Predikat
 from domain.skp import Text
 from domain.spreadsheet import Cell
 from domain.spreadsheet import row as spreadsheet_row
-from services.cycles import CycleOutcome, CycleService
+from services.cycles import CycleOutcome, CycleService, Matriks
 from store.cycles import CycleProgress, Overdue, UnitPhaseCount
 from workflows.cycle.contract import (
     CloseCycleRequest,
@@ -288,6 +289,43 @@ async def get_results_csv(
     state: Annotated[CycleState, _cycle_read("cycle-results-csv", personal=True)],
 ) -> StreamingResponse:
     return _csv(await _service(request).results(state), f"results-{cycle_id}.csv")
+
+
+class MatriksView(BaseModel):
+    """A unit's Matriks Peran Hasil: per employee and RHK, the appraiser's result it
+    supports (``supports_rhk``, ``supported`` as the appraiser's approved SKP reads now)
+    and ``link``: ``ok``, ``review`` (that result is gone or changed since the approval) or
+    ``none``."""
+
+    unit: str
+    rows: list[MatrixRow]
+
+
+async def _matriks(request: Request, actor: Actor, cycle_id: str, unit: str) -> Matriks:
+    found = await _service(request).matriks(actor, cycle_id, unit)
+    await record_read(request, actor, found.agency, "cycle-matriks-peran-hasil",
+                      cycle_id=cycle_id, unit=unit)
+    return found
+
+
+@router.get("/cycles/{cycle_id}/units/{unit}/matriks-peran-hasil",
+            summary="Matriks Peran Hasil: who supports which result of their superior")
+async def get_matriks(request: Request, cycle_id: str, unit: str, actor: CurrentActor
+                      ) -> MatriksView:
+    """For HR and inspectors with the agency in scope and for the unit's own people."""
+    found = await _matriks(request, actor, cycle_id, unit)
+    return MatriksView(unit=found.unit, rows=found.rows)
+
+
+@router.get("/cycles/{cycle_id}/units/{unit}/matriks-peran-hasil.csv",
+            summary="Matriks Peran Hasil (CSV)", response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}}}})
+async def get_matriks_csv(request: Request, cycle_id: str, unit: str, actor: CurrentActor
+                          ) -> StreamingResponse:
+    found = await _matriks(request, actor, cycle_id, unit)
+    table: list[list[Cell]] = [list(MATRIX_HEADER)]
+    table += [[getattr(row, name) for name in MATRIX_HEADER] for row in found.rows]
+    return _csv(table, f"matriks-peran-hasil-{cycle_id}-{unit}.csv")
 
 
 def _csv(rows: Sequence[Sequence[Cell]], filename: str) -> StreamingResponse:

@@ -9,7 +9,6 @@ SKP: dict[str, Any] = {
     "rhk": [
         {"id": "rhk-1", "kind": "utama",
          "description": "Terlaksananya layanan informasi publik",
-         "supports_rhk": "rhk-bidang-2",
          "indicators": [{"id": "ind-1", "description": "Permohonan informasi terlayani",
                          "aspect": "kuantitas",
                          "target": {"value": "120", "unit": "permohonan"}}]},

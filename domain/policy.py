@@ -94,10 +94,25 @@ class Policy(BaseModel):
     review_deadline: DateRule
     objection_window_days: int
     objection_decision_days: int
+    deadline_days_end: Literal["elapsed", "end_of_day"] = "elapsed"
+    """When a period of days (the objection window, the objection decision) ends, and
+    where any deadline set by hand (an extension) falls. ``"end_of_day"``: at the end of
+    the last day, counted in calendar days from the day after the event, in the agency's
+    zone (WIB/WITA/WIT, the calendar's ``utc_offset_hours``); a deadline set by hand ends
+    at the end of its day there. ``"elapsed"``: ``days x 24 h`` from the event's instant,
+    and a hand-set deadline as given: the rule the policies recorded before this field
+    were made under, which a stored policy without the field keeps (its history replays as
+    it was decided). The sources give the number of days, not when a day ends: see
+    :func:`deadline_after_days`."""
 
     # Consequences.
     credit_share_percent: dict[Predikat, Decimal]
     credit_coefficients: dict[FunctionalLevel, Decimal]
+    credit_partial_month: Literal["more_than_half", "whole"] = "more_than_half"
+    """How a month partly served in a position counts for its credit points
+    (:func:`domain.credit.months_served`): more than half of its days, or every day.
+    PermenPAN-RB 1/2023 pro-rates by months and leaves partial months open: Kinerja's
+    choice (see ``assumptions``)."""
 
     # What the sources leave open.
     assumptions: dict[str, str] = Field(default_factory=dict)
@@ -126,6 +141,22 @@ _SEBAGIAN_BESAR = (
     "than 50% and at most 70% of the unit (our interpretation: 'sebagian besar' is the "
     "greater part of the unit, not merely its largest group; a plurality such as 40/30/30 "
     "does not pass)"
+)
+
+_END_OF_DAY = (
+    "a period of N days (the 14-day objection window of PermenPAN-RB 6/2022, the 14 days "
+    "of the decision) runs to the end of the Nth calendar day after the day of the event, "
+    "in the agency's zone (WIB/WITA/WIT); a deadline set by hand ends at the end of its "
+    "day there. The sources give the days, not when a day ends: Kinerja's reading of "
+    "Indonesian administrative practice (whole calendar days, the day of the event not "
+    "counted)"
+)
+
+_PARTIAL_MONTH = (
+    "credit points are pro-rated by the months served in the position (PermenPAN-RB "
+    "1/2023); a month partly served counts when more than half of its days were served "
+    "there, so a month counts for one position at most (Kinerja's choice: the source "
+    "leaves partial months open)"
 )
 
 _CURVE_SE_3_2023: dict[OrganisationRating, tuple[CurveRule, ...]] = {
@@ -201,6 +232,7 @@ POLICY_6_2022 = Policy(
     review_deadline=DateRule(year_offset=1, month=1, day=31),
     objection_window_days=14,
     objection_decision_days=14,
+    deadline_days_end="end_of_day",
     credit_share_percent={
         _SB: Decimal(150), _B: Decimal(100), _BP: Decimal(75), _K: Decimal(50), _SK: Decimal(25),
     },
@@ -209,6 +241,8 @@ POLICY_6_2022 = Policy(
     rhk_weights=False,
     assumptions={
         "curve.sebagian_besar": _SEBAGIAN_BESAR,
+        "deadline_days_end": _END_OF_DAY,
+        "credit_partial_month": _PARTIAL_MONTH,
         "behaviour_below_from": (
             "the suggested behaviour rating (two of seven values below gives 'below') is "
             "Kinerja's suggestion, no source; the appraiser overrides it with a reason"
@@ -239,6 +273,8 @@ POLICY_PP30_2019 = POLICY_6_2022.model_copy(
                 "Cukup a share in the 6/2022 credit table"
             ),
             "behaviour_below_from": POLICY_6_2022.assumptions["behaviour_below_from"],
+            "deadline_days_end": _END_OF_DAY,
+            "credit_partial_month": _PARTIAL_MONTH,
             "curve": (
                 "no distribution curve: SE MenPAN-RB 3/2023 is written for 6/2022's "
                 "predikat and names none for PP 30/2019"
@@ -288,22 +324,60 @@ def default_calendar(
     )
 
 
-def objection_deadline(released_at: datetime, policy: Policy) -> datetime:
-    """End of the objection window: ``objection_window_days`` calendar days after release."""
-    return released_at + timedelta(days=policy.objection_window_days)
+def end_of_local_day(moment: datetime, utc_offset_hours: int) -> datetime:
+    """The end of the day ``moment`` falls on in the agency's fixed-offset zone."""
+    zone = timezone(timedelta(hours=utc_offset_hours))
+    return end_of_day(moment.astimezone(zone).date(), utc_offset_hours)
 
 
-def objection_decision_deadline(filed_at: datetime, policy: Policy) -> datetime:
+def deadline_after_days(start: datetime, days: int, utc_offset_hours: int,
+                        policy: Policy) -> datetime:
+    """The one rule for a deadline ``days`` after an event at ``start``.
+
+    Under ``Policy.deadline_days_end == "end_of_day"`` (the built-in policies): the end
+    of the ``days``-th calendar day after the day of ``start`` in the agency's zone
+    (released on 3 March at 16:00 WITA, 14 days: the window closes at the end of
+    17 March WITA; 23:59:59 local that day is inside, 00:00 the next day outside). The
+    number of days is PermenPAN-RB 6/2022's; when the day ends is Kinerja's reading (see
+    the policy's ``assumptions``). Under ``"elapsed"`` (policies recorded before the
+    rule): ``start + days x 24 h``.
+    """
+    if policy.deadline_days_end == "elapsed":
+        return start + timedelta(days=days)
+    zone = timezone(timedelta(hours=utc_offset_hours))
+    return end_of_day(start.astimezone(zone).date() + timedelta(days=days), utc_offset_hours)
+
+
+def deadline_set_by_hand(until: datetime, utc_offset_hours: int, policy: Policy) -> datetime:
+    """A deadline HR sets (an extension): the end of its day in the agency's zone under
+    ``"end_of_day"``, as given under ``"elapsed"``."""
+    if policy.deadline_days_end == "elapsed":
+        return until
+    return end_of_local_day(until, utc_offset_hours)
+
+
+def objection_deadline(released_at: datetime, policy: Policy,
+                       utc_offset_hours: int = DEFAULT_UTC_OFFSET_HOURS) -> datetime:
+    """End of the objection window: ``objection_window_days`` after release."""
+    return deadline_after_days(released_at, policy.objection_window_days, utc_offset_hours,
+                               policy)
+
+
+def objection_decision_deadline(filed_at: datetime, policy: Policy,
+                                utc_offset_hours: int = DEFAULT_UTC_OFFSET_HOURS) -> datetime:
     """When an undecided objection escalates to HR (the superior still decides)."""
-    return filed_at + timedelta(days=policy.objection_decision_days)
+    return deadline_after_days(filed_at, policy.objection_decision_days, utc_offset_hours,
+                               policy)
 
 
 def credit_points(
     level: FunctionalLevel, predikat: Predikat, policy: Policy, months: int = 12
 ) -> Decimal:
-    """Angka kredit earned: coefficient x share of the predikat, pro rata for ``months`` of 12."""
-    if not 1 <= months <= 12:
-        raise ValueError("months must be between 1 and 12")
+    """Angka kredit earned (PermenPAN-RB 1/2023): coefficient x share of the predikat, pro
+    rata for ``months`` of 12 served in the position (:func:`domain.credit.months_served`;
+    0 months earn nothing)."""
+    if not 0 <= months <= 12:
+        raise ValueError("months must be between 0 and 12")
     coefficient = policy.credit_coefficients[level]
     share = policy.credit_share_percent[predikat] / Decimal(100)
     return (coefficient * share * Decimal(months) / Decimal(12)).quantize(Decimal("0.0001"))

@@ -38,11 +38,14 @@ from domain.appraisal import (
     COMMAND_ACTION,
     TERMINAL_PHASES,
     AppraisalState,
+    ApproveTargets,
     Command,
     CommandRefused,
     OpenAppraisal,
     Phase,
     ReleaseResult,
+    SetTargets,
+    SubmitTargets,
     TargetStatus,
     decide,
 )
@@ -101,15 +104,8 @@ class AppraisalService:
                       idempotency_key: str | None) -> CommandOutcome:
         """Send ``command`` by ``actor`` to the appraisal; returns once its events are
         stored."""
-        if isinstance(command, ReleaseResult):
-            # The fact the domain's release rule needs, from the cycle's read model (the
-            # requester's word is never taken for it): is the unit released, passed?
-            summary = await self._read_model.summary(appraisal_id)
-            if summary is None:
-                raise NotFound()
-            calibrated = self._cycles is not None and await self._cycles.unit_calibrated(
-                summary.cycle_id, summary.parties.unit)
-            command = command.model_copy(update={"unit_calibrated": calibrated})
+        if isinstance(command, ReleaseResult | SubmitTargets | ApproveTargets | SetTargets):
+            command = await self._with_facts(appraisal_id, command)
         request_id = idempotency_key or str(uuid.uuid4())
         try:
             result = await self._client.send(appraisal_id, command, actor, request_id)
@@ -117,6 +113,25 @@ class AppraisalService:
             result = await self._after_failure(failed, actor, appraisal_id, command,
                                                idempotency_key)
         return await self._outcome(result)
+
+    async def _with_facts(self, appraisal_id: str,
+                          command: ReleaseResult | SubmitTargets | ApproveTargets | SetTargets
+                          ) -> Command:
+        """``command`` with the facts the domain's rule needs, from the read models (the
+        requester's word is never taken for them): for a release, whether the unit is
+        released with its calibration passed; for an SKP submitted, approved or set by HR,
+        the RHK of the appraiser's approved SKP in this cycle (none when they have none)."""
+        summary = await self._read_model.summary(appraisal_id)
+        if summary is None:
+            raise NotFound()
+        if isinstance(command, ReleaseResult):
+            calibrated = self._cycles is not None and await self._cycles.unit_calibrated(
+                summary.cycle_id, summary.parties.unit)
+            return command.model_copy(update={"unit_calibrated": calibrated})
+        appraiser = summary.parties.appraiser
+        theirs = {} if self._cycles is None or appraiser is None else (
+            await self._cycles.approved_rhk(summary.cycle_id, [appraiser])).get(appraiser, {})
+        return command.model_copy(update={"appraiser_rhk": theirs})
 
     async def _after_failure(self, failed: Exception, actor: Actor, appraisal_id: str,
                              command: Command, idempotency_key: str | None

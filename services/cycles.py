@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from domain.appraisal import CommandRefused, Phase
+from domain.appraisal.cascading import MatrixRow, matrix, may_read_matrix
 from domain.authorization import Actor, AgencyAction, has_agency_role, may_on_agency
 from domain.calibration import CurveCheck, OrganisationRating, check_distribution
+from domain.credit import months_served, position_changes, position_span
 from domain.cycle import CreateCycle, CycleState, CycleStatus
 from domain.policy import POLICIES, credit_points
 from domain.spreadsheet import Cell
@@ -29,6 +31,13 @@ class CycleOutcome:
 
 
 @dataclass(frozen=True)
+class Matriks:
+    agency: str
+    unit: str
+    rows: list[MatrixRow]
+
+
+@dataclass(frozen=True)
 class Calibration:
     unit: str
     organisation_rating: OrganisationRating | None
@@ -37,7 +46,7 @@ class Calibration:
 
 
 RESULTS_HEADER: list[Cell] = ["nip", "name", "employee", "unit", "phase", "predikat",
-                              "credit_points"]
+                              "months", "credit_points"]
 
 
 class CycleService:
@@ -112,6 +121,20 @@ class CycleService:
         return Calibration(unit=unit, organisation_rating=rating,
                            released=unit_state.released_at is not None, check=check)
 
+    async def matriks(self, actor: Actor, cycle_id: str, unit: str) -> Matriks:
+        """The unit's Matriks Peran Hasil: who supports which result of their superior,
+        each link checked against the appraiser's approved SKP of now. For HR and
+        inspectors in scope and the unit's own people; NotFound for anyone else, an
+        unknown cycle or a unit not in it."""
+        state = await self._store.state(cycle_id)
+        if state is None or state.agency is None or unit not in state.units \
+                or not may_read_matrix(actor, state.agency, unit):
+            raise NotFound("cycle")
+        staff = await self._store.unit_skps(cycle_id, unit)
+        appraisers = sorted({s.appraiser for s in staff if s.appraiser})
+        rows = matrix(staff, await self._store.approved_rhk(cycle_id, appraisers))
+        return Matriks(agency=state.agency, unit=unit, rows=rows)
+
     async def progress(self, cycle_id: str, *, unit: str | None = None,
                        overdue_limit: int = 1000) -> CycleProgress:
         """The cycle's progress now (the caller has checked the cycle is visible)."""
@@ -119,19 +142,34 @@ class CycleService:
                                           overdue_limit=overdue_limit)
 
     async def results(self, state: CycleState) -> list[list[Cell]]:
-        """One row per appraisal: NIP, name, key, unit, phase, predikat and, for a
-        functional position with a final predikat, the credit points; a header first."""
+        """One row per appraisal: NIP, name, key, unit, phase, predikat, the months of the
+        year served in the position the appraisal is for (:mod:`domain.credit`: from the
+        roster changes recorded since the cycle started and the appraisal's opening) and,
+        for a functional position with a final predikat, the credit points pro rata for
+        those months; a header first."""
         assert state.policy is not None and state.cycle_id is not None
+        assert state.agency is not None and state.year is not None
+        assert state.calendar is not None
         policy = POLICIES[state.policy]
+        changes = [] if state.started_at is None \
+            else await self._store.roster_changes(state.agency, state.started_at)
         table: list[list[Cell]] = [list(RESULTS_HEADER)]
         for row in await self._store.results(state.cycle_id):
+            months: int | None = None
+            if row.opened_at is not None:
+                span = position_span(
+                    state.year,
+                    position_changes(row.employee, changes, state.calendar.utc_offset_hours),
+                    row.opened_at)
+                months = months_served(span, state.year, policy)
+            level = row.functional_level or row.member.functional_level
             points: Decimal | None = None
-            if row.member.functional_level is not None and row.predikat is not None \
-                    and row.phase is Phase.FINAL:
-                points = credit_points(row.member.functional_level, row.predikat, policy)
+            if level is not None and row.predikat is not None and row.phase is Phase.FINAL:
+                points = credit_points(level, row.predikat, policy,
+                                       12 if months is None else months)
             table.append([row.member.nip, row.member.name, row.employee, row.unit,
                           row.phase.value, row.predikat.value if row.predikat else None,
-                          points])
+                          months, points])
         return table
 
     async def _sent(self, cycle_id: str, intent: CycleIntent, actor: Actor,

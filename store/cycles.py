@@ -15,9 +15,15 @@ from datetime import datetime
 import asyncpg
 
 from domain.appraisal import DeadlineKind, Phase
+from domain.appraisal.cascading import StaffSkp
 from domain.cycle import CycleMember, CycleState, OpenAppraisalOf, roster_digest
+from domain.policy import FunctionalLevel
 from domain.ratings import Predikat
-from store.event_log import Statement
+from domain.roster import RosterEvent
+from domain.roster.events import event_from_data
+from domain.skp import Skp
+from store.event_log import EventLog, Statement
+from store.roster import roster_stream
 
 _UPSERT_CYCLE = """
 INSERT INTO cycles (cycle_id, agency, year, status, version, updated_at, state)
@@ -115,6 +121,10 @@ class ResultRow:
     phase: Phase
     predikat: Predikat | None
     member: CycleMember
+    opened_at: datetime | None = None
+    """When the appraisal was opened (None: no appraisal)."""
+    functional_level: FunctionalLevel | None = None
+    """The level the appraisal was opened with (after a transfer, the new position's)."""
 
 
 class CycleStore:
@@ -261,15 +271,54 @@ class CycleStore:
     async def results(self, cycle_id: str) -> list[ResultRow]:
         """One row per frozen member with its appraisal's phase and predikat, by unit."""
         rows = await self._pool.fetch(
-            "SELECT m.member::text AS member, s.appraisal_id, s.phase, s.predikat"
+            "SELECT m.member::text AS member, s.appraisal_id, s.phase, s.predikat,"
+            " s.unit, s.state->>'opened_at' AS opened_at,"
+            " s.state->>'functional_level' AS level"
             " FROM cycle_members m LEFT JOIN appraisal_summaries s"
             " ON s.cycle_id = m.cycle_id AND s.employee = m.employee"
-            " WHERE m.cycle_id = $1 ORDER BY m.unit, m.employee", cycle_id)
+            " WHERE m.cycle_id = $1 ORDER BY m.unit, m.employee, s.appraisal_id", cycle_id)
         results = []
         for r in rows:
             member = CycleMember.model_validate(json.loads(r["member"]))
             results.append(ResultRow(
                 appraisal_id=r["appraisal_id"] or "", employee=member.employee,
-                unit=member.unit, phase=Phase(r["phase"] or "not_opened"),
-                predikat=Predikat(r["predikat"]) if r["predikat"] else None, member=member))
+                unit=r["unit"] or member.unit, phase=Phase(r["phase"] or "not_opened"),
+                predikat=Predikat(r["predikat"]) if r["predikat"] else None, member=member,
+                opened_at=datetime.fromisoformat(r["opened_at"]) if r["opened_at"] else None,
+                functional_level=FunctionalLevel(r["level"]) if r["level"] else None))
         return results
+
+    async def approved_rhk(self, cycle_id: str, employees: Sequence[str]
+                           ) -> dict[str, dict[str, str]]:
+        """The RHK (id to description) of each employee's approved SKP (approved or set by
+        HR) in the cycle, by key; one without an approved SKP is left out. A cancelled
+        appraisal's SKP is not theirs any more; of two, the later one counts."""
+        rows = await self._pool.fetch(
+            "SELECT employee, state->'skp'->'rhk' AS rhk FROM appraisal_summaries"
+            " WHERE cycle_id = $1 AND employee = ANY($2::text[]) AND phase <> 'cancelled'"
+            " AND state->>'targets_status' IN ('approved', 'set_by_hr')"
+            " ORDER BY updated_at", cycle_id, list(employees))
+        return {r["employee"]: {rhk["id"]: rhk["description"] for rhk in json.loads(r["rhk"])}
+                for r in rows}
+
+    async def unit_skps(self, cycle_id: str, unit: str) -> list[StaffSkp]:
+        """The SKP of every appraisal of ``unit`` that is not cancelled, with the links
+        recorded at its approval: what the unit's Matriks Peran Hasil shows."""
+        rows = await self._pool.fetch(
+            "SELECT appraisal_id, employee, appraiser, state->>'targets_status' AS status,"
+            " state->'skp' AS skp, state->'approved_links' AS links"
+            " FROM appraisal_summaries WHERE cycle_id = $1 AND unit = $2"
+            " AND phase <> 'cancelled' ORDER BY employee, appraisal_id", cycle_id, unit)
+        return [StaffSkp(
+            appraisal_id=r["appraisal_id"], employee=r["employee"], appraiser=r["appraiser"],
+            targets_status=r["status"] or "none",
+            skp=Skp.model_validate_json(r["skp"]) if r["skp"] and r["skp"] != "null" else None,
+            approved_links=json.loads(r["links"]) if r["links"] else None) for r in rows]
+
+    async def roster_changes(self, agency: str, after: datetime
+                             ) -> list[tuple[datetime, RosterEvent]]:
+        """The agency's roster events recorded after ``after`` (a cycle's start), each
+        with the moment it was recorded: what the months served are counted from."""
+        stored = await EventLog(self._pool).read_stream(roster_stream(agency))
+        return [(e.recorded_at, event_from_data(e.type, e.data)) for e in stored
+                if e.recorded_at > after]

@@ -20,7 +20,9 @@ from domain.appraisal.events import (
 )
 from domain.appraisal.registry import (
     Context,
+    _policy,
     _require_phase,
+    _zone,
     handles,
 )
 from domain.appraisal.state import AppraisalState
@@ -32,6 +34,7 @@ from domain.appraisal.vocabulary import (
     PositionKind,
 )
 from domain.authorization import Action
+from domain.policy import deadline_set_by_hand
 
 
 @handles(OpenAppraisal, Action.OPEN)
@@ -77,14 +80,16 @@ def _extend_deadline(state: AppraisalState, command: ExtendDeadline, ctx: Contex
                    doing=f"extend the {command.deadline.value.replace('_', ' ')} deadline")
     if command.until.tzinfo is None:
         raise CommandRefused("invalid", "the new deadline needs a time zone", "until")
+    # The end of the named day in the agency's zone (domain.policy.deadline_set_by_hand).
+    until = deadline_set_by_hand(command.until, _zone(state), _policy(state))
     current = state.deadlines.get(command.deadline)
-    if current is not None and command.until <= current:
+    if current is not None and until <= current:
         raise CommandRefused(
             "invalid", f"an extension must be later than the current deadline "
                        f"{current.isoformat()}", "until")
-    if command.until <= ctx.at:
+    if until <= ctx.at:
         raise CommandRefused("invalid", "an extension must lie in the future", "until")
-    return [DeadlineExtended(at=ctx.at, deadline=command.deadline, until=command.until,
+    return [DeadlineExtended(at=ctx.at, deadline=command.deadline, until=until,
                              reason=command.reason)]
 
 

@@ -24,6 +24,7 @@ from domain.ratings import Rating
 from domain.skp import (
     DailyActivity,
     Feedback,
+    Identifier,
     NumericScores,
     ObjectionDecisionOutcome,
     ProgressReport,
@@ -51,8 +52,19 @@ class DraftTargets(_Model):
     skp: Skp
 
 
+AppraiserRhk = dict[Identifier, str]
+"""The RHK of the appraiser's approved SKP in the same cycle, id to description: the fact
+an SKP's links (``Rhk.supports_rhk``) are checked against (:mod:`domain.appraisal.cascading`)."""
+
+
 class SubmitTargets(_Model):
+    """Submit the SKP draft. ``appraiser_rhk`` is a fact the use case gathers, not the
+    requester's word: the RHK of the appraiser's approved SKP (empty when the appraiser
+    has none approved). ``None``: not gathered, only in commands recorded before the rule
+    (their replay decides as it did)."""
+
     kind: Literal["submit_targets"] = "submit_targets"
+    appraiser_rhk: AppraiserRhk | None = None
 
 
 class ReturnTargets(_Model):
@@ -61,13 +73,19 @@ class ReturnTargets(_Model):
 
 
 class ApproveTargets(_Model):
+    """Approve the submitted SKP; ``appraiser_rhk`` as in :class:`SubmitTargets`."""
+
     kind: Literal["approve_targets"] = "approve_targets"
+    appraiser_rhk: AppraiserRhk | None = None
 
 
 class SetTargets(_Model):
+    """HR sets the SKP after its deadline; ``appraiser_rhk`` as in :class:`SubmitTargets`."""
+
     kind: Literal["set_targets"] = "set_targets"
     skp: Skp
     reason: Text
+    appraiser_rhk: AppraiserRhk | None = None
 
 
 class ReportProgress(_Model):

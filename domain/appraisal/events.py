@@ -69,6 +69,10 @@ class TargetsReturned(_Event):
 class TargetsApproved(_Event):
     type: Literal["TargetsApproved"] = "TargetsApproved"
     by: str
+    supported: dict[str, str] | None = None
+    """The appraiser's RHK this SKP's links point at, as they stood at approval (id to
+    description); a later change of them flags the link for review
+    (:func:`domain.appraisal.cascading.link_status`). None: approved before the rule."""
 
 
 class TargetsSet(_Event):
@@ -76,6 +80,8 @@ class TargetsSet(_Event):
     skp: Skp
     reason: str
     by: str
+    supported: dict[str, str] | None = None
+    """As in :class:`TargetsApproved`: the linked RHK of the appraiser as they stood."""
 
 
 class ProgressReported(_Event):

@@ -80,10 +80,11 @@ def _apply(state: AppraisalState, event: Event) -> dict[str, Any]:
         case TargetsReturned():
             return {"targets_status": TargetStatus.RETURNED, "return_reason": event.reason}
         case TargetsApproved():
-            return {"targets_status": TargetStatus.APPROVED, "phase": Phase.SELF_REPORT}
+            return {"targets_status": TargetStatus.APPROVED, "phase": Phase.SELF_REPORT,
+                    "approved_links": event.supported}
         case TargetsSet():
             return {"skp": event.skp, "targets_status": TargetStatus.SET_BY_HR,
-                    "phase": Phase.SELF_REPORT}
+                    "phase": Phase.SELF_REPORT, "approved_links": event.supported}
         case ProgressReported():
             return {"progress": {**state.progress, event.report.period: event.report}}
         case ActivityLogged():

@@ -22,6 +22,7 @@ from domain.appraisal.registry import (
     Context,
     _policy,
     _require_phase,
+    _zone,
     handles,
 )
 from domain.appraisal.review import _predikat
@@ -44,7 +45,8 @@ def _file_objection(state: AppraisalState, command: FileObjection, ctx: Context
     if ctx.at > deadline:
         raise CommandRefused("phase", f"the objection window closed at {deadline.isoformat()}")
     return [ObjectionFiled(at=ctx.at, reasons=command.reasons,
-                           decision_deadline=objection_decision_deadline(ctx.at, _policy(state)))]
+                           decision_deadline=objection_decision_deadline(
+                               ctx.at, _policy(state), _zone(state)))]
 
 
 @handles(RequestExplanations, Action.REQUEST_EXPLANATIONS)

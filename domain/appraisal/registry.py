@@ -85,6 +85,12 @@ def _policy(state: AppraisalState) -> Policy:
     return state.policy
 
 
+def _zone(state: AppraisalState) -> int:
+    """The agency's UTC offset in hours (WIB 7, WITA 8, WIT 9), from the cycle's calendar."""
+    assert state.calendar is not None
+    return state.calendar.utc_offset_hours
+
+
 def _skp(state: AppraisalState) -> Skp:
     assert state.skp is not None
     return state.skp

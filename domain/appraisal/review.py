@@ -24,6 +24,7 @@ from domain.appraisal.registry import (
     _require_exact_rhk,
     _require_phase,
     _skp,
+    _zone,
     handles,
 )
 from domain.appraisal.state import AppraisalState
@@ -175,7 +176,7 @@ def _release(state: AppraisalState, command: ReleaseResult, ctx: Context) -> lis
     return [
         ResultReleased(
             at=ctx.at,
-            objection_deadline=objection_deadline(ctx.at, _policy(state)),
+            objection_deadline=objection_deadline(ctx.at, _policy(state), _zone(state)),
             exception_reason=command.exception_reason,
         )
     ]

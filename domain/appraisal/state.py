@@ -95,6 +95,8 @@ class AppraisalState(_Model):
 
     targets_status: TargetStatus = TargetStatus.NONE
     skp: Skp | None = None
+    approved_links: dict[str, str] | None = None
+    """The appraiser's RHK the SKP's links pointed at when approved (id to description)."""
     return_reason: str | None = None
 
     progress: dict[str, ProgressReport] = Field(default_factory=dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.appraisal.cascading import check_links, supported_at_approval
 from domain.appraisal.commands import (
     ApproveTargets,
     DraftTargets,
@@ -88,6 +89,8 @@ def _submit_targets(state: AppraisalState, command: SubmitTargets, ctx: Context
     _require_phase(state, Phase.TARGET_SETTING, doing="submit targets")
     if state.targets_status not in (TargetStatus.DRAFT, TargetStatus.RETURNED):
         raise CommandRefused("phase", "there is no SKP draft to submit")
+    assert state.skp is not None
+    check_links(state.skp, command.appraiser_rhk)
     return [TargetsSubmitted(at=ctx.at)]
 
 
@@ -106,7 +109,10 @@ def _approve_targets(state: AppraisalState, command: ApproveTargets, ctx: Contex
     _require_phase(state, Phase.TARGET_SETTING, doing="approve targets")
     if state.targets_status is not TargetStatus.SUBMITTED:
         raise CommandRefused("phase", "no submitted SKP is waiting for you")
-    return [TargetsApproved(at=ctx.at, by=ctx.actor.subject)]
+    assert state.skp is not None
+    check_links(state.skp, command.appraiser_rhk)
+    return [TargetsApproved(at=ctx.at, by=ctx.actor.subject,
+                            supported=supported_at_approval(state.skp, command.appraiser_rhk))]
 
 
 @handles(SetTargets, Action.SET_TARGETS)
@@ -117,4 +123,6 @@ def _set_targets(state: AppraisalState, command: SetTargets, ctx: Context) -> li
             "phase", "HR may set the SKP only after its deadline has passed unapproved"
         )
     validate_skp(command.skp, _policy(state), state.position_kind)
-    return [TargetsSet(at=ctx.at, skp=command.skp, reason=command.reason, by=ctx.actor.subject)]
+    check_links(command.skp, command.appraiser_rhk)
+    return [TargetsSet(at=ctx.at, skp=command.skp, reason=command.reason, by=ctx.actor.subject,
+                       supported=supported_at_approval(command.skp, command.appraiser_rhk))]

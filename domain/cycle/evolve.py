@@ -40,7 +40,7 @@ def evolve(state: CycleState, event: CycleEvent) -> CycleState:
                        page_size=event.page_size, status=CycleStatus.CREATED)
     elif isinstance(event, CycleStarted):
         changes.update(status=CycleStatus.STARTING, roster_digest=event.roster_digest,
-                       members=event.members,
+                       started_at=event.at, members=event.members,
                        units={unit: UnitState() for unit in event.units},
                        pending=_add(state, OpenAppraisals()))
     elif isinstance(event, PageDone):

@@ -16,7 +16,7 @@ from domain.cycle.vocabulary import (
     _Model,
 )
 from domain.cycle.work import PendingWork
-from domain.policy import CycleCalendar
+from domain.policy import CycleCalendar, end_of_local_day
 from domain.ratings import Predikat
 
 
@@ -38,6 +38,9 @@ class CycleState(_Model):
     page_size: int = PAGE_SIZE
     status: CycleStatus | None = None
     roster_digest: str | None = None
+    started_at: datetime | None = None
+    """When the roster was frozen: a roster change recorded later counts for the months
+    served (:mod:`domain.credit`); None for a cycle not started (or recorded before)."""
     members: int = 0
     units: dict[str, UnitState] = Field(default_factory=dict)
     pending: tuple[PendingWork, ...] = ()
@@ -63,12 +66,14 @@ def calendar_for(calendar: CycleCalendar, moves: Iterable[CycleDeadlineMoved], u
                  ) -> CycleCalendar:
     """The calendar an appraisal of ``unit`` opened now starts with: the cycle's, with
     every deadline move of the whole cycle or of that unit applied in order (so one who
-    joins or transfers after a move gets the moved deadline too)."""
+    joins or transfers after a move gets the moved deadline too), each at the end of its
+    day in the agency's zone, as the appraisals already open take it
+    (:func:`domain.policy.deadline_set_by_hand`)."""
     changes: dict[str, datetime] = {}
     for move in moves:
         field_name = _CALENDAR_FIELD.get(move.deadline)
         if field_name is not None and move.unit in (None, unit):
-            changes[field_name] = move.until
+            changes[field_name] = end_of_local_day(move.until, calendar.utc_offset_hours)
     return calendar.model_copy(update=changes) if changes else calendar
 
 

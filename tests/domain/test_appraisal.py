@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -114,7 +114,9 @@ def test_happy_path_from_targets_to_final() -> None:
     assert run.state.phase is Phase.CALIBRATION
     assert run.state.predikat is Predikat.SANGAT_BAIK
     run.do(ReleaseResult(), HR)
-    assert run.state.deadlines[DeadlineKind.OBJECTION_WINDOW] == run.now + timedelta(days=14)
+    # Released 5 January 20:00 WIB: the window runs to the end of 19 January WIB.
+    assert run.state.deadlines[DeadlineKind.OBJECTION_WINDOW] == datetime(
+        YEAR, 1, 19, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=7)))
     run.do(AcceptResult(), EMPLOYEE)
     assert run.state.phase is Phase.FINAL and run.state.final_basis == "accepted"
     assert [e.type for e in run.events][-2:] == ["ResultAccepted", "AppraisalFinalized"]

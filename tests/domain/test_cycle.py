@@ -199,6 +199,7 @@ def test_any_sequence_keeps_the_cycle_consistent(commands: list[tuple[CycleComma
 
 def test_an_appraisal_opened_after_a_deadline_move_starts_with_the_moved_deadline() -> None:
     from domain.cycle import CycleDeadlineMoved, calendar_for
+    from domain.policy import end_of_local_day
 
     calendar = CREATE.calendar
     later, latest = NOW + timedelta(days=40), NOW + timedelta(days=50)
@@ -210,8 +211,11 @@ def test_an_appraisal_opened_after_a_deadline_move_starts_with_the_moved_deadlin
         CycleDeadlineMoved(at=NOW, deadline=DeadlineKind.OBJECTION_WINDOW, until=latest,
                            reason="not in a calendar", unit=None),
     )
-    assert calendar_for(calendar, moves, "dinkes").skp_deadline == latest
-    assert calendar_for(calendar, moves, "diskominfo").skp_deadline == later
+    # Each at the end of its day in the agency's zone, as an open appraisal takes it.
+    zone = calendar.utc_offset_hours
+    assert calendar_for(calendar, moves, "dinkes").skp_deadline == end_of_local_day(latest, zone)
+    assert calendar_for(calendar, moves, "diskominfo").skp_deadline == \
+        end_of_local_day(later, zone)
     assert calendar_for(calendar, moves, "diskominfo").review_deadline == \
         calendar.review_deadline
     assert calendar_for(calendar, (), "dinkes") == calendar

@@ -173,8 +173,11 @@ def test_default_calendar_ends_january_in_wib() -> None:
 
 
 def test_objection_window_is_fourteen_calendar_days() -> None:
-    released = datetime(2027, 2, 10, 3, 0, tzinfo=UTC)
-    assert objection_deadline(released, POLICY_6_2022) == datetime(2027, 2, 24, 3, 0, tzinfo=UTC)
+    released = datetime(2027, 2, 10, 3, 0, tzinfo=UTC)  # 10:00 WIB
+    assert objection_deadline(released, POLICY_6_2022) == datetime(
+        2027, 2, 24, 16, 59, 59, 999999, tzinfo=UTC)  # the end of 24 February WIB
+    recorded = POLICY_6_2022.model_copy(update={"deadline_days_end": "elapsed"})
+    assert objection_deadline(released, recorded) == datetime(2027, 2, 24, 3, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ import io
 import os
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,16 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.appraisal import CommandRefused, PositionKind
 from domain.authorization import Actor, Role
+from domain.credit import PositionChange, months_served, position_span
 from domain.cycle import CreateCycle, CycleMember, CycleStatus, roster_digest
-from domain.policy import POLICY_6_2022, default_calendar
+from domain.policy import (
+    POLICY_6_2022,
+    FunctionalLevel,
+    credit_points,
+    default_calendar,
+    end_of_local_day,
+)
+from domain.ratings import Predikat
 from kinerja.schedules import ensure_next_cycle_schedules
 from kinerja.settings import Settings
 from kinerja.worker import running_worker
@@ -34,6 +43,7 @@ from workflows.cycle.client import CycleClient
 from workflows.cycle.contract import StartCycleRequest, cycle_workflow_id
 
 from .conftest import (
+    LATE_RELEASE,
     SELF_ASSESSMENT,
     SKP,
     YEAR,
@@ -76,6 +86,12 @@ def calendar_ahead() -> dict[str, str]:
     return {"skp_deadline": (now + timedelta(days=30)).isoformat(),
             "self_assessment_deadline": (now + timedelta(days=60)).isoformat(),
             "review_deadline": (now + timedelta(days=90)).isoformat()}
+
+
+def change(at: datetime) -> PositionChange:
+    """A transfer recorded at ``at``, on its day in WIB."""
+    return PositionChange(at=at, on=at.astimezone(timezone(timedelta(hours=7))).date(),
+                          kind="transferred")
 
 
 async def phases(pool: asyncpg.Pool, cycle_id: str, unit: str | None = None) -> dict[str, str]:
@@ -160,8 +176,9 @@ async def test_a_cycle_from_start_to_release_with_a_calibration_failure(
         rows = await stack.pool.fetch(
             "SELECT unit, next_deadline_at FROM appraisal_summaries WHERE cycle_id = $1",
             cycle_id)
-        return all((r["next_deadline_at"] == until) == (r["unit"] == "diskominfo")
-                   for r in rows)
+        # at the end of its day in the agency's zone (WIB)
+        return all((r["next_deadline_at"] == end_of_local_day(until, 7))
+                   == (r["unit"] == "diskominfo") for r in rows)
     await poll_async(moved_for_the_unit, "diskominfo's SKP deadline moved, and only its", within=60)
     await call(stack, "POST", f"/v1/cycles/{cycle_id}/deadlines", expect=422, body={
         "deadline": "skp", "until": until.isoformat(), "reason": "x", "unit": "nowhere"})
@@ -424,3 +441,32 @@ async def test_a_cycle_starts_from_the_imported_roster(stack: Stack) -> None:
         files={"file": ("roster.csv", "\n".join(changed).encode(), "text/csv")},
         headers=stack.headers(HR, "employee", "hr", agencies=(stack.agency,)))
     assert again.status_code == 200 and again.json()["cycles_following"] == []
+
+    # Credit points for the months served in the position (PermenPAN-RB 1/2023): Siti's
+    # transfer splits her year; each of her two appraisals counts its own months.
+    new = f"/v1/appraisals/{moved[0]['appraisal_id']}"
+    await call(stack, "PUT", f"{new}/targets", "e-0001", body=SKP)
+    await call(stack, "POST", f"{new}/targets/submit", "e-0001")
+    await call(stack, "POST", f"{new}/targets/approve", "e-0011")
+    await call(stack, "POST", f"{new}/self-assessment", "e-0001", body=SELF_ASSESSMENT)
+    await call(stack, "POST", f"{new}/review", "e-0011", body=review_body())
+    await call(stack, "POST", f"{new}/release", HR, "employee", "hr", body=LATE_RELEASE)
+    await call(stack, "POST", f"{new}/accept", "e-0001")
+    siti_rows = [r for r in csv.DictReader(io.StringIO(
+        await call(stack, "GET", f"/v1/cycles/{cycle_id}/results.csv")))
+        if r["employee"] == "e-0001"]
+    assert [(r["unit"], r["phase"]) for r in siti_rows] == [
+        ("diskominfo", "cancelled"), ("bkpsdm", "final")]
+    transfer_at = next(e.recorded_at for e in await EventLog(stack.pool).read_stream(
+        f"roster-{stack.agency}") if e.type == "employee_transferred")
+    changes = [change(transfer_at)]
+    expected = [months_served(position_span(YEAR, changes, opened), YEAR, POLICY_6_2022)
+                for opened in (transfer_at - timedelta(seconds=1), transfer_at)]
+    assert [int(r["months"]) for r in siti_rows] == expected
+    assert sum(expected) <= 12
+    assert siti_rows[0]["credit_points"] == ""  # cancelled: no predikat
+    assert Decimal(siti_rows[1]["credit_points"]) == credit_points(
+        FunctionalLevel.AHLI_PERTAMA, Predikat(siti_rows[1]["predikat"]), POLICY_6_2022,
+        expected[1])
+    if transfer_at.astimezone(timezone(timedelta(hours=7))).date() > date(YEAR, 1, 16):
+        assert expected[1] < 12  # a year counted whole would give more

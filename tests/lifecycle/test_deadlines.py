@@ -9,6 +9,7 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 
 from domain.appraisal import AppraisalState, DeadlineKind, Phase
+from domain.policy import end_of_local_day
 from tests.polling import poll_async
 from workflows.appraisal.workflow import AppraisalWorkflow
 
@@ -124,7 +125,8 @@ async def test_extension_moves_the_deadline(
     await env.sleep(10 * DAY)  # day 15: past the old deadline, before the new one
     state = await settled_state(stack, appraisal)
     assert DeadlineKind.SKP not in state.passed_deadlines
-    assert state.next_deadline() == (DeadlineKind.SKP, start + 20 * DAY)
+    # An extension ends at the end of its day in the agency's zone (WIB here).
+    assert state.next_deadline() == (DeadlineKind.SKP, end_of_local_day(start + 20 * DAY, 7))
     assert await passed_count(stack, appraisal, DeadlineKind.SKP) == 0
     await env.sleep(6 * DAY)  # day 21
     await eventually(stack, appraisal, lambda s: DeadlineKind.SKP in s.passed_deadlines)
