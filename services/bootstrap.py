@@ -12,11 +12,13 @@ from temporalio.client import Client
 
 from services.appraisals import AppraisalService
 from services.cycles import CycleService
+from services.public import PublicVoiceService
 from services.roster import RosterService
 from store.appraisals import AppraisalReadModel
 from store.audit import Auditor
 from store.cycles import CycleStore
 from store.event_log import EventLog
+from store.public import PublicStore
 from store.roster import RosterStore
 from workflows.appraisal.client import AppraisalClient
 from workflows.cycle.client import CycleClient
@@ -33,6 +35,8 @@ class Kinerja:
     appraisals: AppraisalService
     cycles: CycleService
     roster: RosterService
+    public: PublicVoiceService
+    """The public's satisfaction survey per service unit."""
 
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
@@ -51,6 +55,7 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
                                     AppraisalClient(temporal, task_queue), cycle_store),
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
+        public=PublicVoiceService(PublicStore(pool)),
     )
 
 

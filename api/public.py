@@ -1,0 +1,138 @@
+"""Routes of the public's voice for HR, inspectors and unit heads: which units serve the
+public (and their services, their population of service users), and each unit's
+satisfaction survey results per period (PermenPAN-RB 14/2017). The public answers on the
+pages (``/publik/survei/{agency}/{unit}``), without sign-in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import CurrentActor
+from domain.survey import PERIOD_PATTERN, Category, Element, PublicService
+from domain.text import AGENCY_PATTERN, Clean
+from services.public import PublicVoiceService, UnitResults, results_csv
+from store.public import PublicUnit
+
+router = APIRouter(prefix="/v1", tags=["public voice"])
+
+AgencyId = Annotated[str, Path(pattern=AGENCY_PATTERN)]
+UnitId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+PeriodId = Annotated[str, Path(pattern=PERIOD_PATTERN, description="e.g. 2026-S1")]
+
+
+def _service(request: Request) -> PublicVoiceService:
+    service: PublicVoiceService = request.app.state.kinerja.public
+    return service
+
+
+class PublicUnitBody(BaseModel):
+    """A unit that serves the public: its name, its services, and the number of service
+    users in a period (the population the minimum sample is read for)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200), Clean]
+    services: Annotated[list[PublicService], Field(min_length=1, max_length=50)]
+    population: Annotated[int | None, Field(ge=1, le=2**31 - 1)] = None
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"name": "Dinas Kependudukan dan Pencatatan Sipil", "population": 1200,
+         "services": [{"key": "ktp-el", "name": "KTP elektronik"},
+                      {"key": "kk", "name": "Kartu Keluarga"}]}]})
+
+
+class PublicUnitView(BaseModel):
+    agency: str
+    unit: str
+    name: str
+    population: int | None
+    services: list[PublicService]
+    survey_path: str
+    """The public survey's address on this site (no sign-in)."""
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, unit: PublicUnit) -> PublicUnitView:
+        return cls(agency=unit.agency, unit=unit.unit, name=unit.name,
+                   population=unit.population, services=list(unit.services),
+                   survey_path=f"/publik/survei/{unit.agency}/{unit.unit}",
+                   updated_at=unit.updated_at)
+
+
+class ElementView(BaseModel):
+    element: Element
+    answers: int
+    nrr: Decimal | None
+    nrr_weighted: Decimal | None
+
+
+class ResultsView(BaseModel):
+    """A unit's survey in one period: NRR per element, IKM, its category, and the
+    respondents against the guideline's minimum sample."""
+
+    agency: str
+    unit: str
+    period: str
+    respondents: int
+    population: int | None
+    minimum_sample: int | None
+    sample_too_small: bool
+    ikm: Decimal | None
+    category: Category | None
+    elements: list[ElementView]
+
+    @classmethod
+    def of(cls, results: UnitResults) -> ResultsView:
+        r = results.result
+        return cls(agency=results.unit.agency, unit=results.unit.unit, period=results.period,
+                   respondents=r.respondents, population=r.population,
+                   minimum_sample=r.minimum_sample, sample_too_small=r.sample_too_small,
+                   ikm=r.ikm, category=r.category,
+                   elements=[ElementView(element=e.element, answers=e.answers, nrr=e.nrr,
+                                         nrr_weighted=e.weighted) for e in r.elements])
+
+
+@router.put("/agencies/{agency}/public-units/{unit}",
+            summary="Define a unit that serves the public")
+async def put_public_unit(request: Request, actor: CurrentActor, agency: AgencyId,
+                          unit: UnitId, body: PublicUnitBody) -> PublicUnitView:
+    """HR of the agency: create or change the unit; the same body again changes nothing."""
+    defined = await _service(request).define_unit(actor, agency, unit, body.name,
+                                                  body.services, body.population)
+    return PublicUnitView.of(defined)
+
+
+@router.get("/agencies/{agency}/public-units", summary="The units that serve the public")
+async def get_public_units(request: Request, actor: CurrentActor, agency: AgencyId
+                           ) -> list[PublicUnitView]:
+    return [PublicUnitView.of(u) for u in await _service(request).units(agency)]
+
+
+@router.get("/agencies/{agency}/public-units/{unit}/survey",
+            summary="Survey results of every period (the trend)")
+async def get_survey_trend(request: Request, actor: CurrentActor, agency: AgencyId,
+                           unit: UnitId) -> list[ResultsView]:
+    """HR and inspectors of the agency, and the unit's head."""
+    return [ResultsView.of(r) for r in await _service(request).trend(actor, agency, unit)]
+
+
+@router.get("/agencies/{agency}/public-units/{unit}/survey/{period}.csv",
+            summary="Survey results of one period (CSV)",
+            responses={200: {"content": {"text/csv": {}}}})
+async def get_survey_results_csv(request: Request, actor: CurrentActor, agency: AgencyId,
+                                 unit: UnitId, period: Annotated[str, Path(
+                                     pattern=PERIOD_PATTERN)]) -> Response:
+    results = await _service(request).results(actor, agency, unit, period)
+    return Response(results_csv(results), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="skm-{unit}-{period}.csv"'})
+
+
+@router.get("/agencies/{agency}/public-units/{unit}/survey/{period}",
+            summary="Survey results of one period")
+async def get_survey_results(request: Request, actor: CurrentActor, agency: AgencyId,
+                             unit: UnitId, period: PeriodId) -> ResultsView:
+    return ResultsView.of(await _service(request).results(actor, agency, unit, period))
