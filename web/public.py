@@ -234,6 +234,20 @@ def _period(request: Request, requested: str | None) -> str:
     return _public(request).period_now(datetime.now(UTC))
 
 
+@router.get("/survei")
+async def survey_units(request: Request) -> Response:
+    """The units that serve the public, of the agencies in the person's scope (HR and
+    inspectors) or of their own agency, with their survey address and results."""
+    session = web(request).sessions.of(request)
+    if session is None:
+        raise SignInNeeded()
+    agencies = sorted(a for a in session.agencies if a != "*") or \
+        ([session.agency] if session.agency else [])
+    service = _public(request)
+    units = [u for agency in agencies for u in await service.units(agency)]
+    return render(request, "public/units.html", {"units": units})
+
+
 @router.get("/survei/{agency}/{unit}/hasil")
 async def survey_results(request: Request, agency: str, unit: str,
                          periode: str | None = None) -> Response:
