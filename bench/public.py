@@ -41,6 +41,7 @@ from bench.harness import (
     Figure,
     atimed,
     describe_postgres,
+    log_to_file,
     machine,
     print_figures,
     scratch_database,
@@ -138,6 +139,10 @@ def _answers(count: int) -> Iterator[dict[object, int]]:
 
 
 async def run(args: argparse.Namespace) -> list[Figure]:
+    import tempfile
+
+    log = Path(tempfile.mkdtemp(prefix="kinerja-bench-public-")) / "kinerja.log"
+    log_to_file(log)  # one line per request, as in production, but not on the terminal
     figures: list[Figure] = []
     async with scratch_database("kinerja-bench-public-") as dsn:
         pool = await create_pool(dsn, min_size=2, max_size=max(4, args.concurrency))

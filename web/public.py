@@ -18,12 +18,14 @@ from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from jinja2 import Environment
 from pydantic import ValidationError
 
 from domain.survey import (
@@ -129,6 +131,23 @@ EXPIRED = N_("This form has expired or was not sent from this page. Please send 
 TOO_MANY = N_("Too many responses from this device. Please try again later.")
 
 
+@cache
+def _labels(environment: Environment) -> dict[str, str]:
+    """The form's labels in the environment's language, rendered once from the macros of
+    ``public/labels.html`` (a form has about 50 choices; calling a macro for each, every
+    time, was most of the cost of serving the form)."""
+    module = environment.get_template("public/labels.html").module
+    labels = {f"q.{e.value}": module.element_question(e.value)  # type: ignore[attr-defined]
+              for e in ELEMENTS}
+    labels |= {f"a.{n}": module.answer(n)  # type: ignore[attr-defined]
+               for n in range(SKM_14_2017.scale_min, SKM_14_2017.scale_max + 1)}
+    for name, options in PROFILE.items():
+        labels[f"p.{name}"] = module.profile_name(name)  # type: ignore[attr-defined]
+        for option in options:
+            labels[f"v.{option.value}"] = module.profile_value(option.value)  # type: ignore[attr-defined]
+    return labels
+
+
 async def _form_page(request: Request, agency: str, unit: str, *,
                      values: Mapping[str, str] | None = None,
                      errors: Mapping[str, str] | None = None,
@@ -142,7 +161,8 @@ async def _form_page(request: Request, agency: str, unit: str, *,
         "scale": range(SKM_14_2017.scale_min, SKM_14_2017.scale_max + 1),
         "token": _form_token(request, agency, unit), "values": values or {},
         "errors": errors or {}, "notice": notice,
-        "comment_max": SKM_14_2017.comment_max_length}, status)
+        "comment_max": SKM_14_2017.comment_max_length,
+        "labels": _labels(web(request).environment(language_of(request)))}, status)
 
 
 @router.get("/publik/survei/{agency}/{unit}")
