@@ -5,7 +5,7 @@ pages (``/publik/survei/{agency}/{unit}``), without sign-in."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -14,8 +14,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import CurrentActor
+from domain.complaint import COMPLAINT_POLICY, ComplaintView
+from domain.complaint.rules import CODE_PATTERN
 from domain.survey import PERIOD_PATTERN, Category, Element, PublicService
 from domain.text import AGENCY_PATTERN, Clean
+from services.complaints import ComplaintService
 from services.public import PublicVoiceService, UnitResults, results_csv
 from store.public import PublicUnit
 
@@ -136,3 +139,73 @@ async def get_survey_results_csv(request: Request, actor: CurrentActor, agency: 
 async def get_survey_results(request: Request, actor: CurrentActor, agency: AgencyId,
                              unit: UnitId, period: PeriodId) -> ResultsView:
     return ResultsView.of(await _service(request).results(actor, agency, unit, period))
+
+
+# --------------------------------------------------------------------------- complaints
+
+CodeId = Annotated[str, Path(pattern=CODE_PATTERN, description="e.g. PGD-ABCD-EFGH")]
+
+
+def _complaints(request: Request) -> ComplaintService:
+    service: ComplaintService = request.app.state.kinerja.complaints
+    return service
+
+
+class ComplaintForUnitView(BaseModel):
+    """A complaint as the unit sees it: with the contact (unless erased) and whether it
+    is late."""
+
+    code: str
+    unit: str
+    kind: str
+    service: str | None
+    text: str
+    filed_at: datetime
+    deadline: datetime
+    status: str
+    late: bool
+    answer: str | None
+    answered_at: datetime | None
+    response_seconds: int | None
+    contact: str | None
+    contact_erased: bool
+
+    @classmethod
+    def of(cls, view: ComplaintView, contact: str | None = None,
+           erased: bool = False) -> ComplaintForUnitView:
+        return cls(code=view.code, unit=view.unit, kind=view.kind.value, service=view.service,
+                   text=view.text, filed_at=view.filed_at, deadline=view.deadline,
+                   status=view.status.value, late=view.late(datetime.now(UTC)),
+                   answer=view.answer, answered_at=view.answered_at,
+                   response_seconds=view.response_seconds, contact=contact,
+                   contact_erased=erased)
+
+
+class AnswerBody(BaseModel):
+    text: Annotated[str, Field(min_length=1, max_length=COMPLAINT_POLICY.answer_max), Clean]
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"text": "Terima kasih. Antrean kini dibuka pukul 07.30."}]})
+
+
+@router.get("/agencies/{agency}/public-units/{unit}/complaints",
+            summary="Complaints and suggestions about a unit (the unit's head, HR)")
+async def get_complaints(request: Request, actor: CurrentActor, agency: AgencyId,
+                         unit: UnitId) -> list[ComplaintForUnitView]:
+    return [ComplaintForUnitView.of(c.view, c.contact, c.contact_erased)
+            for c in await _complaints(request).list(actor, agency, unit)]
+
+
+@router.post("/agencies/{agency}/complaints/{code}/answer",
+             summary="Answer a complaint (once; the complainant reads it with the code)")
+async def post_complaint_answer(request: Request, actor: CurrentActor, agency: AgencyId,
+                                code: CodeId, body: AnswerBody) -> ComplaintForUnitView:
+    return ComplaintForUnitView.of(
+        await _complaints(request).answer(actor, agency, code, body.text))
+
+
+@router.delete("/agencies/{agency}/complaints/{code}/contact", status_code=204,
+               summary="Erase the complainant's contact (the complaint's events stay whole)")
+async def delete_complaint_contact(request: Request, actor: CurrentActor, agency: AgencyId,
+                                   code: CodeId) -> Response:
+    await _complaints(request).erase_contact(actor, agency, code)
+    return Response(status_code=204)

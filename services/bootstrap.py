@@ -11,11 +11,13 @@ import asyncpg
 from temporalio.client import Client
 
 from services.appraisals import AppraisalService
+from services.complaints import ComplaintService
 from services.cycles import CycleService
 from services.public import PublicVoiceService
 from services.roster import RosterService
 from store.appraisals import AppraisalReadModel
 from store.audit import Auditor
+from store.complaints import ComplaintStore
 from store.cycles import CycleStore
 from store.event_log import EventLog
 from store.public import PublicStore
@@ -37,6 +39,8 @@ class Kinerja:
     roster: RosterService
     public: PublicVoiceService
     """The public's satisfaction survey per service unit."""
+    complaints: ComplaintService
+    """Complaints and suggestions about a unit's service."""
 
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
@@ -56,6 +60,7 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
         public=PublicVoiceService(PublicStore(pool)),
+        complaints=ComplaintService(ComplaintStore(pool, event_log), PublicStore(pool)),
     )
 
 

@@ -18,12 +18,13 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     session secret is set."""
     if not settings.session_secret:
         return
-    from web import pages, public
+    from web import complaints, pages, public
 
     app.state.web = WebState(settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(public.router)
+    app.include_router(complaints.router)
 
     @app.exception_handler(pages.SignInNeeded)
     async def _sign_in(request: Request, exc: pages.SignInNeeded) -> Response:
