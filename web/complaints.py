@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import ValidationError
 
+from domain.authorization import Actor
 from domain.complaint import COMPLAINT_POLICY, ComplaintKind, FileComplaint
 from domain.complaint.rules import CODE_PATTERN
 from domain.text import first_refused_character
 from services.complaints import ComplaintService
-from services.errors import Invalid, NotFound
+from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.public import PublicVoiceService
-from web.pages import N_, PageNotFound, render, web
+from web.pages import N_, PageNotFound, SignInNeeded, render, web
+from web.pages import _form as csrf_checked_form
 from web.public import CONTROL, EXPIRED, TOO_LONG, TOO_MANY, RateLimiter, _client
 
 router = APIRouter(include_in_schema=False)
@@ -158,3 +161,71 @@ async def complaint_track(request: Request, agency: str, code: str,
         f"complaint-{agency}-{code}")
     return render(request, "public/track.html", {
         "c": view, "receipt": receipt, "filed_hash": events[0].hash.hex()})
+
+
+# ------------------------------------------------------------------------ the unit's list
+
+
+def _actor(request: Request) -> Actor:
+    session = web(request).sessions.of(request)
+    if session is None:
+        raise SignInNeeded()
+    return session.actor
+
+
+async def _unit_page(request: Request, agency: str, unit: str, *,
+                     errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    actor = _actor(request)
+    public: PublicVoiceService = request.app.state.kinerja.public
+    try:
+        found = await public.unit(agency, unit)
+        complaints = await _service(request).list(actor, agency, unit)
+    except NotFound:
+        raise PageNotFound() from None
+    now = datetime.now(UTC)
+    return render(request, "public/complaints.html", {
+        "unit": found, "complaints": complaints, "now": now, "errors": errors or {},
+        "answer_max": COMPLAINT_POLICY.answer_max}, status)
+
+
+@router.get("/survei/{agency}/{unit}/pengaduan")
+async def unit_complaints(request: Request, agency: str, unit: str) -> Response:
+    return await _unit_page(request, agency, unit)
+
+
+@router.post("/survei/{agency}/{unit}/pengaduan/{code}/jawab")
+async def unit_answer(request: Request, agency: str, unit: str, code: str) -> Response:
+    form = await csrf_checked_form(request)
+    actor = _actor(request)
+    text = str(form.get("answer") or "").strip()
+    field = f"answer-{code}"
+    if not text:
+        return await _unit_page(request, agency, unit, errors={field: REQUIRED}, status=422)
+    if first_refused_character(text) is not None:
+        return await _unit_page(request, agency, unit, errors={field: CONTROL}, status=422)
+    if len(text) > COMPLAINT_POLICY.answer_max:
+        return await _unit_page(request, agency, unit, errors={field: TOO_LONG}, status=422)
+    try:
+        await _service(request).answer(actor, agency, code, text)
+    except NotFound:
+        raise PageNotFound() from None
+    except Forbidden:
+        return await _unit_page(request, agency, unit, status=403, errors={
+            field: N_("Only the unit's head or HR answers complaints.")})
+    except Conflict:
+        pass  # answered already (a second tap, or someone else): the list shows it
+    return RedirectResponse(f"/survei/{agency}/{unit}/pengaduan", 303)
+
+
+@router.post("/survei/{agency}/{unit}/pengaduan/{code}/hapus-kontak")
+async def unit_erase_contact(request: Request, agency: str, unit: str, code: str
+                             ) -> Response:
+    await csrf_checked_form(request)
+    try:
+        await _service(request).erase_contact(_actor(request), agency, code)
+    except NotFound:
+        raise PageNotFound() from None
+    except Forbidden:
+        return await _unit_page(request, agency, unit, status=403, errors={
+            f"answer-{code}": N_("Only the unit's head or HR answers complaints.")})
+    return RedirectResponse(f"/survei/{agency}/{unit}/pengaduan", 303)

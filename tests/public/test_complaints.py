@@ -18,6 +18,7 @@ import pytest
 
 from api.app import Services, create_app
 from api.auth import TokenSettings, TokenVerifier, mint_token
+from domain.authorization import Actor, Role
 from domain.complaint import ComplaintStatus, fold, tracking_code
 from domain.complaint.rules import CODE_PATTERN
 from domain.survey import PublicService
@@ -57,8 +58,7 @@ async def app(app_pool: asyncpg.Pool) -> AsyncIterator[App]:
                         web=WebSettings(session_secret="s" * 40, secure_cookies=False))
     application = create_app(services)
     await application.state.kinerja.public.define_unit(
-        __import__("domain.authorization", fromlist=["Actor"]).Actor(
-            subject="e-hr01", roles=frozenset({"hr"}), agencies=frozenset({AGENCY})),
+        Actor(subject="e-hr01", roles=frozenset({Role.HR}), agencies=frozenset({AGENCY})),
         AGENCY, UNIT, "Dinas Perhubungan", [PublicService(key="kir", name="Uji KIR")], 500)
     await app_pool.execute("INSERT INTO roster_units (agency, code, name, parent, leader)"
                            " VALUES ($1, $2, 'Dishub', NULL, 'e-0100')", AGENCY, UNIT)

@@ -14,6 +14,7 @@ from playwright.async_api import Page, expect
 
 from domain.survey import ELEMENTS, PublicService
 from services.public import PublicVoiceService
+from store.event_log import EventLog
 from store.public import PublicStore
 from tests.web.conftest import UNIT, Site, axe_check, shot
 
@@ -182,3 +183,54 @@ async def test_every_abuse_is_refused_with_a_message_and_nothing_is_stored(site:
         assert unknown.status_code == 404
         nul = await http.get(f"/publik/survei/{site.agency}/a%00b")
         assert nul.status_code == 422
+
+
+async def test_a_citizen_files_a_complaint_on_a_phone_and_the_unit_answers_it(
+        site: Site) -> None:
+    await _define(site)
+    phone = await (await site.context(phone=True)).new_page()
+    await phone.goto(f"/publik/survei/{site.agency}/{UNIT}")
+    await phone.get_by_role("link", name="Atau sampaikan pengaduan atau saran").click()
+    await expect(phone.get_by_role("heading", name="Pengaduan atau saran")).to_be_visible()
+    await axe_check(phone, "complaint form id")
+    await phone.get_by_label("Pengaduan atau saran Anda").fill("Pendek")
+    await phone.get_by_role("button", name="Kirim", exact=True).click()
+    await expect(phone.locator("#err-text")).to_have_text("Tulis paling sedikit 10 karakter.")
+    await axe_check(phone, "complaint refused id")
+    await phone.get_by_label("Pengaduan atau saran Anda").fill(
+        "Wifi publik di ruang baca mati sejak Senin.")
+    await phone.get_by_label("Layanan (tidak wajib)").select_option("wifi")
+    await phone.get_by_label(re.compile("Nomor telepon atau surel")).fill("warga@contoh.id")
+    await phone.get_by_role("button", name="Kirim", exact=True).click()
+    await expect(phone.get_by_text("Diterima. Simpan kode pelacakan ini:")).to_be_visible()
+    code = await phone.locator("#code").inner_text()
+    assert re.fullmatch(r"PGD-[A-Z2-7]{4}-[A-Z2-7]{4}", code)
+    assert len(await phone.locator("#receipt").inner_text()) == 64
+    await expect(phone.locator("#status")).to_have_text("Menunggu jawaban unit")
+    await axe_check(phone, "complaint receipt id")
+    await shot(phone, "public-04-complaint-receipt")
+
+    hr = await site.signed_in("hr")
+    await hr.goto("/survei")
+    await hr.get_by_role("link", name="Pengaduan dan saran: Dinas Kominfo").click()
+    section = hr.get_by_role("region", name=re.compile(code))
+    await expect(section).to_contain_text("warga@contoh.id")
+    await expect(section.locator(".deadline")).to_contain_text("WIB")
+    await axe_check(hr, "unit complaints id")
+    await section.get_by_role("button", name="Kirim jawaban").click()  # empty
+    await expect(hr.locator(f"#err-answer-{code}")).to_have_text("Isi kolom ini.")
+    await hr.get_by_label("Jawaban").fill("Perangkat wifi sudah diganti hari ini.")
+    await hr.get_by_role("button", name="Kirim jawaban").click()
+    await expect(hr.get_by_text("Perangkat wifi sudah diganti hari ini.")).to_be_visible()
+    await hr.get_by_role("button", name=f"Hapus kontak {code}").click()
+    await expect(hr.get_by_text("dihapus atas permintaan")).to_be_visible()
+    await shot(hr, "public-05-unit-complaints")
+
+    await phone.goto(f"/publik/pengaduan/{site.agency}/lacak")
+    await phone.get_by_label("Kode pelacakan").fill(code.lower())
+    await phone.get_by_role("button", name="Tampilkan").click()
+    await expect(phone.locator("#answer")).to_have_text("Perangkat wifi sudah diganti hari ini.")
+    await expect(phone.locator("#status")).to_have_text("Sudah dijawab")
+    await axe_check(phone, "complaint answered id")
+    report = await EventLog(site.pool).verify_stream(f"complaint-{site.agency}-{code}")
+    assert report.ok and report.events_checked == 2
