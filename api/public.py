@@ -169,6 +169,8 @@ class ComplaintForUnitView(BaseModel):
     response_seconds: int | None
     contact: str | None
     contact_erased: bool
+    hidden: bool
+    """Hidden from public view by moderation."""
 
     @classmethod
     def of(cls, view: ComplaintView, contact: str | None = None,
@@ -178,7 +180,7 @@ class ComplaintForUnitView(BaseModel):
                    status=view.status.value, late=view.late(datetime.now(UTC)),
                    answer=view.answer, answered_at=view.answered_at,
                    response_seconds=view.response_seconds, contact=contact,
-                   contact_erased=erased)
+                   contact_erased=erased, hidden=view.hidden)
 
 
 class AnswerBody(BaseModel):
@@ -201,6 +203,20 @@ async def post_complaint_answer(request: Request, actor: CurrentActor, agency: A
                                 code: CodeId, body: AnswerBody) -> ComplaintForUnitView:
     return ComplaintForUnitView.of(
         await _complaints(request).answer(actor, agency, code, body.text))
+
+
+class HideBody(BaseModel):
+    reason: Annotated[str, Field(min_length=1, max_length=500), Clean]
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "Berisi kata-kata kasar dan data pribadi orang lain."}]})
+
+
+@router.post("/agencies/{agency}/complaints/{code}/hide",
+             summary="Hide a complaint's text from public view (HR; an event, nothing deleted)")
+async def post_complaint_hide(request: Request, actor: CurrentActor, agency: AgencyId,
+                              code: CodeId, body: HideBody) -> ComplaintForUnitView:
+    return ComplaintForUnitView.of(
+        await _complaints(request).hide(actor, agency, code, body.reason))
 
 
 @router.delete("/agencies/{agency}/complaints/{code}/contact", status_code=204,

@@ -90,6 +90,24 @@ class ComplaintService:
         assert answered is not None
         return answered
 
+    async def hide(self, actor: Actor, agency: str, code: str, reason: str,
+                   now: datetime | None = None) -> ComplaintView:
+        """Moderation by HR: the text is hidden from public view (an event; the
+        complaint stays in the log and verifies). Hiding a hidden complaint changes
+        nothing."""
+        view = await self._store.view(agency, code)
+        if view is None or not (actor.roles & {Role.HR, Role.INSPECTOR}
+                                and actor.in_scope(agency)):
+            raise NotFound("complaint")
+        if Role.HR not in actor.roles:
+            raise Forbidden("only HR of the agency moderates complaints")
+        if not view.hidden:
+            await self._store.hide(agency, code, reason, actor.subject,
+                                   now or datetime.now(UTC))
+        hidden = await self._store.view(agency, code)
+        assert hidden is not None
+        return hidden
+
     async def erase_contact(self, actor: Actor, agency: str, code: str,
                             now: datetime | None = None) -> None:
         """Erase the complainant's contact (on their request); the events stay whole."""

@@ -82,18 +82,40 @@ class ComplaintStore:
 
     async def answer(self, agency: str, code: str, text: str, actor: str,
                      answered_at: datetime, response_seconds: int) -> bool:
-        """Record the unit's answer; False when the complaint was answered already."""
+        """Record the unit's answer at the stream's head (after a moderation event too);
+        False when the complaint is answered already (by this request or another)."""
         stream = complaint_stream(agency, code)
-        try:
-            async with self._pool.acquire() as connection, connection.transaction():
-                await self._log.append(stream, 1, [NewEvent(
-                    "complaint_answered", {"text": text, "response_seconds": response_seconds},
-                    {"request_id": f"answer-{code}", "actor": actor},
-                    recorded_at=answered_at)], connection=connection)
-                await connection.execute(_ANSWERED, code, answered_at, response_seconds)
-        except ConcurrencyConflict:
-            return False
-        return True
+        for _attempt in range(3):
+            events = await self._log.read_stream(stream)
+            if any(e.type == "complaint_answered" for e in events):
+                return False
+            try:
+                async with self._pool.acquire() as connection, connection.transaction():
+                    await self._log.append(stream, len(events), [NewEvent(
+                        "complaint_answered",
+                        {"text": text, "response_seconds": response_seconds},
+                        {"request_id": f"answer-{code}", "actor": actor},
+                        recorded_at=answered_at)], connection=connection)
+                    await connection.execute(_ANSWERED, code, answered_at, response_seconds)
+                return True
+            except ConcurrencyConflict:
+                continue  # moderation or another answer meanwhile: look again
+        return False
+
+    async def hide(self, agency: str, code: str, reason: str, actor: str,
+                   at: datetime) -> None:
+        """Append ``complaint_hidden`` at the stream's head (once more on a race)."""
+        stream = complaint_stream(agency, code)
+        for _attempt in range(3):
+            version = await self._log.stream_version(stream)
+            try:
+                await self._log.append(stream, version, [NewEvent(
+                    "complaint_hidden", {"reason": reason},
+                    {"request_id": f"hide-{code}", "actor": actor}, recorded_at=at)])
+                return
+            except ConcurrencyConflict:
+                continue
+        raise ConcurrencyConflict(stream, version, version + 1)
 
     async def codes(self, agency: str, unit: str) -> list[str]:
         return [r["code"] for r in await self._pool.fetch(_LIST, agency, unit)]

@@ -3,8 +3,10 @@
 A complaint is a stream of events of its own in the log (``complaint-<agency>-<code>``):
 ``complaint_filed`` (the text, the service, a *reference* to the contact, never the
 contact itself, and the deadline) and ``complaint_answered`` (the answer, who answered,
-the response time). The contact is personal data: kept apart from the log, shown only
-to the unit, and erasable without touching the chain.
+the response time) and ``complaint_hidden`` (moderation: the text is no longer shown to
+the public; hiding is itself an event, nothing is deleted). The contact is personal
+data: kept apart from the log, shown only to the unit, and erasable without touching the
+chain.
 
 Choices (no source the project can cite; policy data here, a line in the README):
 the unit answers within 14 calendar days by default (an agency may set its own in
@@ -102,6 +104,9 @@ class ComplaintView(BaseModel):
     answered_at: datetime | None = None
     response_seconds: int | None = None
     contact_ref: str | None = None
+    hidden: bool = False
+    """Hidden from public view by moderation (abusive text); the event stays in the log."""
+    hidden_reason: str | None = None
 
     def late(self, now: datetime) -> bool:
         """Not answered by its deadline (or answered after it)."""
@@ -125,4 +130,6 @@ def fold(events: list[tuple[str, dict[str, Any], datetime]]) -> ComplaintView | 
                 "status": ComplaintStatus.ANSWERED, "answer": data["text"],
                 "answered_at": moment,
                 "response_seconds": int((moment - view.filed_at).total_seconds())})
+        elif kind == "complaint_hidden" and view is not None:
+            view = view.model_copy(update={"hidden": True, "hidden_reason": data["reason"]})
     return view

@@ -199,3 +199,38 @@ async def test_every_abuse_is_refused_with_a_message_and_nothing_is_stored(app: 
     assert await _complaints(app) == 3
     assert (await app.http.get(f"/publik/pengaduan/{AGENCY}/lacak/PGD-AAAA-AAAA")
             ).status_code == 404
+
+
+async def test_a_hidden_complaint_leaves_public_view_but_stays_in_the_chain(app: App) -> None:
+    token = _token((await app.http.get(FORM)).text)
+    sent = await app.http.post(FORM, data=_fields(token, text="Kata-kata kasar di sini."))
+    code = re.search(r"/lacak/(PGD-[A-Z2-7-]+)", sent.headers["location"])
+    assert code
+    hide = f"/v1/agencies/{AGENCY}/complaints/{code.group(1)}/hide"
+    reason = {"reason": "Berisi kata-kata kasar."}
+    assert (await app.http.post(hide, headers=HEAD, json=reason)).status_code == 404
+    assert (await app.http.post(hide, headers=INSPECTOR, json=reason)).status_code == 403
+    assert (await app.http.post(hide, headers=HR, json={"reason": "x\x00"})).status_code == 422
+    hidden = await app.http.post(hide, headers=HR, json=reason)
+    assert hidden.status_code == 200 and hidden.json()["hidden"] is True
+    again = await app.http.post(hide, headers=HR, json=reason)  # nothing more recorded
+    assert again.status_code == 200
+    tracked = await app.http.get(f"/publik/pengaduan/{AGENCY}/lacak/{code.group(1)}")
+    assert "Kata-kata kasar di sini." not in tracked.text
+    assert "disembunyikan oleh moderasi" in tracked.text
+    [listed] = (await app.http.get(f"/v1/agencies/{AGENCY}/public-units/{UNIT}/complaints",
+                                   headers=HEAD)).json()
+    assert listed["text"] == "Kata-kata kasar di sini." and listed["hidden"] is True
+    stream = f"complaint-{AGENCY}-{code.group(1)}"
+    events = await app.log.read_stream(stream)
+    assert [e.type for e in events] == ["complaint_filed", "complaint_hidden"]
+    assert (await app.log.verify_stream(stream)).ok
+    # still answered after hiding, once
+    answer = f"/v1/agencies/{AGENCY}/complaints/{code.group(1)}/answer"
+    answered = await app.http.post(answer, headers=HEAD,
+                                   json={"text": "Mohon gunakan bahasa santun."})
+    assert answered.status_code == 200 and answered.json()["hidden"] is True
+    assert (await app.http.post(answer, headers=HR, json={"text": "Lagi."})).status_code == 409
+    assert [e.type for e in await app.log.read_stream(stream)] == \
+        ["complaint_filed", "complaint_hidden", "complaint_answered"]
+    assert (await app.log.verify_stream(stream)).ok
