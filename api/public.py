@@ -171,6 +171,10 @@ class ComplaintForUnitView(BaseModel):
     contact_erased: bool
     hidden: bool
     """Hidden from public view by moderation."""
+    reminded_at: datetime | None
+    escalated_at: datetime | None
+    """Unanswered at its deadline: escalated to the unit's head (``escalated_to``)."""
+    escalated_to: str | None
 
     @classmethod
     def of(cls, view: ComplaintView, contact: str | None = None,
@@ -180,7 +184,8 @@ class ComplaintForUnitView(BaseModel):
                    status=view.status.value, late=view.late(datetime.now(UTC)),
                    answer=view.answer, answered_at=view.answered_at,
                    response_seconds=view.response_seconds, contact=contact,
-                   contact_erased=erased, hidden=view.hidden)
+                   contact_erased=erased, hidden=view.hidden, reminded_at=view.reminded_at,
+                   escalated_at=view.escalated_at, escalated_to=view.escalated_to)
 
 
 class AnswerBody(BaseModel):

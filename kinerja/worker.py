@@ -17,6 +17,7 @@ from temporalio.service import RetryConfig, TLSConfig
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.appraisal import AppraisalActivities
+from activities.complaints import ComplaintActivities
 from activities.cycle import CycleActivities, RosterSource
 from activities.notify import Notifier
 from activities.reminders import ReminderActivities
@@ -27,6 +28,7 @@ from store.event_log import EventLog
 from store.reminders import RecipientDirectory
 from store.roster import RosterStore
 from workflows.appraisal.workflow import AppraisalWorkflow
+from workflows.complaint.workflow import ComplaintWorkflow
 from workflows.cycle.workflow import CycleWorkflow, NextCycleWorkflow
 from workflows.reminders.contract import ReminderConfig
 from workflows.reminders.workflow import ReminderWorkflow
@@ -142,7 +144,8 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow, ReminderWorkflow],
+        workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow, ReminderWorkflow,
+                   ComplaintWorkflow],
         activities=[
             appraisal_activities.record_appraisal_events,
             appraisal_activities.read_appraisal_events,
@@ -153,6 +156,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
             cycle_activities.run_cycle_page,
             cycle_activities.diff_cycle_roster,
             reminder_activities.send_due_reminders,
+            ComplaintActivities(pool).record_complaint_step,
         ],
         max_concurrent_workflow_tasks=tuning.max_concurrent_workflow_tasks,
         max_concurrent_activities=tuning.max_concurrent_activities,

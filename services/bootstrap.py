@@ -23,6 +23,7 @@ from store.event_log import EventLog
 from store.public import PublicStore
 from store.roster import RosterStore
 from workflows.appraisal.client import AppraisalClient
+from workflows.complaint.client import ComplaintClient
 from workflows.cycle.client import CycleClient
 
 
@@ -60,7 +61,8 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
         public=PublicVoiceService(PublicStore(pool)),
-        complaints=ComplaintService(ComplaintStore(pool, event_log), PublicStore(pool)),
+        complaints=ComplaintService(ComplaintStore(pool, event_log), PublicStore(pool),
+                                    ComplaintClient(temporal, task_queue)),
     )
 
 

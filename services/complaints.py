@@ -15,6 +15,8 @@ from domain.survey.access import may_read_results
 from services.errors import Broken, Conflict, Forbidden, Invalid, NotFound
 from store.complaints import ComplaintStore, Filed
 from store.public import PublicStore
+from workflows.complaint.client import ComplaintClient
+from workflows.complaint.contract import ComplaintDeadline
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,11 @@ class ForTheUnit:
 
 
 class ComplaintService:
-    def __init__(self, store: ComplaintStore, units: PublicStore) -> None:
+    def __init__(self, store: ComplaintStore, units: PublicStore,
+                 workflows: ComplaintClient | None = None) -> None:
         self._store = store
         self._units = units
+        self._workflows = workflows
 
     async def file(self, agency: str, unit: str, complaint: FileComplaint, nonce: uuid.UUID,
                    now: datetime | None = None) -> Filed:
@@ -41,8 +45,12 @@ class ComplaintService:
                           [Broken("service", "unknown_service",
                                   "choose one of the unit's services")])
         moment = now or datetime.now(UTC)
-        return await self._store.file(agency, unit, tracking_code(nonce), complaint, moment,
-                                      deadline_of(moment, COMPLAINT_POLICY))
+        filed = await self._store.file(agency, unit, tracking_code(nonce), complaint, moment,
+                                       deadline_of(moment, COMPLAINT_POLICY))
+        if self._workflows is not None:  # a repeated filing finds it started
+            await self._workflows.start(ComplaintDeadline(
+                agency=agency, code=filed.view.code, deadline=filed.view.deadline))
+        return filed
 
     async def track(self, agency: str, code: str) -> ComplaintView:
         """What the complainant sees with the code: never the contact."""
@@ -86,6 +94,8 @@ class ComplaintService:
         if not await self._store.answer(agency, code, text, actor.subject, moment, seconds):
             raise Conflict("answered", "Already answered",
                            "this complaint has an answer already; it is not changed")
+        if self._workflows is not None:
+            await self._workflows.answered(agency, code)
         answered = await self._store.view(agency, code)
         assert answered is not None
         return answered

@@ -117,6 +117,34 @@ class ComplaintStore:
                 continue
         raise ConcurrencyConflict(stream, version, version + 1)
 
+    async def record_step(self, agency: str, code: str, step: str, at: datetime,
+                          escalated_to: str | None) -> str:
+        """Append ``complaint_<step>`` (reminded, escalated) once, unless answered."""
+        stream = complaint_stream(agency, code)
+        for _attempt in range(3):
+            events = await self._log.read_stream(stream)
+            types = {e.type for e in events}
+            if "complaint_answered" in types:
+                return "answered"
+            if f"complaint_{step}" in types:
+                return "done before"
+            data: dict[str, object] = {"escalated_to": escalated_to} \
+                if step == "escalated" else {}
+            try:
+                async with self._pool.acquire() as connection, connection.transaction():
+                    await self._log.append(stream, len(events), [NewEvent(
+                        f"complaint_{step}", data,
+                        {"request_id": f"{step}-{code}", "actor": "system"},
+                        recorded_at=at)], connection=connection)
+                    if step == "escalated":
+                        await connection.execute(
+                            "UPDATE complaints SET status = 'escalated' WHERE code = $1"
+                            " AND status = 'open'", code)
+                return "recorded"
+            except ConcurrencyConflict:
+                continue
+        return "conflict"
+
     async def codes(self, agency: str, unit: str) -> list[str]:
         return [r["code"] for r in await self._pool.fetch(_LIST, agency, unit)]
 

@@ -107,6 +107,10 @@ class ComplaintView(BaseModel):
     hidden: bool = False
     """Hidden from public view by moderation (abusive text); the event stays in the log."""
     hidden_reason: str | None = None
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+    escalated_to: str | None = None
+    """The unit's head the late complaint was escalated to (a key of the roster)."""
 
     def late(self, now: datetime) -> bool:
         """Not answered by its deadline (or answered after it)."""
@@ -130,6 +134,11 @@ def fold(events: list[tuple[str, dict[str, Any], datetime]]) -> ComplaintView | 
                 "status": ComplaintStatus.ANSWERED, "answer": data["text"],
                 "answered_at": moment,
                 "response_seconds": int((moment - view.filed_at).total_seconds())})
+        elif kind == "complaint_reminded" and view is not None:
+            view = view.model_copy(update={"reminded_at": moment})
+        elif kind == "complaint_escalated" and view is not None:
+            view = view.model_copy(update={"escalated_at": moment,
+                                           "escalated_to": data.get("escalated_to")})
         elif kind == "complaint_hidden" and view is not None:
             view = view.model_copy(update={"hidden": True, "hidden_reason": data["reason"]})
     return view

@@ -136,7 +136,7 @@ def _fields(token: str, **changes: str) -> dict[str, str]:
 async def test_every_abuse_is_refused_with_a_message_and_nothing_is_stored(site: Site) -> None:
     await _define(site)
     address = f"/publik/survei/{site.agency}/{UNIT}"
-    async with httpx.AsyncClient(base_url=site.url) as http:
+    async with httpx.AsyncClient(base_url=site.url, timeout=60) as http:
         form = await http.get(address)
         assert form.status_code == 200
         token = _token(form.text)
