@@ -12,6 +12,8 @@ process counts its own; see docs/public-voice.md).
 
 from __future__ import annotations
 
+import asyncio
+import io
 import time
 import uuid
 from collections import deque
@@ -19,8 +21,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+import segno
+import typst
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -320,3 +325,38 @@ def _chart(elements: Any) -> list[dict[str, Any]]:
         bars.append({"y": 8 + i * 28, "width": round(width, 2), "element": e.element.value,
                      "label": f"U{i + 1}", "nrr": e.nrr})
     return bars
+
+
+# ------------------------------------------------------------------------ poster
+
+POSTER = Path(__file__).parent / "documents" / "poster.typ"
+
+
+def poster_pdf(url: str, name: str, texts: Mapping[str, str]) -> bytes:
+    """The A4 poster (Typst): the unit's name, a QR code of ``url`` and the address."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2)
+    pdf = typst.compile(POSTER.read_bytes(), sys_inputs={
+        **texts, "name": name, "url": url, "qr": buffer.getvalue().decode()})
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+@router.get("/survei/{agency}/{unit}/poster.pdf")
+async def survey_poster(request: Request, agency: str, unit: str) -> Response:
+    """The printable poster of the unit's survey (HR, inspectors, the unit's head)."""
+    actor = _signed_in_actor(request)
+    service = _public(request)
+    try:
+        results = await service.results(actor, agency, unit, service.period_now())
+    except NotFound:
+        raise PageNotFound() from None
+    _ = web(request).translations(language_of(request)).gettext
+    url = str(request.base_url).rstrip("/") + f"/publik/survei/{agency}/{unit}"
+    pdf = await asyncio.to_thread(poster_pdf, url, results.unit.name, {
+        "title": _("Public satisfaction survey"),
+        "ask": _("Scan the code with your phone and tell us how you were served."),
+        "note": _("Anonymous: no name, no contact. It takes about two minutes.")})
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="survei-{unit}.pdf"',
+        "Cache-Control": "no-store"})

@@ -96,6 +96,9 @@ async def test_a_citizen_answers_on_a_phone_and_hr_and_the_unit_head_see_the_res
     async with hr.expect_download() as download:
         await hr.get_by_role("link", name="Unduh CSV").click()
     assert "ikm" in (await (await download.value).path()).read_text()
+    poster = await hr.request.get(f"/survei/{site.agency}/{UNIT}/poster.pdf")
+    assert poster.status == 200 and poster.headers["content-type"] == "application/pdf"
+    assert (await poster.body()).startswith(b"%PDF")
 
     head = await site.signed_in("superior", phone=True)
     await head.goto(f"/survei/{site.agency}/{UNIT}/hasil")
@@ -103,6 +106,8 @@ async def test_a_citizen_answers_on_a_phone_and_hr_and_the_unit_head_see_the_res
     employee = await site.signed_in("employee")
     refused = await employee.goto(f"/survei/{site.agency}/{UNIT}/hasil")
     assert refused is not None and refused.status == 404
+    no_poster = await employee.request.get(f"/survei/{site.agency}/{UNIT}/poster.pdf")
+    assert no_poster.status == 404
 
     for lang in ("en",):
         english = await (await site.context(phone=True, lang=lang)).new_page()
