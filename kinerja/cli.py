@@ -258,6 +258,8 @@ def _print_where(settings: Settings, stack: DevStack, appraisal: str,
     where.add_column(overflow="fold")  # a DSN or path must stay whole to be copied
     where.add_row("Web", f"{api_url}/")
     where.add_row("Demo sign-in", f"{api_url}/masuk/dev")
+    where.add_row("Public survey", f"{api_url}/publik/survei/pemkot-demo/diskominfo "
+                                   "(results: /survei/pemkot-demo/diskominfo/hasil)")
     where.add_row("API docs", f"{api_url}/docs")
     where.add_row("OpenAPI", f"{api_url}/openapi.json")
     where.add_row("Temporal UI", stack.temporal_ui_url or "(your Temporal's own UI)")

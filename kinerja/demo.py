@@ -85,11 +85,33 @@ async def seed_demo_roster(pool: asyncpg.Pool) -> int:
     return len(applied.events)
 
 
+DEMO_SERVICES = (("ppid", "Permohonan informasi publik (PPID)"),
+                 ("wifi", "Wifi publik dan ruang baca"))
+
+
+async def seed_demo_public_unit(pool: asyncpg.Pool) -> None:
+    """The demo unit serves the public: its survey at ``/publik/survei/pemkot-demo/
+    diskominfo`` (HR and Rina, the unit's head, see the results)."""
+    from domain.survey import PublicService
+    from services.public import PublicVoiceService
+    from store.public import PublicStore
+
+    hr = PEOPLE[3]
+    actor = Actor(subject=hr.key, roles=frozenset(Role(r) for r in hr.roles),
+                  agencies=frozenset(hr.agencies), agency=AGENCY)
+    public = PublicVoiceService(PublicStore(pool))
+    if (await PublicStore(pool).unit(AGENCY, UNIT)) is None:
+        await public.define_unit(actor, AGENCY, UNIT, "Dinas Komunikasi dan Informatika",
+                                 [PublicService(key=k, name=n) for k, n in DEMO_SERVICES],
+                                 population=1200)
+
+
 async def seed_demo(appraisals: AppraisalService, pool: asyncpg.Pool | None = None) -> str:
     """Import the demo roster (once, with ``pool``) and open the demo appraisal (once; a
     second start finds it open); return the appraisal's id."""
     if pool is not None:
         await seed_demo_roster(pool)
+        await seed_demo_public_unit(pool)
     command = demo_open_command(datetime.now(UTC))
     hr = PEOPLE[3]
     actor = Actor(subject=hr.key, roles=frozenset(Role(r) for r in hr.roles),

@@ -17,6 +17,7 @@ from temporalio.service import RetryConfig, TLSConfig
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.appraisal import AppraisalActivities
+from activities.complaints import ComplaintActivities
 from activities.cycle import CycleActivities, RosterSource
 from activities.notifications import NotificationActivities
 from activities.notify import Notifier
@@ -28,6 +29,7 @@ from store.event_log import EventLog
 from store.reminders import RecipientDirectory
 from store.roster import RosterStore
 from workflows.appraisal.workflow import AppraisalWorkflow
+from workflows.complaint.workflow import ComplaintWorkflow
 from workflows.cycle.workflow import CycleWorkflow, NextCycleWorkflow
 from workflows.notifications.contract import NotificationConfig
 from workflows.notifications.workflow import NotificationWorkflow
@@ -148,7 +150,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
         client,
         task_queue=task_queue,
         workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow, ReminderWorkflow,
-                   NotificationWorkflow],
+                   NotificationWorkflow, ComplaintWorkflow],
         activities=[
             appraisal_activities.record_appraisal_events,
             appraisal_activities.read_appraisal_events,
@@ -160,6 +162,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
             cycle_activities.diff_cycle_roster,
             reminder_activities.send_due_reminders,
             notification_activities.deliver_notifications,
+            ComplaintActivities(pool).record_complaint_step,
         ],
         max_concurrent_workflow_tasks=tuning.max_concurrent_workflow_tasks,
         max_concurrent_activities=tuning.max_concurrent_activities,

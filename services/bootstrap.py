@@ -11,18 +11,23 @@ import asyncpg
 from temporalio.client import Client
 
 from services.appraisals import AppraisalService
+from services.complaints import ComplaintService
 from services.cycles import CycleService
 from services.documents import DocumentService
 from services.inspection import InspectionService
 from services.notifications import NotificationService
+from services.public import PublicVoiceService
 from services.roster import RosterService
 from store.appraisals import AppraisalReadModel
 from store.audit import Auditor
+from store.complaints import ComplaintStore
 from store.cycles import CycleStore
 from store.event_log import EventLog
 from store.notifications import Inbox
+from store.public import PublicStore
 from store.roster import RosterStore
 from workflows.appraisal.client import AppraisalClient
+from workflows.complaint.client import ComplaintClient
 from workflows.cycle.client import CycleClient
 
 
@@ -40,6 +45,10 @@ class Kinerja:
     documents: DocumentService
     inspection: InspectionService
     notifications: NotificationService
+    public: PublicVoiceService
+    """The public's satisfaction survey per service unit."""
+    complaints: ComplaintService
+    """Complaints and suggestions about a unit's service."""
 
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
@@ -61,6 +70,9 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         documents=DocumentService(pool, read_model, event_log, public_key=public_key),
         inspection=InspectionService(read_model, event_log, auditor),
         notifications=NotificationService(Inbox(pool)),
+        public=PublicVoiceService(PublicStore(pool)),
+        complaints=ComplaintService(ComplaintStore(pool, event_log), PublicStore(pool),
+                                    ComplaintClient(temporal, task_queue)),
     )
 
 

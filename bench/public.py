@@ -1,0 +1,213 @@
+"""Benchmark of the public survey: submissions accepted per second with the rate limiter
+on, and the index (IKM) of a unit over 1,000,000 responses.
+
+    .venv/bin/python -m bench.public [--submissions N] [--concurrency C] [--responses R]
+                                     [--json FILE]
+
+- ``public submissions``: the whole application (pages, edge, CSRF-free signed form,
+  rate limiter, validation, the INSERT) in this process through httpx's ASGI transport:
+  each submission is the form's GET (its signed token) and the POST that stores it,
+  ``--concurrency`` at a time, from client addresses that each stay within the limit (5
+  per unit and 10 minutes: a service counter's queue of different people); baseline:
+  ``PublicStore.add_response`` alone (the INSERT) at the same concurrency. Target: at
+  least 200/s.
+- ``IKM over R responses (PostgreSQL)``: ``PublicStore.tally`` (one aggregate over the
+  unit's period) and ``domain.survey.compute``; baseline: ``SELECT count(*)`` of the same
+  rows. Target: under 2 s for 1,000,000.
+- ``tally() over R responses (Python)``: the pure function over R responses generated on
+  the fly; baseline: a loop summing the same answers without the function.
+
+Starts an embedded PostgreSQL with default durability in a temporary directory unless
+KINERJA_DATABASE_URL names a server (a superuser's DSN).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from api.app import Services, create_app
+from api.auth import TokenSettings, TokenVerifier
+from bench.harness import (
+    Figure,
+    atimed,
+    describe_postgres,
+    log_to_file,
+    machine,
+    print_figures,
+    scratch_database,
+    server_settings,
+    timed,
+    write_json,
+)
+from domain.authorization import Actor, Role
+from domain.survey import ELEMENTS, PublicService, SurveyResponse, compute, tally
+from services.public import PublicVoiceService
+from store.database import create_pool
+from store.public import PublicStore
+from web import WebSettings
+
+AGENCY, UNIT = "pemkot-bench", "disdukcapil"
+HR = Actor(subject="e-hr", roles=frozenset({Role.HR}), agencies=frozenset({AGENCY}))
+_TOKEN = re.compile(r'name="token" value="([^"]+)"')
+
+
+def _fields(token: str, rng: random.Random) -> dict[str, str]:
+    return {"token": token, "service": "ktp-el", "age_group": "30_39", "sex": "perempuan",
+            "education": "sma", "occupation": "swasta", "comment": "Pelayanan cepat.",
+            **{f"answers.{e.value}": str(rng.randint(1, 4)) for e in ELEMENTS}}
+
+
+async def _submissions(pool: asyncpg.Pool, count: int, concurrency: int) -> float:
+    app = create_app(Services(
+        pool=pool, temporal=None,  # type: ignore[arg-type]  # the pages reach no workflow
+        token_verifier=TokenVerifier(TokenSettings(secret="bench-" + "x" * 32)),
+        task_queue="unused",
+        web=WebSettings(session_secret="bench-session-" + "y" * 32, secure_cookies=False)))
+    address = f"/publik/survei/{AGENCY}/{UNIT}"
+    per_client = 5
+    gate = asyncio.Semaphore(concurrency)
+    rng = random.Random(7)
+
+    async def client(number: int, submissions: int) -> int:
+        host = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
+        transport = httpx.ASGITransport(app=app, client=(host, 40000))
+        accepted = 0
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            for _ in range(submissions):
+                async with gate:
+                    form = await http.get(address)
+                    token = _TOKEN.search(form.text)
+                    assert token, form.status_code
+                    sent = await http.post(address, data=_fields(token.group(1), rng))
+                    assert sent.status_code == 303, (sent.status_code, sent.text[:300])
+                    accepted += 1
+        return accepted
+
+    clients = [min(per_client, count - start) for start in range(0, count, per_client)]
+
+    async def all_clients() -> int:
+        return sum(await asyncio.gather(*(client(i, n) for i, n in enumerate(clients))))
+
+    accepted, seconds = await atimed(all_clients)
+    assert accepted == count
+    return count / seconds
+
+
+async def _inserts(store: PublicStore, count: int, concurrency: int) -> float:
+    gate = asyncio.Semaphore(concurrency)
+    response = SurveyResponse(service="ktp-el", answers=dict.fromkeys(ELEMENTS, 3),
+                              age_group="30_39", sex="perempuan", education="sma",
+                              occupation="swasta", comment="Pelayanan cepat.")
+    now = datetime.now(UTC)
+
+    async def one() -> None:
+        async with gate:
+            await store.add_response(uuid.uuid4(), AGENCY, UNIT, "2000-S1", response, now)
+
+    async def all_inserts() -> None:
+        await asyncio.gather(*(one() for _ in range(count)))
+
+    _, seconds = await atimed(all_inserts)
+    return count / seconds
+
+
+_FILL = """
+INSERT INTO survey_responses (response_id, agency, unit, period, service, submitted_at,
+    u1, u2, u3, u4, u5, u6, u7, u8, u9, age_group, sex, education, occupation)
+SELECT gen_random_uuid(), $1, $2, '1999-S1', 'ktp-el', now(),
+    1 + (i * 7) % 4, 1 + (i * 11) % 4, 1 + (i * 13) % 4, 1 + (i * 17) % 4, 1 + (i * 19) % 4,
+    1 + (i * 23) % 4, 1 + (i * 29) % 4, 1 + (i * 31) % 4, 1 + (i * 37) % 4,
+    '30_39', 'perempuan', 'sma', 'swasta'
+FROM generate_series(1, $3) AS i
+"""
+
+
+def _answers(count: int) -> Iterator[dict[object, int]]:
+    rng = random.Random(11)
+    for _ in range(count):
+        yield {e: rng.randint(1, 4) for e in ELEMENTS}
+
+
+async def run(args: argparse.Namespace) -> list[Figure]:
+    import tempfile
+
+    log = Path(tempfile.mkdtemp(prefix="kinerja-bench-public-")) / "kinerja.log"
+    log_to_file(log)  # one line per request, as in production, but not on the terminal
+    figures: list[Figure] = []
+    async with scratch_database("kinerja-bench-public-") as dsn:
+        pool = await create_pool(dsn, min_size=2, max_size=max(4, args.concurrency))
+        try:
+            settings = await server_settings(pool)
+            store = PublicStore(pool)
+            await PublicVoiceService(store).define_unit(
+                HR, AGENCY, UNIT, "Disdukcapil", [PublicService(key="ktp-el", name="KTP-el")],
+                population=5000)
+            await _submissions(pool, min(200, args.submissions), args.concurrency)  # warm-up
+            baseline = await _inserts(store, args.submissions, args.concurrency)
+            ours = await _submissions(pool, args.submissions, args.concurrency)
+            figures.append(Figure("public submissions (form + send)", round(ours, 1), "/s",
+                                  baseline=round(baseline, 1),
+                                  extra={"baseline is": "the INSERT alone",
+                                         "target": ">= 200/s"}))
+
+            await pool.execute(_FILL, AGENCY, UNIT, args.responses)
+            await pool.execute("ANALYZE survey_responses")
+
+            async def ikm() -> object:
+                result = compute(await store.tally(AGENCY, UNIT, "1999-S1"), population=5000)
+                assert result.respondents == args.responses and result.ikm is not None
+                return result
+
+            await ikm()  # warm the cache
+            _, seconds = await atimed(ikm)
+            _, count_seconds = await atimed(lambda: pool.fetchval(
+                "SELECT count(*) FROM survey_responses WHERE agency = $1 AND unit = $2"
+                " AND period = '1999-S1'", AGENCY, UNIT))
+            figures.append(Figure(f"IKM over {args.responses:,} responses (PostgreSQL)",
+                                  round(seconds, 3), "s", baseline=round(count_seconds, 3),
+                                  extra={"baseline is": "SELECT count(*) of the rows",
+                                         "target": "< 2 s"}))
+        finally:
+            await pool.close()
+
+    def plain() -> int:
+        return sum(sum(a.values()) for a in _answers(args.responses))
+
+    _, plain_seconds = timed(plain)
+    _, tally_seconds = timed(lambda: compute(tally(_answers(args.responses))))  # type: ignore[arg-type]
+    figures.append(Figure(f"tally() over {args.responses:,} responses (Python)",
+                          round(tally_seconds, 3), "s", baseline=round(plain_seconds, 3),
+                          extra={"baseline is": "a loop summing the answers",
+                                 "target": "< 2 s (the database path is the one used)"}))
+    print(f"{describe_postgres(settings)}; {machine()}; {args.submissions} submissions at "
+          f"concurrency {args.concurrency}")
+    print_figures(figures, extra=["baseline is", "target"])
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print the table; ``--json FILE`` also writes the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--submissions", type=int, default=2000,
+                        help="public submissions (default 2000)")
+    parser.add_argument("--concurrency", type=int, default=16,
+                        help="submissions in flight (default 16)")
+    parser.add_argument("--responses", type=int, default=1_000_000,
+                        help="responses the index is computed over (default 1000000)")
+    parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
+    args = parser.parse_args(argv)
+    write_json(args.json, asyncio.run(run(args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The rules of a complaint (pengaduan) or suggestion (saran) about a unit's service.
+
+A complaint is a stream of events of its own in the log (``complaint-<agency>-<code>``):
+``complaint_filed`` (the text, the service, a *reference* to the contact, never the
+contact itself, and the deadline) and ``complaint_answered`` (the answer, who answered,
+the response time) and ``complaint_hidden`` (moderation: the text is no longer shown to
+the public; hiding is itself an event, nothing is deleted). The contact is personal
+data: kept apart from the log, shown only to the unit, and erasable without touching the
+chain.
+
+Choices (no source the project can cite; policy data here, a line in the README):
+the unit answers within 14 calendar days by default (an agency may set its own in
+``response_days``), a text of 10 to 2,000 characters, a contact of at most 200.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.survey.response import ServiceKey
+from domain.text import Clean
+
+CODE_PATTERN = r"^PGD-[A-Z2-7]{4}-[A-Z2-7]{4}$"
+
+
+class ComplaintKind(StrEnum):
+    COMPLAINT = "pengaduan"
+    SUGGESTION = "saran"
+
+
+class ComplaintStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+class ComplaintPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    response_days: int = Field(ge=1, le=365)
+    """Calendar days from filing to the answer's deadline."""
+    text_min: int
+    text_max: int
+    contact_max: int
+    answer_max: int
+    per_client: int
+    """Complaints from one client address per unit ..."""
+    window_seconds: int
+    """... in this many seconds."""
+
+
+COMPLAINT_POLICY = ComplaintPolicy(response_days=14, text_min=10, text_max=2000,
+                                   contact_max=200, answer_max=4000, per_client=3,
+                                   window_seconds=3600)
+
+
+class FileComplaint(BaseModel):
+    """What the public sends (the contact optional)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: ComplaintKind
+    service: ServiceKey | None = None
+    text: Annotated[str, Field(min_length=COMPLAINT_POLICY.text_min,
+                               max_length=COMPLAINT_POLICY.text_max), Clean]
+    contact: Annotated[str, Field(max_length=COMPLAINT_POLICY.contact_max), Clean] | None = None
+
+
+def tracking_code(nonce: uuid.UUID) -> str:
+    """The complaint's tracking code from the form's nonce (the same form sent twice is
+    the same complaint): ``PGD-`` and eight base32 characters, easy to read aloud."""
+    letters = base64.b32encode(nonce.bytes).decode()[:8]
+    return f"PGD-{letters[:4]}-{letters[4:]}"
+
+
+def complaint_stream(agency: str, code: str) -> str:
+    return f"complaint-{agency}-{code}"
+
+
+def deadline_of(filed_at: datetime, policy: ComplaintPolicy = COMPLAINT_POLICY) -> datetime:
+    return filed_at + timedelta(days=policy.response_days)
+
+
+class ComplaintView(BaseModel):
+    """A complaint as its events make it (never the contact)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    agency: str
+    unit: str
+    kind: ComplaintKind
+    service: str | None
+    text: str
+    filed_at: datetime
+    deadline: datetime
+    status: ComplaintStatus
+    answer: str | None = None
+    answered_at: datetime | None = None
+    response_seconds: int | None = None
+    contact_ref: str | None = None
+    hidden: bool = False
+    """Hidden from public view by moderation (abusive text); the event stays in the log."""
+    hidden_reason: str | None = None
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+    escalated_to: str | None = None
+    """The unit's head the late complaint was escalated to (a key of the roster)."""
+
+    def late(self, now: datetime) -> bool:
+        """Not answered by its deadline (or answered after it)."""
+        end = self.answered_at or now
+        return end > self.deadline
+
+
+def fold(events: list[tuple[str, dict[str, Any], datetime]]) -> ComplaintView | None:
+    """The complaint from its events (type, data, recorded_at), oldest first."""
+    view: ComplaintView | None = None
+    for kind, data, moment in events:
+        if kind == "complaint_filed":
+            view = ComplaintView(
+                code=data["code"], agency=data["agency"], unit=data["unit"],
+                kind=ComplaintKind(data["kind"]), service=data.get("service"),
+                text=data["text"], filed_at=moment,
+                deadline=datetime.fromisoformat(data["deadline"]),
+                status=ComplaintStatus.OPEN, contact_ref=data.get("contact_ref"))
+        elif kind == "complaint_answered" and view is not None:
+            view = view.model_copy(update={
+                "status": ComplaintStatus.ANSWERED, "answer": data["text"],
+                "answered_at": moment,
+                "response_seconds": int((moment - view.filed_at).total_seconds())})
+        elif kind == "complaint_reminded" and view is not None:
+            view = view.model_copy(update={"reminded_at": moment})
+        elif kind == "complaint_escalated" and view is not None:
+            view = view.model_copy(update={"escalated_at": moment,
+                                           "escalated_to": data.get("escalated_to")})
+        elif kind == "complaint_hidden" and view is not None:
+            view = view.model_copy(update={"hidden": True, "hidden_reason": data["reason"]})
+    return view

@@ -1,0 +1,126 @@
+"""Use cases of complaints and suggestions (pengaduan) about a unit's service: the public
+files one (no sign-in) and follows it with its tracking code; the unit (HR of the agency
+or the unit's head) lists, answers, and erases a complainant's contact on request."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from domain.authorization import Actor, Role
+from domain.complaint import COMPLAINT_POLICY, ComplaintView, FileComplaint, tracking_code
+from domain.complaint.rules import deadline_of
+from domain.survey.access import may_read_results
+from services.errors import Broken, Conflict, Forbidden, Invalid, NotFound
+from store.complaints import ComplaintStore, Filed
+from store.public import PublicStore
+from workflows.complaint.client import ComplaintClient
+from workflows.complaint.contract import ComplaintDeadline
+
+
+@dataclass(frozen=True)
+class ForTheUnit:
+    view: ComplaintView
+    contact: str | None
+    contact_erased: bool
+
+
+class ComplaintService:
+    def __init__(self, store: ComplaintStore, units: PublicStore,
+                 workflows: ComplaintClient | None = None) -> None:
+        self._store = store
+        self._units = units
+        self._workflows = workflows
+
+    async def file(self, agency: str, unit: str, complaint: FileComplaint, nonce: uuid.UUID,
+                   now: datetime | None = None) -> Filed:
+        found = await self._units.unit(agency, unit)
+        if found is None:
+            raise NotFound("public unit")
+        if complaint.service is not None and \
+                complaint.service not in {s.key for s in found.services}:
+            raise Invalid("validation", "The request breaks a rule",
+                          "the unit offers no such service",
+                          [Broken("service", "unknown_service",
+                                  "choose one of the unit's services")])
+        moment = now or datetime.now(UTC)
+        filed = await self._store.file(agency, unit, tracking_code(nonce), complaint, moment,
+                                       deadline_of(moment, COMPLAINT_POLICY))
+        if self._workflows is not None:  # a repeated filing finds it started
+            await self._workflows.start(ComplaintDeadline(
+                agency=agency, code=filed.view.code, deadline=filed.view.deadline))
+        return filed
+
+    async def track(self, agency: str, code: str) -> ComplaintView:
+        """What the complainant sees with the code: never the contact."""
+        view = await self._store.view(agency, code)
+        if view is None:
+            raise NotFound("complaint")
+        return view.model_copy(update={"contact_ref": None})
+
+    async def _unit_actor(self, actor: Actor, agency: str, unit: str, *,
+                          answering: bool) -> None:
+        leader = await self._units.unit_leader(agency, unit)
+        if not may_read_results(actor, agency, leader):
+            raise NotFound("public unit")
+        if answering and not (Role.HR in actor.roles and actor.in_scope(agency)) \
+                and not actor.is_person(agency, leader):
+            raise Forbidden("only the unit's head or HR of the agency answers complaints")
+
+    async def list(self, actor: Actor, agency: str, unit: str) -> list[ForTheUnit]:
+        await self._unit_actor(actor, agency, unit, answering=False)
+        out = []
+        for code in await self._store.codes(agency, unit):
+            view = await self._store.view(agency, code)
+            assert view is not None
+            contact, erased = await self._store.contact(view.contact_ref)
+            out.append(ForTheUnit(view, contact, erased))
+        return out
+
+    async def _complaint(self, actor: Actor, agency: str, code: str, *, answering: bool
+                         ) -> ComplaintView:
+        view = await self._store.view(agency, code)
+        if view is None:
+            raise NotFound("complaint")
+        await self._unit_actor(actor, agency, view.unit, answering=answering)
+        return view
+
+    async def answer(self, actor: Actor, agency: str, code: str, text: str,
+                     now: datetime | None = None) -> ComplaintView:
+        view = await self._complaint(actor, agency, code, answering=True)
+        moment = now or datetime.now(UTC)
+        seconds = int((moment - view.filed_at).total_seconds())
+        if not await self._store.answer(agency, code, text, actor.subject, moment, seconds):
+            raise Conflict("answered", "Already answered",
+                           "this complaint has an answer already; it is not changed")
+        if self._workflows is not None:
+            await self._workflows.answered(agency, code)
+        answered = await self._store.view(agency, code)
+        assert answered is not None
+        return answered
+
+    async def hide(self, actor: Actor, agency: str, code: str, reason: str,
+                   now: datetime | None = None) -> ComplaintView:
+        """Moderation by HR: the text is hidden from public view (an event; the
+        complaint stays in the log and verifies). Hiding a hidden complaint changes
+        nothing."""
+        view = await self._store.view(agency, code)
+        if view is None or not (actor.roles & {Role.HR, Role.INSPECTOR}
+                                and actor.in_scope(agency)):
+            raise NotFound("complaint")
+        if Role.HR not in actor.roles:
+            raise Forbidden("only HR of the agency moderates complaints")
+        if not view.hidden:
+            await self._store.hide(agency, code, reason, actor.subject,
+                                   now or datetime.now(UTC))
+        hidden = await self._store.view(agency, code)
+        assert hidden is not None
+        return hidden
+
+    async def erase_contact(self, actor: Actor, agency: str, code: str,
+                            now: datetime | None = None) -> None:
+        """Erase the complainant's contact (on their request); the events stay whole."""
+        view = await self._complaint(actor, agency, code, answering=True)
+        if view.contact_ref is not None:
+            await self._store.erase_contact(view.contact_ref, now or datetime.now(UTC))

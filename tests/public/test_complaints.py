@@ -1,0 +1,236 @@
+"""Complaints and suggestions: filed from the public form without sign-in (a receipt
+with the tracking code and the filing event's hash), a double submit one complaint,
+every abuse case refused with a message and nothing stored; the unit lists them with the
+contact, answers once, the complainant reads the answer with the code; erasing the
+contact leaves the chain valid and the contact was never in the log."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+import pytest
+
+from api.app import Services, create_app
+from api.auth import TokenSettings, TokenVerifier, mint_token
+from domain.authorization import Actor, Role
+from domain.complaint import ComplaintStatus, fold, tracking_code
+from domain.complaint.rules import CODE_PATTERN
+from domain.survey import PublicService
+from store.event_log import EventLog
+from web import WebSettings
+
+TOKENS = TokenSettings(secret="test-secret-" + "c" * 32)
+AGENCY = "pemkot-aduan"
+UNIT = "dishub"
+FORM = f"/publik/pengaduan/{AGENCY}/{UNIT}"
+
+
+def headers(subject: str, *roles: str, agencies: tuple[str, ...] = (),
+            unit: str | None = None) -> dict[str, str]:
+    token = mint_token(TOKENS, subject=subject, roles=roles, agency=AGENCY, unit=unit,
+                       agencies=agencies)
+    return {"Authorization": f"Bearer {token}"}
+
+
+HR = headers("e-hr01", "employee", "hr", agencies=(AGENCY,))
+INSPECTOR = headers("e-insp", "inspector", agencies=(AGENCY,))
+HEAD = headers("e-0100", "employee", unit=UNIT)
+CLERK = headers("e-0101", "employee", unit=UNIT)
+
+
+@dataclass
+class App:
+    http: httpx.AsyncClient
+    pool: asyncpg.Pool
+    log: EventLog
+
+
+@pytest.fixture
+async def app(app_pool: asyncpg.Pool) -> AsyncIterator[App]:
+    services = Services(pool=app_pool, temporal=None,  # type: ignore[arg-type]
+                        token_verifier=TokenVerifier(TOKENS), task_queue="unused",
+                        web=WebSettings(session_secret="s" * 40, secure_cookies=False))
+    application = create_app(services)
+    await application.state.kinerja.public.define_unit(
+        Actor(subject="e-hr01", roles=frozenset({Role.HR}), agencies=frozenset({AGENCY})),
+        AGENCY, UNIT, "Dinas Perhubungan", [PublicService(key="kir", name="Uji KIR")], 500)
+    await app_pool.execute("INSERT INTO roster_units (agency, code, name, parent, leader)"
+                           " VALUES ($1, $2, 'Dishub', NULL, 'e-0100')", AGENCY, UNIT)
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as http:
+        yield App(http, app_pool, EventLog(app_pool))
+
+
+def _token(html: str) -> str:
+    found = re.search(r'name="token" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+def _fields(token: str, **changes: str) -> dict[str, str]:
+    return {"token": token, "kind": "pengaduan", "service": "kir",
+            "text": "Antrean uji KIR terlalu lama, petugas datang pukul 09.00.",
+            "contact": "0812-3456-7890", "website": "", **changes}
+
+
+async def _complaints(app: App) -> int:
+    return int(await app.pool.fetchval(
+        "SELECT count(*) FROM events WHERE stream_id LIKE 'complaint-%'"))
+
+
+def test_a_tracking_code_is_readable_and_the_same_for_the_same_form() -> None:
+    nonce = uuid.uuid4()
+    assert tracking_code(nonce) == tracking_code(nonce)
+    assert re.fullmatch(CODE_PATTERN, tracking_code(nonce))
+    assert tracking_code(uuid.uuid4()) != tracking_code(nonce)
+
+
+def test_the_events_make_the_complaint_with_its_response_time_and_lateness() -> None:
+    filed = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    deadline = filed + timedelta(days=14)
+    events = [("complaint_filed", {"code": "PGD-AAAA-BBBB", "agency": AGENCY, "unit": UNIT,
+                                   "kind": "saran", "service": None, "text": "Tambah kursi.",
+                                   "deadline": deadline.isoformat(), "contact_ref": None},
+               filed)]
+    view = fold(events)
+    assert view is not None and view.status is ComplaintStatus.OPEN
+    assert not view.late(filed + timedelta(days=14)) and view.late(deadline + timedelta(1))
+    answered = fold([*events, ("complaint_answered", {"text": "Sudah."},
+                               filed + timedelta(days=15, hours=2))])
+    assert answered is not None and answered.status is ComplaintStatus.ANSWERED
+    assert answered.response_seconds == (15 * 24 + 2) * 3600
+    assert answered.late(filed)  # answered after its deadline
+
+
+async def test_filed_once_answered_once_read_with_the_code_and_the_contact_erased(
+        app: App) -> None:
+    token = _token((await app.http.get(FORM)).text)
+    sent = await app.http.post(FORM, data=_fields(token))
+    assert sent.status_code == 303, sent.text
+    location = sent.headers["location"]
+    code = re.search(r"/lacak/(PGD-[A-Z2-7-]+)\?tanda=([0-9a-f]{64})", location)
+    assert code
+    again = await app.http.post(FORM, data=_fields(token))  # a double tap
+    assert again.headers["location"] == location
+    assert await _complaints(app) == 1
+    stream = f"complaint-{AGENCY}-{code.group(1)}"
+    stored = await app.log.read_stream(stream)
+    assert stored[0].hash.hex() == code.group(2)  # the receipt is the event's hash
+    assert "0812" not in stored[0].canonical.decode()  # the contact is not in the log
+
+    receipt = await app.http.get(location)
+    assert receipt.status_code == 200
+    assert code.group(1) in receipt.text and code.group(2) in receipt.text
+    assert "0812" not in receipt.text
+
+    listed = await app.http.get(f"/v1/agencies/{AGENCY}/public-units/{UNIT}/complaints",
+                                headers=HR)
+    assert listed.status_code == 200
+    [complaint] = listed.json()
+    assert (complaint["contact"], complaint["status"], complaint["late"]) == \
+        ("0812-3456-7890", "open", False)
+    for who in (INSPECTOR, HR, HEAD):
+        assert (await app.http.get(f"/v1/agencies/{AGENCY}/public-units/{UNIT}/complaints",
+                                   headers=who)).status_code == 200
+    assert (await app.http.get(f"/v1/agencies/{AGENCY}/public-units/{UNIT}/complaints",
+                               headers=CLERK)).status_code == 404
+
+    answer_url = f"/v1/agencies/{AGENCY}/complaints/{code.group(1)}/answer"
+    body = {"text": "Mulai 1 April loket KIR buka pukul 07.30."}
+    assert (await app.http.post(answer_url, headers=INSPECTOR, json=body)).status_code == 403
+    answered = await app.http.post(answer_url, headers=HEAD, json=body)
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["status"] == "answered"
+    assert answered.json()["response_seconds"] >= 0
+    twice = await app.http.post(answer_url, headers=HR, json={"text": "Lain."})
+    assert twice.status_code == 409
+    tracked = await app.http.get(f"/publik/pengaduan/{AGENCY}/lacak/{code.group(1)}")
+    assert body["text"] in tracked.text
+    looked_up = await app.http.get(f"/publik/pengaduan/{AGENCY}/lacak",
+                                   params={"kode": code.group(1).lower()})
+    assert looked_up.status_code == 303
+    assert (await app.http.get(f"/publik/pengaduan/{AGENCY}/lacak",
+                               params={"kode": "nope"})).status_code == 422
+
+    erased = await app.http.delete(f"/v1/agencies/{AGENCY}/complaints/{code.group(1)}/contact",
+                                   headers=HEAD)
+    assert erased.status_code == 204
+    [complaint] = (await app.http.get(
+        f"/v1/agencies/{AGENCY}/public-units/{UNIT}/complaints", headers=HR)).json()
+    assert (complaint["contact"], complaint["contact_erased"]) == (None, True)
+    assert await app.pool.fetchval(
+        "SELECT count(*) FROM complaint_contacts WHERE contact LIKE '%0812%'") == 0
+    report = await app.log.verify_stream(stream)
+    assert report.ok and report.events_checked == 2
+    assert (await app.log.verify_all()).ok
+
+
+async def test_every_abuse_is_refused_with_a_message_and_nothing_is_stored(app: App) -> None:
+    token = _token((await app.http.get(FORM)).text)
+    cases = [
+        (_fields(token, website="http://spam.example"), 400, "oleh program"),
+        (_fields(token, text="Halo\x00dunia, ini aduan."), 422, 'id="err-text"'),
+        (_fields(token, contact="08\x1b[2J"), 422, 'id="err-contact"'),
+        (_fields(token, text="Pendek"), 422, "paling sedikit 10"),
+        (_fields(token, text="x" * 2001), 422, 'id="err-text"'),
+        (_fields(token, text="   "), 422, 'id="err-text"'),
+        (_fields(token, kind="spam"), 422, 'id="err-kind"'),
+        (_fields(token, service="paspor"), 422, 'id="err-service"'),
+        (_fields(""), 400, "kedaluwarsa"),
+        (_fields(token[:-3] + "abc"), 400, "kedaluwarsa"),
+    ]
+    for fields, status, shown in cases:
+        refused = await app.http.post(FORM, data=fields)
+        assert refused.status_code == status, (fields, refused.status_code)
+        assert shown in refused.text, fields
+    assert await _complaints(app) == 0
+    # Three complaints per client address and unit in an hour; the fourth waits.
+    for _ in range(3):
+        sent = await app.http.post(FORM, data=_fields(_token((await app.http.get(FORM)).text)))
+        assert sent.status_code == 303
+    refused = await app.http.post(FORM, data=_fields(_token((await app.http.get(FORM)).text)))
+    assert refused.status_code == 429 and "Terlalu banyak" in refused.text
+    assert await _complaints(app) == 3
+    assert (await app.http.get(f"/publik/pengaduan/{AGENCY}/lacak/PGD-AAAA-AAAA")
+            ).status_code == 404
+
+
+async def test_a_hidden_complaint_leaves_public_view_but_stays_in_the_chain(app: App) -> None:
+    token = _token((await app.http.get(FORM)).text)
+    sent = await app.http.post(FORM, data=_fields(token, text="Kata-kata kasar di sini."))
+    code = re.search(r"/lacak/(PGD-[A-Z2-7-]+)", sent.headers["location"])
+    assert code
+    hide = f"/v1/agencies/{AGENCY}/complaints/{code.group(1)}/hide"
+    reason = {"reason": "Berisi kata-kata kasar."}
+    assert (await app.http.post(hide, headers=HEAD, json=reason)).status_code == 404
+    assert (await app.http.post(hide, headers=INSPECTOR, json=reason)).status_code == 403
+    assert (await app.http.post(hide, headers=HR, json={"reason": "x\x00"})).status_code == 422
+    hidden = await app.http.post(hide, headers=HR, json=reason)
+    assert hidden.status_code == 200 and hidden.json()["hidden"] is True
+    again = await app.http.post(hide, headers=HR, json=reason)  # nothing more recorded
+    assert again.status_code == 200
+    tracked = await app.http.get(f"/publik/pengaduan/{AGENCY}/lacak/{code.group(1)}")
+    assert "Kata-kata kasar di sini." not in tracked.text
+    assert "disembunyikan oleh moderasi" in tracked.text
+    [listed] = (await app.http.get(f"/v1/agencies/{AGENCY}/public-units/{UNIT}/complaints",
+                                   headers=HEAD)).json()
+    assert listed["text"] == "Kata-kata kasar di sini." and listed["hidden"] is True
+    stream = f"complaint-{AGENCY}-{code.group(1)}"
+    events = await app.log.read_stream(stream)
+    assert [e.type for e in events] == ["complaint_filed", "complaint_hidden"]
+    assert (await app.log.verify_stream(stream)).ok
+    # still answered after hiding, once
+    answer = f"/v1/agencies/{AGENCY}/complaints/{code.group(1)}/answer"
+    answered = await app.http.post(answer, headers=HEAD,
+                                   json={"text": "Mohon gunakan bahasa santun."})
+    assert answered.status_code == 200 and answered.json()["hidden"] is True
+    assert (await app.http.post(answer, headers=HR, json={"text": "Lagi."})).status_code == 409
+    assert [e.type for e in await app.log.read_stream(stream)] == \
+        ["complaint_filed", "complaint_hidden", "complaint_answered"]
+    assert (await app.log.verify_stream(stream)).ok
