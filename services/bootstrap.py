@@ -12,11 +12,13 @@ from temporalio.client import Client
 
 from services.appraisals import AppraisalService
 from services.cycles import CycleService
+from services.evidence import DEFAULT_MAX_BYTES, EvidenceService
 from services.roster import RosterService
 from store.appraisals import AppraisalReadModel
 from store.audit import Auditor
 from store.cycles import CycleStore
 from store.event_log import EventLog
+from store.evidence import EvidenceStore
 from store.roster import RosterStore
 from workflows.appraisal.client import AppraisalClient
 from workflows.cycle.client import CycleClient
@@ -33,24 +35,29 @@ class Kinerja:
     appraisals: AppraisalService
     cycles: CycleService
     roster: RosterService
+    evidence: EvidenceService
 
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
               public_key: bytes | None = None, checkpoint_log: Path | None = None,
-              unsealed_warning_seconds: float = 60.0) -> Kinerja:
+              unsealed_warning_seconds: float = 60.0,
+              evidence_max_bytes: int = DEFAULT_MAX_BYTES) -> Kinerja:
     """Everything over ``pool`` and ``temporal``."""
     event_log = EventLog(pool)
     read_model = AppraisalReadModel(pool)
     cycle_store = CycleStore(pool)
+    evidence = EvidenceStore(pool)
     cycles = CycleService(cycle_store, CycleClient(temporal, task_queue))
     return Kinerja(
         pool=pool, event_log=event_log, read_model=read_model,
         auditor=Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
                         unsealed_warning_seconds=unsealed_warning_seconds),
         appraisals=AppraisalService(read_model, event_log,
-                                    AppraisalClient(temporal, task_queue), cycle_store),
+                                    AppraisalClient(temporal, task_queue), cycle_store,
+                                    evidence),
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
+        evidence=EvidenceService(read_model, event_log, evidence, evidence_max_bytes),
     )
 
 
