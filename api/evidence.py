@@ -120,7 +120,6 @@ def file_response(download: Download) -> Response:
                                f"filename*=UTF-8''{quote(name, safe='')}",
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, no-store",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
     })
 
 
