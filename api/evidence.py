@@ -135,9 +135,8 @@ async def download_evidence(
     """A file a progress report (or activity) of the appraisal refers to, for its parties,
     HR in scope and inspectors; 404 for anyone else and for any other file."""
     download = await kinerja(request).evidence.download(actor, appraisal_id, sha256)
-    summary = await kinerja(request).appraisals.visible(actor, appraisal_id)
-    await record_read(request, actor, summary.parties.agency, "appraisal-evidence",
-                      personal=True,
-                      own=actor.is_person(summary.parties.agency, summary.parties.employee),
+    parties = download.parties
+    await record_read(request, actor, parties.agency, "appraisal-evidence", personal=True,
+                      own=actor.is_person(parties.agency, parties.employee),
                       appraisal_id=appraisal_id, sha256=sha256)
     return file_response(download)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from domain.appraisal import Command, CommandRefused, LogActivity, Phase, ReportProgress
-from domain.authorization import Action, Actor, may, may_read
+from domain.authorization import Action, Actor, Parties, may, may_read
 from domain.evidence import (
     SHA256_PATTERN,
     accepted,
@@ -54,6 +54,8 @@ class Upload(Protocol):
 class Download:
     file: StoredFile
     content: bytes
+    parties: Parties
+    """The appraisal's parties (a door records an HR's or inspector's read by them)."""
 
 
 def too_large(max_bytes: int, field: str = "file") -> Invalid:
@@ -129,7 +131,7 @@ class EvidenceService:
         content = await self._store.content(sha256)
         if stored is None or content is None:  # pragma: no cover - refused at the report
             raise NotFound("evidence file")
-        return Download(file=stored, content=content)
+        return Download(file=stored, content=content, parties=summary.parties)
 
 
 async def check_attached(store: EvidenceStore, appraisal_id: str, command: Command) -> None:

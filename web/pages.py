@@ -730,13 +730,12 @@ async def evidence_file(request: Request, appraisal_id: str, sha256: str) -> Res
     session = _session(request)
     try:
         download = await _evidence(request).download(session.actor, appraisal_id, sha256)
-        summary = await _service(request).visible(session.actor, appraisal_id)
     except NotFound:
         raise PageNotFound() from None
-    await record_read(request, session.actor, summary.parties.agency, "appraisal-evidence",
-                      personal=True,
-                      own=session.actor.is_person(summary.parties.agency,
-                                                  summary.parties.employee),
+    parties = download.parties
+    await record_read(request, session.actor, parties.agency, "appraisal-evidence",
+                      personal=True, own=session.actor.is_person(parties.agency,
+                                                                 parties.employee),
                       appraisal_id=appraisal_id, sha256=sha256)
     return file_response(download)
 

@@ -215,3 +215,18 @@ async def test_only_the_employee_attaches_and_only_while_reporting(stack: Stack)
     assert (await upload(stack, appraisal, PDF, "x.pdf", "e-far")).status_code == 404
     assert (await upload(stack, f"{appraisal}-nope", PDF)).status_code == 404
     assert await stack.pool.fetchval("SELECT count(*) FROM evidence_files") == 0
+
+
+async def test_a_daily_activity_refers_to_files_the_same_way(stack: Stack) -> None:
+    appraisal = await reporting(stack)
+    base = f"/v1/appraisals/{appraisal}"
+    activity = {"day": f"{YEAR}-01-05", "rhk_id": "rhk-1", "description": "Rapat koordinasi",
+                "evidence": [{"kind": "file", "sha256": hashlib.sha256(PNG).hexdigest(),
+                              "description": "Foto rapat"}]}
+    refused = await call(stack, "POST", f"{base}/activities", EMP, body=activity, expect=422)
+    assert refused["errors"][0]["field"] == "activity.evidence[0].sha256"
+    stored = (await upload(stack, appraisal, PNG, "rapat.png", content_type="image/png")).json()
+    await call(stack, "POST", f"{base}/activities", EMP, body=activity)
+    got = await stack.http.get(stored["download"], headers=headers(stack, HEAD))
+    assert got.status_code == 200 and got.content == PNG
+    assert got.headers["content-type"] == "image/png"
