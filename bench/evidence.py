@@ -41,7 +41,7 @@ from bench.harness import (
 from domain.appraisal import Phase
 from domain.authorization import Actor, Parties, Role
 from services.evidence import EvidenceService
-from store.appraisals import AppraisalReadModel, save_appraisal_summary
+from store.appraisals import AppraisalReadModel, summary_write
 from store.database import create_pool
 from store.event_log import EventLog, NewEvent
 from store.evidence import EvidenceStore
@@ -82,11 +82,11 @@ async def run(args: argparse.Namespace) -> list[Figure]:
         event_log = EventLog(pool)
         service = EvidenceService(AppraisalReadModel(pool), event_log, EvidenceStore(pool),
                                   max_bytes=10 * mib)
-        async with pool.acquire() as connection:
-            await save_appraisal_summary(
-                connection, appraisal_id=APPRAISAL, cycle_id="bench-2026", parties=PARTIES,
-                phase=Phase.SELF_REPORT, predikat=None, next_deadline=None, version=1,
-                state_json="{}", updated_at=datetime.now(UTC))
+        summary = summary_write(
+            appraisal_id=APPRAISAL, cycle_id="bench-2026", parties=PARTIES,
+            phase=Phase.SELF_REPORT, predikat=None, next_deadline=None, version=1,
+            state_json="{}", updated_at=datetime.now(UTC))
+        await pool.execute(summary.sql, *summary.args)
         version = 0
         for label, size in SIZES.items():
             row = rows.setdefault(label, {"attach": [], "insert": [], "download": [],
