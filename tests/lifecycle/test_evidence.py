@@ -108,6 +108,10 @@ async def test_non_parties_get_404_and_unreferenced_files_are_not_served(stack: 
     absent = await stack.http.get(f"/v1/appraisals/{appraisal}/evidence/{'0' * 64}",
                                   headers=headers(stack, EMP))
     assert absent.status_code == 404
+    # A stranger naming a file in a report learns nothing of the appraisal or its files:
+    # the 404 every refusal gives them, not the 422 the employee would get.
+    await report_with(stack, appraisal, "0" * 64, who="e-far", expect=404)
+    await report_with(stack, appraisal, digest, who="e-far", expect=404)
 
 
 async def test_no_reads_or_references_across_appraisals(stack: Stack) -> None:
