@@ -5,12 +5,14 @@ Every route needs the inspector role (403 otherwise); an appraisal outside the
 inspector's agencies is a 404, as an unknown one is. The access stream of an
 agency (who read what, when) is also open to that agency's HR. Each read of
 an appraisal or an export is recorded in ``access-<agency>`` before the
-answer goes out, by ``api.access.record_read`` like the other routes' reads.
+answer goes out. Each route is one call of ``services.inspection.InspectionService``,
+the same use cases the inspectors' pages (``web/inspection.py``) call.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,18 +24,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from api.access import record_read
+from api.access import read_context
 from api.auth import CurrentActor
 from api.edge import INT4_MAX, INT8_MAX
-from api.problems import FieldError, Problem, not_found
+from api.problems import not_found
 from api.schemas import TrailEvent
-from domain.appraisal import AppraisalState
-from domain.authorization import Actor, Role, is_inspector, may_inspect, may_read_access_log
 from domain.checkpoint import Checkpoint
-from domain.replay import TrailEntry, replay, state_diff
-from store.appraisals import AppraisalReadModel, AppraisalSummary
-from store.audit import AuditFailure, Auditor, AuditReport, ProofRefused, access_stream
-from store.event_log import EventLog
+from services.inspection import Export, InspectionService, Point
+from store.audit import AuditFailure, AuditReport
 
 router = APIRouter(prefix="/v1/audit", tags=["inspector"])
 
@@ -170,52 +168,12 @@ class AccessEventView(BaseModel):
 # --------------------------------------------------------------------------- helpers
 
 
-def _auditor(request: Request) -> Auditor:
-    return request.app.state.kinerja.auditor  # type: ignore[no-any-return]
+def _service(request: Request) -> InspectionService:
+    return request.app.state.kinerja.inspection  # type: ignore[no-any-return]
 
 
 def _settings(request: Request) -> AuditSettings:
     return request.app.state.audit_settings  # type: ignore[no-any-return]
-
-
-def _require_inspector(actor: Actor) -> None:
-    if not is_inspector(actor):
-        raise Problem(403, "forbidden", "Not allowed", "the audit routes are for inspectors")
-
-
-async def _inspected(request: Request, appraisal_id: str, actor: Actor) -> AppraisalSummary:
-    _require_inspector(actor)
-    read_model: AppraisalReadModel = request.app.state.kinerja.read_model
-    summary = await read_model.summary(appraisal_id)
-    if summary is None or not may_inspect(actor, summary.parties.agency):
-        raise not_found()
-    return summary
-
-
-async def _record(request: Request, actor: Actor, agency: str, what: str, **details: Any
-                  ) -> None:
-    await record_read(request, actor, agency, what, **details)
-
-
-def _field_problem(field: str, message: str, status: int = 422) -> Problem:
-    return Problem(status, "validation", "The request breaks a rule", f"{field}: {message}",
-                   errors=[FieldError(field=field, rule="value_error", message=message)])
-
-
-def _entries(events: list[Any]) -> list[TrailEntry]:
-    return [TrailEntry(e.version, e.type, e.data, e.recorded_at) for e in events]
-
-
-async def _state_at(request: Request, appraisal_id: str, version: int | None,
-                    at: datetime | None, prefix: str = "") -> AppraisalState:
-    if at is not None and at.tzinfo is None:
-        raise _field_problem(f"query.{prefix}at", "a moment needs a time zone, e.g. Z")
-    event_log: EventLog = request.app.state.kinerja.event_log
-    events = await event_log.read_stream(appraisal_id)
-    if version is not None and version > len(events):
-        raise _field_problem(f"query.{prefix}version",
-                             f"the trail has {len(events)} events", 404)
-    return replay(_entries(events), version=version, at=at)
 
 
 def _failure_view(failure: AuditFailure | None) -> FailureView | None:
@@ -248,10 +206,8 @@ def _verification(report: AuditReport, scope: str, settings: AuditSettings
             summary="The trail: each event's actor, role, time, version, sequence and hash")
 async def trail(request: Request, appraisal_id: str, actor: CurrentActor
                 ) -> list[AuditTrailEvent]:
-    summary = await _inspected(request, appraisal_id, actor)
-    events = await _auditor(request).trail(appraisal_id)
-    await _record(request, actor, summary.parties.agency, "trail", appraisal_id=appraisal_id)
-    return [AuditTrailEvent.of(e, seq=seq) for e, seq in events]
+    _, items = await _service(request).trail(actor, appraisal_id, read_context(request))
+    return [AuditTrailEvent.of(item.event, seq=item.seq) for item in items]
 
 
 @router.get("/appraisals/{appraisal_id}/state",
@@ -263,10 +219,8 @@ async def state(
     at: Annotated[datetime | None, Query(description="as recorded at this moment (RFC 3339)")
                   ] = None,
 ) -> StateView:
-    summary = await _inspected(request, appraisal_id, actor)
-    replayed = await _state_at(request, appraisal_id, version, at)
-    await _record(request, actor, summary.parties.agency, "state", appraisal_id=appraisal_id,
-                  version=version, at=at.isoformat() if at else None)
+    _, replayed = await _service(request).state(actor, appraisal_id, Point(version, at),
+                                                read_context(request))
     return StateView(appraisal_id=appraisal_id, version=replayed.version,
                      as_of_version=version, as_of=at,
                      state=replayed.model_dump(mode="json"))
@@ -281,16 +235,12 @@ async def difference(
     to_version: Annotated[int | None, Query(ge=0, le=INT4_MAX)] = None,
     to_at: Annotated[datetime | None, Query()] = None,
 ) -> DiffView:
-    summary = await _inspected(request, appraisal_id, actor)
-    if from_version is None and from_at is None:
-        raise _field_problem("query.from_version", "give from_version or from_at")
-    before = await _state_at(request, appraisal_id, from_version, from_at, "from_")
-    after = await _state_at(request, appraisal_id, to_version, to_at, "to_")
-    await _record(request, actor, summary.parties.agency, "diff", appraisal_id=appraisal_id)
-    return DiffView(appraisal_id=appraisal_id, from_version=before.version,
-                    to_version=after.version,
+    _, found = await _service(request).diff(actor, appraisal_id, Point(from_version, from_at),
+                                            Point(to_version, to_at), read_context(request))
+    return DiffView(appraisal_id=appraisal_id, from_version=found.before.version,
+                    to_version=found.after.version,
                     changes=[ChangeView(path=c.path, before=c.before, after=c.after)
-                             for c in state_diff(before, after)])
+                             for c in found.changes])
 
 
 @router.get("/verify", summary="Verify one appraisal's stream, or the whole log",
@@ -304,25 +254,13 @@ async def verify(
     request: Request, actor: CurrentActor,
     stream: Annotated[str | None, Query(max_length=200, description="an appraisal id")] = None,
 ) -> VerificationView:
-    _require_inspector(actor)
-    auditor = _auditor(request)
-    settings = _settings(request)
-    if stream is not None:
-        summary = await _inspected(request, stream, actor)
-        report = await auditor.verify_stream(stream)
-        await _record(request, actor, summary.parties.agency, "verify", appraisal_id=stream)
-        return _verification(report, stream, settings)
-    if "*" not in actor.agencies:
-        raise Problem(403, "forbidden", "Not allowed",
-                      "verifying the whole log needs an inspector of every agency (*); "
-                      "give stream= for one appraisal")
-    return _verification(await auditor.verify_all(), "all", settings)
+    report = await _service(request).verify(actor, stream, read_context(request))
+    return _verification(report, stream if stream is not None else "all", _settings(request))
 
 
 @router.get("/checkpoints/latest", summary="The latest signed checkpoint")
 async def latest_checkpoint(request: Request, actor: CurrentActor) -> CheckpointView:
-    _require_inspector(actor)
-    checkpoint = await _auditor(request).latest_checkpoint()
+    checkpoint = await _service(request).latest_checkpoint(actor)
     if checkpoint is None:
         raise not_found("checkpoint")
     return CheckpointView.of(checkpoint, _settings(request).public_key)
@@ -336,14 +274,8 @@ async def inclusion(
     tree_size: Annotated[int | None, Query(ge=1, le=INT8_MAX, description="a checkpoint's size; "
                                            "default: the latest")] = None,
 ) -> InclusionProofView:
-    summary = await _inspected(request, appraisal, actor)
-    try:
-        found = await _auditor(request).inclusion(appraisal, version, tree_size)
-    except ProofRefused as refused:
-        raise _field_problem(f"query.{refused.parameter}", refused.reason,
-                             refused.status) from None
-    await _record(request, actor, summary.parties.agency, "inclusion-proof",
-                  appraisal_id=appraisal, version=version)
+    found = await _service(request).inclusion(actor, appraisal, version, tree_size,
+                                              read_context(request))
     checkpoint = found.checkpoint
     return InclusionProofView(
         appraisal_id=appraisal, version=version, seq=found.seq,
@@ -359,12 +291,7 @@ async def consistency(
     new_size: Annotated[int | None, Query(ge=1, le=INT8_MAX,
                                           description="default: the latest")] = None,
 ) -> ConsistencyProofView:
-    _require_inspector(actor)
-    try:
-        found = await _auditor(request).consistency(old_size, new_size)
-    except ProofRefused as refused:
-        raise _field_problem(f"query.{refused.parameter}", refused.reason,
-                             refused.status) from None
+    found = await _service(request).consistency(actor, old_size, new_size)
     old, new = found.old, found.new
     public_key = _settings(request).public_key
     return ConsistencyProofView(
@@ -384,27 +311,21 @@ async def export(
     unit: Annotated[str | None, Query(max_length=64)] = None,
     cycle: Annotated[str | None, Query(max_length=100)] = None,
 ) -> StreamingResponse:
-    _require_inspector(actor)
-    if appraisal is not None:
-        summary = await _inspected(request, appraisal, actor)
-        agency, streams = summary.parties.agency, [appraisal]
-        scope = {"appraisal": appraisal}
-        name = appraisal
-    elif cycle is not None:
-        rows = await _auditor(request).cycle_streams(cycle, unit)
-        agencies = {row_agency for _, row_agency in rows}
-        if not rows or len(agencies) != 1 or not may_inspect(actor, agencies.pop()):
-            raise not_found("cycle or unit")
-        agency = rows[0][1]
-        streams = [stream for stream, _ in rows]
-        scope = {"cycle": cycle, **({"unit": unit} if unit is not None else {})}
-        name = f"{cycle}-{unit}" if unit is not None else cycle
-    else:
-        raise _field_problem("query.appraisal", "give appraisal, or cycle (and unit)")
-    await _record(request, actor, agency, "export", **scope)
-    body = _auditor(request).export(streams, scope, _settings(request).public_key)
-    return StreamingResponse(_guarded(body), media_type="application/x-ndjson", headers={
-        "Content-Disposition": f'attachment; filename="kinerja-{name}.jsonl"'})
+    bundle = await _service(request).export(actor, read_context(request), appraisal=appraisal,
+                                            cycle=cycle, unit=unit,
+                                            public_key=_settings(request).public_key)
+    return bundle_response(bundle)
+
+
+def bundle_response(bundle: Export) -> StreamingResponse:
+    """The bundle as a JSON-lines download named ``kinerja-<scope>.jsonl``."""
+    return StreamingResponse(_guarded(bundle.body), media_type="application/x-ndjson",
+                             headers={"Content-Disposition":
+                                      f'attachment; filename="{bundle_file_name(bundle)}"'})
+
+
+def bundle_file_name(bundle: Export) -> str:
+    return f"kinerja-{bundle.name}.jsonl"
 
 
 async def _guarded(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -424,23 +345,8 @@ async def access(
     agency: Annotated[str, Query(max_length=100)],
     from_version: Annotated[int, Query(ge=1, le=INT4_MAX)] = 1,
 ) -> list[AccessEventView]:
-    if not may_read_access_log(actor, agency):
-        if actor.roles & {Role.INSPECTOR, Role.HR}:
-            raise not_found("agency")
-        raise Problem(403, "forbidden", "Not allowed",
-                      "the access stream is for inspectors and HR of the agency")
-    event_log: EventLog = request.app.state.kinerja.event_log
-    events = await event_log.read_stream(access_stream(agency), from_version=from_version)
-    return [
-        AccessEventView(version=e.version, recorded_at=e.recorded_at, type=e.type,
-                        actor=e.metadata.get("actor"), roles=e.metadata.get("roles", []),
-                        actor_agency=e.metadata.get("actor_agency"),
-                        request_id=e.metadata.get("request_id"),
-                        what=e.data.get("what", ""), appraisal_id=e.data.get("appraisal_id"),
-                        details={k: v for k, v in e.data.items()
-                                 if k not in ("what", "appraisal_id")})
-        for e in events
-    ]
+    entries = await _service(request).access(actor, agency, from_version=from_version)
+    return [AccessEventView(**dataclasses.asdict(e)) for e in entries]
 
 
-__all__ = ["AuditSettings", "router"]
+__all__ = ["AuditSettings", "bundle_file_name", "bundle_response", "router"]

@@ -240,6 +240,11 @@ def may_inspect(actor: Actor, agency: str) -> bool:
     return is_inspector(actor) and actor.in_scope(agency)
 
 
+def may_verify_all(actor: Actor) -> bool:
+    """The whole log spans every agency: only an inspector of all of them verifies it."""
+    return is_inspector(actor) and "*" in actor.agencies
+
+
 def may_decode_payloads(actor: Actor) -> bool:
     """Only an operator sees Temporal's payloads (names, free text) in clear."""
     return Role.OPERATOR in actor.roles

@@ -43,9 +43,10 @@ from domain.appraisal import (
     OpenAppraisal,
     Phase,
     ReleaseResult,
+    TargetStatus,
     decide,
 )
-from domain.authorization import Actor, may, may_read, read_scope
+from domain.authorization import Actor, ReadScope, may, may_read, read_scope
 from domain.replay import TrailEntry, replay
 from services.errors import SENDING_FAILURES, Forbidden, NotFound, Unavailable, answer_to
 from services.evidence import check_attached
@@ -214,6 +215,38 @@ class AppraisalService:
         if stored is None:  # pragma: no cover - the summary and the state are one row
             raise NotFound()
         return stored
+
+    async def summary_and_state(self, actor: Actor, appraisal_id: str
+                                ) -> tuple[AppraisalSummary, AppraisalStateView]:
+        """:meth:`visible` and :meth:`state` in one (a page shows both)."""
+        summary = await self.visible(actor, appraisal_id)
+        stored = await self._read_model.view(appraisal_id)
+        if stored is None:  # pragma: no cover - the summary and the state are one row
+            raise NotFound()
+        return summary, stored
+
+    async def superior_rhk(self, actor: Actor, summary: AppraisalSummary
+                           ) -> list[tuple[str, str]]:
+        """The RHK (id, description) of the appraiser's approved SKP in the same cycle, which
+        the employee's RHK may support (intervensi); none when the appraiser has no
+        appraisal there or its SKP is not approved. Only the appraisal's employee asks, with
+        the appraisal's summary as :meth:`visible` gave it."""
+        parties = summary.parties
+        if not actor.is_person(parties.agency, parties.employee) or not parties.appraiser:
+            return []
+        scope = ReadScope(subject=None, agencies=frozenset({parties.agency}),
+                          all_agencies=False)
+        theirs = await self._read_model.list(scope, cycle_id=summary.cycle_id,
+                                             employee=parties.appraiser,
+                                             agency=parties.agency, limit=1)
+        if not theirs:
+            return []
+        stored = await self._read_model.view(theirs[0].appraisal_id)
+        if stored is None or stored.state.get("targets_status") not in (
+                TargetStatus.APPROVED.value, TargetStatus.SET_BY_HR.value):
+            return []
+        return [(str(r["id"]), str(r["description"]))
+                for r in (stored.state.get("skp") or {}).get("rhk", ())]
 
     async def events(self, actor: Actor, appraisal_id: str, from_version: int = 1
                      ) -> list[RecordedEvent]:

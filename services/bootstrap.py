@@ -13,6 +13,7 @@ from temporalio.client import Client
 from services.appraisals import AppraisalService
 from services.cycles import CycleService
 from services.evidence import DEFAULT_MAX_BYTES, EvidenceService
+from services.inspection import InspectionService
 from services.roster import RosterService
 from store.appraisals import AppraisalReadModel
 from store.audit import Auditor
@@ -36,6 +37,7 @@ class Kinerja:
     cycles: CycleService
     roster: RosterService
     evidence: EvidenceService
+    inspection: InspectionService
 
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
@@ -48,16 +50,17 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
     cycle_store = CycleStore(pool)
     evidence = EvidenceStore(pool)
     cycles = CycleService(cycle_store, CycleClient(temporal, task_queue))
+    auditor = Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
+                      unsealed_warning_seconds=unsealed_warning_seconds)
     return Kinerja(
-        pool=pool, event_log=event_log, read_model=read_model,
-        auditor=Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
-                        unsealed_warning_seconds=unsealed_warning_seconds),
+        pool=pool, event_log=event_log, read_model=read_model, auditor=auditor,
         appraisals=AppraisalService(read_model, event_log,
                                     AppraisalClient(temporal, task_queue), cycle_store,
                                     evidence),
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
         evidence=EvidenceService(read_model, event_log, evidence, evidence_max_bytes),
+        inspection=InspectionService(read_model, event_log, auditor),
     )
 
 

@@ -95,6 +95,8 @@ class AppraisalSummary:
     next_deadline_at: datetime | None
     version: int
     updated_at: datetime
+    utc_offset_hours: int | None = None
+    """The zone of the cycle's calendar (7 WIB, 8 WITA, 9 WIT); None before it has one."""
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> AppraisalSummary:
@@ -109,11 +111,12 @@ class AppraisalSummary:
             next_deadline_at=row["next_deadline_at"],
             version=row["version"],
             updated_at=row["updated_at"],
+            utc_offset_hours=row["utc_offset_hours"],
         )
 
 
 _COLUMNS = """appraisal_id, cycle_id, agency, unit, employee, appraiser, superior, phase,
-    predikat, next_deadline_kind, next_deadline_at, version, updated_at"""
+    predikat, next_deadline_kind, next_deadline_at, version, updated_at, utc_offset_hours"""
 
 
 class AppraisalReadModel:

@@ -62,6 +62,8 @@ class Overdue:
     phase: Phase
     deadline: DeadlineKind
     due_at: datetime
+    appraiser: str | None = None
+    """The appraiser's key (None for the top of the agency: HR appraises)."""
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ class CycleStore:
                 " GROUP BY 1, 2, 3, 4, 5", cycle_id, unit, as_of)
             overdue = await connection.fetch(
                 "SELECT appraisal_id, employee, unit, phase, next_deadline_kind,"
-                " next_deadline_at FROM appraisal_summaries"
+                " next_deadline_at, appraiser FROM appraisal_summaries"
                 " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
                 " AND next_deadline_at < $3 ORDER BY next_deadline_at, appraisal_id LIMIT $4",
                 cycle_id, unit, as_of, overdue_limit) if overdue_limit else []
@@ -229,7 +231,8 @@ class CycleStore:
             total=sum(c.count for c in by_unit_phase),
             by_unit_phase=by_unit_phase,
             overdue=[Overdue(r["appraisal_id"], r["employee"], r["unit"], Phase(r["phase"]),
-                             DeadlineKind(r["next_deadline_kind"]), r["next_deadline_at"])
+                             DeadlineKind(r["next_deadline_kind"]), r["next_deadline_at"],
+                             r["appraiser"])
                      for r in overdue],
             overdue_counts=totals,
             overdue_by_unit=overdue_by_unit,

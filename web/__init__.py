@@ -6,11 +6,34 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from web.state import STATIC, DevPerson, WebSettings, WebState
+from web.state import STATIC, DevPerson, StaticAssets, WebSettings, WebState
 
 __all__ = ["DevPerson", "WebSettings", "install"]
+
+GZIP_MINIMUM_BYTES = 1024
+"""Smaller answers are sent as they are: below about a kilobyte the gzip header and the
+work cost more than they save."""
+
+API_PREFIXES = ("/v1/", "/codec/", "/healthz", "/metrics", "/docs", "/redoc", "/openapi.json")
+"""Paths that are the API's, not the pages': their answers are left as the API makes them."""
+
+
+class PagesGZip:
+    """gzip (level 6) for the pages and their static files, when the browser accepts it
+    and the answer is at least :data:`GZIP_MINIMUM_BYTES`; the API's answers untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=6)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not str(scope.get("path", "")).startswith(API_PREFIXES):
+            await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def install(app: FastAPI, settings: WebSettings) -> None:
@@ -18,11 +41,14 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     session secret is set."""
     if not settings.session_secret:
         return
-    from web import pages
+    from web import hr, inspection, pages
 
     app.state.web = WebState(settings)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", StaticAssets(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.add_middleware(PagesGZip)
+    app.include_router(hr.router)
+    app.include_router(inspection.router)
 
     @app.exception_handler(pages.SignInNeeded)
     async def _sign_in(request: Request, exc: pages.SignInNeeded) -> Response:

@@ -48,8 +48,8 @@ from domain.appraisal import (
     SubmitTargets,
     decide,
 )
-from domain.policy import POLICIES
-from domain.ratings import Rating
+from domain.appraisal.review import suggested_ratings
+from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, POLICY_6_2022
 from domain.skp import Approach, Aspect, CoreValue, DailyActivity, Evidence, RhkKind, Skp
 from services.appraisals import AppraisalService
 from services.errors import Forbidden, Invalid, NotFound, Unavailable
@@ -102,7 +102,7 @@ def language_of(request: Request) -> str:
 
 
 def render(request: Request, template: str, context: Mapping[str, Any] | None = None,
-           status: int = 200, *, offset: int = 7) -> HTMLResponse:
+           status: int = 200, *, offset: int = DEFAULT_UTC_OFFSET_HOURS) -> HTMLResponse:
     """``template`` in the request's language, with the session and its CSRF token."""
     state = web(request)
     language = language_of(request)
@@ -267,6 +267,7 @@ def _row(summary: AppraisalSummary, role: str) -> dict[str, Any]:
             "employee": summary.parties.employee, "predikat": summary.predikat,
             "deadline_kind": summary.next_deadline_kind,
             "deadline_at": summary.next_deadline_at, "role": role,
+            "offset": summary.utc_offset_hours or DEFAULT_UTC_OFFSET_HOURS,
             "todo": todo(role, summary.phase.value, None)}
 
 
@@ -306,31 +307,51 @@ def _relation(session: Session, summary: AppraisalSummary) -> str | None:
 async def _appraisal_page(request: Request, appraisal_id: str, *, failed: str | None = None,
                           errors: Mapping[str, str] | None = None,
                           values: Mapping[str, str] | None = None, status: int = 200,
-                          preview: Mapping[str, Any] | None = None) -> Response:
+                          preview: Mapping[str, Any] | None = None,
+                          editor: Mapping[str, Any] | None = None) -> Response:
     session = _session(request)
     service = _service(request)
     try:
-        summary = await service.visible(session.actor, appraisal_id)
-        stored = await service.state(session.actor, appraisal_id)
+        summary, stored = await service.summary_and_state(session.actor, appraisal_id)
     except NotFound:
         raise PageNotFound() from None
     state = stored.state
     relation = _relation(session, summary)
-    offset = int((state.get("calendar") or {}).get("utc_offset_hours") or 7)
-    skp = state.get("skp")
-    editor = values if failed == "skp" and values is not None else _skp_fields(skp)
+    offset = _offset(state)
+    policy = POLICIES.get(stored.policy, POLICY_6_2022)
+    editing = relation == "employee" and summary.phase is Phase.TARGET_SETTING \
+        and state.get("targets_status") in ("none", "draft", "returned")
+    supported = await service.superior_rhk(session.actor, summary) if editing else []
     today = datetime.now(UTC).astimezone(Formats("id", offset).zone).date().isoformat()
+    proposed = {r.get("rhk_id"): r.get("proposed")
+                for r in (state.get("self_assessment") or {}).get("ratings", ())}
     return render(request, "appraisal.html", {
         "a": summary, "s": state, "relation": relation, "failed": failed,
-        "errors": errors or {}, "values": values or {}, "editor": editor,
-        "editor_rows": _editor_rows(editor), "aspects": list(Aspect),
-        "editor_fits": editor_fits(skp),
-        "kinds": list(RhkKind), "approaches": list(Approach), "today": today,
-        "ratings": list(Rating), "core_values": list(CoreValue), "preview": preview,
+        "errors": errors or {}, "values": values or {}, "editable": editing,
+        "editor": editor if editor is not None else _shaped(state.get("skp")),
+        "aspects": _VALUES[Aspect], "kinds": _VALUES[RhkKind],
+        "approaches": _VALUES[Approach],
+        "perspectives": policy.jpt_perspectives if state.get("position_kind") == "jpt" else (),
+        "weights": policy.rhk_weights, "superior_rhk": supported,
+        "numeric": policy.scheme == "numeric", "max_score": policy.numeric_max_score,
+        "proposed": proposed, "today": today,
+        "core_values": _VALUES[CoreValue], "preview": preview,
         "is_hr": "hr" in session.roles and summary.parties.agency in session.agencies,
         "todo": todo(relation or "", summary.phase.value, state.get("targets_status")),
         "evidence_max_mb": round(_evidence(request).max_bytes / (1024 * 1024), 1),
     }, status, offset=offset)
+
+
+_VALUES = {kind: [member.value for member in kind]
+           for kind in (Aspect, RhkKind, Approach, CoreValue)}
+"""The options of the pages' lists (plain strings: an enum member's ``.value`` is slow
+in a template's loops)."""
+
+
+def _offset(state: Mapping[str, Any]) -> int:
+    """The UTC offset of the appraisal's calendar (WIB when it has none yet)."""
+    calendar = state.get("calendar") or {}
+    return int(calendar.get("utc_offset_hours") or DEFAULT_UTC_OFFSET_HOURS)
 
 
 @router.get("/penilaian/{appraisal_id}")
@@ -343,100 +364,179 @@ async def trail(request: Request, appraisal_id: str) -> Response:
     session = _session(request)
     service = _service(request)
     try:
-        summary = await service.visible(session.actor, appraisal_id)
+        summary, stored = await service.summary_and_state(session.actor, appraisal_id)
         events = await service.events(session.actor, appraisal_id)
-        stored = await service.state(session.actor, appraisal_id)
     except NotFound:
         raise PageNotFound() from None
-    offset = int((stored.state.get("calendar") or {}).get("utc_offset_hours") or 7)
-    return render(request, "trail.html", {"a": summary, "events": events}, offset=offset)
+    return render(request, "trail.html", {"a": summary, "events": events},
+                  offset=_offset(stored.state))
 
 
 # The SKP editor's fields are named after the domain's locations (``rhk.0.description``,
-# ``rhk.0.indicators.0.target.value``), so a refusal's ``loc`` names its field.
+# ``rhk.0.indicators.1.target.value``), so a refusal's ``loc`` names its field. The
+# editor is a tree of strings (what the fields show): from the stored SKP, or from the
+# form as sent; "add" and "remove" buttons change the tree and show the form again
+# (without JavaScript: the whole page; with htmx: the form alone).
 
-_ROW_FIELDS = ("id", "kind", "description", "indicators.0.id", "indicators.0.description",
-               "indicators.0.aspect", "indicators.0.target.value",
-               "indicators.0.target.unit")
-
-
-def _skp_fields(skp: Mapping[str, Any] | None) -> dict[str, str]:
-    """The editor's values of a stored SKP (its first indicator of each RHK)."""
-    if not skp:
-        return {"approach": Approach.QUANTITATIVE.value}
-    fields = {"approach": str(skp.get("approach", ""))}
-    for i, rhk in enumerate(skp.get("rhk", ())):
-        indicator = (rhk.get("indicators") or [{}])[0]
-        target = indicator.get("target") or {}
-        for name, value in (("id", rhk.get("id")), ("kind", rhk.get("kind")),
-                            ("description", rhk.get("description")),
-                            ("indicators.0.id", indicator.get("id")),
-                            ("indicators.0.description", indicator.get("description")),
-                            ("indicators.0.aspect", indicator.get("aspect")),
-                            ("indicators.0.target.value", target.get("value")),
-                            ("indicators.0.target.unit", target.get("unit"))):
-            fields[f"rhk.{i}.{name}"] = "" if value is None else str(value)
-    return fields
+_EDITOR_LIMITS = {"rhk": 100, "indicators": 50}
+"""At most as many rows as the domain accepts (``domain.skp``)."""
 
 
-def editor_fits(skp: Mapping[str, Any] | None) -> bool:
-    """Whether the page's editor holds the whole SKP: one quantitative indicator per RHK,
-    no supported RHK or perspective, no leader's expectations or annex. Saving from the
-    editor would lose anything else, so such an SKP (drafted through the API) is shown,
-    not edited."""
-    if not skp:
-        return True
-    for rhk in skp.get("rhk", ()):
-        indicators = rhk.get("indicators") or []
-        if len(indicators) != 1 or rhk.get("supports_rhk") or rhk.get("perspective") \
-                or (indicators[0].get("target") or {}).get("text"):
-            return False
-    if any(b.get("leader_expectation") for b in skp.get("behaviour", ())):
-        return False
-    return not any((skp.get("annex") or {}).values())
+def _new_indicator() -> dict[str, Any]:
+    return {"id": f"ind-{uuid.uuid4().hex[:8]}", "description": "",
+            "aspect": Aspect.QUANTITY.value, "target": {"value": "", "unit": "", "text": ""}}
 
 
-def _editor_rows(fields: Mapping[str, str]) -> int:
-    """The RHK rows shown: those filled and one empty to add another (at least three)."""
-    filled = {int(k.split(".")[1]) for k, v in fields.items() if k.startswith("rhk.") and v}
-    return max(3, (max(filled) + 2) if filled else 0)
+def _new_rhk() -> dict[str, Any]:
+    return {"id": f"rhk-{uuid.uuid4().hex[:8]}", "kind": RhkKind.MAIN.value,
+            "description": "", "perspective": "", "supports_rhk": "", "weight": "",
+            "indicators": [_new_indicator()]}
 
 
-def _skp_of(form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
-    """The SKP as the domain reads it, from the editor's fields (empty rows left out),
-    and the fields as sent (shown again on a refusal)."""
-    values = {k: str(v) for k, v in form.multi_items() if k == "approach" or k.startswith("rhk.")}
-    rhk: list[dict[str, Any]] = []
-    rows = sorted({int(k.split(".")[1]) for k in values if k.startswith("rhk.")
-                   and k.split(".")[1].isdigit()})
-    for i in rows:
-        row = {name: values.get(f"rhk.{i}.{name}", "").strip() for name in _ROW_FIELDS}
-        if not any(row[n] for n in ("description", "indicators.0.description",
-                                    "indicators.0.target.value", "indicators.0.target.unit")):
+def _text(value: Any) -> str:
+    return "" if value is None or isinstance(value, dict | list) else str(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _shaped(skp: Any) -> dict[str, Any]:
+    """The editor's tree of ``skp`` (a stored SKP, or a form's tree: anything), every part
+    a string, every list a list, the seven BerAKHLAK values in order."""
+    skp = _as_dict(skp)
+    rows = _as_list(skp.get("rhk"))
+    rhk = []
+    for row in rows[:_EDITOR_LIMITS["rhk"]]:
+        if not isinstance(row, dict):
             continue
-        position = len(rhk)
-        if position != i:  # renumber the fields shown, so a refusal's loc names them
-            for name in _ROW_FIELDS:
-                values[f"rhk.{position}.{name}"] = values.pop(f"rhk.{i}.{name}", "")
-        target: dict[str, Any] = {"value": row["indicators.0.target.value"] or None,
-                                  "unit": row["indicators.0.target.unit"] or None}
-        rhk.append({
-            "id": row["id"] or f"rhk-{uuid.uuid4().hex[:8]}",
-            "kind": row["kind"] or RhkKind.MAIN.value,
-            "description": row["description"],
-            "indicators": [{
-                "id": row["indicators.0.id"] or f"ind-{uuid.uuid4().hex[:8]}",
-                "description": row["indicators.0.description"],
-                "aspect": row["indicators.0.aspect"] or Aspect.QUANTITY.value,
-                "target": target,
-            }],
-        })
-        values[f"rhk.{position}.id"] = rhk[-1]["id"]
-        values[f"rhk.{position}.indicators.0.id"] = rhk[-1]["indicators"][0]["id"]
-    for stale in [k for k in values if k.startswith("rhk.")
-                  and int(k.split(".")[1]) >= len(rhk)]:
-        values.pop(stale)
-    return {"approach": values.get("approach") or None, "rhk": rhk}, values
+        indicators = []
+        found = _as_list(row.get("indicators"))
+        for indicator in found[:_EDITOR_LIMITS["indicators"]]:
+            if not isinstance(indicator, dict):
+                continue
+            target = _as_dict(indicator.get("target"))
+            indicators.append({
+                "id": _text(indicator.get("id")) or _new_indicator()["id"],
+                "description": _text(indicator.get("description")),
+                "aspect": _text(indicator.get("aspect")) or Aspect.QUANTITY.value,
+                "target": {k: _text(target.get(k)) for k in ("value", "unit", "text")}})
+        rhk.append({"id": _text(row.get("id")) or _new_rhk()["id"],
+                    "kind": _text(row.get("kind")) or RhkKind.MAIN.value,
+                    **{k: _text(row.get(k)) for k in ("description", "perspective",
+                                                      "supports_rhk", "weight")},
+                    "indicators": indicators})
+    given = _as_list(skp.get("behaviour"))
+    expectations = {_text(b.get("value")): _text(b.get("leader_expectation"))
+                    for b in given if isinstance(b, dict)}
+    return {"approach": _text(skp.get("approach")) or Approach.QUANTITATIVE.value,
+            "rhk": rhk or [_new_rhk()],
+            "behaviour": [{"value": v.value, "leader_expectation": expectations.get(v.value, "")}
+                          for v in CoreValue]}
+
+
+def _tree(items: list[tuple[str, str]]) -> dict[str, Any]:
+    """Dotted names as a tree (numeric segments become list items in their order)."""
+    root: dict[str, Any] = {}
+    for name, value in items:
+        parts = name.split(".")
+        if len(parts) > 6 or not all(parts):
+            continue
+        node = root
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                break
+            node = child
+        else:
+            if not isinstance(node.get(parts[-1]), dict):
+                node[parts[-1]] = value
+    result: dict[str, Any] = _lists(root)
+    return result
+
+
+def _editor_of(form: FormData) -> dict[str, Any]:
+    """The editor's tree as the form sent it."""
+    return _shaped(_tree([(k, str(v)) for k, v in form.multi_items()
+                          if k == "approach" or k.startswith(("rhk.", "behaviour."))]))
+
+
+def _blank_indicator(indicator: Mapping[str, Any]) -> bool:
+    return not (indicator["description"].strip()
+                or any(v.strip() for v in indicator["target"].values()))
+
+
+def _compact(editor: dict[str, Any]) -> dict[str, Any]:
+    """``editor`` without the rows left empty: an indicator with nothing typed (unless it
+    is its RHK's only one) and an RHK with nothing typed."""
+    rhk = []
+    for row in editor["rhk"]:
+        filled = [i for i in row["indicators"] if not _blank_indicator(i)]
+        if not row["description"].strip() and not filled:
+            continue
+        rhk.append({**row, "indicators": filled or row["indicators"][:1]})
+    return {**editor, "rhk": rhk}
+
+
+def _skp_data(editor: Mapping[str, Any], annex: Any) -> dict[str, Any]:
+    """The SKP as the domain reads it from the editor's (compacted) tree: empty fields
+    left out, the stored annex kept (the editor does not show it)."""
+
+    def filled(values: Mapping[str, str], *names: str) -> dict[str, str]:
+        return {n: values[n].strip() for n in names if values.get(n, "").strip()}
+
+    data: dict[str, Any] = {
+        "approach": editor["approach"] or None,
+        "rhk": [{**filled(row, "id", "kind", "description", "perspective", "supports_rhk",
+                          "weight"),
+                 "description": row["description"].strip(),
+                 "indicators": [{**filled(ind, "id", "aspect"),
+                                 "description": ind["description"].strip(),
+                                 "target": filled(ind["target"], "value", "unit", "text")}
+                                for ind in row["indicators"]]}
+                for row in editor["rhk"]],
+        "behaviour": [filled(b, "value", "leader_expectation") for b in editor["behaviour"]],
+    }
+    if isinstance(annex, dict):
+        data["annex"] = annex
+    return data
+
+
+_EDIT = re.compile(r"^(add-rhk|remove-rhk-(\d+)|add-indicator-(\d+)|remove-indicator-(\d+)-(\d+))$")
+
+
+def _edited(editor: dict[str, Any], action: re.Match[str]) -> dict[str, Any]:
+    """``editor`` with a row added or removed (a button of the form)."""
+    rhk = [dict(row, indicators=list(row["indicators"])) for row in editor["rhk"]]
+    if action[1] == "add-rhk" and len(rhk) < _EDITOR_LIMITS["rhk"]:
+        rhk.append(_new_rhk())
+    elif action[2] is not None and int(action[2]) < len(rhk):
+        del rhk[int(action[2])]
+    elif action[3] is not None and int(action[3]) < len(rhk):
+        row = rhk[int(action[3])]
+        if len(row["indicators"]) < _EDITOR_LIMITS["indicators"]:
+            row["indicators"].append(_new_indicator())
+    elif action[4] is not None and int(action[4]) < len(rhk):
+        row = rhk[int(action[4])]
+        if int(action[5]) < len(row["indicators"]):
+            del row["indicators"][int(action[5])]
+        row["indicators"] = row["indicators"] or [_new_indicator()]
+    return {**editor, "rhk": rhk or [_new_rhk()]}
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def form_field(field: str) -> str:
+    """The form's field of a domain's refusal: ``skp.rhk[0].indicators[1].target`` is
+    ``rhk.0.indicators.1.target.value`` (the target's first field)."""
+    name = _INDEX.sub(r".\1", field)
+    name = name.removeprefix("skp.")
+    return name + ".value" if name.endswith(".target") else name
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -485,12 +585,13 @@ def _refusal(request: Request, refused: CommandRefused) -> dict[str, str]:
     lead = {"phase": N_("The appraisal's current phase does not allow this now."),
             "forbidden": N_("You may not do this on this appraisal."),
             "invalid": N_("This breaks a rule of the appraisal.")}[refused.code]
-    return {refused.field or "_": f"{gettext(lead)} ({refused.reason})"}
+    return {form_field(refused.field) if refused.field else "_":
+            f"{gettext(lead)} ({refused.reason})"}
 
 
 async def _act(request: Request, appraisal_id: str, form_name: str,
                build: Callable[[FormData], Command], values: Mapping[str, str] | None = None,
-               *, form: FormData) -> Response:
+               *, form: FormData, editor: Mapping[str, Any] | None = None) -> Response:
     """Send the command built from ``form``; back to the appraisal, or its page again with
     the refusal next to the field."""
     session = _session(request)
@@ -500,7 +601,8 @@ async def _act(request: Request, appraisal_id: str, form_name: str,
     except ValidationError as error:
         return await _appraisal_page(request, appraisal_id, failed=form_name,
                                      errors=_validation_errors(request, error),
-                                     values=values or _plain(form), status=422)
+                                     values=values or _plain(form), status=422,
+                                     editor=editor)
     try:
         await _service(request).command(session.actor, appraisal_id, command,
                                         key if _KEY.match(key) else None)
@@ -510,18 +612,20 @@ async def _act(request: Request, appraisal_id: str, form_name: str,
         refused = CommandRefused("forbidden", forbidden.reason)
         return await _appraisal_page(request, appraisal_id, failed=form_name,
                                      errors=_refusal(request, refused),
-                                     values=values or _plain(form), status=403)
+                                     values=values or _plain(form), status=403,
+                                     editor=editor)
     except CommandRefused as refused:
         return await _appraisal_page(request, appraisal_id, failed=form_name,
                                      errors=_refusal(request, refused),
                                      values=values or _plain(form),
-                                     status=409 if refused.code == "phase" else 422)
+                                     status=409 if refused.code == "phase" else 422,
+                                     editor=editor)
     except Unavailable:
         gettext = web(request).translations(language_of(request)).gettext
         return await _appraisal_page(
             request, appraisal_id, failed=form_name, values=values or _plain(form),
             errors={"_": gettext("The service is busy; nothing was changed. Send the form "
-                                 "again.")}, status=503)
+                                 "again.")}, status=503, editor=editor)
     return RedirectResponse(f"/penilaian/{quote(appraisal_id)}", 303)
 
 
@@ -531,20 +635,35 @@ def _plain(form: FormData) -> dict[str, str]:
 
 @router.post("/penilaian/{appraisal_id}/skp")
 async def save_skp(request: Request, appraisal_id: str) -> Response:
-    """Save the draft (``do=save``) or save and submit (``do=submit``)."""
-    _session(request)
+    """Save the draft (``do=save``), save and submit (``do=submit``), or add or remove a
+    row of the editor (``do=add-rhk``, ``remove-rhk-<i>``, ``add-indicator-<i>``,
+    ``remove-indicator-<i>-<j>``: the form again with its values, nothing saved)."""
+    session = _session(request)
     form = await _form(request)
-    data, values = _skp_of(form)
+    editor = _editor_of(form)
+    key = str(form.get("idempotency_key") or "")
+    values = {"idempotency_key": key}
+    action = _EDIT.match(str(form.get("do") or ""))
+    if action:
+        return await _appraisal_page(request, appraisal_id, failed="skp", values=values,
+                                     editor=_edited(editor, action))
+    try:
+        stored = await _service(request).state(session.actor, appraisal_id)
+    except NotFound:
+        raise PageNotFound() from None
+    editor = _compact(editor)
+    data = _skp_data(editor, (stored.state.get("skp") or {}).get("annex"))
     submit = form.get("do") == "submit"
 
     def build(_: FormData) -> Command:
         return DraftTargets(skp=Skp.model_validate(data))
 
-    response = await _act(request, appraisal_id, "skp", build, values, form=form)
+    shown = _shaped(editor)
+    response = await _act(request, appraisal_id, "skp", build, values, form=form,
+                          editor=shown)
     if submit and response.status_code == 303:
-        key = str(form.get("idempotency_key") or "")
         return await _act(request, appraisal_id, "skp", lambda _: SubmitTargets(), values,
-                          form=_with_key(form, f"{key}-submit" if key else ""))
+                          form=_with_key(form, f"{key}-submit" if key else ""), editor=shown)
     return response
 
 
@@ -756,15 +875,17 @@ async def preview_review(request: Request, appraisal_id: str) -> Response:
         command = SubmitReview.model_validate(nested(form))
         state = AppraisalState.model_validate({**stored.state,
                                                "policy": POLICIES[stored.policy]})
+        work, behaviour = suggested_ratings(state, command.ratings)
+        result = {"suggested_work_result": work.value, "suggested_behaviour": behaviour.value}
         events = decide(state, command, actor=session.actor, at=datetime.now(UTC))
         reviewed = next(e for e in events if isinstance(e, ReviewSubmitted))
-        result = {"work_result": reviewed.work_result.value,
-                  "behaviour": reviewed.behaviour.value,
-                  "predikat": reviewed.predikat.value}
+        result |= {"work_result": reviewed.work_result.value,
+                   "behaviour": reviewed.behaviour.value,
+                   "score": reviewed.score, "predikat": reviewed.predikat.value}
     except ValidationError as error:
-        result = {"errors": _validation_errors(request, error)}
+        result |= {"errors": _validation_errors(request, error)}
     except CommandRefused as refused:
-        result = {"errors": _refusal(request, refused)}
+        result |= {"errors": _refusal(request, refused)}
     if request.headers.get("hx-request") == "true":
         return render(request, "preview.html", {"preview": result})
     return await _appraisal_page(request, appraisal_id, failed="review", values=_plain(form),

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import gettext
+import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from web.i18n import DEFAULT_LANGUAGE, translations
 from web.oidc import Oidc, OidcSettings
@@ -63,6 +68,49 @@ class WebState:
 
 
 @cache
+def fingerprint(name: str) -> str:
+    """The first 12 hex digits of the SHA-256 of a static file (read once per process)."""
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
+
+
+def static_url(name: str) -> str:
+    """A static file's address with its fingerprint (``/static/kinerja.css?v=…``): a new
+    version of the file has a new address, so browsers may keep each for a year."""
+    return f"/static/{name}?v={fingerprint(name)}"
+
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+class StaticAssets(StaticFiles):
+    """The static files: asked for with their current fingerprint (:func:`static_url`),
+    cached for a year as immutable; otherwise revalidated each time (``no-cache``: the
+    ETag and Last-Modified Starlette sends answer a repeat with a 304)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response: Response = await super().get_response(path, scope)
+        version = _query_value(scope, "v")
+        if response.status_code in (200, 304) and version:
+            try:
+                current = fingerprint(path)
+            except (OSError, ValueError):
+                current = ""
+            response.headers["cache-control"] = IMMUTABLE if version == current \
+                else "no-cache"
+        else:
+            response.headers.setdefault("cache-control", "no-cache")
+        return response
+
+
+def _query_value(scope: Scope, name: str) -> str | None:
+    from urllib.parse import parse_qs
+
+    query: Any = scope.get("query_string", b"")
+    values = parse_qs(query.decode("latin-1")).get(name)
+    return values[0] if values else None
+
+
+@cache
 def _environment(language: str) -> Environment:
     environment = Environment(loader=FileSystemLoader(TEMPLATES),
                               autoescape=select_autoescape(["html"]),
@@ -70,4 +118,5 @@ def _environment(language: str) -> Environment:
                               lstrip_blocks=True)
     environment.install_gettext_translations(translations(language),  # type: ignore[attr-defined]
                                              newstyle=True)
+    environment.globals["static_url"] = static_url
     return environment

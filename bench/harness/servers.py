@@ -176,14 +176,16 @@ def _quiet_server_class() -> Any:
 async def serve_inline(settings: Settings, stack: DevStack, *,
                        roster_source: Any = None, cycle_concurrency: int = 16,
                        wrap_app: Callable[[Any], Any] | None = None,
-                       interceptors: Sequence[Any] = ()) -> AsyncIterator[Serving]:
+                       interceptors: Sequence[Any] = (),
+                       web: Any = None) -> AsyncIterator[Serving]:
     """The worker and the API in this process, wired as ``kinerja dev`` wires them: the
     port bound first (``bind_port``), uvicorn serving that socket.
 
     ``roster_source`` replaces the worker's (the imported rosters), for a generated
     roster; ``wrap_app`` is given the FastAPI application and returns the ASGI application
     served (a benchmark's timers); ``interceptors`` are the Temporal client's (a worker
-    interceptor among them applies to the worker too)."""
+    interceptor among them applies to the worker too); ``web`` the pages' settings
+    (``web.WebSettings``; unset: no pages)."""
     import uvicorn
     from temporalio.client import Client
 
@@ -203,7 +205,8 @@ async def serve_inline(settings: Settings, stack: DevStack, *,
             client = Client(**config)
         services = Services(pool=pool, temporal=client,
                             token_verifier=TokenVerifier(settings.token_settings()),
-                            task_queue=settings.task_queue)
+                            task_queue=settings.task_queue,
+                            **({"web": web} if web is not None else {}))
         with bind_port(settings.api_host, settings.api_port, "KINERJA_API_PORT") as sock:
             async with running_worker(client, pool, task_queue=settings.task_queue,
                                       roster_source=roster_source,

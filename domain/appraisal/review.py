@@ -49,6 +49,7 @@ from domain.ratings import (
 )
 from domain.skp import (
     NumericScores,
+    Ratings,
     RhkKind,
 )
 
@@ -68,28 +69,11 @@ def _submit_review(state: AppraisalState, command: SubmitReview, ctx: Context) -
             b.value for b in _skp(state).behaviour):
         raise CommandRefused("invalid", "rate each of the seven BerAKHLAK values exactly once",
                              "ratings.values")
-    kinds = {r.id: r.kind for r in _skp(state).rhk}
-    weights = {r.id: (r.weight if policy.rhk_weights and r.weight is not None else Decimal(1))
-               for r in _skp(state).rhk}
-    if state.is_unit_leader:
-        if state.organisation_rating is None:
-            raise CommandRefused(
-                "phase", "a unit leader's review waits for the unit's organisation rating")
-        suggested_work = leader_work_result_rating(
-            state.organisation_rating, policy.leader_rating_from_organisation)
-        if ratings.work_result not in (None, suggested_work):
-            raise CommandRefused(
-                "invalid", "a unit leader takes the unit's organisation rating as the work-result"
-                " rating", "ratings.work_result")
-    else:
-        suggested_work = suggest_weighted_rating(
-            ((r.rating, kinds[r.rhk_id] is RhkKind.MAIN, weights[r.rhk_id])
-             for r in ratings.rhk),
-            policy.small_share_main_below,
-        )
-    suggested_behaviour = suggest_behaviour_rating(
-        (v.rating for v in ratings.values), policy.behaviour_below_from
-    )
+    suggested_work, suggested_behaviour = suggested_ratings(state, ratings)
+    if state.is_unit_leader and ratings.work_result not in (None, suggested_work):
+        raise CommandRefused(
+            "invalid", "a unit leader takes the unit's organisation rating as the work-result"
+            " rating", "ratings.work_result")
     work_result = _overall(ratings.work_result, suggested_work, ratings.work_result_reason,
                            "ratings.work_result_reason")
     behaviour = _overall(ratings.behaviour, suggested_behaviour, ratings.behaviour_reason,
@@ -105,6 +89,32 @@ def _submit_review(state: AppraisalState, command: SubmitReview, ctx: Context) -
             by=ctx.actor.subject,
         )
     ]
+
+
+def suggested_ratings(state: AppraisalState, ratings: Ratings) -> tuple[Rating, Rating]:
+    """The suggested work-result and behaviour ratings of ``ratings``, each of which the
+    appraiser may override with a reason (the review form shows them before it is sent).
+    Refused as the review is when the RHK rated are not the SKP's, or a unit leader's
+    organisation rating is still missing."""
+    policy = _policy(state)
+    _require_exact_rhk(state, [r.rhk_id for r in ratings.rhk], "ratings.rhk")
+    if state.is_unit_leader:
+        if state.organisation_rating is None:
+            raise CommandRefused(
+                "phase", "a unit leader's review waits for the unit's organisation rating")
+        suggested_work = leader_work_result_rating(
+            state.organisation_rating, policy.leader_rating_from_organisation)
+    else:
+        kinds = {r.id: r.kind for r in _skp(state).rhk}
+        weights = {r.id: (r.weight if policy.rhk_weights and r.weight is not None
+                          else Decimal(1)) for r in _skp(state).rhk}
+        suggested_work = suggest_weighted_rating(
+            ((r.rating, kinds[r.rhk_id] is RhkKind.MAIN, weights[r.rhk_id])
+             for r in ratings.rhk),
+            policy.small_share_main_below,
+        )
+    return suggested_work, suggest_behaviour_rating(
+        (v.rating for v in ratings.values), policy.behaviour_below_from)
 
 
 def _overall(chosen: Rating | None, suggested: Rating, reason: str | None, field: str) -> Rating:

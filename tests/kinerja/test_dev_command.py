@@ -102,8 +102,12 @@ def kinerja_dev(env: dict[str, str], api_port: int, stderr_file: Path) -> Iterat
     try:
         out = Lines(process.stdout)
         deadline = time.monotonic() + START_WITHIN
-        out.until("Kinerja is running", deadline)
-        out.until("Try:", deadline)  # the tokens come between the two
+        try:
+            out.until("Kinerja is running", deadline)
+            out.until("Try:", deadline)  # the tokens come between the two
+        except AssertionError as failed:
+            raise AssertionError(f"{failed}\nexit code: {process.poll()}\nstderr:\n"
+                                 f"{stderr_file.read_text()[-4000:]}") from None
         running = Running(process=process, out=out, stderr_file=stderr_file,
                           api=f"http://127.0.0.1:{api_port}")
         after = out.seen[next(i for i, line in enumerate(out.seen)

@@ -27,6 +27,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import Services, create_app
 from api.auth import TokenSettings, TokenVerifier
+from api.inspection import AuditSettings
 from domain.appraisal import OpenAppraisal, PositionKind
 from domain.authorization import Actor, Parties, Role
 from domain.policy import POLICY_6_2022, FunctionalLevel, default_calendar
@@ -140,8 +141,14 @@ def oidc() -> OidcSettings | None:
 
 
 @pytest.fixture
+def audit() -> AuditSettings | None:
+    """What the inspection pages verify with (a test module overrides it with a key)."""
+    return None
+
+
+@pytest.fixture
 async def site(temporal_dev: WorkflowEnvironment, app_pool: asyncpg.Pool, browser: Browser,
-               oidc: OidcSettings | None) -> AsyncIterator[Site]:
+               oidc: OidcSettings | None, audit: AuditSettings | None) -> AsyncIterator[Site]:
     test_id = uuid.uuid4().hex[:8]
     agency = f"pemkot-{test_id}"
     people = {p.role: DevPerson(key=p.key, name=p.name.split(" (")[0], roles=p.roles,
@@ -153,7 +160,7 @@ async def site(temporal_dev: WorkflowEnvironment, app_pool: asyncpg.Pool, browse
     task_queue = f"web-{test_id}"
     services = Services(pool=app_pool, temporal=temporal_dev.client,
                         token_verifier=TokenVerifier(TOKENS), task_queue=task_queue,
-                        web=settings)
+                        web=settings, audit=audit)
     app = create_app(services)
     sock = _free_port()
     port = sock.getsockname()[1]

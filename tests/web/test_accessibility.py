@@ -20,7 +20,7 @@ async def test_every_page_passes_axe_in_indonesian_and_english(site: Site) -> No
         await _check(employee, f"appraisal {lang}")
         # a refusal shown next to its field
         await employee.locator('[id="rhk.0.description"]').fill("Layanan")
-        await employee.locator("form[action$='/skp'] button[value=save]").click()
+        await employee.locator("form[action$='/skp'] .actions button[value=save]").click()
         await employee.locator(".error").first.wait_for()
         assert await employee.locator(".error").count() == 2  # the indicator, the target
         await _check(employee, f"appraisal with errors {lang}")

@@ -21,6 +21,12 @@ async def _fill_rhk(page: Page, i: int, description: str, indicator: str, value:
     await page.locator(f'[id="rhk.{i}.indicators.0.target.unit"]').fill(unit)
 
 
+async def _add_rhk(page: Page, i: int) -> None:
+    """The editor's "Tambah RHK" (htmx: the form alone comes back with row ``i``)."""
+    await page.get_by_role("button", name="Tambah RHK").click()
+    await expect(page.locator(f'[id="rhk.{i}.description"]')).to_be_visible()
+
+
 async def test_skp_drafted_returned_resubmitted_approved_then_an_activity_from_a_phone(
         site: Site) -> None:
     employee = await site.signed_in("employee")
@@ -43,6 +49,7 @@ async def test_skp_drafted_returned_resubmitted_approved_then_an_activity_from_a
 
     await _fill_rhk(employee, 0, "Layanan informasi publik", "Permohonan terlayani", "120",
                     "permohonan")
+    await _add_rhk(employee, 1)
     await _fill_rhk(employee, 1, "Pengelolaan situs web", "Konten dimutakhirkan", "52",
                     "minggu")
     await employee.get_by_role("button", name="Simpan draf").click()
@@ -65,6 +72,7 @@ async def test_skp_drafted_returned_resubmitted_approved_then_an_activity_from_a
 
     await employee.reload()
     await expect(employee.get_by_text("Tambahkan RHK tentang pelatihan internal.")).to_be_visible()
+    await _add_rhk(employee, 2)
     await _fill_rhk(employee, 2, "Pelatihan internal", "Sesi pelatihan", "4", "sesi")
     await employee.get_by_role("button", name="Simpan dan ajukan").click()
     await expect(employee.get_by_text("Diajukan, menunggu pejabat penilai")).to_be_visible()

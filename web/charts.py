@@ -1,0 +1,71 @@
+"""Charts drawn on the server as accessible SVG: no chart library, no script.
+
+A chart is an ``<svg role="img">`` with a ``<title>`` and a ``<desc>`` (its name and
+every value in words, for a screen reader) and one ``<rect>`` per bar, each with its own
+``<title>`` (shown on hover) and ``data-label`` / ``data-value`` (what a test reads).
+The page shows the same numbers in a table beside it. Pure: text in, text out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    note: str = ""
+    """Said after the value in the bar's title (e.g. the curve's limit)."""
+    marker: float | None = None
+    """A value marked across the bar (a limit of the curve), in the value's unit."""
+    key: str = ""
+    """What the bar counts, for a machine (``data-key``): a phase, a predikat."""
+    flagged: bool = False
+    """Drawn in the warning colour (a broken rule); the note says so in words."""
+
+
+BAR_HEIGHT = 26
+GAP = 8
+LABEL_WIDTH = 300
+PLOT_WIDTH = 300
+VALUE_WIDTH = 60
+
+
+def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], *, unit: str = "") -> Markup:
+    """Horizontal bars, one per item, scaled to the largest value (or marker)."""
+    top = max([b.value for b in bars] + [b.marker or 0 for b in bars] + [1])
+    height = len(bars) * (BAR_HEIGHT + GAP) + GAP
+    width = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH
+    said = "; ".join(f"{b.label}: {b.value}{unit}" + (f" ({b.note})" if b.note else "")
+                     for b in bars)
+    parts = [f'<svg id="{escape(chart_id)}" class="chart" role="img" '
+             f'viewBox="0 0 {width} {height}" width="100%" '
+             f'aria-labelledby="{escape(chart_id)}-t {escape(chart_id)}-d" '
+             f'xmlns="http://www.w3.org/2000/svg">',
+             f'<title id="{escape(chart_id)}-t">{escape(title)}</title>',
+             f'<desc id="{escape(chart_id)}-d">{escape(said)}</desc>']
+    for i, bar in enumerate(bars):
+        y = GAP + i * (BAR_HEIGHT + GAP)
+        length = round(PLOT_WIDTH * bar.value / top, 1)
+        words = f"{bar.label}: {bar.value}{unit}" + (f" ({bar.note})" if bar.note else "")
+        parts.append(
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR_HEIGHT * 0.68:.0f}" text-anchor="end" '
+            f'aria-hidden="true">{escape(bar.label)}</text>'
+            f'<rect class="{"bar flagged" if bar.flagged else "bar"}" x="{LABEL_WIDTH}" '
+            f'y="{y}" width="{length}" '
+            f'height="{BAR_HEIGHT}" data-key="{escape(bar.key)}" '
+            f'data-label="{escape(bar.label)}" '
+            f'data-value="{bar.value}"><title>{escape(words)}</title></rect>'
+            f'<text x="{LABEL_WIDTH + length + 6}" y="{y + BAR_HEIGHT * 0.68:.0f}" '
+            f'aria-hidden="true">{bar.value}{escape(unit)}</text>')
+        if bar.marker is not None:
+            x = LABEL_WIDTH + round(PLOT_WIDTH * bar.marker / top, 1)
+            parts.append(f'<line class="marker" x1="{x}" x2="{x}" y1="{y - 3}" '
+                         f'y2="{y + BAR_HEIGHT + 3}" aria-hidden="true"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
