@@ -68,10 +68,30 @@ class ReminderMessage:
         return f"<reminder-{self.message_key}@{domain}>"
 
 
-class Notifier(Protocol):
-    """Delivers a reminder; returns the channel that took it (``"log"``, ``"smtp"``)."""
+@dataclass(frozen=True)
+class NotificationMessage:
+    """One notification (``domain.notifications``), written for its recipient."""
 
-    async def send(self, message: ReminderMessage) -> str: ...
+    to_address: str | None
+    subject: str
+    body: str
+    message_key: str
+    """Stable: the notification's digest (the local part of the Message-ID)."""
+    log_fields: dict[str, object]
+    """What the log line names (no address: personal data)."""
+
+    def message_id(self, domain: str) -> str:
+        return f"<notification-{self.message_key}@{domain}>"
+
+
+Message = ReminderMessage | NotificationMessage
+
+
+class Notifier(Protocol):
+    """Delivers a reminder or a notification; returns the channel that took it
+    (``"log"``, ``"smtp"``)."""
+
+    async def send(self, message: Message) -> str: ...
 
 
 # ------------------------------------------------------------------ the message
@@ -167,7 +187,11 @@ class LogNotifier:
 
     channel = "log"
 
-    async def send(self, message: ReminderMessage) -> str:
+    async def send(self, message: Message) -> str:
+        if isinstance(message, NotificationMessage):
+            log.info("notification", subject=message.subject, message_key=message.message_key,
+                     has_address=message.to_address is not None, **message.log_fields)
+            return self.channel
         reminder = message.reminder
         log.info("reminder", appraisal_id=reminder.appraisal_id,
                  deadline=reminder.deadline_kind.value,
@@ -208,7 +232,7 @@ class SmtpNotifier:
         self._settings = settings
         self._fallback = fallback or LogNotifier()
 
-    def email(self, message: ReminderMessage) -> EmailMessage:
+    def email(self, message: Message) -> EmailMessage:
         assert message.to_address is not None
         email = EmailMessage()
         email["From"] = self._settings.from_address
@@ -217,11 +241,14 @@ class SmtpNotifier:
         email["Message-ID"] = message.message_id(self._settings.domain)
         email["Date"] = format_datetime(datetime.now().astimezone())
         email["Auto-Submitted"] = "auto-generated"
-        email["X-Kinerja-Reminder"] = message.message_key
+        if isinstance(message, NotificationMessage):
+            email["X-Kinerja-Notification"] = message.message_key
+        else:
+            email["X-Kinerja-Reminder"] = message.message_key
         email.set_content(message.body)
         return email
 
-    async def send(self, message: ReminderMessage) -> str:
+    async def send(self, message: Message) -> str:
         if message.to_address is None:
             return await self._fallback.send(message)
         email = self.email(message)

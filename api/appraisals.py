@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import Response
 
 from api import examples as ex
 from api.access import record_read
@@ -60,6 +61,7 @@ from domain.appraisal import (
     SubmitTargets,
 )
 from domain.authorization import Actor, Parties
+from domain.documents import DocumentKind
 from domain.policy import POLICIES, default_calendar
 from domain.skp import DailyActivity, Feedback, ProgressReport, Ratings, SelfAssessment, Skp
 from services.appraisals import AppraisalService, CommandOutcome
@@ -180,6 +182,28 @@ async def get_events(request: Request, appraisal_id: str, actor: CurrentActor,
     await _read_recorded(request, appraisal_id, actor, "appraisal-events")
     events = await _service(request).events(actor, appraisal_id, from_version)
     return [TrailEvent.of(e) for e in events]
+
+
+@router.get("/appraisals/{appraisal_id}/documents/{kind}.pdf",
+            summary="A document of the appraisal as PDF (skp, evaluasi, keberatan)",
+            response_class=Response,
+            responses={200: {"content": {"application/pdf": {}},
+                             "description": "The PDF; the same log gives the same bytes"},
+                       409: {"description": "The document does not exist yet"}})
+async def get_document(request: Request, appraisal_id: str, kind: DocumentKind,
+                       actor: CurrentActor) -> Response:
+    """The SKP (after approval), the evaluation document (provisional from the release,
+    final once the appraisal is) or the objection decision; its footer and QR code carry
+    the code ``kinerja verify-document`` and ``/verifikasi`` check (docs/documents.md).
+    Only the parties, HR in scope and inspectors get one (404 for anyone else)."""
+    await _read_recorded(request, appraisal_id, actor, f"document-{kind.value}")
+    document = await kinerja(request).documents.document(actor, appraisal_id, kind)
+    return Response(document.pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{document.filename}"',
+        "X-Document-Version": str(document.version),
+        "X-Document-SHA256": document.sha256,
+        "Cache-Control": "private, no-store",
+    })
 
 
 # --------------------------------------------------------------------------- HR: open

@@ -427,3 +427,66 @@ def cycle_status(
         for item in state.pending:
             console.print(f"under way: {item.work.kind.replace('_', ' ')}, "
                           f"{item.offset} done so far")
+
+
+@app.command("verify-document")
+def verify_document(
+    file: Annotated[Path | None, typer.Argument(
+        help="the PDF to check (its code is read from its metadata)")] = None,
+    code: Annotated[str | None, typer.Option(
+        help="the code printed on the paper, instead of a file")] = None,
+    public_key: Annotated[Path | None, typer.Option(
+        help="PEM public key the checkpoints must be signed with (else the configured "
+             "signing key's)")] = None,
+) -> None:
+    """Check a Kinerja document against the log: match (exit 0), superseded by a later
+    event (exit 3), or tampered, naming why (exit 1). Reads the database directly
+    (KINERJA_DATABASE_URL or the embedded one): no API, no network."""
+    from domain.checkpoint import load_public_key, public_key_bytes
+    from kinerja.audit import public_key as configured_public_key
+    from services.documents import DocumentService
+    from services.errors import Invalid
+    from store.appraisals import AppraisalReadModel
+    from store.event_log import EventLog
+
+    if (file is None) == (code is None):
+        console.print("[red]give a PDF file or --code, one of them[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    try:
+        key = (public_key_bytes(load_public_key(public_key.read_bytes())) if public_key
+               else configured_public_key(settings))
+        pdf = file.read_bytes() if file is not None else None
+    except (OSError, ValueError) as error:
+        console.print(f"[red]cannot read:[/red] {error}")
+        raise typer.Exit(1) from None
+
+    async def run() -> Any:
+        async with _database_url(settings) as url:
+            pool = await create_pool(url, role=settings.database_role)
+            try:
+                event_log = EventLog(pool)
+                service = DocumentService(pool, AppraisalReadModel(pool), event_log,
+                                          public_key=key)
+                return await (service.check_pdf(pdf) if pdf is not None
+                              else service.check_code(code or ""))
+            finally:
+                await pool.close()
+
+    try:
+        check = _run(run)
+    except Invalid as invalid:
+        console.print(f"[red]not a document:[/red] {invalid.detail}")
+        raise typer.Exit(1) from None
+    except (OSError, asyncpg.PostgresError) as error:
+        console.print(f"[red]cannot read the log:[/red] {error}")
+        raise typer.Exit(1) from None
+    verdict = check.verdict
+    colour = {"match": "green", "superseded": "yellow", "tampered": "red"}[verdict.status]
+    console.print(f"[{colour}]{verdict.status}[/{colour}]: {check.code.kind.value} of "
+                  f"{check.code.appraisal_id} at event {check.code.version}")
+    for reason in verdict.reasons:
+        console.print(f"  {reason}")
+    if key is None and check.code.seal is not None:
+        console.print("  (no public key: the checkpoint's signature was not checked)")
+    raise typer.Exit({"match": 0, "superseded": 3, "tampered": 1}[verdict.status])

@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     reminder_link_base_url: str | None = Field(
         default=None, description="base of the link in reminders; unset: the API's URL")
     reminder_time_zone: str = "Asia/Jakarta"
+    # Notifications of what happened (workflows.notifications), e-mail and in-app inbox.
+    notify_enabled: bool = Field(default=True, description="worker start-up starts them")
+    notify_poll_seconds: float = Field(default=5.0, gt=0,
+                                       description="longest wait for new events")
     smtp_host: str | None = Field(default=None, description="unset: reminders go to the log")
     smtp_port: int = 587
     smtp_user: str | None = None

@@ -18,16 +18,19 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.appraisal import AppraisalActivities
 from activities.cycle import CycleActivities, RosterSource
+from activities.notifications import NotificationActivities
 from activities.notify import Notifier
 from activities.reminders import ReminderActivities
 from domain.cycle import CycleMember, cycle_members
-from kinerja.reminders import start_reminders
+from kinerja.reminders import start_notifications, start_reminders
 from kinerja.settings import Settings, get_settings
 from store.event_log import EventLog
 from store.reminders import RecipientDirectory
 from store.roster import RosterStore
 from workflows.appraisal.workflow import AppraisalWorkflow
 from workflows.cycle.workflow import CycleWorkflow, NextCycleWorkflow
+from workflows.notifications.contract import NotificationConfig
+from workflows.notifications.workflow import NotificationWorkflow
 from workflows.reminders.contract import ReminderConfig
 from workflows.reminders.workflow import ReminderWorkflow
 
@@ -139,10 +142,13 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
                                        roster_source=roster_source or roster_of(pool),
                                        concurrency=cycle_concurrency)
     reminder_activities = ReminderActivities(pool, notifier=notifier, directory=directory)
+    notification_activities = NotificationActivities(pool, notifier=notifier,
+                                                     directory=directory)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow, ReminderWorkflow],
+        workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow, ReminderWorkflow,
+                   NotificationWorkflow],
         activities=[
             appraisal_activities.record_appraisal_events,
             appraisal_activities.read_appraisal_events,
@@ -153,6 +159,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
             cycle_activities.run_cycle_page,
             cycle_activities.diff_cycle_roster,
             reminder_activities.send_due_reminders,
+            notification_activities.deliver_notifications,
         ],
         max_concurrent_workflow_tasks=tuning.max_concurrent_workflow_tasks,
         max_concurrent_activities=tuning.max_concurrent_activities,
@@ -167,14 +174,19 @@ async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str 
                          roster_source: RosterSource | None = None,
                          cycle_concurrency: int = 16,
                          notifier: Notifier | None = None,
-                         reminders: ReminderConfig | None = None) -> AsyncIterator[Worker]:
-    """Run a worker in the background for the duration of the block; with ``reminders``,
-    start the reminder workflow (or reconfigure the running one) once it runs."""
+                         reminders: ReminderConfig | None = None,
+                         notifications: NotificationConfig | None = None
+                         ) -> AsyncIterator[Worker]:
+    """Run a worker in the background for the duration of the block; with ``reminders``
+    and ``notifications``, start those workflows (or reconfigure the running ones) once
+    it runs."""
     worker = build_worker(client, pool, task_queue=task_queue, roster_source=roster_source,
                           cycle_concurrency=cycle_concurrency, notifier=notifier)
     async with worker:
         if reminders is not None:
             await start_reminders(client, reminders, task_queue=task_queue)
+        if notifications is not None:
+            await start_notifications(client, notifications, task_queue=task_queue)
         yield worker
 
 

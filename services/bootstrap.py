@@ -12,14 +12,17 @@ from temporalio.client import Client
 
 from services.appraisals import AppraisalService
 from services.cycles import CycleService
+from services.documents import DocumentService
 from services.evidence import DEFAULT_MAX_BYTES, EvidenceService
 from services.inspection import InspectionService
+from services.notifications import NotificationService
 from services.roster import RosterService
 from store.appraisals import AppraisalReadModel
 from store.audit import Auditor
 from store.cycles import CycleStore
 from store.event_log import EventLog
 from store.evidence import EvidenceStore
+from store.notifications import Inbox
 from store.roster import RosterStore
 from workflows.appraisal.client import AppraisalClient
 from workflows.cycle.client import CycleClient
@@ -37,7 +40,9 @@ class Kinerja:
     cycles: CycleService
     roster: RosterService
     evidence: EvidenceService
+    documents: DocumentService
     inspection: InspectionService
+    notifications: NotificationService
 
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
@@ -60,7 +65,9 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
         evidence=EvidenceService(read_model, event_log, evidence, evidence_max_bytes),
+        documents=DocumentService(pool, read_model, event_log, public_key=public_key),
         inspection=InspectionService(read_model, event_log, auditor),
+        notifications=NotificationService(Inbox(pool)),
     )
 
 

@@ -1,4 +1,4 @@
-"""Evidence files in PostgreSQL (migration 0060): the bytes once per SHA-256
+"""Evidence files in PostgreSQL (migration 0066): the bytes once per SHA-256
 (``evidence_files``), and which appraisal each was uploaded to (``evidence_uploads``).
 
 Why PostgreSQL and not a directory: every API process (there may be several, on

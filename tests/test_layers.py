@@ -9,17 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("domain", "adapters", "store", "telemetry", "workflows", "activities", "services",
-            "api", "web", "kinerja", "bench")
+PACKAGES = ("domain", "documents", "adapters", "store", "telemetry", "workflows", "activities",
+            "services", "api", "web", "kinerja", "bench")
 
 MAY_NOT_IMPORT: dict[str, set[str]] = {
     "domain": set(PACKAGES) - {"domain"},
     "adapters": set(PACKAGES) - {"adapters", "domain"},
-    "store": {"adapters", "telemetry", "workflows", "activities", "services", "api", "web",
-              "kinerja", "bench"},
-    "telemetry": {"adapters", "workflows", "activities", "services", "api", "web", "kinerja",
-                  "bench"},
-    "workflows": {"services", "api", "web", "kinerja", "bench"},
+    "documents": set(PACKAGES) - {"documents", "domain"},
+    "store": {"documents", "adapters", "telemetry", "workflows", "activities", "services",
+              "api", "web", "kinerja", "bench"},
+    "telemetry": {"documents", "adapters", "workflows", "activities", "services", "api", "web",
+                  "kinerja", "bench"},
+    "workflows": {"documents", "services", "api", "web", "kinerja", "bench"},
     "activities": {"services", "api", "web", "kinerja", "bench"},
     "services": {"api", "web", "kinerja", "bench"},
     "api": {"kinerja", "bench"},  # api.app serves the pages (web/) beside /v1

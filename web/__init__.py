@@ -41,7 +41,7 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     session secret is set."""
     if not settings.session_secret:
         return
-    from web import hr, inspection, pages
+    from web import hr, inbox, inspection, pages
 
     app.state.web = WebState(settings)
     app.mount("/static", StaticAssets(directory=STATIC), name="static")
@@ -49,6 +49,7 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     app.add_middleware(PagesGZip)
     app.include_router(hr.router)
     app.include_router(inspection.router)
+    app.include_router(inbox.router)
 
     @app.exception_handler(pages.SignInNeeded)
     async def _sign_in(request: Request, exc: pages.SignInNeeded) -> Response:

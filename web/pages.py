@@ -49,9 +49,11 @@ from domain.appraisal import (
     decide,
 )
 from domain.appraisal.review import suggested_ratings
+from domain.documents import DocumentKind
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, POLICY_6_2022
 from domain.skp import Approach, Aspect, CoreValue, DailyActivity, Evidence, RhkKind, Skp
 from services.appraisals import AppraisalService
+from services.documents import MAX_PDF_BYTES, DocumentService
 from services.errors import Forbidden, Invalid, NotFound, Unavailable
 from services.evidence import EvidenceService
 from store.appraisals import AppraisalSummary
@@ -254,7 +256,9 @@ async def home(request: Request) -> Response:
     as_superior = await service.list(actor, role="superior")
     to_release = await service.list(actor, phase=Phase.CALIBRATION) \
         if "hr" in session.roles else []
+    unread = await request.app.state.kinerja.notifications.unread(actor)
     return render(request, "home.html", {
+        "unread": unread,
         "hr": [_row(s, "hr") for s in to_release],
         "mine": [_row(s, "employee") for s in mine],
         "appraiser": [_row(s, "appraiser") for s in as_appraiser],
@@ -339,6 +343,7 @@ async def _appraisal_page(request: Request, appraisal_id: str, *, failed: str | 
         "is_hr": "hr" in session.roles and summary.parties.agency in session.agencies,
         "todo": todo(relation or "", summary.phase.value, state.get("targets_status")),
         "evidence_max_mb": round(_evidence(request).max_bytes / (1024 * 1024), 1),
+        "documents": available_documents(summary.phase.value, state),
     }, status, offset=offset)
 
 
@@ -901,3 +906,92 @@ async def command_step(request: Request, appraisal_id: str, step: str) -> Respon
     form_name, model = _COMMANDS[step]
     return await _act(request, appraisal_id, form_name,
                       lambda f: model.model_validate(nested(f)), form=form)
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _documents(request: Request) -> DocumentService:
+    service: DocumentService = request.app.state.kinerja.documents
+    return service
+
+
+def available_documents(phase: str, state: Mapping[str, Any]) -> list[str]:
+    """The documents the appraisal has now (the links of its page); the rule itself is
+    domain.documents.available, applied again when one is asked for."""
+    kinds = []
+    if state.get("skp") and state.get("targets_status") in ("approved", "set_by_hr"):
+        kinds.append("skp")
+    if state.get("review") and phase in ("objection_window", "objection_review", "final"):
+        kinds.append("evaluasi")
+    if (state.get("objection") or {}).get("decision"):
+        kinds.append("keberatan")
+    return kinds
+
+
+@router.get("/penilaian/{appraisal_id}/dokumen/{kind}.pdf")
+async def document_pdf(request: Request, appraisal_id: str, kind: str) -> Response:
+    """A document of the appraisal for whoever may read it (404 page otherwise)."""
+    session = _session(request)
+    if kind not in {k.value for k in DocumentKind}:
+        raise PageNotFound()
+    try:
+        document = await _documents(request).document(session.actor, appraisal_id,
+                                                      DocumentKind(kind))
+    except (NotFound, Invalid):
+        raise PageNotFound() from None
+    return Response(document.pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{document.filename}"',
+        "Cache-Control": "private, no-store"})
+
+
+_STATUS_TEXT = {
+    "match": N_("This document matches the log: it is the current one."),
+    "superseded": N_("This document was genuine, but a later event changed it: ask for "
+                     "the current one."),
+    "tampered": N_("This document does not match the log."),
+}
+
+
+@router.get("/verifikasi")
+async def verify_page(request: Request, kode: str | None = None) -> Response:
+    """Check a document by the code printed on it (no sign-in needed: the code names an
+    appraisal and an event hash; the answer says only whether the log holds that event
+    and whether a later one changed the document)."""
+    if kode is None or not kode.strip():
+        return render(request, "verify.html", {"code": "", "result": None, "error": None})
+    return await _verified(request, kode, lambda: _documents(request).check_code(kode))
+
+
+@router.post("/verifikasi")
+async def verify_upload(request: Request) -> Response:
+    """Check an uploaded PDF (its code is read from the file's metadata)."""
+    form = await _form(request)
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        return render(request, "verify.html", {
+            "code": "", "result": None, "error": _translated(request, N_("Choose a PDF file."))},
+            422)
+    data = await upload.read(MAX_PDF_BYTES + 1)
+    return await _verified(request, "", lambda: _documents(request).check_pdf(data))
+
+
+def _translated(request: Request, message: str) -> str:
+    return web(request).translations(language_of(request)).gettext(message)
+
+
+async def _verified(request: Request, code: str, check: Callable[[], Any]) -> Response:
+    try:
+        result = await check()
+    except Invalid as invalid:
+        message = {
+            "bad-document-code": N_("This is not a Kinerja document code."),
+            "no-document-code": N_("This file carries no Kinerja document code."),
+            "file-too-large": N_("The file is too large."),
+        }.get(invalid.kind, N_("This is not a Kinerja document code."))
+        return render(request, "verify.html", {
+            "code": code, "result": None, "error": _translated(request, message),
+            "detail": invalid.detail}, 422)
+    return render(request, "verify.html", {
+        "code": code, "result": result, "error": None,
+        "status_text": _translated(request, _STATUS_TEXT[result.verdict.status])})

@@ -29,6 +29,9 @@ READERS = {"self", "appraiser", "superior", "inspector", "hr"}
 ROUTES: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "", None, READERS),
     ("GET", "/events", None, READERS),
+    ("GET", "/documents/skp.pdf", None, READERS),  # 409 before it exists: still not a 404
+    ("GET", "/documents/evaluasi.pdf", None, READERS),
+    ("GET", "/documents/keberatan.pdf", None, READERS),
     ("PUT", "/targets", SKP, {"self"}),
     ("POST", "/targets/submit", None, {"self"}),
     ("POST", "/targets/return", {"reason": "Perbaiki."}, {"appraiser"}),
@@ -50,6 +53,7 @@ ROUTES: list[tuple[str, str, Any, set[str]]] = [
     ("POST", "/objection/decision", {"outcome": "uphold", "reason": "Sesuai."}, {"superior"}),
     ("POST", "/deadlines", {"deadline": "review", "until": f"{YEAR + 5}-01-01T00:00:00Z",
                             "reason": "Perpanjangan."}, {"hr"}),
+    ("GET", "/documents/skp.pdf", None, READERS),  # exists now
     ("POST", "/cancel", {"reason_kind": "transfer", "reason": "Mutasi."}, {"hr"}),  # last
 ]
 

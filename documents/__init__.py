@@ -1,0 +1,1 @@
+"""Rendering documents (domain.documents) to PDF with Typst; see docs/documents.md."""
