@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 
-from api import appraisals, codec, cycles, inspection, notifications, public, roster
+from api import appraisals, codec, cycles, evidence, inspection, notifications, public, roster
 from api.auth import TokenVerifier
 from api.edge import EdgeGuard, EdgeLimits, refuse_control_characters, request_id_of, send_problem
 from api.inspection import AuditSettings
@@ -184,7 +184,8 @@ def create_app(services: Services) -> FastAPI:
     app.state.kinerja = bootstrap(
         services.pool, services.temporal, services.task_queue,
         public_key=audit.public_key, checkpoint_log=audit.checkpoint_log,
-        unsealed_warning_seconds=audit.unsealed_warning_seconds)
+        unsealed_warning_seconds=audit.unsealed_warning_seconds,
+        evidence_max_bytes=services.limits.max_evidence_bytes)
     install_problem_handlers(app)
 
     async def _database_down(request: Request, exc: Exception) -> Response:
@@ -199,6 +200,7 @@ def create_app(services: Services) -> FastAPI:
     for error in _DATABASE_DOWN:
         app.add_exception_handler(error, _database_down)
     app.include_router(appraisals.router)
+    app.include_router(evidence.router)
     app.include_router(cycles.router)
     app.include_router(inspection.router)
     app.include_router(roster.router)

@@ -102,6 +102,9 @@ class EdgeLimits:
     """A JSON (or any other) request body."""
     max_upload_bytes: int = 20 * 1024 * 1024
     """A body of the upload routes (``upload_paths``) or any multipart body."""
+    max_evidence_bytes: int = 10 * 1024 * 1024
+    """An evidence file (``KINERJA_EVIDENCE_MAX_BYTES``; its multipart body counts as an
+    upload)."""
     max_headers: int = 100
     max_header_bytes: int = 32 * 1024
     """Names and values of all headers together."""
@@ -114,7 +117,7 @@ class EdgeLimits:
             return self.max_upload_bytes
         for name, value in scope["headers"]:
             if name == b"content-type" and value.lower().startswith(b"multipart/"):
-                return self.max_upload_bytes
+                return max(self.max_upload_bytes, self.max_evidence_bytes + 64 * 1024)
         return self.max_body_bytes
 
 

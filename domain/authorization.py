@@ -108,6 +108,8 @@ class Action(StrEnum):
     PASS_DEADLINE = "pass_deadline"
     CANCEL = "cancel"
     REASSIGN = "reassign"
+    ATTACH_EVIDENCE = "attach_evidence"
+    """Upload an evidence file for a progress report or an activity (domain.evidence)."""
 
 
 _R = Relation
@@ -136,6 +138,7 @@ ALLOWED: dict[Action, frozenset[Relation]] = {
     Action.PASS_DEADLINE: frozenset({_R.SYSTEM}),
     Action.CANCEL: frozenset({_R.HR, _R.SYSTEM}),
     Action.REASSIGN: frozenset({_R.HR, _R.SYSTEM}),
+    Action.ATTACH_EVIDENCE: frozenset({_R.SELF}),
 }
 """Which relations may take each action. Phase rules come on top (domain.appraisal)."""
 

@@ -381,3 +381,20 @@ def credit_points(
     coefficient = policy.credit_coefficients[level]
     share = policy.credit_share_percent[predikat] / Decimal(100)
     return (coefficient * share * Decimal(months) / Decimal(12)).quantize(Decimal("0.0001"))
+
+
+EVIDENCE_MEDIA_TYPES: frozenset[str] = frozenset({
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+})
+"""The evidence files accepted (``domain.evidence.detect`` tells them by their bytes).
+Kinerja's choice, no source: PDF, photos and scans (JPEG, PNG), and the office documents
+an Indonesian office writes: Word, Excel and PowerPoint (DOCX, XLSX, PPTX) and
+LibreOffice's (ODT, ODS). Not the legacy binary ``.doc``/``.xls`` and no macro-enabled
+document (``.docm``, ``.xlsm``): formats that carry macros are not evidence."""

@@ -117,6 +117,7 @@ def edge_limits(settings: Settings) -> EdgeLimits:
     """The body and header limits of ``settings``."""
     return EdgeLimits(max_body_bytes=settings.max_body_bytes,
                       max_upload_bytes=settings.max_upload_bytes,
+                      max_evidence_bytes=settings.evidence_max_bytes,
                       max_headers=settings.max_headers,
                       max_header_bytes=settings.max_header_bytes)
 

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024,
                                   description="largest body of the roster upload routes "
                                               "and of any multipart request")
+    evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024,
+                                    description="largest evidence file of a progress report; "
+                                                "above it a 413 naming the field 'file'")
     max_headers: int = Field(default=100, ge=10, description="most request headers; 431 above")
     max_header_bytes: int = Field(default=32 * 1024, ge=1024,
                                   description="most bytes of all request headers; 431 above")

@@ -52,9 +52,11 @@ from domain.appraisal import (
 from domain.authorization import Actor, ReadScope, may, may_read, read_scope
 from domain.replay import TrailEntry, replay
 from services.errors import SENDING_FAILURES, Forbidden, NotFound, Unavailable, answer_to
+from services.evidence import check_attached
 from store.appraisals import AppraisalReadModel, AppraisalStateView, AppraisalSummary
 from store.cycles import CycleStore
 from store.event_log import EventLog, RecordedEvent
+from store.evidence import EvidenceStore
 from telemetry.metrics import counted_command
 from workflows.appraisal.client import (
     AppraisalClient,
@@ -80,8 +82,10 @@ class AppraisalService:
     """Open, command and read appraisals (see the module)."""
 
     def __init__(self, read_model: AppraisalReadModel, event_log: EventLog,
-                 client: AppraisalClient, cycles: CycleStore | None = None) -> None:
+                 client: AppraisalClient, cycles: CycleStore | None = None,
+                 evidence: EvidenceStore | None = None) -> None:
         self._read_model = read_model
+        self._evidence = evidence
         self._event_log = event_log
         self._client = client
         self._cycles = cycles
@@ -108,8 +112,10 @@ class AppraisalService:
             command = await self._with_facts(appraisal_id, command)
         request_id = idempotency_key or str(uuid.uuid4())
         try:
+            if self._evidence is not None:  # a file it names: attached to this appraisal
+                await check_attached(self._evidence, appraisal_id, command)
             result = await self._client.send(appraisal_id, command, actor, request_id)
-        except SENDING_FAILURES as failed:
+        except SENDING_FAILURES as failed:  # (a refusal told only to whom it may be)
             result = await self._after_failure(failed, actor, appraisal_id, command,
                                                idempotency_key)
         return await self._outcome(result)

@@ -14,6 +14,7 @@ from services.appraisals import AppraisalService
 from services.complaints import ComplaintService
 from services.cycles import CycleService
 from services.documents import DocumentService
+from services.evidence import DEFAULT_MAX_BYTES, EvidenceService
 from services.inspection import InspectionService
 from services.notifications import NotificationService
 from services.public import PublicVoiceService
@@ -23,6 +24,7 @@ from store.audit import Auditor
 from store.complaints import ComplaintStore
 from store.cycles import CycleStore
 from store.event_log import EventLog
+from store.evidence import EvidenceStore
 from store.notifications import Inbox
 from store.public import PublicStore
 from store.roster import RosterStore
@@ -42,6 +44,7 @@ class Kinerja:
     appraisals: AppraisalService
     cycles: CycleService
     roster: RosterService
+    evidence: EvidenceService
     documents: DocumentService
     inspection: InspectionService
     notifications: NotificationService
@@ -53,20 +56,24 @@ class Kinerja:
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
               public_key: bytes | None = None, checkpoint_log: Path | None = None,
-              unsealed_warning_seconds: float = 60.0) -> Kinerja:
+              unsealed_warning_seconds: float = 60.0,
+              evidence_max_bytes: int = DEFAULT_MAX_BYTES) -> Kinerja:
     """Everything over ``pool`` and ``temporal``."""
     event_log = EventLog(pool)
     read_model = AppraisalReadModel(pool)
     cycle_store = CycleStore(pool)
+    evidence = EvidenceStore(pool)
     cycles = CycleService(cycle_store, CycleClient(temporal, task_queue))
     auditor = Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
                       unsealed_warning_seconds=unsealed_warning_seconds)
     return Kinerja(
         pool=pool, event_log=event_log, read_model=read_model, auditor=auditor,
         appraisals=AppraisalService(read_model, event_log,
-                                    AppraisalClient(temporal, task_queue), cycle_store),
+                                    AppraisalClient(temporal, task_queue), cycle_store,
+                                    evidence),
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
+        evidence=EvidenceService(read_model, event_log, evidence, evidence_max_bytes),
         documents=DocumentService(pool, read_model, event_log, public_key=public_key),
         inspection=InspectionService(read_model, event_log, auditor),
         notifications=NotificationService(Inbox(pool)),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -21,8 +21,10 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
+from api.access import record_read
+from api.evidence import file_response
 from domain.appraisal import (
     AcceptResult,
     AppraisalState,
@@ -49,10 +51,11 @@ from domain.appraisal import (
 from domain.appraisal.review import suggested_ratings
 from domain.documents import DocumentKind
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, POLICY_6_2022
-from domain.skp import Approach, Aspect, CoreValue, DailyActivity, RhkKind, Skp
+from domain.skp import Approach, Aspect, CoreValue, DailyActivity, Evidence, RhkKind, Skp
 from services.appraisals import AppraisalService
 from services.documents import MAX_PDF_BYTES, DocumentService
 from services.errors import Forbidden, Invalid, NotFound, Unavailable
+from services.evidence import EvidenceService
 from store.appraisals import AppraisalSummary
 from web.i18n import LANGUAGES, Formats
 from web.oidc import FLOW_COOKIE, FLOW_SECONDS, SignInRefused
@@ -339,6 +342,7 @@ async def _appraisal_page(request: Request, appraisal_id: str, *, failed: str | 
         "core_values": _VALUES[CoreValue], "preview": preview,
         "is_hr": "hr" in session.roles and summary.parties.agency in session.agencies,
         "todo": todo(relation or "", summary.phase.value, state.get("targets_status")),
+        "evidence_max_mb": round(_evidence(request).max_bytes / (1024 * 1024), 1),
         "documents": available_documents(summary.phase.value, state),
     }, status, offset=offset)
 
@@ -768,18 +772,96 @@ def _lists(node: Any) -> Any:
 @router.post("/penilaian/{appraisal_id}/capaian")
 async def report_progress(request: Request, appraisal_id: str) -> Response:
     """Progress of a period: a realisation per indicator filled (those left empty are
-    not reported)."""
-    _session(request)
+    not reported), and the evidence files chosen (multipart field ``evidence``), each
+    attached through :class:`services.evidence.EvidenceService` (the API's use case) and
+    named in the report by its SHA-256. The report is checked before any file is stored."""
+    session = _session(request)
     form = await _form(request)
+    files = [f for f in form.getlist("evidence") if isinstance(f, UploadFile) and f.filename]
+    fields = FormData([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
 
-    def build(f: FormData) -> Command:
+    def build(f: FormData) -> ReportProgress:
         data = nested(f)
         report = data.get("report", {})
         report["realisations"] = [r for r in report.get("realisations", [])
                                   if isinstance(r, dict) and set(r) - {"indicator_id"}]
         return ReportProgress.model_validate(data)
 
-    return await _act(request, appraisal_id, "progress", build, form=form)
+    try:
+        build(fields)
+    except ValidationError:  # the refusal shown by _act; nothing stored
+        return await _act(request, appraisal_id, "progress", build, form=fields)
+    evidence: list[Evidence] = []
+    try:
+        for upload in files:
+            stored = await _evidence(request).attach(session.actor, appraisal_id,
+                                                     _given(upload))
+            evidence.append(Evidence(kind="file", sha256=stored.sha256,
+                                     description=stored.file_name))
+    except NotFound:
+        raise PageNotFound() from None
+    except Invalid as invalid:
+        return await _appraisal_page(request, appraisal_id, failed="progress",
+                                     errors={"evidence": _file_refusal(request, invalid)},
+                                     values=_plain(fields), status=invalid.status)
+    except (Forbidden, CommandRefused) as refused:
+        refusal = refused if isinstance(refused, CommandRefused) else \
+            CommandRefused("forbidden", refused.reason)
+        return await _appraisal_page(request, appraisal_id, failed="progress",
+                                     errors=_refusal(request, refusal), values=_plain(fields),
+                                     status=403 if isinstance(refused, Forbidden) else 409)
+    finally:
+        await form.close()
+
+    def with_evidence(f: FormData) -> Command:
+        command = build(f)
+        report = command.report.model_copy(
+            update={"evidence": (*command.report.evidence, *evidence)})
+        return command.model_copy(update={"report": report})
+
+    return await _act(request, appraisal_id, "progress", with_evidence, form=fields)
+
+
+def _evidence(request: Request) -> EvidenceService:
+    service: EvidenceService = request.app.state.kinerja.evidence
+    return service
+
+
+def _given(upload: UploadFile) -> Callable[[], Awaitable[UploadFile]]:
+    async def given() -> UploadFile:
+        return upload
+    return given
+
+
+def _file_refusal(request: Request, invalid: Invalid) -> str:
+    """A refused evidence file, in the page's language."""
+    gettext = web(request).translations(language_of(request)).gettext
+    rule = invalid.broken[0].rule if invalid.broken else ""
+    if rule == "max_bytes":
+        limit = _evidence(request).max_bytes / (1024 * 1024)
+        return gettext("This file is too large: at most %(size)s MB.") % {
+            "size": Formats(language_of(request)).number(round(limit, 1))}
+    if rule == "empty":
+        return gettext("This file is empty.")
+    return gettext("This file type is not accepted: send a PDF, a photo (JPEG, PNG) or an "
+                   "office document (DOCX, XLSX, PPTX, ODT, ODS).")
+
+
+@router.get("/penilaian/{appraisal_id}/bukti/{sha256}")
+async def evidence_file(request: Request, appraisal_id: str, sha256: str) -> Response:
+    """An evidence file the appraisal's events refer to, for whoever may read the
+    appraisal (the same use case and answer as the API's download)."""
+    session = _session(request)
+    try:
+        download = await _evidence(request).download(session.actor, appraisal_id, sha256)
+    except NotFound:
+        raise PageNotFound() from None
+    parties = download.parties
+    await record_read(request, session.actor, parties.agency, "appraisal-evidence",
+                      personal=True, own=session.actor.is_person(parties.agency,
+                                                                 parties.employee),
+                      appraisal_id=appraisal_id, sha256=sha256)
+    return file_response(download)
 
 
 @router.post("/penilaian/{appraisal_id}/pratinjau")
