@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import ValidationError
 
 from domain.authorization import Actor
@@ -24,7 +23,16 @@ from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.public import PublicVoiceService
 from web.pages import N_, PageNotFound, SignInNeeded, render, web
 from web.pages import _form as csrf_checked_form
-from web.public import CONTROL, EXPIRED, TOO_LONG, TOO_MANY, RateLimiter, _client
+from web.public import (
+    CONTROL,
+    EXPIRED,
+    TOO_LONG,
+    TOO_MANY,
+    RateLimiter,
+    _client,
+    form_nonce,
+    form_token,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,21 +48,8 @@ def _service(request: Request) -> ComplaintService:
     return service
 
 
-def _signer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(web(request).settings.session_secret,
-                                  salt="kinerja-public-complaint")
-
-
 def _nonce(request: Request, token: object, agency: str, unit: str) -> uuid.UUID | None:
-    if not isinstance(token, str) or len(token) > 400:
-        return None
-    try:
-        claims = _signer(request).loads(token, max_age=4 * 3600)
-        if claims["a"] != agency or claims["u"] != unit:
-            return None
-        return uuid.UUID(hex=str(claims["n"]))
-    except (BadSignature, KeyError, TypeError, ValueError):
-        return None
+    return form_nonce(request, "complaint", token, agency, unit, max_age=4 * 3600)
 
 
 def _limiter(request: Request) -> RateLimiter:
@@ -74,7 +69,7 @@ async def _form_page(request: Request, agency: str, unit: str, *,
         found = await public.unit(agency, unit)
     except NotFound:
         raise PageNotFound() from None
-    token = _signer(request).dumps({"a": agency, "u": unit, "n": uuid.uuid4().hex})
+    token = form_token(request, "complaint", agency, unit)
     return render(request, "public/complaint.html", {
         "unit": found, "kinds": list(ComplaintKind), "token": token,
         "values": values or {"kind": ComplaintKind.COMPLAINT.value}, "errors": errors or {},

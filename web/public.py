@@ -63,26 +63,40 @@ def _public(request: Request) -> PublicVoiceService:
 # ------------------------------------------------------------------------ form token
 
 
-def _signer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(web(request).settings.session_secret,
-                                  salt="kinerja-public-survey")
+def form_token(request: Request, purpose: str, agency: str, unit: str) -> str:
+    """A signed token for one public form of ``purpose`` (``survey``, ``complaint``) of a
+    unit: it names the unit and a one-time value (what a form sent twice is known by)."""
+    return str(_signer(request, purpose).dumps(
+        {"a": agency, "u": unit, "n": uuid.uuid4().hex}))
 
 
-def _form_token(request: Request, agency: str, unit: str) -> str:
-    return str(_signer(request).dumps({"a": agency, "u": unit, "n": uuid.uuid4().hex}))
-
-
-def _response_id(request: Request, token: object, agency: str, unit: str) -> uuid.UUID | None:
-    """The response id a valid token of this unit's form stands for, else None."""
+def form_nonce(request: Request, purpose: str, token: object, agency: str, unit: str, *,
+               max_age: float) -> uuid.UUID | None:
+    """The one-time value of a valid, unexpired token of this unit's form, else None."""
     if not isinstance(token, str) or len(token) > 400:
         return None
     try:
-        claims = _signer(request).loads(token, max_age=SKM_14_2017.form_token_seconds)
+        claims = _signer(request, purpose).loads(token, max_age=max_age)
         if claims["a"] != agency or claims["u"] != unit:
             return None
         return uuid.UUID(hex=str(claims["n"]))
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
+
+
+def _signer(request: Request, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(web(request).settings.session_secret,
+                                  salt=f"kinerja-public-{purpose}")
+
+
+def _form_token(request: Request, agency: str, unit: str) -> str:
+    return form_token(request, "survey", agency, unit)
+
+
+def _response_id(request: Request, token: object, agency: str, unit: str) -> uuid.UUID | None:
+    """The response id a valid token of this unit's form stands for, else None."""
+    return form_nonce(request, "survey", token, agency, unit,
+                      max_age=SKM_14_2017.form_token_seconds)
 
 
 # ------------------------------------------------------------------------ rate limit
