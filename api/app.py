@@ -185,7 +185,8 @@ def create_app(services: Services) -> FastAPI:
         services.pool, services.temporal, services.task_queue,
         public_key=audit.public_key, checkpoint_log=audit.checkpoint_log,
         unsealed_warning_seconds=audit.unsealed_warning_seconds,
-        evidence_max_bytes=services.limits.max_evidence_bytes)
+        evidence_max_bytes=services.limits.max_evidence_bytes,
+        staff_survey_secret=services.web.session_secret if services.web else None)
     install_problem_handlers(app)
 
     async def _database_down(request: Request, exc: Exception) -> Response:

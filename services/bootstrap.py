@@ -19,6 +19,7 @@ from services.inspection import InspectionService
 from services.notifications import NotificationService
 from services.public import PublicVoiceService
 from services.roster import RosterService
+from services.staff_survey import StaffSurveyService
 from store.appraisals import AppraisalReadModel
 from store.audit import Auditor
 from store.complaints import ComplaintStore
@@ -28,6 +29,7 @@ from store.evidence import EvidenceStore
 from store.notifications import Inbox
 from store.public import PublicStore
 from store.roster import RosterStore
+from store.staff_survey import StaffSurveyStore
 from workflows.appraisal.client import AppraisalClient
 from workflows.complaint.client import ComplaintClient
 from workflows.cycle.client import CycleClient
@@ -52,13 +54,17 @@ class Kinerja:
     """The public's satisfaction survey per service unit."""
     complaints: ComplaintService
     """Complaints and suggestions about a unit's service."""
+    staff_survey: StaffSurveyService
+    """The staff's anonymous survey of the appraisal system at a cycle's close."""
 
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
               public_key: bytes | None = None, checkpoint_log: Path | None = None,
               unsealed_warning_seconds: float = 60.0,
-              evidence_max_bytes: int = DEFAULT_MAX_BYTES) -> Kinerja:
-    """Everything over ``pool`` and ``temporal``."""
+              evidence_max_bytes: int = DEFAULT_MAX_BYTES,
+              staff_survey_secret: str | None = None) -> Kinerja:
+    """Everything over ``pool`` and ``temporal``. ``staff_survey_secret`` signs the staff
+    survey's tokens (the pages' session secret; without it no token is issued)."""
     event_log = EventLog(pool)
     read_model = AppraisalReadModel(pool)
     cycle_store = CycleStore(pool)
@@ -80,6 +86,7 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         public=PublicVoiceService(PublicStore(pool)),
         complaints=ComplaintService(ComplaintStore(pool, event_log), PublicStore(pool),
                                     ComplaintClient(temporal, task_queue)),
+        staff_survey=StaffSurveyService(StaffSurveyStore(pool), staff_survey_secret),
     )
 
 

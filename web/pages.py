@@ -257,8 +257,9 @@ async def home(request: Request) -> Response:
     to_release = await service.list(actor, phase=Phase.CALIBRATION) \
         if "hr" in session.roles else []
     unread = await request.app.state.kinerja.notifications.unread(actor)
+    staff_surveys = await request.app.state.kinerja.staff_survey.invitations(actor)
     return render(request, "home.html", {
-        "unread": unread,
+        "unread": unread, "staff_surveys": staff_surveys,
         "hr": [_row(s, "hr") for s in to_release],
         "mine": [_row(s, "employee") for s in mine],
         "appraiser": [_row(s, "appraiser") for s in as_appraiser],
