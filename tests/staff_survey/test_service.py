@@ -139,3 +139,20 @@ async def test_hr_sees_only_groups_of_five_and_none_inferable(
 
     with pytest.raises(NotFound):
         await service.results(_hr("lain"), cycle, AFTER)
+
+
+async def test_the_survey_tables_are_append_only_for_everyone(
+        app_pool: asyncpg.Pool, admin_connection: asyncpg.Connection, agency: str) -> None:
+    service = StaffSurveyService(StaffSurveyStore(app_pool), SECRET)
+    cycle = await closed_cycle(app_pool, agency, 2025, CLOSED, {"e-1": "a"})
+    token = await service.issue(_employee(agency, "e-1"), cycle, DURING)
+    assert token is not None
+    await service.submit(token.value, cycle, _answer(3), DURING)
+    for table in ("staff_survey_issued", "staff_survey_spent", "staff_survey_answers"):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await app_pool.execute(f"DELETE FROM {table}")
+        with pytest.raises(asyncpg.PostgresError, match="append-only"):
+            await admin_connection.execute(f"DELETE FROM {table}")
+        with pytest.raises(asyncpg.PostgresError, match="append-only"):
+            await admin_connection.execute(f"UPDATE {table} SET cycle_id = 'x'")
+        assert await app_pool.fetchval(f"SELECT count(*) FROM {table}") == 1
