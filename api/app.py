@@ -207,6 +207,9 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(roster.router)
     app.include_router(notifications.router)
     app.include_router(public.router)
+    from api import staff_survey  # its own line: the staff survey's routes
+
+    app.include_router(staff_survey.router)
     app.state.payload_codec = services.payload_codec
     app.state.codec_origins = services.codec_origins
     app.include_router(codec.router)
