@@ -125,10 +125,10 @@ class StaffSurveyService:
 
     def token(self, value: object, cycle_id: str) -> Token | None:
         """The token ``value`` stands for, when it is a valid one of this cycle."""
-        if not isinstance(value, str) or not 0 < len(value) <= 400:
-            return None
+        if self._signer is None or not isinstance(value, str) or not 0 < len(value) <= 400:
+            return None  # without a secret no token was ever issued
         try:
-            claims = self._sign().loads(value)
+            claims = self._signer.loads(value)
             if claims["c"] != cycle_id:
                 return None
             return Token(cycle_id, str(claims["u"]), value, str(claims["n"]))

@@ -156,3 +156,20 @@ async def test_the_survey_tables_are_append_only_for_everyone(
         with pytest.raises(asyncpg.PostgresError, match="append-only"):
             await admin_connection.execute(f"UPDATE {table} SET cycle_id = 'x'")
         assert await app_pool.fetchval(f"SELECT count(*) FROM {table}") == 1
+
+
+async def test_without_a_secret_no_token_is_valid_and_none_is_issued(
+        app_pool: asyncpg.Pool, agency: str) -> None:
+    from services.errors import Unavailable
+
+    unsigned = StaffSurveyService(StaffSurveyStore(app_pool), None)
+    signed = StaffSurveyService(StaffSurveyStore(app_pool), SECRET)
+    cycle = await closed_cycle(app_pool, agency, 2025, CLOSED, {"e-1": "a", "e-2": "a"})
+    token = await signed.issue(_employee(agency, "e-1"), cycle, DURING)
+    assert token is not None
+    with pytest.raises(Invalid):
+        await unsigned.submit(token.value, cycle, _answer(3), DURING)
+    with pytest.raises(Unavailable):
+        await unsigned.issue(_employee(agency, "e-2"), cycle, DURING)
+    assert await app_pool.fetchval(
+        "SELECT count(*) FROM staff_survey_issued WHERE employee = 'e-2'") == 0
