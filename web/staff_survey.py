@@ -2,8 +2,9 @@
 after a cycle closes, HR's results per agency and unit.
 
 Anonymity at this door: the form is served to the signed-in employee with their one-time
-token (also kept in an HttpOnly cookie for this cycle's path, so a reload shows the same
-form: the server keeps no token). Sending it (``POST``) never reads the session: the
+token (also kept in an HttpOnly cookie for this cycle's path, signed and naming the person
+so that only they get it back, so a reload shows the same form: the server keeps no
+token). Sending it (``POST``) never reads the session: the
 token is the proof of eligibility and the form's CSRF defence (a third site cannot read
 it), and the answers are stored with the token's cycle and unit only. Nothing here logs;
 the request's one log line (``api.app``) names the path, status and duration, never the
@@ -18,6 +19,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import ValidationError
 
 from domain.authorization import Actor
@@ -62,6 +64,26 @@ def _path(cycle_id: str) -> str:
     return f"/survei-pegawai/{cycle_id}"
 
 
+def _cookie(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(web(request).settings.session_secret,
+                             salt="kinerja-staff-survey-cookie")
+
+
+def _kept(request: Request, actor: Actor) -> str | None:
+    """The unspent token this browser keeps for this person (another person signed in on
+    the same browser does not get it)."""
+    raw = request.cookies.get(COOKIE)
+    if not raw or len(raw) > 1000:
+        return None
+    try:
+        kept = _cookie(request).loads(raw)
+        if kept["s"] != actor.subject or kept["a"] != actor.agency:
+            return None
+        return str(kept["t"])
+    except (BadSignature, KeyError, TypeError):
+        return None
+
+
 def _form(request: Request, cycle_id: str, token: Token, *,
           values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None,
           status: int = 200) -> Response:
@@ -89,7 +111,7 @@ async def survey_form(request: Request, cycle_id: str) -> Response:
         invitation = await service.invitation(actor, cycle_id)
     except NotFound:
         raise PageNotFound() from None
-    kept = service.token(request.cookies.get(COOKIE), cycle_id)
+    kept = service.token(_kept(request, actor), cycle_id)
     if kept is not None and not await service.spent(kept):
         return _form(request, cycle_id, kept)
     token = await service.issue(actor, cycle_id) \
@@ -97,7 +119,9 @@ async def survey_form(request: Request, cycle_id: str) -> Response:
     if token is None:
         return render(request, "staff_survey/taken.html", {"cycle_id": cycle_id})
     response = _form(request, cycle_id, token)
-    response.set_cookie(COOKIE, token.value, httponly=True, secure=web(request).sessions.secure,
+    response.set_cookie(COOKIE, _cookie(request).dumps(
+                            {"s": actor.subject, "a": actor.agency, "t": token.value}),
+                        httponly=True, secure=web(request).sessions.secure,
                         samesite="strict", path=_path(cycle_id),
                         max_age=int((invitation.ends - datetime.now(UTC)).total_seconds()))
     return response

@@ -51,7 +51,9 @@ async def test_an_employee_answers_once_and_nothing_joins_the_answer_to_them(
     employee = site.people["employee"].key
     cycle = await closed_cycle(site.pool, site.agency, 2019,
                                datetime.now(UTC) - timedelta(days=1),
-                               {employee: UNIT, site.people["appraiser"].key: UNIT})
+                               {employee: UNIT, site.people["appraiser"].key: UNIT,
+                                site.people["superior"].key: UNIT,
+                                site.people["inspector"].key: UNIT})
     page = await site.signed_in("employee")
     link = page.get_by_role("link", name=f"Survei sistem penilaian {cycle}")
     await expect(link).to_be_visible()
@@ -148,6 +150,16 @@ async def test_an_employee_answers_once_and_nothing_joins_the_answer_to_them(
     await plain.get_by_role("button", name="Kirim jawaban saya").click()
     await expect(plain.get_by_role("heading", name="Terima kasih")).to_be_visible()
     assert await site.pool.fetchval("SELECT count(*) FROM staff_survey_answers") == 2
+
+    # A token kept in a browser goes back only to the person it was given to.
+    shared = await site.signed_in("superior")
+    await shared.goto(f"/survei-pegawai/{cycle}")
+    first = await shared.locator('input[name="token"]').input_value()
+    await shared.goto("/masuk/dev")
+    await shared.get_by_role("button", name=site.people["inspector"].name).click()
+    await shared.wait_for_url(site.url + "/")
+    await shared.goto(f"/survei-pegawai/{cycle}")
+    assert await shared.locator('input[name="token"]').input_value() not in ("", first)
 
     # HR: while the survey is open, no figures.
     hr = await site.signed_in("hr")
