@@ -15,6 +15,7 @@ from services.complaints import ComplaintService
 from services.cycles import CycleService
 from services.documents import DocumentService
 from services.evidence import DEFAULT_MAX_BYTES, EvidenceService
+from services.indicator_health import IndicatorHealthService
 from services.inspection import InspectionService
 from services.notifications import NotificationService
 from services.public import PublicVoiceService
@@ -25,6 +26,7 @@ from store.complaints import ComplaintStore
 from store.cycles import CycleStore
 from store.event_log import EventLog
 from store.evidence import EvidenceStore
+from store.indicator_health import IndicatorHealthStore
 from store.notifications import Inbox
 from store.public import PublicStore
 from store.roster import RosterStore
@@ -52,6 +54,8 @@ class Kinerja:
     """The public's satisfaction survey per service unit."""
     complaints: ComplaintService
     """Complaints and suggestions about a unit's service."""
+    indicator_health: IndicatorHealthService
+    """Which indicators people meet, exceed or miss (the periodic review of indicators)."""
 
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
@@ -80,6 +84,7 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         public=PublicVoiceService(PublicStore(pool)),
         complaints=ComplaintService(ComplaintStore(pool, event_log), PublicStore(pool),
                                     ComplaintClient(temporal, task_queue)),
+        indicator_health=IndicatorHealthService(IndicatorHealthStore(pool)),
     )
 
 
