@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 import structlog
 from fastapi import Depends, FastAPI, Request, Response
+from jinja2 import TemplateNotFound
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 from temporalio.converter import PayloadCodec
@@ -30,6 +31,7 @@ from api.inspection import AuditSettings
 from api.observability import install_observability
 from api.problems import (
     PROBLEM_MEDIA_TYPE,
+    Problem,
     ProblemDocument,
     install_problem_handlers,
     problem_of,
@@ -199,6 +201,10 @@ def create_app(services: Services) -> FastAPI:
     install_problem_handlers(app)
 
     async def _database_down(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, TemplateNotFound):  # an OSError too, but a bug of ours
+            log.error("page template missing", template=str(exc), path=request.url.path)
+            return problem_response(request, Problem(
+                500, "internal", "Internal error", "a page of ours is missing"))
         log.warning("database unavailable", error=str(exc))
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return problem_response(request, unavailable("the database"))
