@@ -22,6 +22,8 @@ from store.cycles import CycleProgress, CycleStore
 from telemetry.metrics import counted_command
 from workflows.cycle.client import CycleClient
 from workflows.cycle.contract import CycleIntent, CycleResult
+from workflows.indicators.client import IndicatorsClient
+from workflows.indicators.contract import MeasureCycle
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,11 @@ RESULTS_HEADER: list[Cell] = ["nip", "name", "employee", "unit", "phase", "predi
 class CycleService:
     """HR's cycle operations and the reads of HR and inspectors."""
 
-    def __init__(self, store: CycleStore, client: CycleClient) -> None:
+    def __init__(self, store: CycleStore, client: CycleClient, *,
+                 indicators: IndicatorsClient | None = None) -> None:
         self._store = store
         self._client = client
+        self._indicators = indicators
 
     async def visible(self, actor: Actor, cycle_id: str) -> CycleState:
         """The cycle, or NotFound when unknown or out of the caller's scope."""
@@ -69,7 +73,13 @@ class CycleService:
                      idempotency_key: str | None) -> CycleOutcome:
         if not may_on_agency(actor, AgencyAction.RUN_CYCLE, intent.agency):
             raise Forbidden("only HR of the agency may create its cycle")
-        return await self._outcome(await self._sent(cycle_id, intent, actor, idempotency_key))
+        created = await self._outcome(await self._sent(cycle_id, intent, actor,
+                                                       idempotency_key))
+        if self._indicators is not None:  # bound indicators are measured at the year's end
+            await self._indicators.start(MeasureCycle(
+                cycle_id=cycle_id, agency=intent.agency, year=intent.year,
+                utc_offset_hours=intent.calendar.utc_offset_hours))
+        return created
 
     @counted_command("intent")
     async def request(self, actor: Actor, cycle_id: str, intent: CycleIntent,
