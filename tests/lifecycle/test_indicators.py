@@ -73,6 +73,20 @@ async def test_an_indicator_bound_to_the_units_ikm_shows_the_computed_realisatio
                          expect=201)
     appraisal = created["appraisal"]["id"]
     base = f"/v1/appraisals/{appraisal}"
+    # A source outside the closed set, a control character, a text target: refused, naming
+    # the field; nothing stored.
+    for source, target, field in (
+            ({"kind": "jumlah_kegiatan"}, None, "rhk.0.indicators.1.source.kind"),
+            ({"kind": "ikm_unit", "unit": "x\u0000"}, None, "rhk.0.indicators.1.source.unit"),
+            ({"kind": "ikm_unit"}, {"text": "baik"}, "rhk.0.indicators.1")):
+        bad = bound_skp()
+        bad["rhk"][0]["indicators"][1]["source"] = source
+        if target:
+            bad["rhk"][0]["indicators"][1]["target"] = target
+        problem = await call(stack, "PUT", f"{base}/targets", EMP, body=bad, expect=422)
+        assert problem["errors"][0]["field"] == field, problem
+    assert [e.type for e in await EventLog(stack.pool).read_stream(appraisal)] == [
+        "AppraisalOpened"]
     await call(stack, "PUT", f"{base}/targets", EMP, body=bound_skp())
     await call(stack, "POST", f"{base}/targets/submit", EMP)
     await call(stack, "POST", f"{base}/targets/approve", BOSS)
