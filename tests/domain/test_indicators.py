@@ -227,3 +227,41 @@ def test_share_on_time_is_a_percentage_of_the_judged(on_time: int, late: int) ->
         assert abs(measured.value - Decimal(100 * on_time) / (on_time + late)) \
             <= Decimal("0.005")
     assert measured.figures == {"judged": on_time + late, "on_time": on_time}
+
+
+_STEPS = ("opened", "drafted", "approved", "self_assessed", "reviewed")
+
+
+@given(st.sampled_from([EMPLOYEE, APPRAISER, HR, SYSTEM]), st.sampled_from(_STEPS),
+       st.sampled_from(["ok", "unbound", "other_source", "other_year"]), st.booleans())
+def test_only_the_system_measures_a_bound_indicator_in_self_report_or_review(
+        actor: object, step: str, variant: str, twice: bool) -> None:
+    run = Run()
+    run.do(open_command(), HR)
+    reached = _STEPS.index(step)
+    if reached >= 1:
+        run.do(DraftTargets(skp=bound_skp()), EMPLOYEE)
+    if reached >= 2:
+        run.do(SubmitTargets(), EMPLOYEE)
+        run.do(ApproveTargets(), APPRAISER)
+    if reached >= 3:
+        run.do(SubmitSelfAssessment(assessment=SELF_ASSESSMENT), EMPLOYEE)
+    if reached >= 4:
+        run.do(SubmitReview(ratings=ratings()), APPRAISER)
+    change: dict[str, object] = {
+        "ok": {}, "unbound": {"indicator_id": "ind-2"},
+        "other_source": {"source": IndicatorSource(kind=SourceKind.COMPLAINTS_ON_TIME)},
+        "other_year": {"period": str(YEAR + 1)}}[variant]
+    command = RecordMeasurements(measurements=(ikm_measurement().model_copy(update=change),))
+    attempts = 2 if twice else 1
+    accepted = 0
+    for _ in range(attempts):
+        before = run.state
+        try:
+            run.do(command, actor)  # type: ignore[arg-type]
+            accepted += 1
+        except CommandRefused:
+            assert run.state == before  # a refusal changes nothing
+    allowed = actor == SYSTEM and step in ("approved", "self_assessed") and variant == "ok"
+    assert accepted == (1 if allowed else 0)  # once at most, and only then
+    assert ("ind-ikm" in run.state.measured) is allowed

@@ -80,3 +80,9 @@ async def test_the_measured_realisation_is_shown_with_its_source(site: Site) -> 
         await expect(row).to_contain_text("412 responden")
         await axe_check(page, f"measured indicators ({who})")
         await shot(page, f"measured-{who}")
+
+    # The history shows where the number came from.
+    await page.goto(f"/penilaian/{site.appraisal_id}/riwayat")
+    await expect(page.locator(".timeline li").last).to_contain_text(
+        "ind-2: ikm_unit, diskominfo")
+    await expect(page.locator(".timeline li").last).to_contain_text("respondents 412")
