@@ -21,7 +21,7 @@ from services.errors import SENDING_FAILURES, Forbidden, NotFound, Unavailable, 
 from store.cycles import CycleProgress, CycleStore
 from telemetry.metrics import counted_command
 from workflows.cycle.client import CycleClient
-from workflows.cycle.contract import CycleIntent, CycleResult
+from workflows.cycle.contract import CycleIntent, CycleResult, StartCycleRequest
 from workflows.indicators.client import IndicatorsClient
 from workflows.indicators.contract import MeasureCycle
 
@@ -75,11 +75,18 @@ class CycleService:
             raise Forbidden("only HR of the agency may create its cycle")
         created = await self._outcome(await self._sent(cycle_id, intent, actor,
                                                        idempotency_key))
-        if self._indicators is not None:  # bound indicators are measured at the year's end
-            await self._indicators.start(MeasureCycle(
-                cycle_id=cycle_id, agency=intent.agency, year=intent.year,
-                utc_offset_hours=intent.calendar.utc_offset_hours))
+        await self._measure_at_year_end(created.state)
         return created
+
+    async def _measure_at_year_end(self, state: CycleState) -> None:
+        """Start the cycle's measurement of bound indicators (once: a second start finds
+        it), at its creation and again at its start (a cycle the yearly schedule created)."""
+        if self._indicators is None or state.cycle_id is None or state.agency is None \
+                or state.year is None or state.calendar is None:
+            return
+        await self._indicators.start(MeasureCycle(
+            cycle_id=state.cycle_id, agency=state.agency, year=state.year,
+            utc_offset_hours=state.calendar.utc_offset_hours))
 
     @counted_command("intent")
     async def request(self, actor: Actor, cycle_id: str, intent: CycleIntent,
@@ -92,7 +99,11 @@ class CycleService:
             raise Forbidden("only HR of the agency may run its cycle")
         if state.status is CycleStatus.CLOSED:  # its workflow has ended
             raise CommandRefused("phase", "the cycle is closed; nothing changes it")
-        return await self._outcome(await self._sent(cycle_id, intent, actor, idempotency_key))
+        outcome = await self._outcome(await self._sent(cycle_id, intent, actor,
+                                                       idempotency_key))
+        if isinstance(intent, StartCycleRequest):
+            await self._measure_at_year_end(outcome.state)
+        return outcome
 
     async def follow_roster(self, actor: Actor, agency: str, version: int) -> list[str]:
         """Ask each running cycle of ``agency`` to follow its roster (once per roster
