@@ -7,6 +7,8 @@ already) and counted as recorded."""
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 from temporalio import activity
 from temporalio.client import Client
@@ -27,6 +29,8 @@ from workflows.appraisal.client import (
 from workflows.indicators.contract import MeasureCycle, MeasureOutcome
 
 PAGE = 200
+CONCURRENCY = 16
+"""Appraisals sent their measurements at once (as the cycle's pages do)."""
 
 
 class IndicatorActivities:
@@ -65,23 +69,27 @@ class IndicatorActivities:
                                          complaints=await complaint(unit)))
             return found
 
+        async def send(row: BoundAppraisal) -> bool:
+            """Whether the appraisal holds its measurements (now, or from an earlier try)."""
+            command = RecordMeasurements(measurements=tuple(await measurements(row)))
+            try:
+                await self._appraisals.send(row.appraisal_id, command, SYSTEM_ACTOR,
+                                            f"measured-{request.year}")
+            except CommandRefused as refused:
+                return _measured_already(refused)  # else: reviewed already, or SKP changed
+            except (AppraisalEnded, AppraisalNotFound):
+                return False
+            return True
+
         recorded = skipped = 0
         after = ""
         while page := await self._store.bound_appraisals(request.cycle_id, after, PAGE):
-            for row in page:
-                activity.heartbeat(row.appraisal_id)
-                command = RecordMeasurements(measurements=tuple(await measurements(row)))
-                try:
-                    await self._appraisals.send(row.appraisal_id, command, SYSTEM_ACTOR,
-                                                f"measured-{request.year}")
-                    recorded += 1
-                except CommandRefused as refused:
-                    if _measured_already(refused):
-                        recorded += 1  # an earlier try recorded them
-                    else:
-                        skipped += 1  # moved on (reviewed), or the SKP changed
-                except (AppraisalEnded, AppraisalNotFound):
-                    skipped += 1
+            for first in range(0, len(page), CONCURRENCY):
+                chunk = page[first:first + CONCURRENCY]
+                done = await asyncio.gather(*(send(row) for row in chunk))
+                recorded += sum(done)
+                skipped += len(done) - sum(done)
+                activity.heartbeat(chunk[-1].appraisal_id)
             after = page[-1].appraisal_id
         activity.logger.info("measured indicators of %s: %d recorded, %d skipped",
                              request.cycle_id, recorded, skipped)

@@ -90,6 +90,15 @@ async def test_an_indicator_bound_to_the_units_ikm_shows_the_computed_realisatio
     await call(stack, "PUT", f"{base}/targets", EMP, body=bound_skp())
     await call(stack, "POST", f"{base}/targets/submit", EMP)
     await call(stack, "POST", f"{base}/targets/approve", BOSS)
+    # Others of the cycle: an SKP without a bound indicator, and a bound one not yet
+    # approved: neither is sent anything.
+    for employee, skp, approve in (("e-plain", SKP, True), ("e-draft", bound_skp(), False)):
+        other = (await call(stack, "POST", "/v1/appraisals", HR, "employee", "hr",
+                            body={**body, "employee": employee}, expect=201))["appraisal"]["id"]
+        await call(stack, "PUT", f"/v1/appraisals/{other}/targets", employee, body=skp)
+        if approve:
+            await call(stack, "POST", f"/v1/appraisals/{other}/targets/submit", employee)
+            await call(stack, "POST", f"/v1/appraisals/{other}/targets/approve", BOSS)
 
     # The employee cannot type its realisation (the other indicators still are typed).
     refused = await call(stack, "POST", f"{base}/progress", EMP, expect=422, body={
@@ -139,6 +148,9 @@ async def test_an_indicator_bound_to_the_units_ikm_shows_the_computed_realisatio
     assert [e.type for e in await EventLog(stack.pool).read_stream(appraisal)].count(
         "RealisationMeasured") == 1
     assert (await EventLog(stack.pool).verify_stream(appraisal)).ok
+    for employee in ("e-plain", "e-draft"):
+        other = [e.type for e in await log.read_stream(f"appraisal-{cycle_id}-{employee}")]
+        assert other and "RealisationMeasured" not in other
 
 
 async def test_creating_a_cycle_starts_its_measurement(stack: Stack) -> None:
