@@ -23,6 +23,22 @@ UNIT_LABELS: dict[SourceKind, str] = {
 """The measure each source gives (IKM 25-100, hours, percent)."""
 
 
+DOCUMENT_LABELS: dict[SourceKind, str] = {
+    SourceKind.UNIT_IKM: "IKM unit",
+    SourceKind.COMPLAINT_MEDIAN_RESPONSE: "median waktu tanggapan pengaduan, jam",
+    SourceKind.COMPLAINTS_ON_TIME: "pengaduan ditanggapi tepat waktu, %",
+}
+"""How the documents (Indonesian) name each source beside its figure."""
+
+
+def document_text(measured: MeasuredRealisation) -> str:
+    """A measured realisation as the evaluation document shows it: the figure and where it
+    came from (``81.25 (IKM unit diskominfo 2026; diisi dari data)``)."""
+    figure = str(measured.value) if measured.value is not None else "tidak ada data"
+    return (f"{figure} ({DOCUMENT_LABELS[measured.source.kind]} {measured.unit} "
+            f"{measured.period}; diisi dari data)")
+
+
 def period_bounds(year: int, utc_offset_hours: int) -> tuple[datetime, datetime]:
     """The cycle year in the agency's zone: its first and its last moment."""
     zone = timezone(timedelta(hours=utc_offset_hours))

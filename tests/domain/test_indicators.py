@@ -28,6 +28,7 @@ from domain.appraisal import (
     ApproveTargets,
     CommandRefused,
     DraftTargets,
+    ReleaseResult,
     ReportProgress,
     SubmitReview,
     SubmitSelfAssessment,
@@ -37,6 +38,7 @@ from domain.appraisal import (
 )
 from domain.appraisal.commands import RecordMeasurements, parse_command
 from domain.appraisal.events import RealisationMeasured
+from domain.documents import DocumentKind, content
 from domain.indicators import ComplaintFigures, measure, period_bounds
 from domain.integrity import canonical_json
 from domain.skp import (
@@ -265,3 +267,20 @@ def test_only_the_system_measures_a_bound_indicator_in_self_report_or_review(
     allowed = actor == SYSTEM and step in ("approved", "self_assessed") and variant == "ok"
     assert accepted == (1 if allowed else 0)  # once at most, and only then
     assert ("ind-ikm" in run.state.measured) is allowed
+
+
+def test_the_evaluation_document_shows_the_measured_realisation_and_its_source() -> None:
+    run = Run()
+    to_self_report(run)
+    run.do(ReportProgress(report=ProgressReport(period=f"{YEAR}-03", realisations=(
+        Realisation(indicator_id="ind-1", value=Decimal(30)),))), EMPLOYEE)
+    run.do(RecordMeasurements(measurements=(ikm_measurement(),)), SYSTEM)
+    run.do(SubmitSelfAssessment(assessment=SELF_ASSESSMENT), EMPLOYEE)
+    run.do(SubmitReview(ratings=ratings()), APPRAISER)
+    run.do(ReleaseResult(exception_reason="Unit belum dikalibrasi."), HR)
+    data = content(DocumentKind.EVALUASI, run.state, {})
+    shown = {i["description"]: i["realisation"] for r in data["rhk"] for i in r["indicators"]}
+    assert shown["IKM unit layanan"] == f"82.50 (IKM unit {UNIT} {YEAR}; diisi dari data)"
+    assert shown["Permohonan terlayani"] == "30"
+    skp = content(DocumentKind.SKP, run.state, {})  # the agreement shows no realisation
+    assert all(i["realisation"] == "" for r in skp["rhk"] for i in r["indicators"])
