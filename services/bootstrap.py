@@ -33,6 +33,7 @@ from store.roster import RosterStore
 from workflows.appraisal.client import AppraisalClient
 from workflows.complaint.client import ComplaintClient
 from workflows.cycle.client import CycleClient
+from workflows.indicators.client import IndicatorsClient
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
     read_model = AppraisalReadModel(pool)
     cycle_store = CycleStore(pool)
     evidence = EvidenceStore(pool)
-    cycles = CycleService(cycle_store, CycleClient(temporal, task_queue))
+    cycles = CycleService(cycle_store, CycleClient(temporal, task_queue),
+                          indicators=IndicatorsClient(temporal, task_queue))
     auditor = Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
                       unsealed_warning_seconds=unsealed_warning_seconds)
     return Kinerja(
