@@ -278,7 +278,7 @@ async def get_progress_csv(
     _read: Annotated[CycleState, _cycle_read("cycle-progress-csv")],
 ) -> StreamingResponse:
     progress = await _service(request).progress(cycle_id, overdue_limit=0)
-    return _csv(progress.table(), f"progress-{cycle_id}.csv")
+    return csv_download(progress.table(), f"progress-{cycle_id}.csv")
 
 
 @router.get("/cycles/{cycle_id}/results.csv", summary="Results export (CSV)",
@@ -288,7 +288,7 @@ async def get_results_csv(
     request: Request, cycle_id: str,
     state: Annotated[CycleState, _cycle_read("cycle-results-csv", personal=True)],
 ) -> StreamingResponse:
-    return _csv(await _service(request).results(state), f"results-{cycle_id}.csv")
+    return csv_download(await _service(request).results(state), f"results-{cycle_id}.csv")
 
 
 class MatriksView(BaseModel):
@@ -325,10 +325,10 @@ async def get_matriks_csv(request: Request, cycle_id: str, unit: str, actor: Cur
     found = await _matriks(request, actor, cycle_id, unit)
     table: list[list[Cell]] = [list(MATRIX_HEADER)]
     table += [[getattr(row, name) for name in MATRIX_HEADER] for row in found.rows]
-    return _csv(table, f"matriks-peran-hasil-{cycle_id}-{unit}.csv")
+    return csv_download(table, f"matriks-peran-hasil-{cycle_id}-{unit}.csv")
 
 
-def _csv(rows: Sequence[Sequence[Cell]], filename: str) -> StreamingResponse:
+def csv_download(rows: Sequence[Sequence[Cell]], filename: str) -> StreamingResponse:
     """Every row as CSV, each text cell neutralised against formula injection
     (``domain.spreadsheet``: names, units and keys are text HR typed; numbers stay numbers)."""
     async def chunks() -> AsyncIterator[str]:

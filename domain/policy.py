@@ -398,3 +398,27 @@ Kinerja's choice, no source: PDF, photos and scans (JPEG, PNG), and the office d
 an Indonesian office writes: Word, Excel and PowerPoint (DOCX, XLSX, PPTX) and
 LibreOffice's (ODT, ODS). Not the legacy binary ``.doc``/``.xls`` and no macro-enabled
 document (``.docm``, ``.xlsm``): formats that carry macros are not evidence."""
+
+
+class MeasuredIndicatorPolicy(BaseModel):
+    """How an indicator bound to a measured source is filled (issue 15 section 3). Every
+    field is Kinerja's choice: the regulations name the IKM and the complaint deadline but
+    not how they become an SKP realisation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    period: Literal["cycle_year"] = "cycle_year"
+    """The period measured: the cycle's year, 1 January to 31 December in the agency's
+    zone; its IKM is one index over both semesters' responses together (not the mean of
+    two semester indices). Measured at the end of 31 December, before the self-assessment
+    deadline (15 January), so the employee and the appraiser see it before the review."""
+    complaint_kinds: tuple[str, ...] = ("pengaduan",)
+    """Which filings count for the complaint figures: complaints, not suggestions (saran)."""
+    response_time_unit_seconds: int = 3600
+    """The median response time is given in hours."""
+    places: int = 2
+    """Figures rounded half up to two places."""
+
+
+MEASURED_INDICATORS = MeasuredIndicatorPolicy()
+"""The one measured-indicator policy (see the README's rules)."""

@@ -19,6 +19,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from activities.appraisal import AppraisalActivities
 from activities.complaints import ComplaintActivities
 from activities.cycle import CycleActivities, RosterSource
+from activities.indicators import IndicatorActivities
 from activities.notifications import NotificationActivities
 from activities.notify import Notifier
 from activities.reminders import ReminderActivities
@@ -31,6 +32,7 @@ from store.roster import RosterStore
 from workflows.appraisal.workflow import AppraisalWorkflow
 from workflows.complaint.workflow import ComplaintWorkflow
 from workflows.cycle.workflow import CycleWorkflow, NextCycleWorkflow
+from workflows.indicators.workflow import IndicatorsWorkflow
 from workflows.notifications.contract import NotificationConfig
 from workflows.notifications.workflow import NotificationWorkflow
 from workflows.reminders.contract import ReminderConfig
@@ -150,7 +152,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
         client,
         task_queue=task_queue,
         workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow, ReminderWorkflow,
-                   NotificationWorkflow, ComplaintWorkflow],
+                   NotificationWorkflow, ComplaintWorkflow, IndicatorsWorkflow],
         activities=[
             appraisal_activities.record_appraisal_events,
             appraisal_activities.read_appraisal_events,
@@ -163,6 +165,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
             reminder_activities.send_due_reminders,
             notification_activities.deliver_notifications,
             ComplaintActivities(pool).record_complaint_step,
+            IndicatorActivities(pool, client, task_queue=task_queue).measure_cycle_indicators,
         ],
         max_concurrent_workflow_tasks=tuning.max_concurrent_workflow_tasks,
         max_concurrent_activities=tuning.max_concurrent_activities,

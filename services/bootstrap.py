@@ -15,6 +15,7 @@ from services.complaints import ComplaintService
 from services.cycles import CycleService
 from services.documents import DocumentService
 from services.evidence import DEFAULT_MAX_BYTES, EvidenceService
+from services.indicator_health import IndicatorHealthService
 from services.inspection import InspectionService
 from services.notifications import NotificationService
 from services.public import PublicVoiceService
@@ -26,6 +27,7 @@ from store.complaints import ComplaintStore
 from store.cycles import CycleStore
 from store.event_log import EventLog
 from store.evidence import EvidenceStore
+from store.indicator_health import IndicatorHealthStore
 from store.notifications import Inbox
 from store.public import PublicStore
 from store.roster import RosterStore
@@ -33,6 +35,7 @@ from store.staff_survey import StaffSurveyStore
 from workflows.appraisal.client import AppraisalClient
 from workflows.complaint.client import ComplaintClient
 from workflows.cycle.client import CycleClient
+from workflows.indicators.client import IndicatorsClient
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Kinerja:
     """The public's satisfaction survey per service unit."""
     complaints: ComplaintService
     """Complaints and suggestions about a unit's service."""
+    indicator_health: IndicatorHealthService
+    """Which indicators people meet, exceed or miss (the periodic review of indicators)."""
     staff_survey: StaffSurveyService
     """The staff's anonymous survey of the appraisal system at a cycle's close."""
 
@@ -69,7 +74,8 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
     read_model = AppraisalReadModel(pool)
     cycle_store = CycleStore(pool)
     evidence = EvidenceStore(pool)
-    cycles = CycleService(cycle_store, CycleClient(temporal, task_queue))
+    cycles = CycleService(cycle_store, CycleClient(temporal, task_queue),
+                          indicators=IndicatorsClient(temporal, task_queue))
     auditor = Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
                       unsealed_warning_seconds=unsealed_warning_seconds)
     return Kinerja(
@@ -86,6 +92,7 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         public=PublicVoiceService(PublicStore(pool)),
         complaints=ComplaintService(ComplaintStore(pool, event_log), PublicStore(pool),
                                     ComplaintClient(temporal, task_queue)),
+        indicator_health=IndicatorHealthService(IndicatorHealthStore(pool)),
         staff_survey=StaffSurveyService(StaffSurveyStore(pool), staff_survey_secret),
     )
 

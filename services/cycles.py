@@ -21,7 +21,9 @@ from services.errors import SENDING_FAILURES, Forbidden, NotFound, Unavailable, 
 from store.cycles import CycleProgress, CycleStore
 from telemetry.metrics import counted_command
 from workflows.cycle.client import CycleClient
-from workflows.cycle.contract import CycleIntent, CycleResult
+from workflows.cycle.contract import CycleIntent, CycleResult, StartCycleRequest
+from workflows.indicators.client import IndicatorsClient
+from workflows.indicators.contract import MeasureCycle
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,11 @@ RESULTS_HEADER: list[Cell] = ["nip", "name", "employee", "unit", "phase", "predi
 class CycleService:
     """HR's cycle operations and the reads of HR and inspectors."""
 
-    def __init__(self, store: CycleStore, client: CycleClient) -> None:
+    def __init__(self, store: CycleStore, client: CycleClient, *,
+                 indicators: IndicatorsClient | None = None) -> None:
         self._store = store
         self._client = client
+        self._indicators = indicators
 
     async def visible(self, actor: Actor, cycle_id: str) -> CycleState:
         """The cycle, or NotFound when unknown or out of the caller's scope."""
@@ -69,7 +73,20 @@ class CycleService:
                      idempotency_key: str | None) -> CycleOutcome:
         if not may_on_agency(actor, AgencyAction.RUN_CYCLE, intent.agency):
             raise Forbidden("only HR of the agency may create its cycle")
-        return await self._outcome(await self._sent(cycle_id, intent, actor, idempotency_key))
+        created = await self._outcome(await self._sent(cycle_id, intent, actor,
+                                                       idempotency_key))
+        await self._measure_at_year_end(created.state)
+        return created
+
+    async def _measure_at_year_end(self, state: CycleState) -> None:
+        """Start the cycle's measurement of bound indicators (once: a second start finds
+        it), at its creation and again at its start (a cycle the yearly schedule created)."""
+        if self._indicators is None or state.cycle_id is None or state.agency is None \
+                or state.year is None or state.calendar is None:
+            return
+        await self._indicators.start(MeasureCycle(
+            cycle_id=state.cycle_id, agency=state.agency, year=state.year,
+            utc_offset_hours=state.calendar.utc_offset_hours))
 
     @counted_command("intent")
     async def request(self, actor: Actor, cycle_id: str, intent: CycleIntent,
@@ -82,7 +99,11 @@ class CycleService:
             raise Forbidden("only HR of the agency may run its cycle")
         if state.status is CycleStatus.CLOSED:  # its workflow has ended
             raise CommandRefused("phase", "the cycle is closed; nothing changes it")
-        return await self._outcome(await self._sent(cycle_id, intent, actor, idempotency_key))
+        outcome = await self._outcome(await self._sent(cycle_id, intent, actor,
+                                                       idempotency_key))
+        if isinstance(intent, StartCycleRequest):
+            await self._measure_at_year_end(outcome.state)
+        return outcome
 
     async def follow_roster(self, actor: Actor, agency: str, version: int) -> list[str]:
         """Ask each running cycle of ``agency`` to follow its roster (once per roster

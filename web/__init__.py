@@ -41,7 +41,7 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     session secret is set."""
     if not settings.session_secret:
         return
-    from web import complaints, hr, inbox, inspection, pages, public, staff_survey
+    from web import complaints, hr, inbox, indicators, inspection, pages, public, staff_survey
 
     app.state.web = WebState(settings)
     app.mount("/static", StaticAssets(directory=STATIC), name="static")
@@ -52,6 +52,7 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     app.include_router(inbox.router)
     app.include_router(public.router)
     app.include_router(complaints.router)
+    app.include_router(indicators.router)
     app.include_router(staff_survey.router)
 
     @app.exception_handler(pages.SignInNeeded)

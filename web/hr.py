@@ -719,7 +719,7 @@ async def monitoring_csv(request: Request, cycle_id: str, unit: str | None = Non
     writer.writerows(spreadsheet_row(r) for r in view.progress.table())
     writer.writerow([])
     writer.writerows(spreadsheet_row(r) for r in view.overdue_table())
-    return _download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
+    return download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
                      _export_name(view, "csv"))
 
 
@@ -732,7 +732,7 @@ async def monitoring_xlsx(request: Request, cycle_id: str, unit: str | None = No
     """The same as the CSV, a sheet each: ``unit`` and ``terlambat`` (overdue)."""
     view = await _monitoring(request, cycle_id, unit or None)
     sheets = {"unit": view.progress.table(), "terlambat": view.overdue_table()}
-    return _download(xlsx(sheets), XLSX, _export_name(view, "xlsx"))
+    return download(xlsx(sheets), XLSX, _export_name(view, "xlsx"))
 
 
 def xlsx(sheets: dict[str, Sequence[Sequence[Cell]]]) -> bytes:
@@ -757,7 +757,7 @@ def _export_name(view: Monitoring, extension: str) -> str:
         + f".{extension}"
 
 
-def _download(body: bytes, media_type: str, filename: str) -> Response:
+def download(body: bytes, media_type: str, filename: str) -> Response:
     return Response(body, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{quote(filename)}"',
         "Cache-Control": "no-store"})
@@ -911,11 +911,11 @@ async def results_csv(request: Request, cycle_id: str) -> Response:
     _, rows = await _results(request, cycle_id)
     buffer = io.StringIO()
     csv.writer(buffer).writerows(spreadsheet_row(r) for r in rows)
-    return _download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
+    return download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
                      f"hasil-{cycle_id}.csv")
 
 
 @router.get("/sdm/siklus/{cycle_id}/hasil.xlsx")
 async def results_xlsx(request: Request, cycle_id: str) -> Response:
     _, rows = await _results(request, cycle_id)
-    return _download(xlsx({"hasil": rows}), XLSX, f"hasil-{cycle_id}.xlsx")
+    return download(xlsx({"hasil": rows}), XLSX, f"hasil-{cycle_id}.xlsx")
