@@ -13,7 +13,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 from temporalio.converter import PayloadCodec
 
-from api import appraisals, codec, cycles, evidence, inspection, notifications, public, roster
+from api import (
+    appraisals,
+    codec,
+    cycles,
+    evidence,
+    inspection,
+    notifications,
+    public,
+    roster,
+    settings,
+)
 from api.auth import TokenVerifier
 from api.edge import EdgeGuard, EdgeLimits, refuse_control_characters, request_id_of, send_problem
 from api.inspection import AuditSettings
@@ -206,6 +216,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(roster.router)
     app.include_router(notifications.router)
     app.include_router(public.router)
+    app.include_router(settings.router)
     app.state.payload_codec = services.payload_codec
     app.state.codec_origins = services.codec_origins
     app.include_router(codec.router)

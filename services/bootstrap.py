@@ -19,6 +19,7 @@ from services.inspection import InspectionService
 from services.notifications import NotificationService
 from services.public import PublicVoiceService
 from services.roster import RosterService
+from services.settings import AgencySettingsService
 from store.appraisals import AppraisalReadModel
 from store.audit import Auditor
 from store.complaints import ComplaintStore
@@ -28,6 +29,7 @@ from store.evidence import EvidenceStore
 from store.notifications import Inbox
 from store.public import PublicStore
 from store.roster import RosterStore
+from store.settings import SettingsStore
 from workflows.appraisal.client import AppraisalClient
 from workflows.complaint.client import ComplaintClient
 from workflows.cycle.client import CycleClient
@@ -52,6 +54,8 @@ class Kinerja:
     """The public's satisfaction survey per service unit."""
     complaints: ComplaintService
     """Complaints and suggestions about a unit's service."""
+    settings: AgencySettingsService
+    """An agency's settings (HR addresses, zone, complaint response days)."""
 
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
@@ -63,7 +67,8 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
     read_model = AppraisalReadModel(pool)
     cycle_store = CycleStore(pool)
     evidence = EvidenceStore(pool)
-    cycles = CycleService(cycle_store, CycleClient(temporal, task_queue))
+    settings = AgencySettingsService(SettingsStore(pool, event_log))
+    cycles = CycleService(cycle_store, CycleClient(temporal, task_queue), settings)
     auditor = Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
                       unsealed_warning_seconds=unsealed_warning_seconds)
     return Kinerja(
@@ -79,7 +84,8 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         notifications=NotificationService(Inbox(pool)),
         public=PublicVoiceService(PublicStore(pool)),
         complaints=ComplaintService(ComplaintStore(pool, event_log), PublicStore(pool),
-                                    ComplaintClient(temporal, task_queue)),
+                                    ComplaintClient(temporal, task_queue), settings),
+        settings=settings,
     )
 
 
