@@ -93,9 +93,9 @@ class CycleService:
                                   "change the agency's settings")])
         offset = zone_set or utc_offset_hours or DEFAULT_UTC_OFFSET_HOURS
         far = [Broken(f"calendar.{name}", "out_of_range",
-                      f"a day of {year}, {year + 1} or {year + 2}")
+                      f"a day of the years {year - 1} to {year + 2}")
                for name, value in given.items()
-               if not year <= value.year <= year + 2]
+               if not year - 1 <= value.year <= year + 2]
         if far:
             raise Invalid("validation", "The request breaks a rule",
                           "a deadline far from the cycle's year", far)
