@@ -15,6 +15,7 @@ from domain.settings import (
     NO_SETTINGS,
     SETTINGS_CHANGED,
     AgencySettings,
+    fold,
     iana_zone,
     settings_stream,
 )
@@ -85,14 +86,19 @@ class SettingsStore:
 
     async def change(self, agency: str, settings: AgencySettings, *, actor: str,
                      request_id: str, at: datetime) -> StoredSettings:
-        """Record what differs from the stored settings (nothing when nothing does, or
-        when ``request_id`` was recorded before: a repeated request changes nothing)."""
+        """Record what differs from the stored settings (nothing when nothing does). A
+        ``request_id`` recorded before changes nothing and answers its first result."""
         stream = settings_stream(agency)
         for _attempt in range(3):
             stored = await self.get(agency)
             events = await self._log.read_stream(stream)
-            if any(e.metadata.get("request_id") == request_id for e in events):
-                return stored
+            first = next((e for e in events if e.metadata.get("request_id") == request_id),
+                         None)
+            if first is not None:  # its first result: the settings as that change left them
+                return StoredSettings(
+                    agency, fold([e.data for e in events if e.version <= first.version
+                                  and e.type == SETTINGS_CHANGED]),
+                    first.version, first.recorded_at, str(first.metadata.get("actor", "")))
             changes = settings.changes_from(stored.settings)
             if not changes:
                 return stored

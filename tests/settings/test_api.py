@@ -92,6 +92,8 @@ async def test_hr_sets_the_settings_and_each_change_is_recorded(
     assert await NotificationOutbox(app_pool).hr_email(AGENCY) is None
     same = await http.put(URL, headers=HR, json={"utc_offset_hours": 8})
     assert same.json()["version"] == 2  # nothing differs: nothing recorded
+    first = await http.put(URL, headers=HR | {"Idempotency-Key": "set-1"}, json=body)
+    assert first.json() == put.json()  # a late repeat: still its first result
 
     history = (await http.get(f"{URL}/history", headers=HR)).json()
     assert [(h["version"], h["actor"]) for h in history] == [(1, "e-hr01"), (2, "e-hr01")]
