@@ -68,7 +68,8 @@ async def test_an_escalation_sends_one_mail_to_each_once_across_a_crash(
     log = EventLog(app_pool)
     settings = AgencySettingsService(SettingsStore(app_pool, log))
     await settings.change(hr, agency, AgencySettings(
-        hr_contacts=("sdm@pemkot.example",), utc_offset_hours=8, complaint_response_days=5))
+        hr_contacts=("sdm@pemkot.example", "kepegawaian@pemkot.example"),
+        utc_offset_hours=8, complaint_response_days=5))
     service = ComplaintService(ComplaintStore(app_pool, log), PublicStore(app_pool),
                                ComplaintClient(env.client, task_queue), settings)
     notifier = DiesOnceAtTheEscalation(smtp_server.notifier())
@@ -102,8 +103,9 @@ async def test_an_escalation_sends_one_mail_to_each_once_across_a_crash(
         messages = await inbox.wait_for(3, within=30)
         escalations = [m for m in messages if "melewati batas waktu" in str(
             m.message["Subject"])]
-        assert sorted(m.recipients[0] for m in escalations) == [
-            "kadishub@pemkot.example", "sdm@pemkot.example"]
+        assert sorted(m.recipients for m in escalations) == [
+            ["kadishub@pemkot.example"],
+            ["sdm@pemkot.example", "kepegawaian@pemkot.example"]]  # HR: one mail to all
         assert notifier.died  # the first attempt died between the two mails
         handle = env.client.get_workflow_handle(workflow_id(agency, code))
         await env.sleep(3 * DAY)
