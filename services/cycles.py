@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from domain.appraisal import CommandRefused, Phase
 from domain.appraisal.cascading import MatrixRow, matrix, may_read_matrix
@@ -34,10 +33,8 @@ from services.errors import (
     Unavailable,
     answer_to,
 )
+from services.settings import AgencySettingsService
 from store.cycles import CycleProgress, CycleStore
-
-if TYPE_CHECKING:
-    from services.settings import AgencySettingsService
 from telemetry.metrics import counted_command
 from workflows.cycle.client import CycleClient
 from workflows.cycle.contract import CycleIntent, CycleResult
