@@ -1,6 +1,6 @@
-"""Reminder e-mails show a deadline in the agency's zone (its settings), over a real
-PostgreSQL and a real SMTP server; ``KINERJA_REMINDER_TIME_ZONE`` only for an agency
-without one."""
+"""Reminder and notification e-mails show a deadline in the agency's zone (its
+settings), over a real PostgreSQL and a real SMTP server; ``KINERJA_REMINDER_TIME_ZONE``
+only for an agency without one."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
+from activities.notifications import NotificationActivities
 from activities.reminders import ReminderActivities
+from domain.appraisal.events import ResultReleased
 from domain.policy import end_of_day
 from domain.reminders import ReminderPolicy
 from domain.settings import AgencySettings
 from store.reminders import Claimant
 from store.settings import SettingsStore
+from tests.notifications.conftest import record
 from tests.reminders.conftest import SmtpServer, put_contact, put_deadline
+from workflows.notifications.contract import NotificationRound
 from workflows.reminders.contract import ReminderConfig, ReminderScan
 
 CONFIG = ReminderConfig(policy=ReminderPolicy(days_before=(7, 1)), scan_seconds=3600,
@@ -52,3 +56,23 @@ async def test_a_wita_agencys_reminder_shows_the_wita_end_of_day(
 def test_the_end_of_day_in_wita_is_an_hour_before_in_wib() -> None:
     assert end_of_day(date(2027, 1, 31), 8) == datetime(2027, 1, 31, 15, 59, 59, 999999,
                                                         tzinfo=UTC)
+
+
+async def test_a_wita_agencys_notification_shows_the_objection_deadline_in_wita(
+        app_pool: asyncpg.Pool, smtp_server: SmtpServer) -> None:
+    agency = "pemkot-palu"
+    await SettingsStore(app_pool).change(agency, AgencySettings(utc_offset_hours=8),
+                                         actor="e-hr01", request_id="zone",
+                                         at=datetime.now(UTC))
+    await put_contact(app_pool, "e-emp", "siti@palu.example", agency=agency)
+    released = datetime(2027, 3, 3, 8, tzinfo=UTC)
+    await record(app_pool, "appraisal-palu-1", [ResultReleased(
+        at=released, objection_deadline=end_of_day(date(2027, 3, 17), 8),
+        exception_reason=None)], agency=agency)
+    activities = NotificationActivities(app_pool, notifier=smtp_server.notifier())
+    outcome = await activities.deliver(NotificationRound(
+        link_base_url="http://kinerja.test", time_zone="Asia/Jakarta", batch=50),
+        Claimant("round", 1))
+    assert outcome.sent == 1
+    (received,) = await smtp_server.inbox.wait_for(1)
+    assert "17 Maret 2027 pukul 23.59 WITA" in received.message.get_content()
