@@ -12,6 +12,9 @@ from datetime import UTC, datetime, timedelta
 from playwright.async_api import expect
 
 from domain.policy import end_of_day
+from domain.survey import PublicService
+from services.public import PublicVoiceService
+from store.public import PublicStore
 from tests.web.conftest import Site, axe_check, shot
 
 
@@ -50,7 +53,15 @@ async def test_hr_sets_the_agencys_settings_on_the_page(site: Site) -> None:
     assert await site.pool.fetchval("SELECT email FROM agency_hr_contacts WHERE agency = $1",
                                     site.agency) == "sdm@pemkot.go.id, kepegawaian@pemkot.go.id"
 
+    # The public's complaint form says the agency's days.
+    await PublicVoiceService(PublicStore(site.pool)).define_unit(
+        site.actor("hr"), site.agency, "dishub", "Dishub",
+        [PublicService(key="kir", name="Uji KIR")], 100)
+    await hr.goto(f"/publik/pengaduan/{site.agency}/dishub")
+    await expect(hr.get_by_text("Unit menjawab dalam 10 hari.")).to_be_visible()
+
     # Without the CSRF token: refused, nothing changes.
+    await hr.goto("/sdm/pengaturan")
     refused = await hr.request.post("/sdm/pengaturan", form={"utc_offset_hours": "9"},
                                     max_redirects=0)
     assert refused.status == 403
