@@ -24,6 +24,7 @@ from api import (
     notifications,
     public,
     roster,
+    settings,
 )
 from api.auth import TokenVerifier
 from api.edge import EdgeGuard, EdgeLimits, refuse_control_characters, request_id_of, send_problem
@@ -223,6 +224,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(public.router)
     app.include_router(indicator_health.router)
+    app.include_router(settings.router)
     app.state.payload_codec = services.payload_codec
     app.state.codec_origins = services.codec_origins
     app.include_router(codec.router)
