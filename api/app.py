@@ -24,6 +24,7 @@ from api import (
     notifications,
     public,
     roster,
+    settings,
 )
 from api.auth import TokenVerifier
 from api.edge import EdgeGuard, EdgeLimits, refuse_control_characters, request_id_of, send_problem
@@ -224,6 +225,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(public.router)
     app.include_router(indicator_health.router)
+    app.include_router(settings.router)
     from api import staff_survey  # its own line: the staff survey's routes
 
     app.include_router(staff_survey.router)

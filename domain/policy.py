@@ -7,6 +7,7 @@ policy, not the program. Two are built in: :data:`POLICY_6_2022` (PermenPAN-RB
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
@@ -322,6 +323,26 @@ def default_calendar(
         ),
         review_deadline=end_of_day(policy.review_deadline.for_year(year), utc_offset_hours),
     )
+
+
+def deadline_given(value: date | datetime, utc_offset_hours: int) -> datetime:
+    """A deadline HR gives in a cycle's calendar: a date is the end of that day in the
+    agency's zone; an instant is rounded up to the end of the day it falls on there (an
+    instant without a zone is read in the agency's zone). Deadlines shown to people are
+    ends of days (issue 16)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return end_of_day(value.date(), utc_offset_hours)
+        return end_of_local_day(value, utc_offset_hours)
+    return end_of_day(value, utc_offset_hours)
+
+
+def calendar_given(year: int, policy: Policy, utc_offset_hours: int,
+                   given: Mapping[str, date | datetime]) -> CycleCalendar:
+    """A cycle's calendar: the policy's defaults, each deadline HR gave instead
+    (:func:`deadline_given`)."""
+    return default_calendar(year, policy, utc_offset_hours).model_copy(update={
+        name: deadline_given(value, utc_offset_hours) for name, value in given.items()})
 
 
 def end_of_local_day(moment: datetime, utc_offset_hours: int) -> datetime:

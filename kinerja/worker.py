@@ -24,7 +24,7 @@ from activities.notifications import NotificationActivities
 from activities.notify import Notifier
 from activities.reminders import ReminderActivities
 from domain.cycle import CycleMember, cycle_members
-from kinerja.reminders import start_notifications, start_reminders
+from kinerja.reminders import reminder_config, start_notifications, start_reminders
 from kinerja.settings import Settings, get_settings
 from store.event_log import EventLog
 from store.reminders import RecipientDirectory
@@ -148,6 +148,10 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
     reminder_activities = ReminderActivities(pool, notifier=notifier, directory=directory)
     notification_activities = NotificationActivities(pool, notifier=notifier,
                                                      directory=directory)
+    mail = reminder_config(get_settings())  # the links and the fallback zone of e-mails
+    complaint_activities = ComplaintActivities(
+        pool, notifier=notifier, directory=directory, link_base_url=mail.link_base_url,
+        time_zone=mail.time_zone)
     return Worker(
         client,
         task_queue=task_queue,
@@ -164,7 +168,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
             cycle_activities.diff_cycle_roster,
             reminder_activities.send_due_reminders,
             notification_activities.deliver_notifications,
-            ComplaintActivities(pool).record_complaint_step,
+            complaint_activities.record_complaint_step,
             IndicatorActivities(pool, client, task_queue=task_queue).measure_cycle_indicators,
         ],
         max_concurrent_workflow_tasks=tuning.max_concurrent_workflow_tasks,

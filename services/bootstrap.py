@@ -20,6 +20,7 @@ from services.inspection import InspectionService
 from services.notifications import NotificationService
 from services.public import PublicVoiceService
 from services.roster import RosterService
+from services.settings import AgencySettingsService
 from services.staff_survey import StaffSurveyService
 from store.appraisals import AppraisalReadModel
 from store.audit import Auditor
@@ -31,6 +32,7 @@ from store.indicator_health import IndicatorHealthStore
 from store.notifications import Inbox
 from store.public import PublicStore
 from store.roster import RosterStore
+from store.settings import SettingsStore
 from store.staff_survey import StaffSurveyStore
 from workflows.appraisal.client import AppraisalClient
 from workflows.complaint.client import ComplaintClient
@@ -59,6 +61,8 @@ class Kinerja:
     """Complaints and suggestions about a unit's service."""
     indicator_health: IndicatorHealthService
     """Which indicators people meet, exceed or miss (the periodic review of indicators)."""
+    settings: AgencySettingsService
+    """An agency's settings (HR addresses, zone, complaint response days)."""
     staff_survey: StaffSurveyService
     """The staff's anonymous survey of the appraisal system at a cycle's close."""
 
@@ -74,7 +78,8 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
     read_model = AppraisalReadModel(pool)
     cycle_store = CycleStore(pool)
     evidence = EvidenceStore(pool)
-    cycles = CycleService(cycle_store, CycleClient(temporal, task_queue),
+    settings = AgencySettingsService(SettingsStore(pool, event_log))
+    cycles = CycleService(cycle_store, CycleClient(temporal, task_queue), settings,
                           indicators=IndicatorsClient(temporal, task_queue))
     auditor = Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
                       unsealed_warning_seconds=unsealed_warning_seconds)
@@ -91,8 +96,9 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         notifications=NotificationService(Inbox(pool)),
         public=PublicVoiceService(PublicStore(pool)),
         complaints=ComplaintService(ComplaintStore(pool, event_log), PublicStore(pool),
-                                    ComplaintClient(temporal, task_queue)),
+                                    ComplaintClient(temporal, task_queue), settings),
         indicator_health=IndicatorHealthService(IndicatorHealthStore(pool)),
+        settings=settings,
         staff_survey=StaffSurveyService(StaffSurveyStore(pool), staff_survey_secret),
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from domain.appraisal import CommandRefused, Phase
@@ -15,9 +15,25 @@ from domain.authorization import Actor, AgencyAction, has_agency_role, may_on_ag
 from domain.calibration import CurveCheck, OrganisationRating, check_distribution
 from domain.credit import months_served, position_changes, position_span
 from domain.cycle import CreateCycle, CycleState, CycleStatus
-from domain.policy import POLICIES, credit_points
+from domain.policy import (
+    DEFAULT_UTC_OFFSET_HOURS,
+    POLICIES,
+    CycleCalendar,
+    Policy,
+    calendar_given,
+    credit_points,
+)
 from domain.spreadsheet import Cell
-from services.errors import SENDING_FAILURES, Forbidden, NotFound, Unavailable, answer_to
+from services.errors import (
+    SENDING_FAILURES,
+    Broken,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unavailable,
+    answer_to,
+)
+from services.settings import AgencySettingsService
 from store.cycles import CycleProgress, CycleStore
 from telemetry.metrics import counted_command
 from workflows.cycle.client import CycleClient
@@ -54,11 +70,37 @@ RESULTS_HEADER: list[Cell] = ["nip", "name", "employee", "unit", "phase", "predi
 class CycleService:
     """HR's cycle operations and the reads of HR and inspectors."""
 
-    def __init__(self, store: CycleStore, client: CycleClient, *,
+    def __init__(self, store: CycleStore, client: CycleClient,
+                 settings: AgencySettingsService | None = None, *,
                  indicators: IndicatorsClient | None = None) -> None:
         self._store = store
         self._client = client
+        self._settings = settings
         self._indicators = indicators
+
+    async def calendar(self, agency: str, year: int, policy: Policy,
+                       given: dict[str, date | datetime], *,
+                       utc_offset_hours: int | None = None) -> CycleCalendar:
+        """The calendar of a new cycle in the agency's zone (its setting; else the zone
+        the caller names; else WIB): the policy's deadlines, or the dates HR gave, each
+        the end of its day there (an instant: the end of the day it falls on). A zone
+        named that is not the agency's setting is refused beside its field."""
+        zone_set = await self._settings.zone_set(agency) if self._settings else None
+        if zone_set is not None and utc_offset_hours not in (None, zone_set):
+            raise Invalid("validation", "The request breaks a rule",
+                          "the agency's zone is set in its settings",
+                          [Broken("utc_offset_hours", "agency_zone",
+                                  f"the agency's zone is UTC+{zone_set}; leave this out or "
+                                  "change the agency's settings")])
+        offset = zone_set or utc_offset_hours or DEFAULT_UTC_OFFSET_HOURS
+        far = [Broken(f"calendar.{name}", "out_of_range",
+                      f"a day of the years {year - 1} to {year + 2}")
+               for name, value in given.items()
+               if not year - 1 <= value.year <= year + 2]
+        if far:
+            raise Invalid("validation", "The request breaks a rule",
+                          "a deadline far from the cycle's year", far)
+        return calendar_given(year, policy, offset, given)
 
     async def visible(self, actor: Actor, cycle_id: str) -> CycleState:
         """The cycle, or NotFound when unknown or out of the caller's scope."""

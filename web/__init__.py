@@ -42,6 +42,7 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     if not settings.session_secret:
         return
     from web import complaints, hr, inbox, indicators, inspection, pages, public, staff_survey
+    from web import settings as agency_settings
 
     app.state.web = WebState(settings)
     app.mount("/static", StaticAssets(directory=STATIC), name="static")
@@ -53,6 +54,7 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     app.include_router(public.router)
     app.include_router(complaints.router)
     app.include_router(indicators.router)
+    app.include_router(agency_settings.router)
     app.include_router(staff_survey.router)
 
     @app.exception_handler(pages.SignInNeeded)

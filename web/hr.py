@@ -437,14 +437,17 @@ async def create_cycle(request: Request, instansi: str | None = None) -> Respons
         return await _cycles_page(request, session, agency, errors=errors, values=values,
                                   status=422)
     policy = POLICIES[DEFAULT_POLICY]
-    offset = DEFAULT_UTC_OFFSET_HOURS
-    try:
-        calendar = default_calendar(year, policy, offset).model_copy(update={
-            name: end_of_day(day, offset) for name, day in days.items()})
+    try:  # in the agency's zone (its settings), each date the end of that day
+        calendar = await _cycles(request).calendar(agency, year, policy, dict(days))
         intent = CreateCycle(agency=agency, year=year, policy=policy.name, calendar=calendar)
     except ValidationError as error:
         return await _cycles_page(request, session, agency, values=values, status=422,
                                   errors=_cycle_errors(request, error))
+    except Invalid as invalid:  # a date far from the cycle's year
+        far = gettext("Enter a date from the year before the cycle's to two years after it.")
+        return await _cycles_page(request, session, agency, values=values, status=422,
+                                  errors={b.field.removeprefix("calendar."): far
+                                          for b in invalid.broken})
     cycle_id = cycle_id_of(agency, year)
     try:
         await _cycles(request).create(session.actor, intent, cycle_id,
