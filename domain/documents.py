@@ -42,6 +42,24 @@ class DocumentKind(StrEnum):
     KEBERATAN = "keberatan"
 
 
+class ReportKind(StrEnum):
+    """HR's documents of a cycle (:mod:`domain.reports`): they reflect events of the
+    cycle's stream, not of an appraisal's."""
+
+    UNIT = "laporan-unit"
+    SUMMARY = "ringkasan-siklus"
+
+
+AnyKind = DocumentKind | ReportKind
+
+
+def kind_of(text: str) -> AnyKind:
+    """The kind named ``text`` (ValueError when none)."""
+    if text in DocumentKind.__members__.values():
+        return DocumentKind(text)
+    return ReportKind(text)
+
+
 TITLES: Mapping[DocumentKind, str] = {
     DocumentKind.SKP: "Sasaran Kinerja Pegawai",
     DocumentKind.EVALUASI: "Dokumen Evaluasi Kinerja Pegawai",
@@ -228,7 +246,7 @@ def content(kind: DocumentKind, state: AppraisalState,
 class Reflected:
     """A document's content and the event it reflects (the last that changed it)."""
 
-    kind: DocumentKind
+    kind: AnyKind
     content: dict[str, Any]
     version: int
     hash: bytes
@@ -279,7 +297,7 @@ def reflected(kind: DocumentKind, trail: Sequence[TrailEvent],
 
 CODE_PREFIX = "KINERJA-DOK1"
 _CODE = re.compile(
-    r"^KINERJA-DOK1~(?P<appraisal>[A-Za-z0-9._-]{1,200})~(?P<kind>skp|evaluasi|keberatan)"
+    r"^KINERJA-DOK1~(?P<appraisal>[A-Za-z0-9._-]{1,200})~(?P<kind>skp|evaluasi|keberatan|laporan-unit|ringkasan-siklus)"
     r"~(?P<version>[1-9][0-9]{0,9})~(?P<hash>[0-9a-f]{16,64})"
     r"(?:~(?P<seq>0|[1-9][0-9]{0,15})~(?P<size>[1-9][0-9]{0,15})~(?P<root>[0-9a-f]{64})"
     r"~(?P<at>[0-9]{8}T[0-9]{12}Z)~(?P<key>[0-9a-f]{16})~(?P<sig>[A-Za-z0-9_-]{86}))?$")
@@ -299,7 +317,8 @@ class DocumentCode:
     """What the printed code says."""
 
     appraisal_id: str
-    kind: DocumentKind
+    """The stream: an appraisal's id, or ``cycle-<cycle id>`` for HR's reports."""
+    kind: AnyKind
     version: int
     hash_hex: str
     """The event's hash, or (typed by hand) its first 16 or more hex digits."""
@@ -347,7 +366,7 @@ def parse_code(text: str) -> DocumentCode:
         seal = Seal(int(match["seq"]), Checkpoint(
             tree_size=int(match["size"]), root=bytes.fromhex(match["root"]), signed_at=at,
             key_id=match["key"], signature=signature))
-    return DocumentCode(match["appraisal"], DocumentKind(match["kind"]), int(match["version"]),
+    return DocumentCode(match["appraisal"], kind_of(match["kind"]), int(match["version"]),
                         match["hash"], seal)
 
 
@@ -384,11 +403,14 @@ def _chain_break(trail: Sequence[TrailEvent]) -> str | None:
 
 def verdict(code: DocumentCode, trail: Sequence[TrailEvent], people: Mapping[str, Identity],
             *, public_key: bytes | None, log_seq: int | None = None,
-            proof: Sequence[bytes] | None = None) -> Verdict:
+            proof: Sequence[bytes] | None = None,
+            versions: Sequence[Reflected | None] | None = None) -> Verdict:
     """Check ``code`` against the appraisal's ``trail`` (with canonical bytes, so the
     chain is recomputed), the seal the log holds for its event (``log_seq``) and the
     inclusion ``proof`` of that event in the code's checkpoint; ``public_key``: the
-    key checkpoints must be signed with (None: the signature is not checked)."""
+    key checkpoints must be signed with (None: the signature is not checked);
+    ``versions``: the document's versions over the trail when it is not an appraisal's
+    (HR's reports, :func:`domain.reports.report_changes`)."""
     broken = _chain_break(trail)
     if broken is not None:
         return Verdict("tampered", (broken,))
@@ -416,7 +438,9 @@ def verdict(code: DocumentCode, trail: Sequence[TrailEvent], people: Mapping[str
                 return Verdict("tampered", (
                     "the event is not in the checkpoint's tree (inclusion proof fails)",))
             reasons.append(f"the event is in the signed tree of {checkpoint.tree_size} events")
-    versions = changes(code.kind, trail, people)
+    if versions is None:
+        versions = changes(code.kind, trail, people) if isinstance(code.kind, DocumentKind) \
+            else []
     printed = [r for r in versions if r is not None and r.version <= code.version]
     if not printed or printed[-1].version != code.version:
         return Verdict("tampered", (
