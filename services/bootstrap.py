@@ -31,6 +31,7 @@ from store.roster import RosterStore
 from workflows.appraisal.client import AppraisalClient
 from workflows.complaint.client import ComplaintClient
 from workflows.cycle.client import CycleClient
+from workflows.document_zip.client import DocumentZipClient
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class Kinerja:
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
               public_key: bytes | None = None, checkpoint_log: Path | None = None,
               unsealed_warning_seconds: float = 60.0,
-              evidence_max_bytes: int = DEFAULT_MAX_BYTES) -> Kinerja:
+              evidence_max_bytes: int = DEFAULT_MAX_BYTES,
+              document_zip_dir: Path | None = None) -> Kinerja:
     """Everything over ``pool`` and ``temporal``."""
     event_log = EventLog(pool)
     read_model = AppraisalReadModel(pool)
@@ -74,7 +76,9 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
         evidence=EvidenceService(read_model, event_log, evidence, evidence_max_bytes),
-        documents=DocumentService(pool, read_model, event_log, public_key=public_key),
+        documents=DocumentService(pool, read_model, event_log, public_key=public_key,
+                                  zips=DocumentZipClient(temporal, task_queue),
+                                  zip_dir=document_zip_dir or Path(".data") / "zips"),
         inspection=InspectionService(read_model, event_log, auditor),
         notifications=NotificationService(Inbox(pool)),
         public=PublicVoiceService(PublicStore(pool)),
