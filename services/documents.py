@@ -24,9 +24,11 @@ from documents.render import code_in_pdf, render
 from domain.authorization import Actor, AgencyAction, may_on_agency, may_read
 from domain.cycle import CycleState
 from domain.documents import (
+    NO_SUCH_EVENT,
     BadCode,
     DocumentCode,
     DocumentKind,
+    Reason,
     ReportKind,
     Seal,
     TrailEvent,
@@ -246,8 +248,7 @@ class DocumentService:
                           [Broken("code", "document_code", str(bad))]) from None
         events = await self._event_log.read_stream(code.appraisal_id)
         if not events:
-            return Check(code, Verdict("tampered", (
-                f"the log has no event {code.version} of this appraisal with this hash",)))
+            return Check(code, Verdict("tampered", (Reason(NO_SUCH_EVENT, version=code.version),)))
         people = await store_people(self._pool, _agency(events), _keys(events))
         log_seq, proof = None, None
         if code.seal is not None:

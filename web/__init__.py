@@ -41,13 +41,14 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     session secret is set."""
     if not settings.session_secret:
         return
-    from web import complaints, hr, inbox, inspection, pages, public
+    from web import complaints, hr, hr_documents, inbox, inspection, pages, public
 
     app.state.web = WebState(settings)
     app.mount("/static", StaticAssets(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.add_middleware(PagesGZip)
     app.include_router(hr.router)
+    app.include_router(hr_documents.router)
     app.include_router(inspection.router)
     app.include_router(inbox.router)
     app.include_router(public.router)
