@@ -93,3 +93,11 @@ async def seed_cycle(pool: asyncpg.Pool, agency: str, appraisals: int, *,
                           state_json=snapshot.state_json, updated_at=now))
         ids.append(appraisal_id)
     return cycle_id, ids
+
+
+async def retire(pool: asyncpg.Pool, cycle_id: str) -> None:
+    """Mark the seeded cycle closed and its appraisals cancelled in the read models: they
+    have no workflow, and a test's teardown ends the workflows of the open ones."""
+    await pool.execute("UPDATE appraisal_summaries SET phase = 'cancelled'"
+                       " WHERE cycle_id = $1", cycle_id)
+    await pool.execute("UPDATE cycles SET status = 'closed' WHERE cycle_id = $1", cycle_id)

@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from bench.harness.seed import UNIT, hr_actor, seed_cycle
 from documents import ziparchive
+from documents.render import code_in_pdf
 from domain.authorization import Actor, Role
 from kinerja.worker import running_worker
 from services.bootstrap import bootstrap
@@ -97,12 +98,15 @@ async def test_a_cycle_zip_of_1000_documents_survives_a_worker_restart(
         for name in (names[0], names[1], names[500], names[-1]):
             assert archive.read(name).startswith(b"%PDF-")
         first = archive.read(f"{UNIT}/skp-{appraisals[0]}.pdf")
-    from documents.render import code_in_pdf
-
+        report = archive.read(f"laporan-unit-{UNIT}.pdf")
+        summary = archive.read(f"ringkasan-siklus-{cycle_id}.pdf")
     code = code_in_pdf(first)
     assert code is not None and f"~{appraisals[0]}~skp~4~" in code
-    check = await service.check_code(code)
-    assert check.verdict.status == "match"
+    assert (await service.check_code(code)).verdict.status == "match"
+    for pdf, kind in ((report, "laporan-unit"), (summary, "ringkasan-siklus")):
+        code = code_in_pdf(pdf)
+        assert code is not None and f"~cycle-{cycle_id}~{kind}~4~" in code
+        assert (await service.check_code(code)).verdict.status == "match", kind
 
 
 async def test_only_hr_of_the_agency_builds_and_reads_a_zip(

@@ -10,7 +10,7 @@ import zipfile
 
 from pypdf import PdfReader
 
-from bench.harness.seed import UNIT, seed_cycle
+from bench.harness.seed import UNIT, retire, seed_cycle
 from domain.documents import REASON_TEMPLATES
 from tests.web.conftest import Site, axe_check
 from web.pages import VERDICT_REASONS
@@ -25,8 +25,7 @@ async def test_hr_downloads_the_reports_and_a_zip_built_in_the_background(site: 
     try:
         await _documents_page(site, cycle_id, appraisals)
     finally:  # seeded without workflows: nothing for the site's teardown to end
-        await site.pool.execute("UPDATE appraisal_summaries SET phase = 'cancelled'"
-                                " WHERE cycle_id = $1", cycle_id)
+        await retire(site.pool, cycle_id)
 
 
 async def _documents_page(site: Site, cycle_id: str, appraisals: list[str]) -> None:
