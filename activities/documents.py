@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from domain.documents import Unavailable as NoDocument
 from domain.documents import reflected as reflected_document
 from domain.reports import cycle_stream, report, reported_units
 from store.cycles import CycleStore
-from store.document_zips import ZipStore
+from store.document_zips import ZipItem, ZipJob, ZipStore
 from store.documents import covering_seal, people, unit_names
 from store.event_log import EventLog, RecordedEvent
 from workflows.document_zip.contract import ZipBatch, ZipProgress
@@ -75,20 +76,39 @@ class DocumentZipActivities:
     @activity.defn
     async def write_document_zip(self, batch: ZipBatch) -> ZipProgress:
         """Write up to ``batch.items`` of the pending items; the progress after them."""
-        job = await self._zips.get(batch.zip_id)
-        assert job is not None and job.total is not None
-        items = await self._zips.pending(batch.zip_id, batch.items)
+        async with self._writer(batch.zip_id):
+            job = await self._zips.get(batch.zip_id)
+            assert job is not None and job.total is not None
+            items = await self._zips.pending(batch.zip_id, batch.items)
+            if not items:
+                return ZipProgress(done=job.done, total=job.total)
+            return await self._write(job, items)
+
+    @asynccontextmanager
+    async def _writer(self, zip_id: str) -> AsyncIterator[None]:
+        """One writer of an archive at a time: an attempt still running on a worker that
+        lost its heartbeat keeps the lock (its connection) until it stops; a new attempt
+        meanwhile fails and is retried."""
+        async with self._pool.acquire() as connection:
+            key = f"document-zip:{zip_id}"
+            if not await connection.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
+                raise RuntimeError(f"another attempt is writing the ZIP {zip_id}")
+            try:
+                yield
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
+
+    async def _write(self, job: ZipJob, items: list[ZipItem]) -> ZipProgress:
+        assert job.total is not None
         done = job.done
-        if not items:
-            return ZipProgress(done=done, total=job.total)
         names = await unit_names(self._pool, job.agency)
         offset = 7
         state = await CycleStore(self._pool).state(job.cycle_id)
         if state is not None and state.calendar is not None:
             offset = state.calendar.utc_offset_hours
-        end = await self._zips.resume_point(batch.zip_id)
+        end = await self._zips.resume_point(job.zip_id)
         out = await asyncio.to_thread(ziparchive.open_at,
-                                      zip_path(self._directory, batch.zip_id), end)
+                                      zip_path(self._directory, job.zip_id), end)
         try:
             for item in items:
                 entries = []
@@ -96,8 +116,7 @@ class DocumentZipActivities:
                                                        offset):
                     entries.append(ziparchive.append(out, name, pdf).as_json())
                 await asyncio.to_thread(ziparchive.sync, out)
-                done, _ = await self._zips.written(batch.zip_id, item.seq, out.tell(),
-                                                       entries)
+                done, _ = await self._zips.written(job.zip_id, item.seq, out.tell(), entries)
                 activity.heartbeat(done)
         finally:
             out.close()
@@ -110,15 +129,16 @@ class DocumentZipActivities:
         assert job is not None
         if job.status == "done" and job.size is not None:
             return job.size
-        end = await self._zips.resume_point(zip_id)
-        out = await asyncio.to_thread(ziparchive.open_at, zip_path(self._directory, zip_id),
-                                      end)
-        try:
-            entries = [ziparchive.Entry.of(e) async for e in self._zips.entries(zip_id)]
-            size = await asyncio.to_thread(ziparchive.finish, out, entries)
-        finally:
-            out.close()
-        await self._zips.finished(zip_id, size, datetime.now(UTC))
+        async with self._writer(zip_id):
+            end = await self._zips.resume_point(zip_id)
+            out = await asyncio.to_thread(ziparchive.open_at, zip_path(self._directory, zip_id),
+                                          end)
+            try:
+                entries = [ziparchive.Entry.of(e) async for e in self._zips.entries(zip_id)]
+                size = await asyncio.to_thread(ziparchive.finish, out, entries)
+            finally:
+                out.close()
+            await self._zips.finished(zip_id, size, datetime.now(UTC))
         return size
 
     @activity.defn

@@ -126,3 +126,35 @@ async def test_only_hr_of_the_agency_builds_and_reads_a_zip(
         await kinerja.documents.start_zip(hr_actor(agency), cycle_id, "no-such-unit")
     with pytest.raises(NotFound):
         await kinerja.documents.zip_job(hr_actor(agency), cycle_id, "nothing")
+
+
+async def test_a_second_writer_of_the_same_zip_is_refused_while_the_first_writes(
+        app_pool: asyncpg.Pool, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.documents import DocumentZipActivities
+    from store.document_zips import ZipStore
+    from workflows.document_zip.contract import ZipBatch
+
+    agency = f"zip-{uuid.uuid4().hex[:8]}"
+    cycle_id, _ = await seed_cycle(app_pool, agency, 2)
+    job = await ZipStore(app_pool).create("z-" + agency, agency, cycle_id, None, "hr",
+                                          datetime.now(UTC))
+    activities = DocumentZipActivities(app_pool, tmp_path)
+    env = ActivityEnvironment()
+    assert await env.run(activities.plan_document_zip, job.zip_id) == 4
+    async with app_pool.acquire() as zombie:  # an earlier attempt, still writing
+        await zombie.execute("SELECT pg_advisory_lock(hashtext($1))",
+                             f"document-zip:{job.zip_id}")
+        with pytest.raises(RuntimeError, match="another attempt"):
+            await env.run(activities.write_document_zip, ZipBatch(zip_id=job.zip_id))
+        await zombie.execute("SELECT pg_advisory_unlock(hashtext($1))",
+                             f"document-zip:{job.zip_id}")
+    progress = await env.run(activities.write_document_zip, ZipBatch(zip_id=job.zip_id))
+    assert (progress.done, progress.total) == (4, 4)
+    size = await env.run(activities.finish_document_zip, job.zip_id)
+    with zipfile.ZipFile(tmp_path / f"{job.zip_id}.zip") as archive:
+        assert len(archive.namelist()) == 4 and archive.testzip() is None
+    assert (tmp_path / f"{job.zip_id}.zip").stat().st_size == size
