@@ -5,14 +5,17 @@ followed until done and downloaded; bad input is a 422 naming the field."""
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from bench.harness.seed import UNIT, retire, seed_cycle
 from documents.render import code_in_pdf
 from tests.polling import poll_async
+from workflows.document_zip.contract import workflow_id
 
 from .conftest import Stack
 
@@ -71,3 +74,8 @@ async def test_reports_and_a_zip_over_http(stack: Stack, seeded: tuple[str, list
     with zipfile.ZipFile(io.BytesIO(archive.content)) as z:
         assert sorted(z.namelist()) == sorted(
             [f"laporan-unit-{UNIT}.pdf", *(f"{UNIT}/skp-{a}.pdf" for a in appraisals)])
+
+    if os.environ.get("KINERJA_RECORD_HISTORIES") == "1":  # a finished build, for replay
+        handle = stack.client.get_workflow_handle(workflow_id(view["zip_id"]))
+        (Path(__file__).parent / "histories" / "document-zip.json").write_text(
+            (await handle.fetch_history()).to_json())
