@@ -48,6 +48,12 @@ async def _documents_page(site: Site, cycle_id: str, appraisals: list[str]) -> N
     text = _text((await (await unit.value).path()).read_bytes())
     assert "LAPORAN KALIBRASI PREDIKAT KINERJA UNIT KERJA" in text and "Data uji." in text
 
+    await hr.goto(f"/sdm/siklus/{cycle_id}/kurva/{UNIT}")  # the unit's page links it too
+    async with hr.expect_download() as linked:
+        await hr.locator("#unit-report").click()
+    assert _text((await (await linked.value).path()).read_bytes()) == text
+
+    await hr.goto(path)
     await hr.get_by_role("button", name="Buat ZIP").click()
     download = hr.locator("a.zip-download")
     await download.wait_for()  # htmx polls the row until the ZIP is built
