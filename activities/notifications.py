@@ -27,6 +27,7 @@ from activities.notify import (
 from domain.notifications import NotificationKind, email_wanted
 from store.notifications import NotificationFeed, NotificationOutbox, StoredNotification
 from store.reminders import Claimant, ContactsDirectory, RecipientDirectory
+from store.settings import AgencyZones
 from workflows.notifications.contract import NotificationRound, NotificationRoundOutcome
 
 log = structlog.get_logger("kinerja.notifications")
@@ -138,6 +139,7 @@ class NotificationActivities:
         self._outbox = NotificationOutbox(pool, lease=lease)
         self._notifier: Notifier = notifier or LogNotifier()
         self._directory: RecipientDirectory = directory or ContactsDirectory(pool)
+        self._zones = AgencyZones(pool)
 
     @activity.defn
     async def deliver_notifications(self, round_: NotificationRound
@@ -167,8 +169,9 @@ class NotificationActivities:
                 continue
             address = (await self._directory.email(note.agency, note.recipient)
                        if note.recipient is not None else await self._outbox.hr_email(note.agency))
-            message = compose_notification(note, address, link_base_url=round_.link_base_url,
-                                           time_zone=round_.time_zone)
+            message = compose_notification(
+                note, address, link_base_url=round_.link_base_url,
+                time_zone=await self._zones.zone(note.agency, round_.time_zone))
             try:
                 channel = await self._notifier.send(message)
             except TransientNotifyError as error:

@@ -3,7 +3,8 @@
 For every reminder due at the scan's ``now`` (``domain.reminders``) and not yet
 settled in ``reminders_sent``: claim it (a row in 'sending', keyed by the
 reminder's digest, owned by this activity and attempt), look up the address,
-send, mark it 'sent'. A claim someone else holds is skipped. A retried attempt
+send (the deadline in the agency's zone: its settings, else ``time_zone``), mark
+it 'sent'. A claim someone else holds is skipped. A retried attempt
 of the same activity takes back its own unfinished claims, so a crash between
 claim and send loses nothing; see ``store.reminders.ReminderRecord`` for the one
 window in which a message may go out twice (with the same Message-ID).
@@ -32,6 +33,7 @@ from store.reminders import (
     ReminderRecord,
     running_deadlines,
 )
+from store.settings import AgencyZones
 from telemetry.metrics import REMINDERS
 from workflows.reminders.contract import ReminderScan, ReminderScanOutcome
 
@@ -48,6 +50,7 @@ class ReminderActivities:
         self._notifier: Notifier = notifier or LogNotifier()
         self._directory: RecipientDirectory = directory or ContactsDirectory(pool)
         self._record = ReminderRecord(pool, lease=lease)
+        self._zones = AgencyZones(pool)
 
     @activity.defn
     async def send_due_reminders(self, scan: ReminderScan) -> ReminderScanOutcome:
@@ -80,7 +83,8 @@ class ReminderActivities:
             claimed += 1
             address = await self._directory.email(reminder.agency, reminder.recipient)
             message = compose(reminder, address, link_base_url=config.link_base_url,
-                              time_zone=config.time_zone)
+                              time_zone=await self._zones.zone(reminder.agency,
+                                                               config.time_zone))
             try:
                 channel = await self._notifier.send(message)
             except TransientNotifyError as error:

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import structlog
 from fastapi import Depends, FastAPI, Request, Response
+from jinja2 import TemplateNotFound
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 from temporalio.converter import PayloadCodec
@@ -20,10 +21,12 @@ from api import (
     cycle_documents,
     cycles,
     evidence,
+    indicator_health,
     inspection,
     notifications,
     public,
     roster,
+    settings,
 )
 from api.auth import TokenVerifier
 from api.edge import EdgeGuard, EdgeLimits, refuse_control_characters, request_id_of, send_problem
@@ -31,6 +34,7 @@ from api.inspection import AuditSettings
 from api.observability import install_observability
 from api.problems import (
     PROBLEM_MEDIA_TYPE,
+    Problem,
     ProblemDocument,
     install_problem_handlers,
     problem_of,
@@ -203,6 +207,10 @@ def create_app(services: Services) -> FastAPI:
     install_problem_handlers(app)
 
     async def _database_down(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, TemplateNotFound):  # an OSError too, but a bug of ours
+            log.error("page template missing", template=str(exc), path=request.url.path)
+            return problem_response(request, Problem(
+                500, "internal", "Internal error", "a page of ours is missing"))
         log.warning("database unavailable", error=str(exc))
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return problem_response(request, unavailable("the database"))
@@ -221,6 +229,8 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(roster.router)
     app.include_router(notifications.router)
     app.include_router(public.router)
+    app.include_router(indicator_health.router)
+    app.include_router(settings.router)
     app.state.payload_codec = services.payload_codec
     app.state.codec_origins = services.codec_origins
     app.include_router(codec.router)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.access import record_read
 from api.auth import CurrentActor
 from api.deps import kinerja
-from api.schemas import CalendarOverrides, IdempotencyKey, Key, ReleaseBody
+from api.schemas import IdempotencyKey, Key, ReleaseBody
 from domain.appraisal import DeadlineKind
 from domain.appraisal.cascading import MATRIX_HEADER, MatrixRow
 from domain.authorization import Actor
@@ -36,7 +36,7 @@ from domain.cycle import (
     SetOrganisationRating,
     cycle_id_of,
 )
-from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, default_calendar
+from domain.policy import POLICIES
 from domain.ratings import Predikat
 from domain.skp import Text
 from domain.spreadsheet import Cell
@@ -58,21 +58,38 @@ router = APIRouter(prefix="/v1", tags=["cycles"])
 # --------------------------------------------------------------------------- bodies and views
 
 
+DeadlineDay = Annotated[datetime | date | None, Field(union_mode="left_to_right")]
+"""A date (``2026-01-31``): the end of that day in the agency's zone; an instant is rounded
+up to the end of the day it falls on there (``domain.policy.deadline_given``)."""
+
+
+class CycleDates(BaseModel):
+    """Deadlines HR gives instead of the policy's, each the end of its day."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    skp_deadline: DeadlineDay = None
+    self_assessment_deadline: DeadlineDay = None
+    review_deadline: DeadlineDay = None
+
+
 class CreateCycleBody(BaseModel):
     """Create the cycle of ``agency`` for ``year``; deadlines default from the policy."""
 
     agency: Annotated[str, Field(pattern=AGENCY_PATTERN)]
     year: Annotated[int, Field(ge=2020, le=2100)]
     policy: Literal[tuple(POLICIES)] = "permenpan-rb-6-2022"  # type: ignore[valid-type]
-    utc_offset_hours: Annotated[int, Field(ge=7, le=9)] = DEFAULT_UTC_OFFSET_HOURS
-    calendar: CalendarOverrides = Field(default_factory=CalendarOverrides)
+    utc_offset_hours: Annotated[int, Field(ge=7, le=9)] | None = None
+    """The agency's zone when its settings have none (then 7, WIB, when left out); when
+    they have one, it is theirs and another is refused."""
+    calendar: CycleDates = Field(default_factory=CycleDates)
     page_size: Annotated[int, Field(ge=1, le=5000)] = PAGE_SIZE
     """Appraisals opened per page of the start (and reached per page of a broadcast)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"agency": "pemkot-bandung", "year": 2026},
         {"agency": "pemkot-bandung", "year": 2026, "utc_offset_hours": 7,
-         "calendar": {"skp_deadline": "2026-01-31T23:59:59+07:00"}},
+         "calendar": {"skp_deadline": "2026-02-14"}},
     ]})
 
 
@@ -178,8 +195,9 @@ def _response(outcome: CycleOutcome) -> CycleResponse:
 async def create_cycle(request: Request, body: CreateCycleBody, actor: CurrentActor,
                        idempotency_key: IdempotencyKey = None) -> CycleResponse:
     policy = POLICIES[body.policy]
-    calendar = default_calendar(body.year, policy, body.utc_offset_hours).model_copy(
-        update=body.calendar.model_dump(exclude_none=True))
+    calendar = await _service(request).calendar(
+        body.agency, body.year, policy, body.calendar.model_dump(exclude_none=True),
+        utc_offset_hours=body.utc_offset_hours)
     cycle_id = cycle_id_of(body.agency, body.year)
     intent = CreateCycle(agency=body.agency, year=body.year, policy=body.policy,
                          calendar=calendar, page_size=body.page_size)
@@ -278,7 +296,7 @@ async def get_progress_csv(
     _read: Annotated[CycleState, _cycle_read("cycle-progress-csv")],
 ) -> StreamingResponse:
     progress = await _service(request).progress(cycle_id, overdue_limit=0)
-    return _csv(progress.table(), f"progress-{cycle_id}.csv")
+    return csv_download(progress.table(), f"progress-{cycle_id}.csv")
 
 
 @router.get("/cycles/{cycle_id}/results.csv", summary="Results export (CSV)",
@@ -288,7 +306,7 @@ async def get_results_csv(
     request: Request, cycle_id: str,
     state: Annotated[CycleState, _cycle_read("cycle-results-csv", personal=True)],
 ) -> StreamingResponse:
-    return _csv(await _service(request).results(state), f"results-{cycle_id}.csv")
+    return csv_download(await _service(request).results(state), f"results-{cycle_id}.csv")
 
 
 class MatriksView(BaseModel):
@@ -325,10 +343,10 @@ async def get_matriks_csv(request: Request, cycle_id: str, unit: str, actor: Cur
     found = await _matriks(request, actor, cycle_id, unit)
     table: list[list[Cell]] = [list(MATRIX_HEADER)]
     table += [[getattr(row, name) for name in MATRIX_HEADER] for row in found.rows]
-    return _csv(table, f"matriks-peran-hasil-{cycle_id}-{unit}.csv")
+    return csv_download(table, f"matriks-peran-hasil-{cycle_id}-{unit}.csv")
 
 
-def _csv(rows: Sequence[Sequence[Cell]], filename: str) -> StreamingResponse:
+def csv_download(rows: Sequence[Sequence[Cell]], filename: str) -> StreamingResponse:
     """Every row as CSV, each text cell neutralised against formula injection
     (``domain.spreadsheet``: names, units and keys are text HR typed; numbers stay numbers)."""
     async def chunks() -> AsyncIterator[str]:

@@ -110,6 +110,8 @@ class Action(StrEnum):
     REASSIGN = "reassign"
     ATTACH_EVIDENCE = "attach_evidence"
     """Upload an evidence file for a progress report or an activity (domain.evidence)."""
+    RECORD_MEASUREMENTS = "record_measurements"
+    """Fill bound indicators' realisations from data (the system, at the period's end)."""
 
 
 _R = Relation
@@ -139,6 +141,7 @@ ALLOWED: dict[Action, frozenset[Relation]] = {
     Action.CANCEL: frozenset({_R.HR, _R.SYSTEM}),
     Action.REASSIGN: frozenset({_R.HR, _R.SYSTEM}),
     Action.ATTACH_EVIDENCE: frozenset({_R.SELF}),
+    Action.RECORD_MEASUREMENTS: frozenset({_R.SYSTEM}),
 }
 """Which relations may take each action. Phase rules come on top (domain.appraisal)."""
 

@@ -31,6 +31,7 @@ from typing import Any, Literal
 from domain.appraisal import AppraisalState, Phase, TargetStatus, evolve
 from domain.appraisal.events import event_from_data
 from domain.checkpoint import Checkpoint, key_id, verify_checkpoint
+from domain.indicators import document_text
 from domain.integrity import GENESIS_HASH, chain_hash, format_timestamp
 from domain.merkle import leaf_hash, verify_inclusion
 from domain.skp import CoreValue, Target
@@ -179,6 +180,8 @@ def content(kind: DocumentKind, state: AppraisalState,
         for realisation in state.progress[period].realisations:
             realised[realisation.indicator_id] = (
                 realisation.text if realisation.text is not None else str(realisation.value))
+    for measured in state.measured.values():  # filled from data, with its source
+        realised[measured.indicator_id] = document_text(measured)
     if skp is not None:
         data["approach"] = skp.approach.value
         data["rhk"] = [{

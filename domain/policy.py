@@ -7,6 +7,7 @@ policy, not the program. Two are built in: :data:`POLICY_6_2022` (PermenPAN-RB
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
@@ -324,6 +325,26 @@ def default_calendar(
     )
 
 
+def deadline_given(value: date | datetime, utc_offset_hours: int) -> datetime:
+    """A deadline HR gives in a cycle's calendar: a date is the end of that day in the
+    agency's zone; an instant is rounded up to the end of the day it falls on there (an
+    instant without a zone is read in the agency's zone). Deadlines shown to people are
+    ends of days (issue 16)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return end_of_day(value.date(), utc_offset_hours)
+        return end_of_local_day(value, utc_offset_hours)
+    return end_of_day(value, utc_offset_hours)
+
+
+def calendar_given(year: int, policy: Policy, utc_offset_hours: int,
+                   given: Mapping[str, date | datetime]) -> CycleCalendar:
+    """A cycle's calendar: the policy's defaults, each deadline HR gave instead
+    (:func:`deadline_given`)."""
+    return default_calendar(year, policy, utc_offset_hours).model_copy(update={
+        name: deadline_given(value, utc_offset_hours) for name, value in given.items()})
+
+
 def end_of_local_day(moment: datetime, utc_offset_hours: int) -> datetime:
     """The end of the day ``moment`` falls on in the agency's fixed-offset zone."""
     zone = timezone(timedelta(hours=utc_offset_hours))
@@ -398,3 +419,27 @@ Kinerja's choice, no source: PDF, photos and scans (JPEG, PNG), and the office d
 an Indonesian office writes: Word, Excel and PowerPoint (DOCX, XLSX, PPTX) and
 LibreOffice's (ODT, ODS). Not the legacy binary ``.doc``/``.xls`` and no macro-enabled
 document (``.docm``, ``.xlsm``): formats that carry macros are not evidence."""
+
+
+class MeasuredIndicatorPolicy(BaseModel):
+    """How an indicator bound to a measured source is filled (issue 15 section 3). Every
+    field is Kinerja's choice: the regulations name the IKM and the complaint deadline but
+    not how they become an SKP realisation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    period: Literal["cycle_year"] = "cycle_year"
+    """The period measured: the cycle's year, 1 January to 31 December in the agency's
+    zone; its IKM is one index over both semesters' responses together (not the mean of
+    two semester indices). Measured at the end of 31 December, before the self-assessment
+    deadline (15 January), so the employee and the appraiser see it before the review."""
+    complaint_kinds: tuple[str, ...] = ("pengaduan",)
+    """Which filings count for the complaint figures: complaints, not suggestions (saran)."""
+    response_time_unit_seconds: int = 3600
+    """The median response time is given in hours."""
+    places: int = 2
+    """Figures rounded half up to two places."""
+
+
+MEASURED_INDICATORS = MeasuredIndicatorPolicy()
+"""The one measured-indicator policy (see the README's rules)."""

@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.ratings import Rating
-from domain.text import Clean
+from domain.text import Clean, Key
 from domain.text import ShortText as ShortText  # re-exported: the commands' free text
 from domain.text import Text as Text
 
@@ -74,6 +74,28 @@ class Target(Frozen):
         return self
 
 
+class SourceKind(StrEnum):
+    """What a measured indicator's realisation is filled from (issue 15 section 3): a
+    closed set. A count of daily activities "of a kind" is not among them: an activity
+    has no kind (only its RHK), and the employee's own log is not a measurement."""
+
+    UNIT_IKM = "ikm_unit"
+    """The unit's index of public satisfaction (IKM) over the cycle year (domain.survey)."""
+    COMPLAINT_MEDIAN_RESPONSE = "median_respons_pengaduan"
+    """The median time, in hours, the unit took to answer the complaints of the year."""
+    COMPLAINTS_ON_TIME = "pengaduan_tepat_waktu"
+    """The share, in percent, of the year's complaints answered by their deadline."""
+
+
+class IndicatorSource(Frozen):
+    """The measured source an indicator is bound to, instead of a typed realisation."""
+
+    kind: SourceKind
+    unit: Key | None = None
+    """The service unit measured (a public unit's key, the roster's unit code); None:
+    the appraisal's own unit."""
+
+
 class Indicator(Frozen):
     """Indikator kinerja individu."""
 
@@ -81,6 +103,16 @@ class Indicator(Frozen):
     description: Text
     aspect: Aspect
     target: Target
+    source: IndicatorSource | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Bound to a measured source: its realisation is filled from the data at the
+    period's end (``RealisationMeasured``), never typed. Left out of the stored form
+    when None: an unbound indicator is stored as before the binding existed."""
+
+    @model_validator(mode="after")
+    def _measured_needs_a_number(self) -> Indicator:
+        if self.source is not None and self.target.value is None:
+            raise ValueError("an indicator filled from data needs a numeric target")
+        return self
 
 
 class Rhk(Frozen):
@@ -144,6 +176,13 @@ class Skp(Frozen):
     def indicator_ids(self) -> set[str]:
         return {i.id for r in self.rhk for i in r.indicators}
 
+    def indicator(self, indicator_id: str) -> Indicator | None:
+        return next((i for r in self.rhk for i in r.indicators if i.id == indicator_id), None)
+
+    def bound_indicators(self) -> tuple[Indicator, ...]:
+        """The indicators filled from a measured source."""
+        return tuple(i for r in self.rhk for i in r.indicators if i.source is not None)
+
 
 class Evidence(Frozen):
     """Bukti dukung: a link, or the SHA-256 digest of an uploaded file."""
@@ -175,6 +214,21 @@ class Realisation(Frozen):
         if self.value is None and self.text is None:
             raise ValueError("a realisation needs a value or a text")
         return self
+
+
+class MeasuredRealisation(Frozen):
+    """A realisation filled from data: the figure, its source and what it came from."""
+
+    indicator_id: Identifier
+    source: IndicatorSource
+    unit: Key
+    """The unit measured (the source's, or the appraisal's own)."""
+    period: Annotated[str, Field(pattern=r"^\d{4}$")]
+    """The cycle year measured."""
+    value: Annotated[Decimal, Field(ge=0, le=10**12)] | None
+    """None: no data in the period (no respondents, no complaints)."""
+    figures: dict[Identifier, Annotated[int, Field(ge=0, le=10**12)]]
+    """The counts the figure came from (respondents; complaints answered; on time)."""
 
 
 class ProgressReport(Frozen):

@@ -21,11 +21,12 @@ from activities.appraisal import AppraisalActivities
 from activities.complaints import ComplaintActivities
 from activities.cycle import CycleActivities, RosterSource
 from activities.documents import DocumentZipActivities
+from activities.indicators import IndicatorActivities
 from activities.notifications import NotificationActivities
 from activities.notify import Notifier
 from activities.reminders import ReminderActivities
 from domain.cycle import CycleMember, cycle_members
-from kinerja.reminders import start_notifications, start_reminders
+from kinerja.reminders import reminder_config, start_notifications, start_reminders
 from kinerja.settings import Settings, get_settings
 from store.event_log import EventLog
 from store.reminders import RecipientDirectory
@@ -34,6 +35,7 @@ from workflows.appraisal.workflow import AppraisalWorkflow
 from workflows.complaint.workflow import ComplaintWorkflow
 from workflows.cycle.workflow import CycleWorkflow, NextCycleWorkflow
 from workflows.document_zip.workflow import DocumentZipWorkflow
+from workflows.indicators.workflow import IndicatorsWorkflow
 from workflows.notifications.contract import NotificationConfig
 from workflows.notifications.workflow import NotificationWorkflow
 from workflows.reminders.contract import ReminderConfig
@@ -150,12 +152,17 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
     reminder_activities = ReminderActivities(pool, notifier=notifier, directory=directory)
     notification_activities = NotificationActivities(pool, notifier=notifier,
                                                      directory=directory)
+    mail = reminder_config(get_settings())  # the links and the fallback zone of e-mails
+    complaint_activities = ComplaintActivities(
+        pool, notifier=notifier, directory=directory, link_base_url=mail.link_base_url,
+        time_zone=mail.time_zone)
     zips = DocumentZipActivities(pool, zip_dir or get_settings().document_zip_path)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow, ReminderWorkflow,
-                   NotificationWorkflow, ComplaintWorkflow, DocumentZipWorkflow],
+                   NotificationWorkflow, ComplaintWorkflow, IndicatorsWorkflow,
+                   DocumentZipWorkflow],
         activities=[
             appraisal_activities.record_appraisal_events,
             appraisal_activities.read_appraisal_events,
@@ -167,7 +174,8 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
             cycle_activities.diff_cycle_roster,
             reminder_activities.send_due_reminders,
             notification_activities.deliver_notifications,
-            ComplaintActivities(pool).record_complaint_step,
+            complaint_activities.record_complaint_step,
+            IndicatorActivities(pool, client, task_queue=task_queue).measure_cycle_indicators,
             zips.plan_document_zip,
             zips.write_document_zip,
             zips.finish_document_zip,

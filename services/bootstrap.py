@@ -15,23 +15,28 @@ from services.complaints import ComplaintService
 from services.cycles import CycleService
 from services.documents import DocumentService
 from services.evidence import DEFAULT_MAX_BYTES, EvidenceService
+from services.indicator_health import IndicatorHealthService
 from services.inspection import InspectionService
 from services.notifications import NotificationService
 from services.public import PublicVoiceService
 from services.roster import RosterService
+from services.settings import AgencySettingsService
 from store.appraisals import AppraisalReadModel
 from store.audit import Auditor
 from store.complaints import ComplaintStore
 from store.cycles import CycleStore
 from store.event_log import EventLog
 from store.evidence import EvidenceStore
+from store.indicator_health import IndicatorHealthStore
 from store.notifications import Inbox
 from store.public import PublicStore
 from store.roster import RosterStore
+from store.settings import SettingsStore
 from workflows.appraisal.client import AppraisalClient
 from workflows.complaint.client import ComplaintClient
 from workflows.cycle.client import CycleClient
 from workflows.document_zip.client import DocumentZipClient
+from workflows.indicators.client import IndicatorsClient
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,10 @@ class Kinerja:
     """The public's satisfaction survey per service unit."""
     complaints: ComplaintService
     """Complaints and suggestions about a unit's service."""
+    indicator_health: IndicatorHealthService
+    """Which indicators people meet, exceed or miss (the periodic review of indicators)."""
+    settings: AgencySettingsService
+    """An agency's settings (HR addresses, zone, complaint response days)."""
 
 
 def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
@@ -65,7 +74,9 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
     read_model = AppraisalReadModel(pool)
     cycle_store = CycleStore(pool)
     evidence = EvidenceStore(pool)
-    cycles = CycleService(cycle_store, CycleClient(temporal, task_queue))
+    settings = AgencySettingsService(SettingsStore(pool, event_log))
+    cycles = CycleService(cycle_store, CycleClient(temporal, task_queue), settings,
+                          indicators=IndicatorsClient(temporal, task_queue))
     auditor = Auditor(pool, public_key=public_key, checkpoint_log=checkpoint_log,
                       unsealed_warning_seconds=unsealed_warning_seconds)
     return Kinerja(
@@ -83,7 +94,9 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         notifications=NotificationService(Inbox(pool)),
         public=PublicVoiceService(PublicStore(pool)),
         complaints=ComplaintService(ComplaintStore(pool, event_log), PublicStore(pool),
-                                    ComplaintClient(temporal, task_queue)),
+                                    ComplaintClient(temporal, task_queue), settings),
+        indicator_health=IndicatorHealthService(IndicatorHealthStore(pool)),
+        settings=settings,
     )
 
 

@@ -13,6 +13,7 @@ from domain.complaint import COMPLAINT_POLICY, ComplaintView, FileComplaint, tra
 from domain.complaint.rules import deadline_of
 from domain.survey.access import may_read_results
 from services.errors import Broken, Conflict, Forbidden, Invalid, NotFound
+from services.settings import AgencySettingsService
 from store.complaints import ComplaintStore, Filed
 from store.public import PublicStore
 from workflows.complaint.client import ComplaintClient
@@ -28,10 +29,12 @@ class ForTheUnit:
 
 class ComplaintService:
     def __init__(self, store: ComplaintStore, units: PublicStore,
-                 workflows: ComplaintClient | None = None) -> None:
+                 workflows: ComplaintClient | None = None,
+                 settings: AgencySettingsService | None = None) -> None:
         self._store = store
         self._units = units
         self._workflows = workflows
+        self._settings = settings
 
     async def file(self, agency: str, unit: str, complaint: FileComplaint, nonce: uuid.UUID,
                    now: datetime | None = None) -> Filed:
@@ -45,8 +48,11 @@ class ComplaintService:
                           [Broken("service", "unknown_service",
                                   "choose one of the unit's services")])
         moment = now or datetime.now(UTC)
+        # The policy's days, unless the agency set its own (domain.settings).
+        policy = await self._settings.complaint_policy(agency) if self._settings \
+            else COMPLAINT_POLICY
         filed = await self._store.file(agency, unit, tracking_code(nonce), complaint, moment,
-                                       deadline_of(moment, COMPLAINT_POLICY))
+                                       deadline_of(moment, policy))
         if self._workflows is not None:  # a repeated filing finds it started
             await self._workflows.start(ComplaintDeadline(
                 agency=agency, code=filed.view.code, deadline=filed.view.deadline))

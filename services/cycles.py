@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from domain.appraisal import CommandRefused, Phase
@@ -15,13 +15,31 @@ from domain.authorization import Actor, AgencyAction, has_agency_role, may_on_ag
 from domain.calibration import CurveCheck, OrganisationRating, check_distribution
 from domain.credit import months_served, position_changes, position_span
 from domain.cycle import CreateCycle, CycleState, CycleStatus
-from domain.policy import POLICIES, credit_points
+from domain.policy import (
+    DEFAULT_UTC_OFFSET_HOURS,
+    POLICIES,
+    CycleCalendar,
+    Policy,
+    calendar_given,
+    credit_points,
+)
 from domain.spreadsheet import Cell
-from services.errors import SENDING_FAILURES, Forbidden, NotFound, Unavailable, answer_to
+from services.errors import (
+    SENDING_FAILURES,
+    Broken,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unavailable,
+    answer_to,
+)
+from services.settings import AgencySettingsService
 from store.cycles import CycleProgress, CycleStore
 from telemetry.metrics import counted_command
 from workflows.cycle.client import CycleClient
-from workflows.cycle.contract import CycleIntent, CycleResult
+from workflows.cycle.contract import CycleIntent, CycleResult, StartCycleRequest
+from workflows.indicators.client import IndicatorsClient
+from workflows.indicators.contract import MeasureCycle
 
 
 @dataclass(frozen=True)
@@ -52,9 +70,37 @@ RESULTS_HEADER: list[Cell] = ["nip", "name", "employee", "unit", "phase", "predi
 class CycleService:
     """HR's cycle operations and the reads of HR and inspectors."""
 
-    def __init__(self, store: CycleStore, client: CycleClient) -> None:
+    def __init__(self, store: CycleStore, client: CycleClient,
+                 settings: AgencySettingsService | None = None, *,
+                 indicators: IndicatorsClient | None = None) -> None:
         self._store = store
         self._client = client
+        self._settings = settings
+        self._indicators = indicators
+
+    async def calendar(self, agency: str, year: int, policy: Policy,
+                       given: dict[str, date | datetime], *,
+                       utc_offset_hours: int | None = None) -> CycleCalendar:
+        """The calendar of a new cycle in the agency's zone (its setting; else the zone
+        the caller names; else WIB): the policy's deadlines, or the dates HR gave, each
+        the end of its day there (an instant: the end of the day it falls on). A zone
+        named that is not the agency's setting is refused beside its field."""
+        zone_set = await self._settings.zone_set(agency) if self._settings else None
+        if zone_set is not None and utc_offset_hours not in (None, zone_set):
+            raise Invalid("validation", "The request breaks a rule",
+                          "the agency's zone is set in its settings",
+                          [Broken("utc_offset_hours", "agency_zone",
+                                  f"the agency's zone is UTC+{zone_set}; leave this out or "
+                                  "change the agency's settings")])
+        offset = zone_set or utc_offset_hours or DEFAULT_UTC_OFFSET_HOURS
+        far = [Broken(f"calendar.{name}", "out_of_range",
+                      f"a day of the years {year - 1} to {year + 2}")
+               for name, value in given.items()
+               if not year - 1 <= value.year <= year + 2]
+        if far:
+            raise Invalid("validation", "The request breaks a rule",
+                          "a deadline far from the cycle's year", far)
+        return calendar_given(year, policy, offset, given)
 
     async def visible(self, actor: Actor, cycle_id: str) -> CycleState:
         """The cycle, or NotFound when unknown or out of the caller's scope."""
@@ -69,7 +115,20 @@ class CycleService:
                      idempotency_key: str | None) -> CycleOutcome:
         if not may_on_agency(actor, AgencyAction.RUN_CYCLE, intent.agency):
             raise Forbidden("only HR of the agency may create its cycle")
-        return await self._outcome(await self._sent(cycle_id, intent, actor, idempotency_key))
+        created = await self._outcome(await self._sent(cycle_id, intent, actor,
+                                                       idempotency_key))
+        await self._measure_at_year_end(created.state)
+        return created
+
+    async def _measure_at_year_end(self, state: CycleState) -> None:
+        """Start the cycle's measurement of bound indicators (once: a second start finds
+        it), at its creation and again at its start (a cycle the yearly schedule created)."""
+        if self._indicators is None or state.cycle_id is None or state.agency is None \
+                or state.year is None or state.calendar is None:
+            return
+        await self._indicators.start(MeasureCycle(
+            cycle_id=state.cycle_id, agency=state.agency, year=state.year,
+            utc_offset_hours=state.calendar.utc_offset_hours))
 
     @counted_command("intent")
     async def request(self, actor: Actor, cycle_id: str, intent: CycleIntent,
@@ -82,7 +141,11 @@ class CycleService:
             raise Forbidden("only HR of the agency may run its cycle")
         if state.status is CycleStatus.CLOSED:  # its workflow has ended
             raise CommandRefused("phase", "the cycle is closed; nothing changes it")
-        return await self._outcome(await self._sent(cycle_id, intent, actor, idempotency_key))
+        outcome = await self._outcome(await self._sent(cycle_id, intent, actor,
+                                                       idempotency_key))
+        if isinstance(intent, StartCycleRequest):
+            await self._measure_at_year_end(outcome.state)
+        return outcome
 
     async def follow_roster(self, actor: Actor, agency: str, version: int) -> list[str]:
         """Ask each running cycle of ``agency`` to follow its roster (once per roster

@@ -137,6 +137,16 @@ SELECT max(version) FROM appended
 """An append and a read model's write in one statement (data-modifying statements in
 WITH run to completion exactly once; an error in either undoes both)."""
 
+_APPEND_WITH_ROWS = """
+WITH appended AS MATERIALIZED (
+    SELECT version FROM append_events($1, $2, $3, $4, $5, $6)
+), along AS (
+{along}
+)
+SELECT max(version) AS version, (SELECT count(*) FROM along) AS written FROM appended
+"""
+""":data:`_APPEND_WITH` for a write that ends in ``RETURNING``: also how many rows it wrote."""
+
 _READ_STREAM = """
 SELECT canonical, prev_hash, hash, tx_id
 FROM events
@@ -390,6 +400,23 @@ class EventLog:
                 raise
             raise conflict from error
         return int(version)
+
+    async def append_with_rows(self, stream_id: str, expected_version: int,
+                               events: Sequence[NewEvent], along: Statement) -> tuple[int, int]:
+        """:meth:`append_with` for a write ending in ``RETURNING``: the version of the last
+        event and how many rows ``along`` wrote. An insert that does nothing on conflict
+        tells a first append (1) from a retried one that stored nothing (0)."""
+        args = _append_args(stream_id, expected_version, events)
+        sql = _APPEND_WITH_ROWS.format(along=_shifted(along.sql, len(args)))
+        try:
+            async with self._pool.acquire() as pooled:
+                row = await pooled.fetchrow(sql, *args, *along.args)
+        except asyncpg.PostgresError as error:
+            conflict = _as_conflict(error, stream_id, expected_version)
+            if conflict is None:
+                raise
+            raise conflict from error
+        return int(row["version"]), int(row["written"])
 
     async def read_stream(
         self,

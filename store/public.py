@@ -1,5 +1,8 @@
 """The public's voice in PostgreSQL: the units that serve the public, and the responses
-to their satisfaction survey (append-only: ``store/migrations/0070_public_survey.sql``)."""
+to their satisfaction survey. Each response is one event in a stream of its own
+(``survey-<agency>-<unit>-<response id>``: chained, sealed and verified like every
+event) written in the same statement as its row of ``survey_responses``, the read model
+the index is counted from (append-only too: ``0070_public_survey.sql``)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,16 @@ from datetime import datetime
 
 import asyncpg
 
-from domain.survey import ELEMENTS, PublicService, SurveyResponse, Tally
+from domain.survey import (
+    ELEMENTS,
+    SURVEY_RESPONDED,
+    PublicService,
+    SurveyResponse,
+    Tally,
+    response_data,
+    survey_stream,
+)
+from store.event_log import ConcurrencyConflict, EventLog, NewEvent, Statement
 
 _COLUMNS = tuple(f"u{i}" for i in range(1, len(ELEMENTS) + 1))
 """One column per element, in the regulation's order (U1..U9)."""
@@ -50,6 +62,7 @@ INSERT INTO survey_responses (response_id, agency, unit, period, service, submit
 VALUES ($1, $2, $3, $4, $5, $6, {", ".join(f"${i}" for i in range(7, 16))},
         $16, $17, $18, $19, $20)
 ON CONFLICT (response_id) DO NOTHING
+RETURNING 1
 """
 
 _TALLY = f"""
@@ -74,8 +87,9 @@ def _unit(row: asyncpg.Record) -> PublicUnit:
 
 
 class PublicStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, event_log: EventLog | None = None) -> None:
         self._pool = pool
+        self._log = event_log or EventLog(pool)
 
     async def save_unit(self, unit: PublicUnit, actor: str) -> None:
         await self._pool.execute(
@@ -96,14 +110,22 @@ class PublicStore:
 
     async def add_response(self, response_id: uuid.UUID, agency: str, unit: str, period: str,
                            response: SurveyResponse, submitted_at: datetime) -> bool:
-        """Store one response; False when ``response_id`` was stored before (a form sent
-        twice is one response)."""
-        status = await self._pool.execute(
-            _INSERT_RESPONSE, response_id, agency, unit, period, response.service,
-            submitted_at, *(response.answers[e] for e in ELEMENTS), response.age_group.value,
+        """Store one response (its event and its row, in one statement); False when
+        ``response_id`` was stored before (a form sent twice is one response, the first)."""
+        row = Statement(_INSERT_RESPONSE, (
+            response_id, agency, unit, period, response.service, submitted_at,
+            *(response.answers[e] for e in ELEMENTS), response.age_group.value,
             response.sex.value, response.education.value, response.occupation.value,
-            response.comment or None)
-        return bool(status == "INSERT 0 1")
+            response.comment or None))
+        event = NewEvent(SURVEY_RESPONDED, response_data(response, agency, unit, period),
+                         {"request_id": str(response_id), "actor": "public"},
+                         recorded_at=submitted_at)
+        try:
+            _version, written = await self._log.append_with_rows(
+                survey_stream(agency, unit, str(response_id)), 0, [event], row)
+        except ConcurrencyConflict:  # the same form sent again with other answers
+            return False
+        return written == 1
 
     async def tally(self, agency: str, unit: str, period: str) -> Tally:
         row = await self._pool.fetchrow(_TALLY, agency, unit, period)

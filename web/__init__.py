@@ -41,7 +41,8 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     session secret is set."""
     if not settings.session_secret:
         return
-    from web import complaints, hr, hr_documents, inbox, inspection, pages, public
+    from web import complaints, hr, hr_documents, inbox, indicators, inspection, pages, public
+    from web import settings as agency_settings
 
     app.state.web = WebState(settings)
     app.mount("/static", StaticAssets(directory=STATIC), name="static")
@@ -53,6 +54,8 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     app.include_router(inbox.router)
     app.include_router(public.router)
     app.include_router(complaints.router)
+    app.include_router(indicators.router)
+    app.include_router(agency_settings.router)
 
     @app.exception_handler(pages.SignInNeeded)
     async def _sign_in(request: Request, exc: pages.SignInNeeded) -> Response:

@@ -69,3 +69,59 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], *, unit: str = "")
                          f'y2="{y + BAR_HEIGHT + 3}" aria-hidden="true"/>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class Segment:
+    key: str
+    """What the segment counts, for a machine (``data-key``) and the colour (its class)."""
+    label: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Stack:
+    label: str
+    segments: Sequence[Segment]
+    note: str = ""
+    """Said after the values (e.g. a flag), in words."""
+    flagged: bool = False
+
+
+def stacked_bar_chart(chart_id: str, title: str, stacks: Sequence[Stack]) -> Markup:
+    """Horizontal bars of equal length, one per item, each split into its segments by
+    their share of the item's total (how many exceeded, met or missed an indicator)."""
+    height = len(stacks) * (BAR_HEIGHT + GAP) + GAP
+    width = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH
+
+    def words(stack: Stack) -> str:
+        said = ", ".join(f"{s.label} {s.value}" for s in stack.segments)
+        return f"{stack.label}: {said}" + (f" ({stack.note})" if stack.note else "")
+
+    parts = [f'<svg id="{escape(chart_id)}" class="chart" role="img" '
+             f'viewBox="0 0 {width} {height}" width="100%" '
+             f'aria-labelledby="{escape(chart_id)}-t {escape(chart_id)}-d" '
+             f'xmlns="http://www.w3.org/2000/svg">',
+             f'<title id="{escape(chart_id)}-t">{escape(title)}</title>',
+             f'<desc id="{escape(chart_id)}-d">{escape("; ".join(map(words, stacks)))}</desc>']
+    for i, stack in enumerate(stacks):
+        y = GAP + i * (BAR_HEIGHT + GAP)
+        total = sum(s.value for s in stack.segments)
+        label = stack.label if len(stack.label) <= 45 else stack.label[:44] + "…"
+        parts.append(
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR_HEIGHT * 0.68:.0f}" text-anchor="end" '
+            f'class="{"flagged" if stack.flagged else ""}" aria-hidden="true">'
+            f'{escape(label)}</text>')
+        x = float(LABEL_WIDTH)
+        for segment in stack.segments:
+            length = round(PLOT_WIDTH * segment.value / total, 1) if total else 0.0
+            parts.append(
+                f'<rect class="bar {escape(segment.key)}" x="{x:.1f}" y="{y}" '
+                f'width="{length}" height="{BAR_HEIGHT}" data-key="{escape(segment.key)}" '
+                f'data-label="{escape(stack.label)}" data-value="{segment.value}">'
+                f'<title>{escape(words(stack))}</title></rect>')
+            x += length
+        parts.append(f'<text x="{LABEL_WIDTH + PLOT_WIDTH + 6}" '
+                     f'y="{y + BAR_HEIGHT * 0.68:.0f}" aria-hidden="true">{total}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -73,7 +73,8 @@ async def _form_page(request: Request, agency: str, unit: str, *,
     return render(request, "public/complaint.html", {
         "unit": found, "kinds": list(ComplaintKind), "token": token,
         "values": values or {"kind": ComplaintKind.COMPLAINT.value}, "errors": errors or {},
-        "notice": notice, "policy": COMPLAINT_POLICY}, status)
+        "notice": notice,
+        "policy": await request.app.state.kinerja.settings.complaint_policy(agency)}, status)
 
 
 # The lookup is declared before the form: its path would match the form's.

@@ -437,14 +437,17 @@ async def create_cycle(request: Request, instansi: str | None = None) -> Respons
         return await _cycles_page(request, session, agency, errors=errors, values=values,
                                   status=422)
     policy = POLICIES[DEFAULT_POLICY]
-    offset = DEFAULT_UTC_OFFSET_HOURS
-    try:
-        calendar = default_calendar(year, policy, offset).model_copy(update={
-            name: end_of_day(day, offset) for name, day in days.items()})
+    try:  # in the agency's zone (its settings), each date the end of that day
+        calendar = await _cycles(request).calendar(agency, year, policy, dict(days))
         intent = CreateCycle(agency=agency, year=year, policy=policy.name, calendar=calendar)
     except ValidationError as error:
         return await _cycles_page(request, session, agency, values=values, status=422,
                                   errors=_cycle_errors(request, error))
+    except Invalid as invalid:  # a date far from the cycle's year
+        far = gettext("Enter a date from the year before the cycle's to two years after it.")
+        return await _cycles_page(request, session, agency, values=values, status=422,
+                                  errors={b.field.removeprefix("calendar."): far
+                                          for b in invalid.broken})
     cycle_id = cycle_id_of(agency, year)
     try:
         await _cycles(request).create(session.actor, intent, cycle_id,
@@ -719,7 +722,7 @@ async def monitoring_csv(request: Request, cycle_id: str, unit: str | None = Non
     writer.writerows(spreadsheet_row(r) for r in view.progress.table())
     writer.writerow([])
     writer.writerows(spreadsheet_row(r) for r in view.overdue_table())
-    return _download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
+    return download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
                      _export_name(view, "csv"))
 
 
@@ -732,7 +735,7 @@ async def monitoring_xlsx(request: Request, cycle_id: str, unit: str | None = No
     """The same as the CSV, a sheet each: ``unit`` and ``terlambat`` (overdue)."""
     view = await _monitoring(request, cycle_id, unit or None)
     sheets = {"unit": view.progress.table(), "terlambat": view.overdue_table()}
-    return _download(xlsx(sheets), XLSX, _export_name(view, "xlsx"))
+    return download(xlsx(sheets), XLSX, _export_name(view, "xlsx"))
 
 
 def xlsx(sheets: dict[str, Sequence[Sequence[Cell]]]) -> bytes:
@@ -757,7 +760,7 @@ def _export_name(view: Monitoring, extension: str) -> str:
         + f".{extension}"
 
 
-def _download(body: bytes, media_type: str, filename: str) -> Response:
+def download(body: bytes, media_type: str, filename: str) -> Response:
     return Response(body, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{quote(filename)}"',
         "Cache-Control": "no-store"})
@@ -911,11 +914,11 @@ async def results_csv(request: Request, cycle_id: str) -> Response:
     _, rows = await _results(request, cycle_id)
     buffer = io.StringIO()
     csv.writer(buffer).writerows(spreadsheet_row(r) for r in rows)
-    return _download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
+    return download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
                      f"hasil-{cycle_id}.csv")
 
 
 @router.get("/sdm/siklus/{cycle_id}/hasil.xlsx")
 async def results_xlsx(request: Request, cycle_id: str) -> Response:
     _, rows = await _results(request, cycle_id)
-    return _download(xlsx({"hasil": rows}), XLSX, f"hasil-{cycle_id}.xlsx")
+    return download(xlsx({"hasil": rows}), XLSX, f"hasil-{cycle_id}.xlsx")

@@ -52,7 +52,7 @@ CHECKS = ("chain", "seal", "tree", "checkpoint")
 
 READ_KINDS = ("trail", "state", "diff", "verify", "export", "inclusion-proof", "appraisal",
               "appraisal-events", "appraisal-list", "cycle-progress", "cycle-progress-csv",
-              "cycle-results-csv", "roster")
+              "cycle-results-csv", "roster", "indicator-health")
 """The kinds of read the access stream records (``what``), for the Akses filter."""
 
 ACCESS_SHOWN = 500

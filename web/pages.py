@@ -389,7 +389,8 @@ _EDITOR_LIMITS = {"rhk": 100, "indicators": 50}
 
 def _new_indicator() -> dict[str, Any]:
     return {"id": f"ind-{uuid.uuid4().hex[:8]}", "description": "",
-            "aspect": Aspect.QUANTITY.value, "target": {"value": "", "unit": "", "text": ""}}
+            "aspect": Aspect.QUANTITY.value, "target": {"value": "", "unit": "", "text": ""},
+            "source": {"kind": "", "unit": ""}}
 
 
 def _new_rhk() -> dict[str, Any]:
@@ -425,11 +426,13 @@ def _shaped(skp: Any) -> dict[str, Any]:
             if not isinstance(indicator, dict):
                 continue
             target = _as_dict(indicator.get("target"))
+            source = _as_dict(indicator.get("source"))
             indicators.append({
                 "id": _text(indicator.get("id")) or _new_indicator()["id"],
                 "description": _text(indicator.get("description")),
                 "aspect": _text(indicator.get("aspect")) or Aspect.QUANTITY.value,
-                "target": {k: _text(target.get(k)) for k in ("value", "unit", "text")}})
+                "target": {k: _text(target.get(k)) for k in ("value", "unit", "text")},
+                "source": {k: _text(source.get(k)) for k in ("kind", "unit")}})
         rhk.append({"id": _text(row.get("id")) or _new_rhk()["id"],
                     "kind": _text(row.get("kind")) or RhkKind.MAIN.value,
                     **{k: _text(row.get(k)) for k in ("description", "perspective",
@@ -501,7 +504,9 @@ def _skp_data(editor: Mapping[str, Any], annex: Any) -> dict[str, Any]:
                  "description": row["description"].strip(),
                  "indicators": [{**filled(ind, "id", "aspect"),
                                  "description": ind["description"].strip(),
-                                 "target": filled(ind["target"], "value", "unit", "text")}
+                                 "target": filled(ind["target"], "value", "unit", "text"),
+                                 **({"source": filled(ind["source"], "kind", "unit")}
+                                    if ind["source"]["kind"].strip() else {})}
                                 for ind in row["indicators"]]}
                 for row in editor["rhk"]],
         "behaviour": [filled(b, "value", "leader_expectation") for b in editor["behaviour"]],

@@ -25,6 +25,7 @@ from domain.skp import (
     DailyActivity,
     Feedback,
     Identifier,
+    MeasuredRealisation,
     NumericScores,
     ObjectionDecisionOutcome,
     ProgressReport,
@@ -196,12 +197,20 @@ class ReassignParties(_Model):
     reason: Text
 
 
+class RecordMeasurements(_Model):
+    """Realisations filled from data at the period's end (sent by the system, never by a
+    person): each with its source and the figures it came from."""
+
+    kind: Literal["record_measurements"] = "record_measurements"
+    measurements: Annotated[tuple[MeasuredRealisation, ...], Field(min_length=1, max_length=50)]
+
+
 Command: TypeAlias = Annotated[
     OpenAppraisal | DraftTargets | SubmitTargets | ReturnTargets | ApproveTargets | SetTargets
     | ReportProgress | LogActivity | GiveFeedback | SubmitSelfAssessment | SubmitReview
     | RecordOrganisationRating | ReleaseResult | AcceptResult | FileObjection
     | RequestExplanations | GiveExplanation | DecideObjection | ExtendDeadline | PassDeadline
-    | CancelAppraisal | ReassignParties,
+    | CancelAppraisal | ReassignParties | RecordMeasurements,
     Field(discriminator="kind"),
 ]
 

@@ -28,6 +28,7 @@ from domain.ratings import (
 from domain.skp import (
     DailyActivity,
     Feedback,
+    MeasuredRealisation,
     ObjectionDecisionOutcome,
     ProgressReport,
     Ratings,
@@ -196,13 +197,21 @@ class PartiesReassigned(_Event):
     reason: str
 
 
+class RealisationMeasured(_Event):
+    """An indicator's realisation filled from its source (appended by the system actor):
+    the figure, the unit and period measured and the counts it came from."""
+
+    type: Literal["RealisationMeasured"] = "RealisationMeasured"
+    measurement: MeasuredRealisation
+
+
 Event: TypeAlias = Annotated[
     AppraisalOpened | TargetsDrafted | TargetsSubmitted | TargetsReturned | TargetsApproved
     | TargetsSet | ProgressReported | ActivityLogged | FeedbackGiven | SelfAssessmentSubmitted
     | ReviewSubmitted | OrganisationRatingRecorded | ResultReleased | ResultAccepted
     | ObjectionFiled | ExplanationsRequested | ExplanationGiven | ObjectionDecided
     | DeadlineExtended | DeadlinePassed | AppraisalFinalized | AppraisalCancelled
-    | PartiesReassigned,
+    | PartiesReassigned | RealisationMeasured,
     Field(discriminator="type"),
 ]
 

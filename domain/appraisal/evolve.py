@@ -21,6 +21,7 @@ from domain.appraisal.events import (
     OrganisationRatingRecorded,
     PartiesReassigned,
     ProgressReported,
+    RealisationMeasured,
     ResultAccepted,
     ResultReleased,
     ReviewSubmitted,
@@ -150,6 +151,9 @@ def _apply(state: AppraisalState, event: Event) -> dict[str, Any]:
         case AppraisalCancelled():
             return {"phase": Phase.CANCELLED, "cancel_reason_kind": event.reason_kind,
                     "cancel_reason": event.reason}
+        case RealisationMeasured():
+            measured = event.measurement
+            return {"measured": {**state.measured, measured.indicator_id: measured}}
         case PartiesReassigned():
             assert state.parties is not None
             return {"parties": state.parties.model_copy(update={

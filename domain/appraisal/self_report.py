@@ -54,6 +54,12 @@ def _report_progress(state: AppraisalState, command: ReportProgress, ctx: Contex
         if realisation.indicator_id not in known:
             raise CommandRefused("invalid", "no indicator with this id in the SKP",
                                  f"report.realisations[{i}].indicator_id")
+        indicator = _skp(state).indicator(realisation.indicator_id)
+        if indicator is not None and indicator.source is not None:
+            raise CommandRefused(
+                "invalid", "this indicator's realisation is filled from its source"
+                f" ({indicator.source.kind.value}) at the period's end; it cannot be typed",
+                f"report.realisations[{i}].indicator_id")
     return [ProgressReported(at=ctx.at, report=report)]
 
 

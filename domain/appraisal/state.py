@@ -33,6 +33,7 @@ from domain.ratings import (
 from domain.skp import (
     DailyActivity,
     Feedback,
+    MeasuredRealisation,
     ProgressReport,
     Ratings,
     SelfAssessment,
@@ -103,6 +104,9 @@ class AppraisalState(_Model):
     activities: tuple[DailyActivity, ...] = ()
     feedback: tuple[FeedbackEntry, ...] = ()
     self_assessment: SelfAssessment | None = None
+    measured: dict[str, MeasuredRealisation] = Field(
+        default_factory=dict, exclude_if=lambda v: not v)
+    """Realisations filled from data, by indicator id (left out of the dump when none)."""
 
     review: ReviewResult | None = None
     organisation_rating: OrganisationRating | None = None

@@ -22,9 +22,15 @@ from domain.survey.policy import (
     Sex,
     SurveyPolicy,
 )
-from domain.survey.response import PublicService, SurveyResponse
+from domain.survey.response import (
+    SURVEY_RESPONDED,
+    PublicService,
+    SurveyResponse,
+    response_data,
+    survey_stream,
+)
 
-__all__ = ["ELEMENTS", "PERIOD_PATTERN", "SKM_14_2017", "AgeGroup", "Category",
+__all__ = ["ELEMENTS", "PERIOD_PATTERN", "SKM_14_2017", "SURVEY_RESPONDED", "AgeGroup", "Category",
            "Education", "Element", "ElementResult", "Occupation", "PublicService", "Sex",
            "SurveyPolicy", "SurveyResponse", "SurveyResult", "Tally", "category_of",
-           "compute", "minimum_sample", "period_of", "tally"]
+           "compute", "minimum_sample", "period_of", "response_data", "survey_stream", "tally"]

@@ -47,6 +47,26 @@ class SurveyResponse(BaseModel):
         return answers
 
 
+SURVEY_RESPONDED = "survey_responded"
+"""The type of the one event of a response's stream."""
+
+
+def survey_stream(agency: str, unit: str, response_id: str) -> str:
+    """One stream per response: chained and sealed like every event, and no stream head
+    that hundreds of anonymous respondents would race on."""
+    return f"survey-{agency}-{unit}-{response_id}"
+
+
+def response_data(response: SurveyResponse, agency: str, unit: str, period: str
+                  ) -> dict[str, object]:
+    """The event's data: everything the respondent sent, where and when (the period)."""
+    return {"agency": agency, "unit": unit, "period": period, "service": response.service,
+            "answers": {e.value: response.answers[e] for e in ELEMENTS},
+            "age_group": response.age_group.value, "sex": response.sex.value,
+            "education": response.education.value, "occupation": response.occupation.value,
+            "comment": response.comment or None}
+
+
 class PublicService(BaseModel):
     """A service a unit offers the public (what the respondent used)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+from fastapi import Request, Response
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
@@ -42,3 +43,22 @@ async def test_database_down_is_a_503(stack: Stack, database_dsn: str) -> None:
         response = await http.get("/v1/me/appraisals", headers=stack.headers("e-emp"))
     assert response.status_code == 503, response.text
     assert response.json()["code"] == "unavailable"
+
+
+async def test_a_missing_page_template_is_our_error_not_the_databases(stack: Stack) -> None:
+    """``jinja2.TemplateNotFound`` is an ``OSError`` too: it must not read as the database
+    being down (503, "retry later") when it is a bug of ours."""
+    from jinja2 import TemplateNotFound
+
+    app = create_app(Services(pool=stack.pool, temporal=stack.client,
+                              token_verifier=TokenVerifier(TOKENS), task_queue="none"))
+
+    @app.get("/broken-page")
+    async def broken(request: Request) -> Response:
+        raise TemplateNotFound("no-such-template.html")  # what a page's render raises
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://kinerja.test") as http:
+        response = await http.get("/broken-page")
+    assert response.status_code == 500, response.text
+    assert response.json()["code"] == "internal"

@@ -180,3 +180,30 @@ async def test_an_unknown_service_is_refused_and_nothing_is_stored(
         await public.submit(AGENCY, UNIT, response((3,) * 9, service="paspor"), uuid.uuid4())
     assert refused.value.broken[0].field == "service"
     assert (await http.get(f"{URL}/survey", headers=HR)).json() == []
+
+
+async def test_a_response_is_one_chained_event_of_its_own_stream_stored_once(
+        app: tuple[httpx.AsyncClient, PublicVoiceService], app_pool: asyncpg.Pool) -> None:
+    from domain.survey import survey_stream
+    from store.event_log import EventLog
+
+    http, public = app
+    assert (await http.put(URL, headers=HR, json=UNIT_BODY)).status_code == 200
+    first = uuid.uuid4()
+    assert await public.submit(AGENCY, UNIT, response((4, 3, 3, 4, 3, 3, 4, 3, 2)), first,
+                               MOMENT)
+    # sent again (a double click, a retry after a lost answer): one event, one row
+    assert not await public.submit(AGENCY, UNIT, response((4, 3, 3, 4, 3, 3, 4, 3, 2)),
+                                   first, MOMENT)
+    # the same form sent again with other answers: the first one stands
+    assert not await public.submit(AGENCY, UNIT, response((1,) * 9), first, MOMENT)
+    log = EventLog(app_pool)
+    stream = survey_stream(AGENCY, UNIT, str(first))
+    events = await log.read_stream(stream)
+    assert [(e.version, e.type) for e in events] == [(1, "survey_responded")]
+    assert events[0].data["answers"][ELEMENTS[-1].value] == 2 and events[0].data["period"] == PERIOD
+    assert events[0].metadata == {"request_id": str(first), "actor": "public"}
+    assert (await log.verify_stream(stream)).ok
+    rows = await app_pool.fetch("SELECT u1, u9 FROM survey_responses WHERE response_id = $1",
+                                first)
+    assert [(r["u1"], r["u9"]) for r in rows] == [(4, 2)]

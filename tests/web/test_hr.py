@@ -347,7 +347,7 @@ async def test_every_hr_page_passes_axe_and_is_a_404_for_an_employee(site: Site)
     hr = await site.signed_in("hr")
     cycle_id = await _create_cycle(hr, datetime.now(UTC).year + 1)
     pages = ["/sdm/pegawai", "/sdm/siklus", f"/sdm/siklus/{cycle_id}",
-             f"/sdm/siklus/{cycle_id}/pemantauan"]
+             f"/sdm/siklus/{cycle_id}/pemantauan", "/sdm/indikator"]
     for lang in ("id", "en"):
         page = await site.signed_in("hr", lang=lang)
         for path in pages:
@@ -358,7 +358,8 @@ async def test_every_hr_page_passes_axe_and_is_a_404_for_an_employee(site: Site)
     for path in [*pages, "/sdm", f"/sdm/siklus/{cycle_id}/kemajuan",
                  f"/sdm/siklus/{cycle_id}/pemantauan.csv",
                  f"/sdm/siklus/{cycle_id}/pemantauan.xlsx",
-                 "/sdm/pegawai/unggahan/x/ditolak.csv"]:
+                 "/sdm/pegawai/unggahan/x/ditolak.csv", "/sdm/indikator.csv",
+                 "/sdm/indikator.xlsx"]:
         response = await employee.goto(path)
         assert response is not None and response.status == 404, path
     # Another agency, even for HR: the 404 page.

@@ -250,7 +250,7 @@ async def test_each_inspector_page_passes_axe_and_is_a_404_for_an_employee(
              f"/inspeksi/penilaian/{site.appraisal_id}",
              f"/inspeksi/penilaian/{site.appraisal_id}?versi=1&dari=0&ke=1",
              f"/inspeksi/verifikasi?penilaian={site.appraisal_id}",
-             "/inspeksi/akses?jenis=trail"]
+             "/inspeksi/akses?jenis=trail", "/inspeksi/indikator"]
     for lang in ("id", "en"):
         inspector = await site.signed_in("inspector", lang=lang)
         for path in pages:
@@ -282,7 +282,8 @@ async def test_each_inspector_page_passes_axe_and_is_a_404_for_an_employee(
         await expect(plain.locator("#state-shown")).to_contain_text(f"(versi {version})")
 
     employee = await site.signed_in("employee")
-    for path in [*pages, f"/inspeksi/ekspor?penilaian={site.appraisal_id}"]:
+    for path in [*pages, f"/inspeksi/ekspor?penilaian={site.appraisal_id}",
+                 "/inspeksi/indikator.csv", "/inspeksi/indikator.xlsx"]:
         response = await employee.goto(path)
         assert response is not None and response.status == 404, path
         await expect(employee.get_by_role("heading", name="Tidak ditemukan")).to_be_visible()
