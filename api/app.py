@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -17,6 +18,7 @@ from temporalio.converter import PayloadCodec
 from api import (
     appraisals,
     codec,
+    cycle_documents,
     cycles,
     evidence,
     indicator_health,
@@ -76,6 +78,8 @@ class Services:
     """Origins (Temporal's UI) allowed to call the codec endpoint from a browser."""
     web: WebSettings = field(default_factory=WebSettings)
     """The pages under ``/`` (web.install); without a session secret, none."""
+    document_zip_dir: Path | None = None
+    """Where the worker builds ZIPs of documents (None: ``.data/zips``)."""
 
 
 _ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -199,7 +203,8 @@ def create_app(services: Services) -> FastAPI:
         public_key=audit.public_key, checkpoint_log=audit.checkpoint_log,
         unsealed_warning_seconds=audit.unsealed_warning_seconds,
         evidence_max_bytes=services.limits.max_evidence_bytes,
-        staff_survey_secret=services.web.session_secret if services.web else None)
+        staff_survey_secret=services.web.session_secret if services.web else None,
+        document_zip_dir=services.document_zip_dir)
     install_problem_handlers(app)
 
     async def _database_down(request: Request, exc: Exception) -> Response:
@@ -220,6 +225,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(appraisals.router)
     app.include_router(evidence.router)
     app.include_router(cycles.router)
+    app.include_router(cycle_documents.router)
     app.include_router(inspection.router)
     app.include_router(roster.router)
     app.include_router(notifications.router)

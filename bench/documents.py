@@ -15,13 +15,28 @@ of the rounds):
 
 Pure CPU: no database, no Temporal. The target of issue 14: at least 50 documents/s
 with both cores.
+
+    .venv/bin/python -m bench.documents --zip N [--json FILE]
+
+instead builds the ZIP of a cycle of N appraisals (their SKP documents, the unit's report
+and the summary: N + 2 documents) with the ZIP workflow's own activities (run in
+Temporal's activity test environment: no Temporal server; an embedded PostgreSQL, the
+appraisals seeded straight into the log) and reports the documents per second and the
+process's resident memory: sampled after every batch, its peak against the resident
+memory before the build (the baseline). The target of issue 14: memory flat, under
+300 MB, for 10,000 documents.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import gc
 import multiprocessing
+import os
 import statistics
+import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -153,6 +168,67 @@ def run(args: argparse.Namespace) -> list[Figure]:
     return figures
 
 
+def _rss_mb() -> float:
+    """The process's resident memory now, in MB (Linux: /proc/self/statm)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+async def _zip(documents: int) -> list[Figure]:
+    from temporalio.testing import ActivityEnvironment
+
+    from activities.documents import DocumentZipActivities, zip_path
+    from bench.harness import scratch_database
+    from bench.harness.seed import seed_cycle
+    from store.database import create_pool
+    from store.document_zips import ZipStore
+    from workflows.document_zip.contract import ZipBatch
+
+    appraisals = documents - 2
+    async with scratch_database("kinerja-bench-documents-") as dsn:
+        pool = await create_pool(dsn, min_size=1, max_size=4)
+        try:
+            print(f"seeding {appraisals} appraisals ...", flush=True)
+            cycle_id, _ = await seed_cycle(pool, "bench-zip", appraisals)
+            with tempfile.TemporaryDirectory(prefix="kinerja-bench-zip-") as directory:
+                activities = DocumentZipActivities(pool, Path(directory))
+                env = ActivityEnvironment()
+                job = await ZipStore(pool).create("bench", "bench-zip", cycle_id, None,
+                                                  "bench", datetime.now(UTC))
+                total = await env.run(activities.plan_document_zip, job.zip_id)
+                gc.collect()
+                before = _rss_mb()
+                samples = [before]
+                started = time.perf_counter()
+                done = 0
+                while done < total:
+                    done = (await env.run(activities.write_document_zip,
+                                          ZipBatch(zip_id=job.zip_id))).done
+                    samples.append(_rss_mb())
+                    if done % 500 < 25:
+                        print(f"  {done}/{total} items, RSS {samples[-1]:.0f} MB", flush=True)
+                size = await env.run(activities.finish_document_zip, job.zip_id)
+                seconds = time.perf_counter() - started
+                samples.append(_rss_mb())
+                on_disk = zip_path(Path(directory), job.zip_id).stat().st_size
+                assert on_disk == size
+        finally:
+            await pool.close()
+    tenth = max(1, len(samples) // 10)
+    first, last = statistics.median(samples[1:tenth + 1]), statistics.median(samples[-tenth:])
+    figures = [
+        Figure(f"zip of {documents} documents", documents / seconds, "documents/s",
+               extra={"note": f"{size / 1e6:.0f} MB archive, {seconds:.0f} s"}),
+        Figure("zip peak RSS", max(samples), "MB", baseline=before,
+               extra={"note": "baseline: RSS before the build", "target": "< 300 MB"}),
+        Figure("zip RSS, last tenth vs first tenth", last, "MB", baseline=first,
+               extra={"note": "flat: ratio near 1", "target": "flat"}),
+    ]
+    print(f"{machine()}; ZIP of {documents} documents built by the workflow's activities")
+    print_figures(figures, extra=["note", "target"])
+    return figures
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print the table; ``--json FILE`` also writes the figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -160,7 +236,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="documents per core per round (default 100)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, median reported")
     parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
+    parser.add_argument("--zip", type=int, default=0, metavar="N",
+                        help="instead: build the ZIP of N documents, peak memory measured")
     args = parser.parse_args(argv)
+    if args.zip:
+        if args.zip < 3:
+            parser.error("--zip needs at least 3 documents")
+        write_json(args.json, asyncio.run(_zip(args.zip)))
+        return
     write_json(args.json, run(args))
 
 

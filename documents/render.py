@@ -15,10 +15,12 @@ from typing import Any
 import segno
 import typst
 
-from domain.documents import DocumentCode, Reflected
+from domain.documents import DocumentCode, Reflected, ReportKind
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE = TEMPLATES / "document.typ"
+REPORT_TEMPLATE = TEMPLATES / "report.typ"
+"""HR's reports of a cycle (``laporan-unit``, ``ringkasan-siklus``: domain/reports.py)."""
 
 _MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
            "September", "Oktober", "November", "Desember")
@@ -60,22 +62,25 @@ def template_data(document: Reflected, code: DocumentCode, *, utc_offset_hours: 
 _LOCAL = threading.local()
 
 
-def _compiler() -> typst.Compiler:
-    """This thread's compiler of the template (fonts parsed once, Typst's caches kept
+def _compiler(template: Path = TEMPLATE) -> typst.Compiler:
+    """This thread's compiler of ``template`` (fonts parsed once, Typst's caches kept
     between documents; a compiler is not shared between threads)."""
-    compiler: typst.Compiler | None = getattr(_LOCAL, "compiler", None)
+    compilers: dict[Path, typst.Compiler] | None = getattr(_LOCAL, "compilers", None)
+    if compilers is None:
+        compilers = _LOCAL.compilers = {}
+    compiler = compilers.get(template)
     if compiler is None:
-        compiler = typst.Compiler(str(TEMPLATE), root=str(TEMPLATES), ignore_system_fonts=True)
-        _LOCAL.compiler = compiler
+        compiler = typst.Compiler(str(template), root=str(TEMPLATES), ignore_system_fonts=True)
+        compilers[template] = compiler
     return compiler
 
 
-def render_pdf(data: dict[str, Any], qr_text: str) -> bytes:
+def render_pdf(data: dict[str, Any], qr_text: str, *, template: Path = TEMPLATE) -> bytes:
     """The PDF of ``data`` (see :func:`template_data`) with the QR code of ``qr_text``."""
     moment = datetime(data["date"]["year"], data["date"]["month"], data["date"]["day"],
                       data["date"]["hour"], data["date"]["minute"], data["date"]["second"],
                       tzinfo=UTC)
-    pdf = _compiler().compile(
+    pdf = _compiler(template).compile(
         format="pdf", sys_inputs={"data": json.dumps(data, ensure_ascii=False, sort_keys=True),
                     "qr": qr_svg(qr_text).decode("ascii")},
         timestamp=int(moment.timestamp()))
@@ -85,9 +90,11 @@ def render_pdf(data: dict[str, Any], qr_text: str) -> bytes:
 
 def render(document: Reflected, code: DocumentCode, *, utc_offset_hours: int = 7,
            place: str | None = None) -> bytes:
-    """The PDF of ``document`` carrying ``code`` (footer, metadata and QR code)."""
+    """The PDF of ``document`` carrying ``code`` (footer, metadata and QR code); HR's
+    reports with their own template."""
+    template = REPORT_TEMPLATE if isinstance(document.kind, ReportKind) else TEMPLATE
     return render_pdf(template_data(document, code, utc_offset_hours=utc_offset_hours,
-                                    place=place), code.text())
+                                    place=place), code.text(), template=template)
 
 
 def code_in_pdf(pdf: bytes) -> str | None:

@@ -43,6 +43,24 @@ class DocumentKind(StrEnum):
     KEBERATAN = "keberatan"
 
 
+class ReportKind(StrEnum):
+    """HR's documents of a cycle (:mod:`domain.reports`): they reflect events of the
+    cycle's stream, not of an appraisal's."""
+
+    UNIT = "laporan-unit"
+    SUMMARY = "ringkasan-siklus"
+
+
+AnyKind = DocumentKind | ReportKind
+
+
+def kind_of(text: str) -> AnyKind:
+    """The kind named ``text`` (ValueError when none)."""
+    if text in DocumentKind.__members__.values():
+        return DocumentKind(text)
+    return ReportKind(text)
+
+
 TITLES: Mapping[DocumentKind, str] = {
     DocumentKind.SKP: "Sasaran Kinerja Pegawai",
     DocumentKind.EVALUASI: "Dokumen Evaluasi Kinerja Pegawai",
@@ -231,7 +249,7 @@ def content(kind: DocumentKind, state: AppraisalState,
 class Reflected:
     """A document's content and the event it reflects (the last that changed it)."""
 
-    kind: DocumentKind
+    kind: AnyKind
     content: dict[str, Any]
     version: int
     hash: bytes
@@ -282,7 +300,7 @@ def reflected(kind: DocumentKind, trail: Sequence[TrailEvent],
 
 CODE_PREFIX = "KINERJA-DOK1"
 _CODE = re.compile(
-    r"^KINERJA-DOK1~(?P<appraisal>[A-Za-z0-9._-]{1,200})~(?P<kind>skp|evaluasi|keberatan)"
+    r"^KINERJA-DOK1~(?P<appraisal>[A-Za-z0-9._-]{1,200})~(?P<kind>skp|evaluasi|keberatan|laporan-unit|ringkasan-siklus)"
     r"~(?P<version>[1-9][0-9]{0,9})~(?P<hash>[0-9a-f]{16,64})"
     r"(?:~(?P<seq>0|[1-9][0-9]{0,15})~(?P<size>[1-9][0-9]{0,15})~(?P<root>[0-9a-f]{64})"
     r"~(?P<at>[0-9]{8}T[0-9]{12}Z)~(?P<key>[0-9a-f]{16})~(?P<sig>[A-Za-z0-9_-]{86}))?$")
@@ -302,7 +320,8 @@ class DocumentCode:
     """What the printed code says."""
 
     appraisal_id: str
-    kind: DocumentKind
+    """The stream: an appraisal's id, or ``cycle-<cycle id>`` for HR's reports."""
+    kind: AnyKind
     version: int
     hash_hex: str
     """The event's hash, or (typed by hand) its first 16 or more hex digits."""
@@ -350,13 +369,54 @@ def parse_code(text: str) -> DocumentCode:
         seal = Seal(int(match["seq"]), Checkpoint(
             tree_size=int(match["size"]), root=bytes.fromhex(match["root"]), signed_at=at,
             key_id=match["key"], signature=signature))
-    return DocumentCode(match["appraisal"], DocumentKind(match["kind"]), int(match["version"]),
+    return DocumentCode(match["appraisal"], kind_of(match["kind"]), int(match["version"]),
                         match["hash"], seal)
 
 
 # ---------------------------------------------------------------------- verdicts
 
 Status = Literal["match", "superseded", "tampered"]
+
+
+class Reason(str):
+    """One reason of a verdict: the English sentence itself (what the command prints),
+    with its ``template`` and ``params`` so that a page says it in its reader's language
+    (``web/`` translates the template, one of :data:`REASON_TEMPLATES`)."""
+
+    template: str
+    params: Mapping[str, str]
+
+    def __new__(cls, template: str, **params: object) -> Reason:
+        values = {name: str(value) for name, value in params.items()}
+        reason = super().__new__(cls, template.format(**values))
+        reason.template = template
+        reason.params = values
+        return reason
+
+
+NO_SUCH_EVENT = "the log has no event {version} of this appraisal with this hash"
+_LACKS = "the log lacks version {version} of the appraisal"
+_NOT_FOLLOWING = "event {version} does not follow event {previous} in the chain"
+_ALTERED = "event {version}'s stored content does not give its hash (the log was altered)"
+_IN_LOG = "event {version} ({type}) is in the log with this hash"
+_OTHER_KEY = "the checkpoint names another signing key"
+_BAD_SIGNATURE = "the checkpoint's signature does not verify with the public key"
+_SIGNATURE_OK = "the checkpoint's signature verifies"
+_OTHER_SEAL = "the log sealed event {version} at position {seq}, not {printed}"
+_NO_INCLUSION = "the event is not in the checkpoint's tree (inclusion proof fails)"
+_IN_TREE = "the event is in the signed tree of {size} events"
+_NOT_REFLECTING = "no {kind} document reflects event {version}"
+_REFLECTS_OTHER = ("no {kind} document reflects event {version} (at that point it reflects "
+                   "event {other})")
+_GONE = "the document no longer exists"
+_CHANGED = "{later} changed this document; the current document reflects event {current}"
+_CHANGED_GONE = "{later} changed this document; the document no longer exists"
+
+REASON_TEMPLATES: tuple[str, ...] = (
+    NO_SUCH_EVENT, _LACKS, _NOT_FOLLOWING, _ALTERED, _IN_LOG, _OTHER_KEY, _BAD_SIGNATURE,
+    _SIGNATURE_OK, _OTHER_SEAL, _NO_INCLUSION, _IN_TREE, _NOT_REFLECTING, _REFLECTS_OTHER,
+    _GONE, _CHANGED, _CHANGED_GONE)
+"""Every reason a verdict gives, as a template (what a page translates)."""
 
 
 @dataclass(frozen=True)
@@ -366,75 +426,77 @@ class Verdict:
     ``tampered``; ``reasons`` says why, ``later`` names the superseding event."""
 
     status: Status
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     current_version: int | None = None
     later: str | None = None
 
 
-def _chain_break(trail: Sequence[TrailEvent]) -> str | None:
+def _chain_break(trail: Sequence[TrailEvent]) -> Reason | None:
     previous = GENESIS_HASH
     for expected, event in enumerate(trail, start=1):
         if event.version != expected:
-            return f"the log lacks version {expected} of the appraisal"
+            return Reason(_LACKS, version=expected)
         if event.prev_hash != previous:
-            return f"event {event.version} does not follow event {expected - 1} in the chain"
+            return Reason(_NOT_FOLLOWING, version=event.version, previous=expected - 1)
         if event.canonical and chain_hash(previous, event.canonical) != event.hash:
-            return (f"event {event.version}'s stored content does not give its hash "
-                    "(the log was altered)")
+            return Reason(_ALTERED, version=event.version)
         previous = event.hash
     return None
 
 
 def verdict(code: DocumentCode, trail: Sequence[TrailEvent], people: Mapping[str, Identity],
             *, public_key: bytes | None, log_seq: int | None = None,
-            proof: Sequence[bytes] | None = None) -> Verdict:
+            proof: Sequence[bytes] | None = None,
+            versions: Sequence[Reflected | None] | None = None) -> Verdict:
     """Check ``code`` against the appraisal's ``trail`` (with canonical bytes, so the
     chain is recomputed), the seal the log holds for its event (``log_seq``) and the
     inclusion ``proof`` of that event in the code's checkpoint; ``public_key``: the
-    key checkpoints must be signed with (None: the signature is not checked)."""
+    key checkpoints must be signed with (None: the signature is not checked);
+    ``versions``: the document's versions over the trail when it is not an appraisal's
+    (HR's reports, :func:`domain.reports.report_changes`)."""
     broken = _chain_break(trail)
     if broken is not None:
         return Verdict("tampered", (broken,))
     event = next((e for e in trail if e.version == code.version), None)
     if event is None or not event.hash.hex().startswith(code.hash_hex):
-        return Verdict("tampered", (  # the same words either way: a guess learns nothing
-            f"the log has no event {code.version} of this appraisal with this hash",))
-    reasons: list[str] = [f"event {code.version} ({event.type}) is in the log with this hash"]
+        # the same words either way: a guess learns nothing
+        return Verdict("tampered", (Reason(NO_SUCH_EVENT, version=code.version),))
+    reasons: list[Reason] = [Reason(_IN_LOG, version=code.version, type=event.type)]
     if code.seal is not None:
         checkpoint = code.seal.checkpoint
         if public_key is not None:
             if checkpoint.key_id != key_id(public_key):
-                return Verdict("tampered", ("the checkpoint names another signing key",))
+                return Verdict("tampered", (Reason(_OTHER_KEY),))
             if not verify_checkpoint(public_key, checkpoint):
-                return Verdict("tampered", (
-                    "the checkpoint's signature does not verify with the public key",))
-            reasons.append("the checkpoint's signature verifies")
+                return Verdict("tampered", (Reason(_BAD_SIGNATURE),))
+            reasons.append(Reason(_SIGNATURE_OK))
         if log_seq is not None and log_seq != code.seal.seq:
-            return Verdict("tampered", (
-                f"the log sealed event {code.version} at position {log_seq}, "
-                f"not {code.seal.seq}",))
+            return Verdict("tampered", (Reason(_OTHER_SEAL, version=code.version, seq=log_seq,
+                                               printed=code.seal.seq),))
         if proof is not None:
             if not verify_inclusion(leaf_hash(event.hash), code.seal.seq, checkpoint.tree_size,
                                     proof, checkpoint.root):
-                return Verdict("tampered", (
-                    "the event is not in the checkpoint's tree (inclusion proof fails)",))
-            reasons.append(f"the event is in the signed tree of {checkpoint.tree_size} events")
-    versions = changes(code.kind, trail, people)
+                return Verdict("tampered", (Reason(_NO_INCLUSION),))
+            reasons.append(Reason(_IN_TREE, size=checkpoint.tree_size))
+    if versions is None:
+        versions = changes(code.kind, trail, people) if isinstance(code.kind, DocumentKind) \
+            else []
     printed = [r for r in versions if r is not None and r.version <= code.version]
     if not printed or printed[-1].version != code.version:
         return Verdict("tampered", (
-            f"no {code.kind.value} document reflects event {code.version}"
-            + (f" (at that point it reflects event {printed[-1].version})" if printed else ""),))
+            Reason(_REFLECTS_OTHER, kind=code.kind.value, version=code.version,
+                   other=printed[-1].version) if printed
+            else Reason(_NOT_REFLECTING, kind=code.kind.value, version=code.version),))
     at = versions.index(printed[-1])
     if at == len(versions) - 1:
         return Verdict("match", tuple(reasons), current_version=code.version)
     nxt = versions[at + 1]
     current = versions[-1]
     if nxt is None:
-        return Verdict("superseded", (*reasons, "the document no longer exists"))
+        return Verdict("superseded", (*reasons, Reason(_GONE)))
     later = f"event {nxt.version} ({nxt.event_type}, {format_timestamp(nxt.recorded_at)})"
-    tail = (f"; the current document reflects event {current.version}"
-            if current is not None else "; the document no longer exists")
-    return Verdict("superseded", (*reasons, f"{later} changed this document{tail}"),
+    last = (Reason(_CHANGED, later=later, current=current.version) if current is not None
+            else Reason(_CHANGED_GONE, later=later))
+    return Verdict("superseded", (*reasons, last),
                    current_version=current.version if current is not None else None,
                    later=later)

@@ -124,6 +124,7 @@ async def _services(settings: Settings, database_url: str, temporal_address: str
                     task_queue=settings.task_queue, audit=audit_settings(settings),
                     limits=edge_limits(settings), web=settings.web_settings(),
                     metrics_refresh_seconds=settings.metrics_refresh_seconds,
+                    document_zip_dir=settings.document_zip_path,
                     payload_codec=data_converter(settings).payload_codec,
                     codec_origins=frozenset(
                         o.strip() for o in settings.codec_cors_origins.split(",") if o.strip()))

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     checkpoint_log: Path | None = Field(
         default=None,
         description="JSON-lines file of checkpoints; unset: data_dir/checkpoints.jsonl")
+    document_zip_dir: Path | None = Field(
+        default=None, description="where ZIPs of documents are built (the worker) and read "
+                                  "(the API): shared by both; unset: data_dir/zips")
 
     next_cycle_on: str | None = Field(
         default=None, pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
@@ -146,6 +149,10 @@ class Settings(BaseSettings):
     @property
     def checkpoint_log_path(self) -> Path:
         return self.checkpoint_log or self.data_dir / "checkpoints.jsonl"
+
+    @property
+    def document_zip_path(self) -> Path:
+        return self.document_zip_dir or self.data_dir / "zips"
 
     def production_problems(self, *, uses_tokens: bool = True) -> list[str]:
         """Why these settings must not serve outside development: one sentence per problem,

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -19,6 +20,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from activities.appraisal import AppraisalActivities
 from activities.complaints import ComplaintActivities
 from activities.cycle import CycleActivities, RosterSource
+from activities.documents import DocumentZipActivities
 from activities.indicators import IndicatorActivities
 from activities.notifications import NotificationActivities
 from activities.notify import Notifier
@@ -32,6 +34,7 @@ from store.roster import RosterStore
 from workflows.appraisal.workflow import AppraisalWorkflow
 from workflows.complaint.workflow import ComplaintWorkflow
 from workflows.cycle.workflow import CycleWorkflow, NextCycleWorkflow
+from workflows.document_zip.workflow import DocumentZipWorkflow
 from workflows.indicators.workflow import IndicatorsWorkflow
 from workflows.notifications.contract import NotificationConfig
 from workflows.notifications.workflow import NotificationWorkflow
@@ -129,7 +132,7 @@ def roster_of(pool: asyncpg.Pool) -> RosterSource:
 def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
                  roster_source: RosterSource | None = None, cycle_concurrency: int = 16,
                  notifier: Notifier | None = None, directory: RecipientDirectory | None = None,
-                 tuning: WorkerTuning | None = None) -> Worker:
+                 tuning: WorkerTuning | None = None, zip_dir: Path | None = None) -> Worker:
     """A worker with every workflow and activity of Kinerja registered.
 
     Workflows run without the SDK's import sandbox: it re-enters its import
@@ -139,6 +142,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
     *with* the sandbox, so a restricted call in workflow code still fails CI.
 
     ``tuning``: slots and sticky cache; None: the process's settings (``KINERJA_WORKER_*``).
+    ``zip_dir``: where ZIPs of documents are built (None: the process's settings).
     """
     tuning = tuning or WorkerTuning.of(get_settings())
     appraisal_activities = AppraisalActivities(pool, EventLog(pool))
@@ -152,11 +156,13 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
     complaint_activities = ComplaintActivities(
         pool, notifier=notifier, directory=directory, link_base_url=mail.link_base_url,
         time_zone=mail.time_zone)
+    zips = DocumentZipActivities(pool, zip_dir or get_settings().document_zip_path)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow, ReminderWorkflow,
-                   NotificationWorkflow, ComplaintWorkflow, IndicatorsWorkflow],
+                   NotificationWorkflow, ComplaintWorkflow, IndicatorsWorkflow,
+                   DocumentZipWorkflow],
         activities=[
             appraisal_activities.record_appraisal_events,
             appraisal_activities.read_appraisal_events,
@@ -170,6 +176,10 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
             notification_activities.deliver_notifications,
             complaint_activities.record_complaint_step,
             IndicatorActivities(pool, client, task_queue=task_queue).measure_cycle_indicators,
+            zips.plan_document_zip,
+            zips.write_document_zip,
+            zips.finish_document_zip,
+            zips.fail_document_zip,
         ],
         max_concurrent_workflow_tasks=tuning.max_concurrent_workflow_tasks,
         max_concurrent_activities=tuning.max_concurrent_activities,
@@ -185,13 +195,14 @@ async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str 
                          cycle_concurrency: int = 16,
                          notifier: Notifier | None = None,
                          reminders: ReminderConfig | None = None,
-                         notifications: NotificationConfig | None = None
-                         ) -> AsyncIterator[Worker]:
+                         notifications: NotificationConfig | None = None,
+                         zip_dir: Path | None = None) -> AsyncIterator[Worker]:
     """Run a worker in the background for the duration of the block; with ``reminders``
     and ``notifications``, start those workflows (or reconfigure the running ones) once
     it runs."""
     worker = build_worker(client, pool, task_queue=task_queue, roster_source=roster_source,
-                          cycle_concurrency=cycle_concurrency, notifier=notifier)
+                          cycle_concurrency=cycle_concurrency, notifier=notifier,
+                          zip_dir=zip_dir)
     async with worker:
         if reminders is not None:
             await start_reminders(client, reminders, task_queue=task_queue)

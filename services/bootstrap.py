@@ -37,6 +37,7 @@ from store.staff_survey import StaffSurveyStore
 from workflows.appraisal.client import AppraisalClient
 from workflows.complaint.client import ComplaintClient
 from workflows.cycle.client import CycleClient
+from workflows.document_zip.client import DocumentZipClient
 from workflows.indicators.client import IndicatorsClient
 
 
@@ -71,7 +72,8 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
               public_key: bytes | None = None, checkpoint_log: Path | None = None,
               unsealed_warning_seconds: float = 60.0,
               evidence_max_bytes: int = DEFAULT_MAX_BYTES,
-              staff_survey_secret: str | None = None) -> Kinerja:
+              staff_survey_secret: str | None = None,
+              document_zip_dir: Path | None = None) -> Kinerja:
     """Everything over ``pool`` and ``temporal``. ``staff_survey_secret`` signs the staff
     survey's tokens (the pages' session secret; without it no token is issued)."""
     event_log = EventLog(pool)
@@ -91,7 +93,9 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
         cycles=cycles,
         roster=RosterService(RosterStore(pool, event_log), cycles),
         evidence=EvidenceService(read_model, event_log, evidence, evidence_max_bytes),
-        documents=DocumentService(pool, read_model, event_log, public_key=public_key),
+        documents=DocumentService(pool, read_model, event_log, public_key=public_key,
+                                  zips=DocumentZipClient(temporal, task_queue),
+                                  zip_dir=document_zip_dir or Path(".data") / "zips"),
         inspection=InspectionService(read_model, event_log, auditor),
         notifications=NotificationService(Inbox(pool)),
         public=PublicVoiceService(PublicStore(pool)),

@@ -56,3 +56,9 @@ async def people(pool: asyncpg.Pool, agency: str, keys: Iterable[str]
     rows = await pool.fetch(_PEOPLE, agency, sorted(set(keys)))
     return {r["employee_key"]: Identity(name=r["name"], nip=r["nip"], position=r["position"],
                                         unit=r["unit_name"]) for r in rows}
+
+
+async def unit_names(pool: asyncpg.Pool, agency: str) -> dict[str, str]:
+    """The roster's current name of each unit of ``agency`` (code to name)."""
+    rows = await pool.fetch("SELECT code, name FROM roster_units WHERE agency = $1", agency)
+    return {r["code"]: r["name"] for r in rows}

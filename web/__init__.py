@@ -41,7 +41,17 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     session secret is set."""
     if not settings.session_secret:
         return
-    from web import complaints, hr, inbox, indicators, inspection, pages, public, staff_survey
+    from web import (
+        complaints,
+        hr,
+        hr_documents,
+        inbox,
+        indicators,
+        inspection,
+        pages,
+        public,
+        staff_survey,
+    )
     from web import settings as agency_settings
 
     app.state.web = WebState(settings)
@@ -49,6 +59,7 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     app.include_router(pages.router)
     app.add_middleware(PagesGZip)
     app.include_router(hr.router)
+    app.include_router(hr_documents.router)
     app.include_router(inspection.router)
     app.include_router(inbox.router)
     app.include_router(public.router)

@@ -986,6 +986,37 @@ def _translated(request: Request, message: str) -> str:
     return web(request).translations(language_of(request)).gettext(message)
 
 
+VERDICT_REASONS = (
+    N_("the log has no event {version} of this appraisal with this hash"),
+    N_("the log lacks version {version} of the appraisal"),
+    N_("event {version} does not follow event {previous} in the chain"),
+    N_("event {version}'s stored content does not give its hash (the log was altered)"),
+    N_("event {version} ({type}) is in the log with this hash"),
+    N_("the checkpoint names another signing key"),
+    N_("the checkpoint's signature does not verify with the public key"),
+    N_("the checkpoint's signature verifies"),
+    N_("the log sealed event {version} at position {seq}, not {printed}"),
+    N_("the event is not in the checkpoint's tree (inclusion proof fails)"),
+    N_("the event is in the signed tree of {size} events"),
+    N_("no {kind} document reflects event {version}"),
+    N_("no {kind} document reflects event {version} (at that point it reflects event "
+       "{other})"),
+    N_("the document no longer exists"),
+    N_("{later} changed this document; the current document reflects event {current}"),
+    N_("{later} changed this document; the document no longer exists"),
+)
+"""The verdicts' reasons (``domain.documents.REASON_TEMPLATES``) for the catalogues: the
+page says each in the reader's language."""
+
+
+def reason_text(request: Request, reason: str) -> str:
+    """A verdict's reason in the page's language (as it is when it has no template)."""
+    template = getattr(reason, "template", None)
+    if template is None:
+        return str(reason)
+    return _translated(request, template).format(**getattr(reason, "params", {}))
+
+
 async def _verified(request: Request, code: str, check: Callable[[], Any]) -> Response:
     try:
         result = await check()
@@ -1000,4 +1031,5 @@ async def _verified(request: Request, code: str, check: Callable[[], Any]) -> Re
             "detail": invalid.detail}, 422)
     return render(request, "verify.html", {
         "code": code, "result": result, "error": None,
+        "reasons": [reason_text(request, r) for r in result.verdict.reasons],
         "status_text": _translated(request, _STATUS_TEXT[result.verdict.status])})

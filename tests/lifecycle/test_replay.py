@@ -1,4 +1,4 @@
-"""Recorded histories of appraisals and cycles replay against today's workflow code.
+"""Recorded histories of appraisals, cycles and a documents' ZIP replay against today's code.
 
 A change to ``AppraisalWorkflow`` or ``CycleWorkflow`` that would break those already running
 in production (non-determinism) fails here. The histories come from the
@@ -17,6 +17,7 @@ from temporalio.worker import Replayer
 
 from workflows.appraisal.workflow import AppraisalWorkflow
 from workflows.cycle.workflow import CycleWorkflow
+from workflows.document_zip.workflow import DocumentZipWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -29,7 +30,7 @@ def test_histories_are_recorded() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(workflows=[AppraisalWorkflow, CycleWorkflow],
+    replayer = Replayer(workflows=[AppraisalWorkflow, CycleWorkflow, DocumentZipWorkflow],
                         data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
