@@ -11,7 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import get_args
 
-from domain.appraisal import administration, objection, review, self_report, targets
+from domain.appraisal import (
+    administration,
+    objection,
+    periodic,
+    review,
+    self_report,
+    targets,
+)
 from domain.appraisal.commands import Command, OpenAppraisal
 from domain.appraisal.events import Event
 from domain.appraisal.registry import COMMANDS, Context
@@ -19,7 +26,7 @@ from domain.appraisal.state import AppraisalState
 from domain.appraisal.vocabulary import CommandRefused, Phase
 from domain.authorization import Action, Actor, acting_relation
 
-_HANDLER_MODULES = (administration, targets, self_report, review, objection)
+_HANDLER_MODULES = (administration, targets, self_report, periodic, review, objection)
 
 
 def _check_registry() -> None:
