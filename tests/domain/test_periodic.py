@@ -114,6 +114,7 @@ def test_the_default_is_quarterly_and_due_by_the_tenth_day_after() -> None:
         period_last_day(YEAR, 5, POLICY_6_2022)
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=2000, max_value=2100), st.integers(min_value=1, max_value=12),
        st.sampled_from([7, 8, 9]))
 def test_monthly_periods_tile_the_year(year: int, month: int, offset: int) -> None:
@@ -125,6 +126,7 @@ def test_monthly_periods_tile_the_year(year: int, month: int, offset: int) -> No
     assert due > period_end(year, month, MONTHLY, offset)
 
 
+@settings(deadline=None)
 @given(st.datetimes(min_value=datetime(YEAR - 1, 6, 1), max_value=datetime(YEAR + 1, 3, 1),
                     timezones=st.just(WIB)))
 def test_only_the_periods_ending_after_approval_are_due(approved_at: datetime) -> None:
@@ -296,7 +298,7 @@ def test_a_period_ended_before_approval_has_no_deadline_but_may_be_reviewed() ->
     assert reviewed.due is None and reviewed.late is False
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["review", "pass"]), st.integers(1, 4)),
                 max_size=8))
 def test_the_running_period_deadline_is_the_earliest_open_one(

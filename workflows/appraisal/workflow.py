@@ -6,7 +6,9 @@ history and the caller gets the domain's reason. The handler decides again
 under the lock (the state may have moved since validation), appends the events
 through a local activity (idempotent by event id), then applies them. The
 running deadline is a durable timer that is re-armed whenever the deadline
-changes; when it fires, the workflow sends itself ``PassDeadline``.
+changes; when it fires, the workflow sends itself ``PassDeadline``. The same one
+timer serves the running periodic review's deadline when that comes first
+(``PassPeriodDeadline``): re-armed when a period is reviewed or passes, not per command.
 """
 
 from __future__ import annotations
