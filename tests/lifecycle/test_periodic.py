@@ -136,4 +136,5 @@ async def test_a_missed_period_is_recorded_once_and_blocks_nothing(
     await call(stack, "POST", f"/v1/appraisals/{appraisal}/review", BOSS, body=review_body())
     state = await settled_state(stack, appraisal)
     assert state.phase is Phase.CALIBRATION and state.next_period_deadline() is None
-    await assert_trail_folds_to_workflow_state(stack, appraisal)
+    # Recorded for the replay test: a history with a period's timer firing.
+    await assert_trail_folds_to_workflow_state(stack, appraisal, "period-missed")
