@@ -31,6 +31,7 @@ from api.schemas import (
     IdempotencyKey,
     ObjectionBody,
     OpenAppraisalBody,
+    PeriodReviewBody,
     ReasonBody,
     ReleaseBody,
     RequestExplanationsBody,
@@ -55,6 +56,7 @@ from domain.appraisal import (
     ReportProgress,
     RequestExplanations,
     ReturnTargets,
+    ReviewPeriod,
     SetTargets,
     SubmitReview,
     SubmitSelfAssessment,
@@ -80,6 +82,8 @@ DailyActivityIn = Annotated[DailyActivity, Body(openapi_examples=example(ex.ACTI
 FeedbackIn = Annotated[Feedback, Body(openapi_examples=example(ex.FEEDBACK))]
 SelfAssessmentIn = Annotated[SelfAssessment, Body(openapi_examples=example(ex.SELF_ASSESSMENT))]
 RatingsIn = Annotated[Ratings, Body(openapi_examples=example(ex.REVIEW))]
+PeriodReviewIn = Annotated[PeriodReviewBody,
+                           Body(openapi_examples=example(ex.PERIOD_REVIEW))]
 ExtendDeadlineBodyIn = Annotated[ExtendDeadlineBody, Body(openapi_examples=example(ex.EXTEND))]
 CancelBodyIn = Annotated[CancelBody, Body(openapi_examples=example(ex.CANCEL))]
 
@@ -307,6 +311,15 @@ async def submit_self_assessment(request: Request, appraisal_id: str,
                                  idempotency_key: IdempotencyKey = None) -> CommandResponse:
     return await _command(request, appraisal_id, actor,
                           SubmitSelfAssessment(assessment=assessment), idempotency_key)
+
+
+@router.post("/appraisals/{appraisal_id}/periods", tags=["appraiser"],
+             summary="Give a periodic review (penilaian kinerja periodik) of an ended period")
+async def review_period(request: Request, appraisal_id: str, body: PeriodReviewIn,
+                        actor: CurrentActor, idempotency_key: IdempotencyKey = None
+                        ) -> CommandResponse:
+    command = ReviewPeriod(period=body.period, ratings=body.ratings, feedback=body.feedback)
+    return await _command(request, appraisal_id, actor, command, idempotency_key)
 
 
 # --------------------------------------------------------------------------- review, release

@@ -56,6 +56,11 @@ REVIEW = {
     "work_result": "above",
     "work_result_reason": "RHK utama 1 jauh di atas target dan berdampak pada IKM dinas.",
 }
+PERIOD_REVIEW = {
+    "period": 1,
+    "ratings": {key: REVIEW[key] for key in ("rhk", "values")},
+    "feedback": "Triwulan I baik; lengkapi bukti dukung pelatihan sebelum akhir April.",
+}
 SET_TARGETS = {"skp": SKP, "reason": "SKP belum disetujui sampai batas 31 Januari."}
 EXTEND = {"deadline": "skp", "until": "2026-02-14T23:59:59+07:00",
           "reason": "Gangguan aplikasi pada minggu terakhir Januari."}

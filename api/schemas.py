@@ -16,7 +16,7 @@ from domain.appraisal import CancelReason, DeadlineKind, Phase, PositionKind
 from domain.authorization import Parties
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, FunctionalLevel
 from domain.ratings import Rating
-from domain.skp import NumericScores, ObjectionDecisionOutcome, Skp, Text
+from domain.skp import NumericScores, ObjectionDecisionOutcome, Ratings, Skp, Text
 from store.appraisals import AppraisalStateView
 from store.event_log import RecordedEvent
 
@@ -83,6 +83,16 @@ class ReleaseBody(Body):
     passed."""
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {}, {"exception_reason": "Unit dengan 3 pegawai; kurva distribusi tidak bermakna."}]})
+
+
+class PeriodReviewBody(Body):
+    """The appraiser's periodic review: the period of the cycle year (1-4 quarterly,
+    1-12 monthly), its ratings as the annual review's, and the feedback."""
+
+    period: Annotated[int, Field(ge=1, le=12)]
+    ratings: Ratings
+    feedback: Text
+    model_config = ConfigDict(extra="forbid")
 
 
 class ObjectionBody(Body):

@@ -97,6 +97,9 @@ class Action(StrEnum):
     GIVE_FEEDBACK = "give_feedback"
     SUBMIT_SELF_ASSESSMENT = "submit_self_assessment"
     SUBMIT_REVIEW = "submit_review"
+    REVIEW_PERIOD = "review_period"
+    """The appraiser's periodic review (domain.appraisal.periodic)."""
+    PASS_PERIOD_DEADLINE = "pass_period_deadline"
     RECORD_ORGANISATION_RATING = "record_organisation_rating"
     RELEASE = "release"
     ACCEPT_RESULT = "accept_result"
@@ -129,6 +132,8 @@ ALLOWED: dict[Action, frozenset[Relation]] = {
     Action.SUBMIT_SELF_ASSESSMENT: frozenset({_R.SELF}),
     Action.SUBMIT_REVIEW: frozenset({_R.APPRAISER, _R.SUPERIOR}),
     # The superior only once the review deadline has passed (domain.appraisal).
+    Action.REVIEW_PERIOD: frozenset({_R.APPRAISER}),
+    Action.PASS_PERIOD_DEADLINE: frozenset({_R.SYSTEM}),
     Action.RECORD_ORGANISATION_RATING: frozenset({_R.HR, _R.SYSTEM}),
     Action.RELEASE: frozenset({_R.HR, _R.SYSTEM}),
     Action.ACCEPT_RESULT: frozenset({_R.SELF}),

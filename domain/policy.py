@@ -89,6 +89,17 @@ class Policy(BaseModel):
     jpt_perspectives: tuple[str, ...]
     progress_periods: tuple[Literal["monthly", "quarterly"], ...]
 
+    # Periodic appraisal (penilaian kinerja periodik).
+    review_periods: Literal["monthly", "quarterly"] | None = None
+    """How often the appraiser rates the year's work with feedback (PermenPAN-RB 6/2022,
+    penilaian kinerja periodik: monthly or quarterly, as the agency chooses). ``None``: no
+    periodic review, the rule of policies recorded before this field (a stored policy
+    without it replays as it was decided). See :func:`period_end`."""
+    period_review_days: int = 10
+    """Days after a period's end by which its periodic review is due (the end of the
+    last day in the agency's zone, :func:`deadline_after_days`). No source gives them:
+    Kinerja's choice (see ``assumptions``)."""
+
     # Windows and calendar defaults.
     skp_deadline: DateRule
     self_assessment_deadline: DateRule
@@ -151,6 +162,15 @@ _END_OF_DAY = (
     "day there. The sources give the days, not when a day ends: Kinerja's reading of "
     "Indonesian administrative practice (whole calendar days, the day of the event not "
     "counted)"
+)
+
+_PERIODIC = (
+    "PermenPAN-RB 6/2022 has the appraiser rate performance periodically (monthly or "
+    "quarterly, as the agency chooses) with feedback; Kinerja's default is quarterly, and "
+    "a period's review is due by the end of the 10th day after the period ends in the "
+    "agency's zone (the source gives no number of days: Kinerja's choice, the tenth of the "
+    "next month of Indonesian reporting practice); a missed period is recorded and blocks "
+    "nothing; a period is reviewed once (later words go through feedback)"
 )
 
 _PARTIAL_MONTH = (
@@ -240,8 +260,11 @@ POLICY_6_2022 = Policy(
     credit_coefficients=_CREDIT_COEFFICIENTS,
     behaviour_below_from=2,
     rhk_weights=False,
+    review_periods="quarterly",
+    period_review_days=10,
     assumptions={
         "curve.sebagian_besar": _SEBAGIAN_BESAR,
+        "review_periods": _PERIODIC,
         "deadline_days_end": _END_OF_DAY,
         "credit_partial_month": _PARTIAL_MONTH,
         "behaviour_below_from": (
@@ -276,6 +299,7 @@ POLICY_PP30_2019 = POLICY_6_2022.model_copy(
             "behaviour_below_from": POLICY_6_2022.assumptions["behaviour_below_from"],
             "deadline_days_end": _END_OF_DAY,
             "credit_partial_month": _PARTIAL_MONTH,
+            "review_periods": _PERIODIC,
             "curve": (
                 "no distribution curve: SE MenPAN-RB 3/2023 is written for 6/2022's "
                 "predikat and names none for PP 30/2019"
@@ -389,6 +413,36 @@ def objection_decision_deadline(filed_at: datetime, policy: Policy,
     """When an undecided objection escalates to HR (the superior still decides)."""
     return deadline_after_days(filed_at, policy.objection_decision_days, utc_offset_hours,
                                policy)
+
+
+def period_count(policy: Policy) -> int:
+    """How many review periods a cycle year has under ``policy`` (0: none)."""
+    return {"monthly": 12, "quarterly": 4, None: 0}[policy.review_periods]
+
+
+def period_last_day(year: int, period: int, policy: Policy) -> date:
+    """The last day of review period ``period`` (1-based) of cycle ``year``: the last day of
+    month ``period`` (monthly) or of quarter ``period`` (quarterly)."""
+    if not 1 <= period <= period_count(policy):
+        raise ValueError(f"period {period} is not a review period of {policy.title}")
+    month = period * 3 if policy.review_periods == "quarterly" else period
+    first_of_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return first_of_next - timedelta(days=1)
+
+
+def period_end(year: int, period: int, policy: Policy, utc_offset_hours: int) -> datetime:
+    """The moment review period ``period`` ends: the end of its last day in the agency's
+    zone. A period is reviewable after it."""
+    return end_of_day(period_last_day(year, period, policy), utc_offset_hours)
+
+
+def period_review_due(year: int, period: int, policy: Policy, utc_offset_hours: int
+                      ) -> datetime:
+    """When the periodic review of ``period`` is due: ``period_review_days`` after its end
+    by the one rule of days (:func:`deadline_after_days`): Q1 under 6/2022 by the end of
+    10 April in the agency's zone."""
+    return deadline_after_days(period_end(year, period, policy, utc_offset_hours),
+                               policy.period_review_days, utc_offset_hours, policy)
 
 
 def credit_points(

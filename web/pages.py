@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import structlog
+from babel.dates import format_date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -42,6 +43,7 @@ from domain.appraisal import (
     ReportProgress,
     RequestExplanations,
     ReturnTargets,
+    ReviewPeriod,
     ReviewSubmitted,
     SubmitReview,
     SubmitSelfAssessment,
@@ -50,7 +52,14 @@ from domain.appraisal import (
 )
 from domain.appraisal.review import suggested_ratings
 from domain.documents import DocumentKind
-from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, POLICY_6_2022
+from domain.policy import (
+    DEFAULT_UTC_OFFSET_HOURS,
+    POLICIES,
+    POLICY_6_2022,
+    Policy,
+    period_count,
+    period_end,
+)
 from domain.skp import Approach, Aspect, CoreValue, DailyActivity, Evidence, RhkKind, Skp
 from services.appraisals import AppraisalService
 from services.documents import MAX_PDF_BYTES, DocumentService
@@ -345,7 +354,37 @@ async def _appraisal_page(request: Request, appraisal_id: str, *, failed: str | 
         "todo": todo(relation or "", summary.phase.value, state.get("targets_status")),
         "evidence_max_mb": round(_evidence(request).max_bytes / (1024 * 1024), 1),
         "documents": available_documents(summary.phase.value, state),
+        **periods_of(request, state, policy, offset),
     }, status, offset=offset)
+
+
+def periods_of(request: Request, state: Mapping[str, Any], policy: Policy, offset: int
+               ) -> dict[str, Any]:
+    """The periodic reviews for the page (penilaian kinerja periodik): ``periods``, a
+    row per period reviewed or missed (its label, predikat, feedback, whether on time),
+    and ``period_options``, the periods that have ended unreviewed (the appraiser's form
+    offers them; the domain decides)."""
+    calendar = state.get("calendar") or {}
+    year = calendar.get("year")
+    count = period_count(policy)
+    if not year or not count:
+        return {"periods": [], "period_options": []}
+    language = language_of(request)
+    gettext = web(request).translations(language).gettext
+
+    def label(n: int) -> str:
+        if policy.review_periods == "monthly":
+            return format_date(date(int(year), n, 1), "MMMM y", locale=language)
+        return gettext("Quarter %(n)d, %(year)d") % {"n": n, "year": int(year)}
+
+    reviews = {int(k): v for k, v in (state.get("period_reviews") or {}).items()}
+    missed = {int(k) for k in state.get("missed_periods") or ()}
+    rows = [{"n": n, "label": label(n), "review": reviews.get(n), "missed": n in missed}
+            for n in range(1, count + 1) if n in reviews or n in missed]
+    now = datetime.now(UTC)
+    options = [{"n": n, "label": label(n)} for n in range(1, count + 1)
+               if n not in reviews and period_end(int(year), n, policy, offset) < now]
+    return {"periods": rows, "period_options": options}
 
 
 _VALUES = {kind: [member.value for member in kind]
@@ -734,6 +773,7 @@ _COMMANDS: dict[str, tuple[str, type[Command]]] = {
     "penilaian-mandiri": ("self_assessment", SubmitSelfAssessment),
     "umpan-balik": ("feedback", GiveFeedback),
     "nilai": ("review", SubmitReview),
+    "periodik": ("period_review", ReviewPeriod),
     "umumkan": ("release", ReleaseResult),
     "terima": ("accept", AcceptResult),
     "keberatan": ("objection", FileObjection),

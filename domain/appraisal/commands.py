@@ -116,6 +116,24 @@ class SubmitReview(_Model):
     ratings: Ratings
 
 
+class ReviewPeriod(_Model):
+    """The appraiser's periodic review (penilaian kinerja periodik, PermenPAN-RB 6/2022):
+    period ``period`` of the cycle year (1-4 quarterly, 1-12 monthly, as the policy's
+    ``review_periods``), rated as the annual review is, with feedback."""
+
+    kind: Literal["review_period"] = "review_period"
+    period: Annotated[int, Field(ge=1, le=12)]
+    ratings: Ratings
+    feedback: Text
+
+
+class PassPeriodDeadline(_Model):
+    """A period's review deadline passed (sent by the workflow, never by a person)."""
+
+    kind: Literal["pass_period_deadline"] = "pass_period_deadline"
+    period: Annotated[int, Field(ge=1, le=12)]
+
+
 class RecordOrganisationRating(_Model):
     kind: Literal["record_organisation_rating"] = "record_organisation_rating"
     rating: OrganisationRating
@@ -208,7 +226,8 @@ class RecordMeasurements(_Model):
 Command: TypeAlias = Annotated[
     OpenAppraisal | DraftTargets | SubmitTargets | ReturnTargets | ApproveTargets | SetTargets
     | ReportProgress | LogActivity | GiveFeedback | SubmitSelfAssessment | SubmitReview
-    | RecordOrganisationRating | ReleaseResult | AcceptResult | FileObjection
+    | ReviewPeriod | PassPeriodDeadline | RecordOrganisationRating | ReleaseResult
+    | AcceptResult | FileObjection
     | RequestExplanations | GiveExplanation | DecideObjection | ExtendDeadline | PassDeadline
     | CancelAppraisal | ReassignParties | RecordMeasurements,
     Field(discriminator="kind"),

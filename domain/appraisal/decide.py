@@ -11,7 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import get_args
 
-from domain.appraisal import administration, measured, objection, review, self_report, targets
+from domain.appraisal import (
+    administration,
+    measured,
+    objection,
+    periodic,
+    review,
+    self_report,
+    targets,
+)
 from domain.appraisal.commands import Command, OpenAppraisal
 from domain.appraisal.events import Event
 from domain.appraisal.registry import COMMANDS, Context
@@ -19,7 +27,8 @@ from domain.appraisal.state import AppraisalState
 from domain.appraisal.vocabulary import CommandRefused, Phase
 from domain.authorization import Action, Actor, acting_relation
 
-_HANDLER_MODULES = (administration, targets, self_report, review, objection, measured)
+_HANDLER_MODULES = (administration, targets, self_report, periodic, review, objection,
+                    measured)
 
 
 def _check_registry() -> None:

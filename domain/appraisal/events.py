@@ -70,6 +70,10 @@ class TargetsReturned(_Event):
 class TargetsApproved(_Event):
     type: Literal["TargetsApproved"] = "TargetsApproved"
     by: str
+    period_deadlines: dict[int, datetime] | None = None
+    """When each periodic review is due (:func:`domain.policy.period_review_due`), for the
+    periods that end after this approval; None: approved before periodic reviews (or
+    under a policy without them)."""
     supported: dict[str, str] | None = None
     """The appraiser's RHK this SKP's links point at, as they stood at approval (id to
     description); a later change of them flags the link for review
@@ -83,6 +87,8 @@ class TargetsSet(_Event):
     by: str
     supported: dict[str, str] | None = None
     """As in :class:`TargetsApproved`: the linked RHK of the appraiser as they stood."""
+    period_deadlines: dict[int, datetime] | None = None
+    """As in :class:`TargetsApproved`."""
 
 
 class ProgressReported(_Event):
@@ -118,6 +124,35 @@ class ReviewSubmitted(_Event):
     predikat: Predikat
     revision: int
     by: str
+
+
+class PeriodReviewed(_Event):
+    """A periodic review: the period's ratings, overall ratings and predikat (by the
+    annual review's rule), the feedback; ``due`` its deadline (None: the period ended
+    before the SKP was approved), ``late`` whether it came after it."""
+
+    type: Literal["PeriodReviewed"] = "PeriodReviewed"
+    period: int
+    ratings: Ratings
+    suggested_work_result: Rating
+    work_result: Rating
+    suggested_behaviour: Rating
+    behaviour: Rating
+    score: Decimal | None
+    predikat: Predikat
+    feedback: str
+    due: datetime | None
+    late: bool
+    by: str
+
+
+class PeriodDeadlinePassed(_Event):
+    """A period's review was not given by its deadline: a fact to see, blocking nothing
+    (the appraiser may still review the period)."""
+
+    type: Literal["PeriodDeadlinePassed"] = "PeriodDeadlinePassed"
+    period: int
+    due: datetime
 
 
 class OrganisationRatingRecorded(_Event):
@@ -208,7 +243,8 @@ class RealisationMeasured(_Event):
 Event: TypeAlias = Annotated[
     AppraisalOpened | TargetsDrafted | TargetsSubmitted | TargetsReturned | TargetsApproved
     | TargetsSet | ProgressReported | ActivityLogged | FeedbackGiven | SelfAssessmentSubmitted
-    | ReviewSubmitted | OrganisationRatingRecorded | ResultReleased | ResultAccepted
+    | ReviewSubmitted | PeriodReviewed | PeriodDeadlinePassed | OrganisationRatingRecorded
+    | ResultReleased | ResultAccepted
     | ObjectionFiled | ExplanationsRequested | ExplanationGiven | ObjectionDecided
     | DeadlineExtended | DeadlinePassed | AppraisalFinalized | AppraisalCancelled
     | PartiesReassigned | RealisationMeasured,

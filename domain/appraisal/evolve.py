@@ -20,6 +20,8 @@ from domain.appraisal.events import (
     ObjectionFiled,
     OrganisationRatingRecorded,
     PartiesReassigned,
+    PeriodDeadlinePassed,
+    PeriodReviewed,
     ProgressReported,
     RealisationMeasured,
     ResultAccepted,
@@ -37,6 +39,7 @@ from domain.appraisal.state import (
     Explanation,
     FeedbackEntry,
     ObjectionState,
+    PeriodReview,
     ReviewResult,
 )
 from domain.appraisal.vocabulary import (
@@ -82,10 +85,12 @@ def _apply(state: AppraisalState, event: Event) -> dict[str, Any]:
             return {"targets_status": TargetStatus.RETURNED, "return_reason": event.reason}
         case TargetsApproved():
             return {"targets_status": TargetStatus.APPROVED, "phase": Phase.SELF_REPORT,
-                    "approved_links": event.supported}
+                    "approved_links": event.supported,
+                    "period_deadlines": event.period_deadlines or {}}
         case TargetsSet():
             return {"skp": event.skp, "targets_status": TargetStatus.SET_BY_HR,
-                    "phase": Phase.SELF_REPORT, "approved_links": event.supported}
+                    "phase": Phase.SELF_REPORT, "approved_links": event.supported,
+                    "period_deadlines": event.period_deadlines or {}}
         case ProgressReported():
             return {"progress": {**state.progress, event.report.period: event.report}}
         case ActivityLogged():
@@ -99,6 +104,15 @@ def _apply(state: AppraisalState, event: Event) -> dict[str, Any]:
         case ReviewSubmitted():
             review = ReviewResult(**event.model_dump(exclude={"type", "at"}))
             return {"review": review, "predikat": event.predikat, "phase": Phase.CALIBRATION}
+        case PeriodReviewed():
+            period_review = PeriodReview(
+                period=event.period, ratings=event.ratings, work_result=event.work_result,
+                behaviour=event.behaviour, score=event.score, predikat=event.predikat,
+                feedback=event.feedback, due=event.due, late=event.late, by=event.by,
+                at=event.at)
+            return {"period_reviews": {**state.period_reviews, event.period: period_review}}
+        case PeriodDeadlinePassed():
+            return {"missed_periods": state.missed_periods | {event.period}}
         case OrganisationRatingRecorded():
             return {"organisation_rating": event.rating}
         case ResultReleased():

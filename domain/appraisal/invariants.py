@@ -8,6 +8,7 @@ from domain.appraisal.vocabulary import (
     Phase,
     TargetStatus,
 )
+from domain.policy import period_count
 
 
 def invariant_violations(state: AppraisalState) -> list[str]:
@@ -36,6 +37,13 @@ def invariant_violations(state: AppraisalState) -> list[str]:
     if state.predikat is not None and state.policy is not None \
             and state.predikat not in state.policy.predikat_order:
         problems.append("predikat belongs to the policy")
+    if state.policy is not None and any(
+            not 1 <= period <= period_count(state.policy)
+            for period in (*state.period_reviews, *state.missed_periods)):
+        problems.append("a period reviewed or missed is a period of the policy")
+    if (state.period_reviews or state.missed_periods or state.period_deadlines) \
+            and phase is not Phase.CANCELLED and reached < _PHASE_ORDER.index(Phase.SELF_REPORT):
+        problems.append("periods only from the SKP's agreement on")
     if state.targets_status is TargetStatus.SUBMITTED and state.skp is None:
         problems.append("a submitted SKP exists")
     return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from domain.appraisal.commands import (
@@ -63,43 +64,77 @@ def _submit_review(state: AppraisalState, command: SubmitReview, ctx: Context) -
                 "phase", "the superior may review only after the review deadline has passed"
             )
     _require_phase(state, Phase.REVIEW, Phase.CALIBRATION, doing="submit the review")
-    policy = _policy(state)
     ratings = command.ratings
-    _require_exact_rhk(state, [r.rhk_id for r in ratings.rhk], "ratings.rhk")
-    if sorted(v.value for v in ratings.values) != sorted(
-            b.value for b in _skp(state).behaviour):
-        raise CommandRefused("invalid", "rate each of the seven BerAKHLAK values exactly once",
-                             "ratings.values")
+    _require_values(state, ratings)
     suggested_work, suggested_behaviour = suggested_ratings(state, ratings)
     if state.is_unit_leader and ratings.work_result not in (None, suggested_work):
         raise CommandRefused(
             "invalid", "a unit leader takes the unit's organisation rating as the work-result"
             " rating", "ratings.work_result")
-    work_result = _overall(ratings.work_result, suggested_work, ratings.work_result_reason,
-                           "ratings.work_result_reason")
-    behaviour = _overall(ratings.behaviour, suggested_behaviour, ratings.behaviour_reason,
-                         "ratings.behaviour_reason")
-    score, predikat = _predikat(policy, work_result, behaviour, ratings.numeric,
-                                "ratings.numeric")
+    result = _rated(state, ratings, suggested_work, suggested_behaviour)
     revision = state.review.revision + 1 if state.review else 1
     return [
         ReviewSubmitted(
-            at=ctx.at, ratings=ratings, suggested_work_result=suggested_work,
-            work_result=work_result, suggested_behaviour=suggested_behaviour,
-            behaviour=behaviour, score=score, predikat=predikat, revision=revision,
-            by=ctx.actor.subject,
+            at=ctx.at, ratings=ratings, suggested_work_result=result.suggested_work_result,
+            work_result=result.work_result, suggested_behaviour=result.suggested_behaviour,
+            behaviour=result.behaviour, score=result.score, predikat=result.predikat,
+            revision=revision, by=ctx.actor.subject,
         )
     ]
 
 
-def suggested_ratings(state: AppraisalState, ratings: Ratings) -> tuple[Rating, Rating]:
+@dataclass(frozen=True)
+class RatedResult:
+    """Overall ratings (suggested and chosen), score and predikat of a set of ratings."""
+
+    suggested_work_result: Rating
+    work_result: Rating
+    suggested_behaviour: Rating
+    behaviour: Rating
+    score: Decimal | None
+    predikat: Predikat
+
+
+def _require_values(state: AppraisalState, ratings: Ratings) -> None:
+    _require_exact_rhk(state, [r.rhk_id for r in ratings.rhk], "ratings.rhk")
+    if sorted(v.value for v in ratings.values) != sorted(
+            b.value for b in _skp(state).behaviour):
+        raise CommandRefused("invalid", "rate each of the seven BerAKHLAK values exactly once",
+                             "ratings.values")
+
+
+def _rated(state: AppraisalState, ratings: Ratings, suggested_work: Rating,
+           suggested_behaviour: Rating) -> RatedResult:
+    work_result = _overall(ratings.work_result, suggested_work, ratings.work_result_reason,
+                           "ratings.work_result_reason")
+    behaviour = _overall(ratings.behaviour, suggested_behaviour, ratings.behaviour_reason,
+                         "ratings.behaviour_reason")
+    score, predikat = _predikat(_policy(state), work_result, behaviour, ratings.numeric,
+                                "ratings.numeric")
+    return RatedResult(suggested_work, work_result, suggested_behaviour, behaviour, score,
+                       predikat)
+
+
+def period_result(state: AppraisalState, ratings: Ratings) -> RatedResult:
+    """A periodic review's result by the annual review's rule: every RHK and value rated,
+    the suggested overall ratings (overridden with a reason), the predikat of the policy.
+    A unit leader's work result is suggested from the RHK too: the organisation rating is
+    the year's, not the period's."""
+    _require_values(state, ratings)
+    suggested_work, suggested_behaviour = suggested_ratings(
+        state, ratings, leader_from_organisation=False)
+    return _rated(state, ratings, suggested_work, suggested_behaviour)
+
+
+def suggested_ratings(state: AppraisalState, ratings: Ratings, *,
+                      leader_from_organisation: bool = True) -> tuple[Rating, Rating]:
     """The suggested work-result and behaviour ratings of ``ratings``, each of which the
     appraiser may override with a reason (the review form shows them before it is sent).
     Refused as the review is when the RHK rated are not the SKP's, or a unit leader's
     organisation rating is still missing."""
     policy = _policy(state)
     _require_exact_rhk(state, [r.rhk_id for r in ratings.rhk], "ratings.rhk")
-    if state.is_unit_leader:
+    if state.is_unit_leader and leader_from_organisation:
         if state.organisation_rating is None:
             raise CommandRefused(
                 "phase", "a unit leader's review waits for the unit's organisation rating")

@@ -53,6 +53,22 @@ class ReviewResult(_Model):
     by: str
 
 
+class PeriodReview(_Model):
+    """One periodic review as the employee and the annual review see it."""
+
+    period: int
+    ratings: Ratings
+    work_result: Rating
+    behaviour: Rating
+    score: Decimal | None
+    predikat: Predikat
+    feedback: str
+    due: datetime | None
+    late: bool
+    by: str
+    at: datetime
+
+
 class FeedbackEntry(_Model):
     feedback: Feedback
     by: str
@@ -119,6 +135,12 @@ class AppraisalState(_Model):
     deadlines: dict[DeadlineKind, datetime] = Field(default_factory=dict)
     passed_deadlines: frozenset[DeadlineKind] = frozenset()
 
+    period_deadlines: dict[int, datetime] = Field(default_factory=dict)
+    """When each periodic review is due, for the periods ending after the SKP's approval."""
+    period_reviews: dict[int, PeriodReview] = Field(default_factory=dict)
+    missed_periods: frozenset[int] = frozenset()
+    """Periods whose review deadline passed before their review (a fact; blocks nothing)."""
+
     finalized_at: datetime | None = None
     final_basis: str | None = None
     cancel_reason_kind: CancelReason | None = None
@@ -134,3 +156,18 @@ class AppraisalState(_Model):
         if kind is None or kind in self.passed_deadlines or kind not in self.deadlines:
             return None
         return kind, self.deadlines[kind]
+
+    def next_period_deadline(self) -> tuple[int, datetime] | None:
+        """The periodic review deadline now running (its timer should be armed), if any:
+        the earliest period neither reviewed nor missed, while the year's work runs
+        (self-report and the annual review)."""
+        if self.phase not in PERIOD_PHASES or not self.period_deadlines:
+            return None
+        for period in sorted(self.period_deadlines):
+            if period not in self.period_reviews and period not in self.missed_periods:
+                return period, self.period_deadlines[period]
+        return None
+
+
+PERIOD_PHASES = frozenset({Phase.SELF_REPORT, Phase.REVIEW})
+"""Where periodic reviews are given: after the SKP's approval, before the annual review."""

@@ -18,6 +18,7 @@ from domain.appraisal.events import (
     TargetsSet,
     TargetsSubmitted,
 )
+from domain.appraisal.periodic import schedule_at_approval
 from domain.appraisal.registry import (
     Context,
     _policy,
@@ -112,6 +113,7 @@ def _approve_targets(state: AppraisalState, command: ApproveTargets, ctx: Contex
     assert state.skp is not None
     check_links(state.skp, command.appraiser_rhk)
     return [TargetsApproved(at=ctx.at, by=ctx.actor.subject,
+                            period_deadlines=schedule_at_approval(state, ctx.at),
                             supported=supported_at_approval(state.skp, command.appraiser_rhk))]
 
 
@@ -125,4 +127,5 @@ def _set_targets(state: AppraisalState, command: SetTargets, ctx: Context) -> li
     validate_skp(command.skp, _policy(state), state.position_kind)
     check_links(command.skp, command.appraiser_rhk)
     return [TargetsSet(at=ctx.at, skp=command.skp, reason=command.reason, by=ctx.actor.subject,
-                       supported=supported_at_approval(command.skp, command.appraiser_rhk))]
+                       supported=supported_at_approval(command.skp, command.appraiser_rhk),
+                       period_deadlines=schedule_at_approval(state, ctx.at))]

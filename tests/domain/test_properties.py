@@ -38,12 +38,14 @@ from domain.appraisal import (
     GiveFeedback,
     LogActivity,
     PassDeadline,
+    PassPeriodDeadline,
     PositionKind,
     RecordOrganisationRating,
     ReleaseResult,
     ReportProgress,
     RequestExplanations,
     ReturnTargets,
+    ReviewPeriod,
     SetTargets,
     SubmitReview,
     SubmitSelfAssessment,
@@ -104,6 +106,10 @@ COMMANDS = [
                     numeric=None),
     DecideObjection(outcome="change", reason="Diubah.", numeric=NumericScores(
         skp_score=115, behaviour_score=115, innovation=True)),
+    *[ReviewPeriod(period=n, ratings=ratings(), feedback="Pertahankan.") for n in (1, 2, 4)],
+    ReviewPeriod(period=3, ratings=ratings(Rating.ABOVE, numeric=NumericScores(
+        skp_score=100, behaviour_score=90)), feedback="Baik."),
+    *[PassPeriodDeadline(period=n) for n in (1, 2, 3, 4)],
     *[PassDeadline(deadline=kind) for kind in DeadlineKind],
     *[ExtendDeadline(deadline=kind, until=FAR, reason="Perpanjangan.") for kind in DeadlineKind],
     CancelAppraisal(reason_kind="retirement", reason="Pensiun"),
@@ -117,7 +123,7 @@ NATURAL_ACTOR = {
     "record_organisation_rating": HR, "release": HR, "accept_result": EMPLOYEE,
     "file_objection": EMPLOYEE, "request_explanations": SUPERIOR, "give_explanation": EMPLOYEE,
     "decide_objection": SUPERIOR, "extend_deadline": HR, "pass_deadline": SYSTEM,
-    "cancel": HR,
+    "cancel": HR, "review_period": APPRAISER, "pass_period_deadline": SYSTEM,
 }
 """Who normally sends each command; most generated steps use them so later phases are reached."""
 

@@ -26,12 +26,14 @@ async def open_appraisal(site: Site, *, employee: str = "employee",
                          appraiser: str = "appraiser", superior: str = "superior",
                          cycle: str | None = None, policy: Policy = POLICY_6_2022,
                          utc_offset_hours: int = 7,
-                         position_kind: PositionKind = PositionKind.FUNCTIONAL) -> str:
+                         position_kind: PositionKind = PositionKind.FUNCTIONAL,
+                         year: int | None = None) -> str:
     """An appraisal of ``employee`` (a role of the demo people) in ``cycle`` (the fixture's
-    own by default), its deadlines weeks away in the zone of ``utc_offset_hours``."""
+    own by default), its deadlines weeks away in the zone of ``utc_offset_hours``; its
+    calendar's ``year`` this year unless given."""
     now = datetime.now(UTC)
     cycle_id = cycle or f"{site.agency}-{now.year}"
-    calendar = default_calendar(now.year, policy, utc_offset_hours).model_copy(update={
+    calendar = default_calendar(year or now.year, policy, utc_offset_hours).model_copy(update={
         "skp_deadline": now + timedelta(days=30),
         "self_assessment_deadline": now + timedelta(days=60),
         "review_deadline": now + timedelta(days=90),

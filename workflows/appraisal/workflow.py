@@ -6,7 +6,9 @@ history and the caller gets the domain's reason. The handler decides again
 under the lock (the state may have moved since validation), appends the events
 through a local activity (idempotent by event id), then applies them. The
 running deadline is a durable timer that is re-armed whenever the deadline
-changes; when it fires, the workflow sends itself ``PassDeadline``.
+changes; when it fires, the workflow sends itself ``PassDeadline``. The same one
+timer serves the running periodic review's deadline when that comes first
+(``PassPeriodDeadline``): re-armed when a period is reviewed or passes, not per command.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         Event,
         OpenAppraisal,
         PassDeadline,
+        PassPeriodDeadline,
         Phase,
         decide,
         event_data,
@@ -85,17 +88,29 @@ class AppraisalWorkflow:
                 workflow.continue_as_new(
                     AppraisalStart(appraisal_id=self._appraisal_id, resume=self._state))
             running = self._state.next_deadline()
+            period = self._state.next_period_deadline()
+            # One timer: the phase's deadline or the running period's, whichever is first
+            # (the period's re-armed only when it is reviewed or passes, not per command).
+            period_first = period is not None and (running is None or period[1] < running[1])
             try:
                 await workflow.wait_condition(
-                    lambda running=running: self._state.is_terminal  # type: ignore[misc]
+                    lambda running=running, period=period:  # type: ignore[misc]
+                    self._state.is_terminal
                     or self._state.next_deadline() != running
+                    or self._state.next_period_deadline() != period
                     or self._should_continue_as_new() or self._maybe_behind,
-                    timeout=self._seconds_until(running),
-                    timeout_summary=f"{running[0].value} deadline" if running else None,
+                    timeout=self._seconds_until(period if period_first else running),
+                    timeout_summary=(f"period {period[0]} review deadline"
+                                     if period_first and period is not None
+                                     else f"{running[0].value} deadline" if running else None),
                 )
             except TimeoutError:
-                assert running is not None
-                await self._pass_deadline(running[0])
+                if period_first:
+                    assert period is not None
+                    await self._pass_period_deadline(period[0])
+                else:
+                    assert running is not None
+                    await self._pass_deadline(running[0])
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._state
 
@@ -134,6 +149,17 @@ class AppraisalWorkflow:
             # the state first: the deadline no longer runs, and the loop re-arms.
             # Anything else (the database unreachable for the whole retry window):
             # try again later rather than fail the workflow; the deadline still runs.
+            if not (isinstance(error, ApplicationError) and error.type == REFUSED_ERROR_TYPE):
+                await workflow.sleep(DEADLINE_RETRY_AFTER)
+
+    async def _pass_period_deadline(self, period: int) -> None:
+        request = CommandRequest(
+            command=PassPeriodDeadline(period=period), actor=SYSTEM_ACTOR,
+            request_id=f"period-deadline-{period}-{self._state.version}")
+        try:
+            await self._execute(request)
+        except (ActivityError, ApplicationError, TimeoutError) as error:
+            # As _pass_deadline: a review that raced the timer made it moot.
             if not (isinstance(error, ApplicationError) and error.type == REFUSED_ERROR_TYPE):
                 await workflow.sleep(DEADLINE_RETRY_AFTER)
 
@@ -227,7 +253,7 @@ class AppraisalWorkflow:
                                      non_retryable_error_types=[UNSTORABLE_ERROR_TYPE]),
         )
 
-    def _seconds_until(self, running: tuple[DeadlineKind, datetime] | None) -> float | None:
+    def _seconds_until(self, running: tuple[object, datetime] | None) -> float | None:
         if running is None:
             return None
         return max(0.0, (running[1] - workflow.now()).total_seconds())
