@@ -15,12 +15,14 @@ import asyncpg
 import httpx
 import pytest
 from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import Services, create_app
 from api.auth import TokenSettings, TokenVerifier, mint_token
 from domain.cycle import CycleMember
 from kinerja.worker import roster_of, running_worker
+from tests.conftest import BIN
 
 # --------------------------------------------------------------------------- the stack
 
@@ -94,6 +96,18 @@ async def stack(temporal_dev: WorkflowEnvironment, app_pool: asyncpg.Pool) -> As
     """Worker + API on the Temporal development server."""
     async for stack in _stack(temporal_dev, app_pool):
         yield stack
+
+
+async def own_time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of a test module's own (make it that module's
+    ``temporal_time_skipping`` fixture): the session's clock has been moved on by other
+    tests (months, by the deadline tests), so a test that needs the real present as the
+    start of its year or period needs its own."""
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    ) as env:
+        yield env
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
@@ -25,11 +26,15 @@ from workflows.indicators.client import IndicatorsClient
 from workflows.indicators.contract import MeasureCycle, MeasureOutcome, workflow_id
 from workflows.indicators.workflow import IndicatorsWorkflow
 
-from .conftest import SKP, UNIT, YEAR, Stack, open_body
+from .conftest import SKP, UNIT, YEAR, Stack, open_body, own_time_skipping
 from .test_cycle import calendar_ahead
 from .test_http_lifecycle import BOSS, EMP, HR, call
 
 WIB = 7
+
+
+temporal_time_skipping = pytest.fixture(scope="module")(own_time_skipping)
+"""These tests need the real present as the start of their year: a clock of their own."""
 
 
 def bound_skp() -> dict[str, Any]:

@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.appraisal import DeadlineKind, Phase
 from domain.policy import POLICY_6_2022, period_end
 
-from .conftest import SKP, YEAR, Stack, review_body
+from .conftest import SKP, YEAR, Stack, own_time_skipping, review_body
 from .test_deadlines import DAY, eventually, open_at, passed_count, settled_state
 from .test_http_lifecycle import (
     BOSS,
@@ -22,6 +23,9 @@ from .test_http_lifecycle import (
     call,
     open_appraisal,
 )
+
+temporal_time_skipping = pytest.fixture(scope="module")(own_time_skipping)
+"""A period of the real present's year must still lie ahead: a clock of this module's own."""
 
 FEEDBACK = "Capaian triwulan baik; lengkapi bukti dukung pelatihan."
 
