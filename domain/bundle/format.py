@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic_core import from_json
+
 from domain.integrity import EVENT_ID_NAMESPACE
 from domain.merkle import (
     HASH_SIZE,
@@ -159,7 +161,8 @@ def _event_parts(line: bytes, number: int) -> tuple[dict[str, Any], bytes]:
     if cut < 0 or line[end - 1] != 0x7D:  # "}"
         raise _fail('not an event line ("event" must be the last member)', line=number)
     try:
-        members = _decode_json(line[:cut].decode("utf-8") + "}")
+        # pydantic-core's parser: the same values as json's for these members, faster
+        members = from_json(line[:cut] + b"}")
     except ValueError:
         raise _fail("not a JSON line", line=number) from None
     return members, line[cut + len(_EVENT_MEMBER):end - 1]
