@@ -137,7 +137,7 @@ def _event_id_text(stream_id: str, version: int) -> str:
 def _lines(source: Iterable[bytes | str]) -> Iterator[tuple[int, bytes]]:
     for number, raw in enumerate(source, start=1):
         line = raw.encode("utf-8") if isinstance(raw, str) else raw
-        if line.strip():
+        if line and not line.isspace():  # (not strip(): no copy of every line)
             yield number, line
 
 
