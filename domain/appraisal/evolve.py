@@ -67,8 +67,9 @@ def _updated(state: AppraisalState, changes: dict[str, Any]) -> AppraisalState:
     return updated
 
 
-assert AppraisalState.model_config.get("extra") == "forbid" \
-    and not AppraisalState.__private_attributes__, "_updated copies neither"
+if AppraisalState.model_config.get("extra") != "forbid" \
+        or AppraisalState.__private_attributes__:  # pragma: no cover - a change of the state
+    raise TypeError("evolve._updated copies neither extra fields nor private attributes")
 
 
 def _apply(state: AppraisalState, event: Event) -> dict[str, Any]:
