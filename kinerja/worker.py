@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 from temporalio.client import Client, Interceptor
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.service import RetryConfig, TLSConfig
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -88,16 +88,37 @@ async def connect_temporal(address: str, namespace: str = "default", *,
                                 interceptors=interceptors, **options)
 
 
+_SHARED_PAYLOAD_CONVERTER = PydanticPayloadConverter()
+
+
+class SharedPydanticPayloadConverter(PydanticPayloadConverter):
+    """The pydantic payload converter, made once per process.
+
+    The SDK makes a new data converter for every workflow activation (to give it the
+    workflow's serialization context) and so, through its ``payload_converter_class``,
+    a new payload converter, whose type adapters are cached per instance: each
+    activation paid for building the converter and then an adapter for each type it
+    decoded (a few percent of a command's CPU, twice per command). This class gives
+    the one instance instead (stateless but for that cache, a thread-safe
+    ``functools.lru_cache``); it takes no serialization context.
+    """
+
+    def __new__(cls) -> PydanticPayloadConverter:  # type: ignore[misc]
+        return _SHARED_PAYLOAD_CONVERTER  # not an instance of cls: __init__ is not run again
+
+
 def data_converter(settings: Settings) -> DataConverter:
-    """Pydantic payloads, encrypted (``workflows.codec``) when ``KINERJA_PAYLOAD_KEYS`` is set."""
+    """Pydantic payloads (one converter per process: :class:`SharedPydanticPayloadConverter`),
+    encrypted (``workflows.codec``) when ``KINERJA_PAYLOAD_KEYS`` is set."""
+    converter = dataclasses.replace(pydantic_data_converter,
+                                    payload_converter_class=SharedPydanticPayloadConverter)
     if not settings.payload_keys:
-        return pydantic_data_converter
+        return converter
     from workflows.codec import PayloadEncryptionCodec, parse_keys
 
     keys = parse_keys(settings.payload_keys)
     current = settings.payload_key_id or next(iter(keys))
-    return dataclasses.replace(pydantic_data_converter,
-                               payload_codec=PayloadEncryptionCodec(keys, current))
+    return dataclasses.replace(converter, payload_codec=PayloadEncryptionCodec(keys, current))
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,9 @@ class AppraisalService:
             command = await self._with_facts(appraisal_id, command)
         request_id = idempotency_key or str(uuid.uuid4())
         try:
-            if self._evidence is not None:  # a file it names: attached to this appraisal
+            # A file it names must be attached to this appraisal: the workflow cannot check
+            # (the files are in PostgreSQL, outside its state), so it is checked here, before.
+            if self._evidence is not None:
                 await check_attached(self._evidence, appraisal_id, command)
             result = await self._client.send(appraisal_id, command, actor, request_id)
         except SENDING_FAILURES as failed:  # (a refusal told only to whom it may be)
@@ -210,6 +212,9 @@ class AppraisalService:
             "cannot be opened again"))
 
     async def _outcome(self, result: CommandResult) -> CommandOutcome:
+        # The one read after a command: the answer carries the whole state, which the
+        # update's result does not (it stays in the workflow's history with every update,
+        # so it is kept small); the row was written with the events, before the result.
         stored = await self._read_model.view(result.appraisal_id)
         if stored is None:  # pragma: no cover - written before the update completes
             raise NotFound()

@@ -74,6 +74,7 @@ from domain.appraisal.events import (
     TargetsSet,
     TargetsSubmitted,
     event_data,
+    event_from_canonical,
     event_from_data,
 )
 from domain.appraisal.evolve import evolve, fold
@@ -173,6 +174,7 @@ __all__ = [
     "TargetsSubmitted",
     "decide",
     "event_data",
+    "event_from_canonical",
     "event_from_data",
     "evolve",
     "fold",

@@ -8,12 +8,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from domain.bundle.format import (
     _EVENT_LINE_START,
     _FORMAT_1,
     BUNDLE_FORMAT,
     BundleFailure,
-    _decode_json,
     _document,
     _element,
     _event_id_text,
@@ -36,6 +37,21 @@ from domain.merkle import (
     node_hash,
     verify_consistency,
 )
+
+
+class _EventHead(BaseModel):
+    """What the checks read of an event's canonical JSON: parsed and validated in one pass
+    from the bytes (strictly: no coercion), its other members (the event's data, its
+    metadata) skipped rather than built as Python objects; the replay validates the
+    data, from the same bytes, where it runs."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+    stream_id: str
+    version: int
+    event_id: Any = None
+    """Compared with the id derived from stream and version (absent or of another type:
+    it is not, and that is the failure named)."""
 
 
 @dataclass
@@ -248,11 +264,9 @@ def _check(lines: Iterator[tuple[int, bytes]], report: BundleReport,
             try:
                 if canonical is None:
                     canonical = base64.b64decode(str(document.get("canonical")), validate=True)
-                content = _decode_json(canonical.decode("utf-8"))
-                stream_id, event_version = content["stream_id"], content["version"]
-                if not isinstance(stream_id, str) or not isinstance(event_version, int):
-                    raise ValueError("stream_id or version of the wrong type")
-            except (binascii.Error, ValueError, KeyError, TypeError):
+                head = _EventHead.model_validate_json(canonical)
+                stream_id, event_version = head.stream_id, head.version
+            except (binascii.Error, ValueError, ValidationError):
                 raise _fail("the canonical bytes are not an event", line=number) from None
             where: dict[str, Any] = {"stream_id": stream_id, "version": event_version}
             if stream_id != stream:
@@ -269,7 +283,7 @@ def _check(lines: Iterator[tuple[int, bytes]], report: BundleReport,
             if event_version != version + 1:
                 raise _fail(f"version {version + 1} is missing", stream_id=stream_id,
                             version=version + 1)
-            if content.get("event_id") != _event_id_text(stream_id, event_version):
+            if head.event_id != _event_id_text(stream_id, event_version):
                 raise _fail("event_id is not derived from stream and version", **where)
             hash_ = _hash(document.get("hash"), "hash", number)
             if format_1 and _hash(document.get("prev_hash"), "prev_hash", number) != prev:
@@ -296,7 +310,7 @@ def _check(lines: Iterator[tuple[int, bytes]], report: BundleReport,
                 last_seq = seq
                 report.sealed += 1
             if replays is not None:
-                replays.add(content, canonical)
+                replays.add(canonical)
             if keep_hashes:
                 report.hashes[(stream_id, event_version)] = (hash_, seq)
             version, prev = event_version, hash_

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from pydantic import ValidationError
 
-from domain.appraisal import AppraisalState, Event, event_from_data, fold
+from domain.appraisal import AppraisalState, Event, event_from_canonical, fold
 from domain.bundle.format import (
     APPRAISAL_STREAM_PREFIX,
-    _decode_json,
     _fail,
     _Failed,
 )
@@ -45,16 +44,16 @@ ReplayResult = ReplayedState | tuple[int, str]
 """What a stream's events replay to, or (version, reason) of the first that does not replay."""
 
 
-def replay_stream(events: Sequence[dict[str, Any]], *, keep_state: bool = True
-                  ) -> ReplayResult:
-    """Fold one appraisal stream's events (their canonical JSON, parsed, from version 1
-    in order) through :func:`domain.appraisal.fold`."""
+def replay_stream(events: Sequence[bytes], *, keep_state: bool = True) -> ReplayResult:
+    """Fold one appraisal stream's events (their canonical JSON bytes, from version 1 in
+    order) through :func:`domain.appraisal.fold`, each validated straight from its bytes
+    (:func:`domain.appraisal.event_from_canonical`)."""
     evolved = 0
 
     def stream() -> Iterator[Event]:
         nonlocal evolved
-        for content in events:
-            yield event_from_data(str(content["type"]), dict(content["data"]))
+        for canonical in events:
+            yield event_from_canonical(canonical)
             evolved += 1  # resumed: the event before was evolved
 
     try:
@@ -68,8 +67,7 @@ def replay_streams(batch: Sequence[tuple[str, Sequence[bytes]]], keep_states: bo
                    ) -> list[tuple[str, ReplayResult]]:
     """:func:`replay_stream` of each ``(stream_id, [canonical bytes])``: a batch a
     :class:`ReplayScheduler` may run elsewhere (it is picklable by reference)."""
-    return [(stream_id, replay_stream([_decode_json(c.decode("utf-8")) for c in events],
-                                      keep_state=keep_states))
+    return [(stream_id, replay_stream(events, keep_state=keep_states))
             for stream_id, events in batch]
 
 
@@ -96,17 +94,17 @@ class _Replays:
         self._keep_states = keep_states
         self._scheduler = scheduler
         self._stream: str | None = None
-        self._events: list[Any] = []
+        self._events: list[bytes] = []
 
     def open(self, stream_id: str) -> None:
         self._stream = stream_id if stream_id.startswith(APPRAISAL_STREAM_PREFIX) else None
         self._events = []
 
-    def add(self, content: dict[str, Any], canonical: bytes) -> None:
-        """One more event of the open stream: its parsed content, or (for a scheduler,
-        which parses again where it runs) its bytes."""
+    def add(self, canonical: bytes) -> None:
+        """One more event of the open stream: its canonical bytes, from which the replay
+        (inline or where a scheduler runs it) validates the event in one pass."""
         if self._stream is not None:
-            self._events.append(content if self._scheduler is None else canonical)
+            self._events.append(canonical)
 
     def close(self) -> None:
         stream, self._stream = self._stream, None
@@ -131,9 +129,7 @@ class _Replays:
         except _Failed as earlier:
             return earlier
         if self._stream is not None and self._events:
-            events = self._events if self._scheduler is None else [
-                _decode_json(c.decode("utf-8")) for c in self._events]
-            result = replay_stream(events, keep_state=False)
+            result = replay_stream(self._events, keep_state=False)
             if not isinstance(result, ReplayedState):
                 return _fail(result[1], stream_id=self._stream, version=result[0])
         return failed

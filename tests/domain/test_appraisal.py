@@ -455,3 +455,20 @@ def test_late_release_follows_a_unit_released_after_its_calibration_passed() -> 
     to_calibration(run)
     run.do(ReleaseResult(unit_calibrated=True), HR)
     assert run.state.phase is Phase.OBJECTION_WINDOW
+
+
+def test_a_stored_event_of_the_wrong_type_is_refused_from_its_canonical_bytes() -> None:
+    """Strict: a value the canonical form never writes (a number for a date, an unknown
+    type, a member the event does not have) is a ValidationError, not coerced."""
+    from pydantic import ValidationError
+
+    from domain.appraisal import event_from_canonical
+
+    good = (b'{"data":{"activity":{"day":"2026-01-15","description":"x","minutes":90,'
+            b'"rhk_id":"rhk-1"},"at":"2026-01-15T00:00:00Z"},"type":"ActivityLogged"}')
+    assert event_from_canonical(good).type == "ActivityLogged"
+    for bad in (good.replace(b'"minutes":90', b'"minutes":"90"'),
+                good.replace(b'"ActivityLogged"', b'"Nothing"'),
+                good.replace(b'"at":', b'"extra":1,"at":')):
+        with pytest.raises(ValidationError):
+            event_from_canonical(bad)

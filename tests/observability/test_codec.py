@@ -4,6 +4,7 @@ on, a workflow's history in Temporal holds no clear text of what the commands ca
 from __future__ import annotations
 
 import base64
+import dataclasses
 
 import asyncpg
 import pytest
@@ -11,6 +12,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from domain.appraisal import Phase
 from kinerja.settings import Settings
 from kinerja.worker import data_converter
 from workflows.codec import ENCODING, PayloadEncryptionCodec, new_key, parse_keys
@@ -63,6 +65,19 @@ def test_keys_setting() -> None:
     converter = data_converter(Settings(payload_keys=f"old={new_key()},new={new_key()}",
                                         payload_key_id="new"))
     assert isinstance(converter.payload_codec, PayloadEncryptionCodec)
+
+
+def test_one_payload_converter_per_process() -> None:
+    """The SDK makes a data converter for every workflow activation (with its context):
+    each is given the same payload converter, which round-trips the project's models."""
+    from workflows.appraisal.contract import CommandResult
+
+    converter = data_converter(Settings())
+    per_activation = dataclasses.replace(converter)  # as the SDK's, field by field
+    assert per_activation.payload_converter_class() is converter.payload_converter_class()
+    result = CommandResult(appraisal_id="a", version=3, phase=Phase.REVIEW, events=["X"])
+    payloads = per_activation.payload_converter.to_payloads([result])
+    assert converter.payload_converter.from_payloads(payloads, [CommandResult]) == [result]
 
 
 async def test_history_holds_no_clear_text(temporal_dev: WorkflowEnvironment,

@@ -184,6 +184,8 @@ class AppraisalWorkflow:
     async def _execute(self, request: CommandRequest) -> CommandResult:
         async with self._lock:
             for _ in range(MAX_CATCH_UPS + 1):
+                # Decided again, under the lock: the validator ran without it, and another
+                # command (or a catch-up) may have moved the state since.
                 try:
                     events = decide(self._state, request.command, actor=request.actor,
                                     at=workflow.now())
