@@ -22,6 +22,7 @@ from activities.cycle import CycleActivities, RosterSource
 from activities.notifications import NotificationActivities
 from activities.notify import Notifier
 from activities.reminders import ReminderActivities
+from activities.roster_apply import BatchHook, RosterApplyActivities
 from domain.cycle import CycleMember, cycle_members
 from kinerja.reminders import start_notifications, start_reminders
 from kinerja.settings import Settings, get_settings
@@ -35,6 +36,7 @@ from workflows.notifications.contract import NotificationConfig
 from workflows.notifications.workflow import NotificationWorkflow
 from workflows.reminders.contract import ReminderConfig
 from workflows.reminders.workflow import ReminderWorkflow
+from workflows.roster_apply.workflow import RosterApplyWorkflow
 
 TASK_QUEUE = "kinerja-appraisals"
 
@@ -127,7 +129,8 @@ def roster_of(pool: asyncpg.Pool) -> RosterSource:
 def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
                  roster_source: RosterSource | None = None, cycle_concurrency: int = 16,
                  notifier: Notifier | None = None, directory: RecipientDirectory | None = None,
-                 tuning: WorkerTuning | None = None) -> Worker:
+                 tuning: WorkerTuning | None = None,
+                 after_roster_batch: BatchHook | None = None) -> Worker:
     """A worker with every workflow and activity of Kinerja registered.
 
     Workflows run without the SDK's import sandbox: it re-enters its import
@@ -137,6 +140,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
     *with* the sandbox, so a restricted call in workflow code still fails CI.
 
     ``tuning``: slots and sticky cache; None: the process's settings (``KINERJA_WORKER_*``).
+    ``after_roster_batch``: awaited after each batch of a background roster apply (tests).
     """
     tuning = tuning or WorkerTuning.of(get_settings())
     appraisal_activities = AppraisalActivities(pool, EventLog(pool))
@@ -146,11 +150,13 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
     reminder_activities = ReminderActivities(pool, notifier=notifier, directory=directory)
     notification_activities = NotificationActivities(pool, notifier=notifier,
                                                      directory=directory)
+    roster_apply = RosterApplyActivities(pool, client, task_queue=task_queue,
+                                         after_batch=after_roster_batch)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow, ReminderWorkflow,
-                   NotificationWorkflow, ComplaintWorkflow],
+                   NotificationWorkflow, ComplaintWorkflow, RosterApplyWorkflow],
         activities=[
             appraisal_activities.record_appraisal_events,
             appraisal_activities.read_appraisal_events,
@@ -163,6 +169,8 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
             reminder_activities.send_due_reminders,
             notification_activities.deliver_notifications,
             ComplaintActivities(pool).record_complaint_step,
+            roster_apply.apply_roster_upload,
+            roster_apply.follow_roster_cycles,
         ],
         max_concurrent_workflow_tasks=tuning.max_concurrent_workflow_tasks,
         max_concurrent_activities=tuning.max_concurrent_activities,

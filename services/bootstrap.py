@@ -28,9 +28,11 @@ from store.evidence import EvidenceStore
 from store.notifications import Inbox
 from store.public import PublicStore
 from store.roster import RosterStore
+from store.roster_uploads import RosterUploads
 from workflows.appraisal.client import AppraisalClient
 from workflows.complaint.client import ComplaintClient
 from workflows.cycle.client import CycleClient
+from workflows.roster_apply.client import RosterApplyClient
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
                                     AppraisalClient(temporal, task_queue), cycle_store,
                                     evidence),
         cycles=cycles,
-        roster=RosterService(RosterStore(pool, event_log), cycles),
+        roster=RosterService(RosterStore(pool, event_log), cycles, RosterUploads(pool),
+                             RosterApplyClient(temporal, task_queue)),
         evidence=EvidenceService(read_model, event_log, evidence, evidence_max_bytes),
         documents=DocumentService(pool, read_model, event_log, public_key=public_key),
         inspection=InspectionService(read_model, event_log, auditor),
