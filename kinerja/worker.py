@@ -186,13 +186,15 @@ async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str 
                          cycle_concurrency: int = 16,
                          notifier: Notifier | None = None,
                          reminders: ReminderConfig | None = None,
-                         notifications: NotificationConfig | None = None
+                         notifications: NotificationConfig | None = None,
+                         after_roster_batch: BatchHook | None = None
                          ) -> AsyncIterator[Worker]:
     """Run a worker in the background for the duration of the block; with ``reminders``
     and ``notifications``, start those workflows (or reconfigure the running ones) once
     it runs."""
     worker = build_worker(client, pool, task_queue=task_queue, roster_source=roster_source,
-                          cycle_concurrency=cycle_concurrency, notifier=notifier)
+                          cycle_concurrency=cycle_concurrency, notifier=notifier,
+                          after_roster_batch=after_roster_batch)
     async with worker:
         if reminders is not None:
             await start_reminders(client, reminders, task_queue=task_queue)
