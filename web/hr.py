@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -49,7 +48,7 @@ from domain.cycle.work import OpenAppraisals
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, default_calendar, end_of_day
 from domain.ratings import Predikat
 from domain.roster import RosterRow
-from domain.spreadsheet import Cell, neutralise
+from domain.spreadsheet import Cell
 from domain.spreadsheet import row as spreadsheet_row
 from services.cycles import Calibration, CycleService
 from services.errors import Forbidden, Invalid, NotFound, Unavailable
@@ -70,6 +69,7 @@ from web.pages import (
     web,
 )
 from web.session import Session
+from web.xlsx import workbook
 from workflows.cycle.contract import (
     CloseCycleRequest,
     CycleIntent,
@@ -739,19 +739,9 @@ async def monitoring_xlsx(request: Request, cycle_id: str, unit: str | None = No
 
 def xlsx(sheets: dict[str, Sequence[Sequence[Cell]]]) -> bytes:
     """A workbook of ``sheets``: numbers as numbers, text neutralised as in the CSV
-    exports (``domain.spreadsheet``: a cell starting with ``=`` would be a formula)."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for values in rows:
-            sheet.append([v if isinstance(v, int | Decimal) and not isinstance(v, bool)
-                          else (neutralise(v) if isinstance(v, str) else None)
-                          for v in values])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    exports (``domain.spreadsheet``: a cell starting with ``=`` would be a formula);
+    written straight as SpreadsheetML (:mod:`web.xlsx`: 10,000 rows in well under 2 s)."""
+    return workbook(sheets)
 
 
 def _export_name(view: Monitoring, extension: str) -> str:
