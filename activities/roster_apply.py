@@ -56,9 +56,11 @@ class RosterApplyActivities:
         if job.status == "queued" and not await self._prepare(start, job.valid_only):
             return RosterApplyOutcome(status="refused")
         metadata = {"source_page": "/sdm/pegawai", "request_id": f"apply-{start.upload_id}"}
+        batch: ApplyBatch | None = None
         while True:
             batch = await self._roster.apply_batch(start.upload_id, start.agency, start.actor,
-                                                   size=start.batch_size, metadata=metadata)
+                                                   size=start.batch_size, metadata=metadata,
+                                                   previous=batch)
             activity.heartbeat(batch.done)
             if batch.status != "running":
                 return RosterApplyOutcome(status=batch.status, version=batch.version)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,6 +100,12 @@ class ApplyBatch:
     total: int
     version: int
     digest: str = ""
+    roster: Roster | None = field(default=None, repr=False, compare=False)
+    """The roster at ``version`` (after this batch), the target and the events left:
+    passed to the next :meth:`RosterStore.apply_batch`, which uses them while the stream
+    is still at ``version`` (else it reads the roster again)."""
+    target: Roster | None = field(default=None, repr=False, compare=False)
+    left: list[RosterEvent] = field(default_factory=list, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -162,9 +168,9 @@ UPDATE roster_applies SET status = 'running', target = $2::jsonb, base_version =
 WHERE upload_id = $1
 """
 _JOB_STATE_FOR_UPDATE = """
-SELECT status, total, done, version, target::text AS target FROM roster_applies
-WHERE upload_id = $1 FOR UPDATE
+SELECT status, total, done, version FROM roster_applies WHERE upload_id = $1 FOR UPDATE
 """
+_JOB_TARGET = "SELECT target::text FROM roster_applies WHERE upload_id = $1"
 _REFUSE_JOB = """
 UPDATE roster_applies SET status = 'refused', error_code = $2, error = $3, updated_at = $4
 WHERE upload_id = $1
@@ -297,13 +303,17 @@ class RosterStore:
 
     async def apply_batch(self, upload_id: str, agency: str, actor: Actor | str, *,
                           size: int, metadata: Mapping[str, Any] | None = None,
-                          moment: datetime | None = None) -> ApplyBatch:
+                          moment: datetime | None = None, previous: ApplyBatch | None = None
+                          ) -> ApplyBatch:
         """Append the next ``size`` events of the background apply ``upload_id`` and write
         the read model, in one transaction with the apply's progress (its ``done`` and the
         stream's ``version``). The events are the difference between the current roster
         and the apply's recorded target, so a batch committed is never applied again (a
         worker that restarts continues with the rest); the stream must still be at the
-        version the apply's last batch left (another import meanwhile: ``refused``)."""
+        version the apply's last batch left (another import meanwhile: ``refused``).
+        ``previous``: this process's last batch of the same apply, whose roster, target and
+        events left are used when the stream is still at its version (a batch by another
+        attempt meanwhile moved it: then they are read again)."""
         moment = moment or datetime.now(UTC)
         async with self._pool.acquire() as connection, connection.transaction():
             job = await connection.fetchrow(_JOB_STATE_FOR_UPDATE, upload_id)
@@ -320,9 +330,14 @@ class RosterStore:
                     moment)
                 return ApplyBatch(status="refused", done=job["done"], total=job["total"],
                                   version=version)
-            current = await _read_roster(connection, agency)
-            target = Roster.model_validate_json(job["target"])
-            events = diff_roster(current, target)
+            if previous is not None and previous.version == version \
+                    and previous.roster is not None and previous.target is not None:
+                current, target, events = previous.roster, previous.target, previous.left
+            else:
+                current = await _read_roster(connection, agency)
+                target = Roster.model_validate_json(
+                    await connection.fetchval(_JOB_TARGET, upload_id))
+                events = diff_roster(current, target)
             if not events:
                 await connection.execute(_JOB_APPLIED, upload_id, moment)
                 return ApplyBatch(status="applied", done=job["done"], total=job["total"],
@@ -345,7 +360,7 @@ class RosterStore:
             done = min(job["done"] + len(batch), job["total"])
             await connection.execute(_JOB_PROGRESS, upload_id, done, new_version, moment)
         return ApplyBatch(status="running", done=done, total=job["total"], version=new_version,
-                          digest=digest)
+                          digest=digest, roster=after, target=target, left=events[size:])
 
     async def preview(self, agency: str, check: RosterCheck, *, partial: bool = False
                       ) -> list[RosterEvent]:
