@@ -240,6 +240,7 @@ class RosterService:
                 await self._applier.start(RosterApplyStart(upload_id=upload_id, agency=agency,
                                                            actor=actor))
             except RPCError:
+                await uploads.forget(upload_id)
                 raise Unavailable("Temporal is not reachable; press again") from None
         return job
 

@@ -151,6 +151,12 @@ class RosterUploads:
         """The agency's latest applies, newest first."""
         return [_job(r) for r in await self._pool.fetch(_JOBS, agency, limit)]
 
+    async def forget(self, upload_id: str) -> None:
+        """Drop an apply still queued (its workflow could not be started): the upload's
+        page offers the apply again."""
+        await self._pool.execute(
+            "DELETE FROM roster_applies WHERE upload_id = $1 AND status = 'queued'", upload_id)
+
     async def refuse(self, upload_id: str, code: str, message: str, now: datetime,
                      report: dict[str, Any] | None = None) -> None:
         """End an apply that has not finished with a refusal (nothing more is applied)."""

@@ -13,11 +13,12 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from domain.authorization import Actor, Role
 from kinerja.worker import build_worker
-from services.errors import Invalid, NotFound
+from services.errors import Invalid, NotFound, Unavailable
 from services.roster import RosterService
 from store.event_log import EventLog
 from store.roster import ApplyBatch, RosterStore, roster_stream
@@ -193,3 +194,21 @@ async def test_another_import_meanwhile_stops_the_apply_and_rejected_rows_need_a
         assert shown is not None and shown.rejected_total == 1
         assert sorted((await store.current(AGENCY)).employees) == [
             "e-0001", "e-0002", "e-0003", "e-0004"]
+
+
+class Unreachable:
+    """A Temporal that cannot be reached: starting the apply fails."""
+
+    async def start(self, start: object) -> None:
+        raise RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
+
+
+async def test_an_apply_that_cannot_start_is_not_left_queued(app_pool: asyncpg.Pool) -> None:
+    roster = RosterService(RosterStore(app_pool, EventLog(app_pool)), None,
+                           RosterUploads(app_pool), Unreachable())  # type: ignore[arg-type]
+    staged, _ = await roster.stage(HR, AGENCY, csv_text(small_org()).encode(), "a.csv")
+    with pytest.raises(Unavailable):
+        await roster.start_apply(HR, AGENCY, staged.id, valid_only=False)
+    assert await RosterUploads(app_pool).job(staged.id) is None  # the page offers it again
+    assert await roster.staged(HR, AGENCY, staged.id) is not None
+    assert await app_pool.fetchval("SELECT count(*) FROM roster_employees") == 0
