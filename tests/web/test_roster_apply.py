@@ -6,11 +6,13 @@ without JavaScript, the refresh link)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from playwright.async_api import expect
+from temporalio import activity
 
 from store.roster import ApplyBatch
 from tests.polling import poll_async
@@ -28,9 +30,13 @@ class Gate:
         self.open = asyncio.Event()
 
     async def __call__(self, batch: ApplyBatch) -> None:
-        if not self.open.is_set():
-            self.held.set()
-            await self.open.wait()
+        """Called in the activity: it heartbeats while held (else Temporal would time the
+        attempt out and retry it from the next batch)."""
+        self.held.set()
+        while not self.open.is_set():
+            activity.heartbeat(batch.done)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.open.wait(), 1)
 
 
 @pytest.fixture
