@@ -25,6 +25,7 @@ from activities.indicators import IndicatorActivities
 from activities.notifications import NotificationActivities
 from activities.notify import Notifier
 from activities.reminders import ReminderActivities
+from activities.roster_apply import BatchHook, RosterApplyActivities
 from domain.cycle import CycleMember, cycle_members
 from kinerja.reminders import reminder_config, start_notifications, start_reminders
 from kinerja.settings import Settings, get_settings
@@ -40,6 +41,7 @@ from workflows.notifications.contract import NotificationConfig
 from workflows.notifications.workflow import NotificationWorkflow
 from workflows.reminders.contract import ReminderConfig
 from workflows.reminders.workflow import ReminderWorkflow
+from workflows.roster_apply.workflow import RosterApplyWorkflow
 
 TASK_QUEUE = "kinerja-appraisals"
 
@@ -153,7 +155,8 @@ def roster_of(pool: asyncpg.Pool) -> RosterSource:
 def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
                  roster_source: RosterSource | None = None, cycle_concurrency: int = 16,
                  notifier: Notifier | None = None, directory: RecipientDirectory | None = None,
-                 tuning: WorkerTuning | None = None, zip_dir: Path | None = None) -> Worker:
+                 tuning: WorkerTuning | None = None, zip_dir: Path | None = None,
+                 after_roster_batch: BatchHook | None = None) -> Worker:
     """A worker with every workflow and activity of Kinerja registered.
 
     Workflows run without the SDK's import sandbox: it re-enters its import
@@ -164,6 +167,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
 
     ``tuning``: slots and sticky cache; None: the process's settings (``KINERJA_WORKER_*``).
     ``zip_dir``: where ZIPs of documents are built (None: the process's settings).
+    ``after_roster_batch``: awaited after each batch of a background roster apply (tests).
     """
     tuning = tuning or WorkerTuning.of(get_settings())
     appraisal_activities = AppraisalActivities(pool, EventLog(pool))
@@ -178,12 +182,14 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
         pool, notifier=notifier, directory=directory, link_base_url=mail.link_base_url,
         time_zone=mail.time_zone)
     zips = DocumentZipActivities(pool, zip_dir or get_settings().document_zip_path)
+    roster_apply = RosterApplyActivities(pool, client, task_queue=task_queue,
+                                         after_batch=after_roster_batch)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[AppraisalWorkflow, CycleWorkflow, NextCycleWorkflow, ReminderWorkflow,
                    NotificationWorkflow, ComplaintWorkflow, IndicatorsWorkflow,
-                   DocumentZipWorkflow],
+                   DocumentZipWorkflow, RosterApplyWorkflow],
         activities=[
             appraisal_activities.record_appraisal_events,
             appraisal_activities.read_appraisal_events,
@@ -201,6 +207,8 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_Q
             zips.write_document_zip,
             zips.finish_document_zip,
             zips.fail_document_zip,
+            roster_apply.apply_roster_upload,
+            roster_apply.follow_roster_cycles,
         ],
         max_concurrent_workflow_tasks=tuning.max_concurrent_workflow_tasks,
         max_concurrent_activities=tuning.max_concurrent_activities,
@@ -217,13 +225,15 @@ async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str 
                          notifier: Notifier | None = None,
                          reminders: ReminderConfig | None = None,
                          notifications: NotificationConfig | None = None,
-                         zip_dir: Path | None = None) -> AsyncIterator[Worker]:
+                         zip_dir: Path | None = None,
+                         after_roster_batch: BatchHook | None = None
+                         ) -> AsyncIterator[Worker]:
     """Run a worker in the background for the duration of the block; with ``reminders``
     and ``notifications``, start those workflows (or reconfigure the running ones) once
     it runs."""
     worker = build_worker(client, pool, task_queue=task_queue, roster_source=roster_source,
                           cycle_concurrency=cycle_concurrency, notifier=notifier,
-                          zip_dir=zip_dir)
+                          zip_dir=zip_dir, after_roster_batch=after_roster_batch)
     async with worker:
         if reminders is not None:
             await start_reminders(client, reminders, task_queue=task_queue)

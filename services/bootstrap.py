@@ -32,6 +32,7 @@ from store.indicator_health import IndicatorHealthStore
 from store.notifications import Inbox
 from store.public import PublicStore
 from store.roster import RosterStore
+from store.roster_uploads import RosterUploads
 from store.settings import SettingsStore
 from store.staff_survey import StaffSurveyStore
 from workflows.appraisal.client import AppraisalClient
@@ -39,6 +40,7 @@ from workflows.complaint.client import ComplaintClient
 from workflows.cycle.client import CycleClient
 from workflows.document_zip.client import DocumentZipClient
 from workflows.indicators.client import IndicatorsClient
+from workflows.roster_apply.client import RosterApplyClient
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ def bootstrap(pool: asyncpg.Pool, temporal: Client, task_queue: str, *,
                                     AppraisalClient(temporal, task_queue), cycle_store,
                                     evidence),
         cycles=cycles,
-        roster=RosterService(RosterStore(pool, event_log), cycles),
+        roster=RosterService(RosterStore(pool, event_log), cycles, RosterUploads(pool),
+                             RosterApplyClient(temporal, task_queue)),
         evidence=EvidenceService(read_model, event_log, evidence, evidence_max_bytes),
         documents=DocumentService(pool, read_model, event_log, public_key=public_key,
                                   zips=DocumentZipClient(temporal, task_queue),

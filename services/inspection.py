@@ -32,6 +32,7 @@ from domain.checkpoint import Checkpoint
 from domain.replay import Change, ReplayFailed, TrailEntry, replay, state_diff
 from services.access import ReadContext, record_read
 from services.errors import Broken, Forbidden, Invalid, NotFound
+from store.access_log import AccessLog, AccessQuery
 from store.appraisals import AppraisalReadModel, AppraisalSummary
 from store.audit import (
     Auditor,
@@ -316,6 +317,23 @@ class InspectionService:
         await self._record(actor, agency, "export", context, **scope)
         return Export(agency=agency, name=name, scope=scope,
                       body=self._auditor.export(streams, scope, public_key))
+
+    async def access_page(self, actor: Actor, agency: str, matching: AccessFilter, *,
+                          before: int | None = None, limit: int = 100
+                          ) -> tuple[list[AccessEntry], int, int | None]:
+        """A page of the agency's recorded reads matching the filter, newest first,
+        filtered and paged by PostgreSQL (:mod:`store.access_log`): the entries, how many
+        match in all, and the ``before`` of the next (older) page, None on the last.
+        Refused as :meth:`access`."""
+        if not may_read_access_log(actor, agency):
+            if actor.roles & {Role.INSPECTOR, Role.HR}:
+                raise NotFound("agency")
+            raise Forbidden("the access stream is for inspectors and HR of the agency")
+        page = await AccessLog(self._event_log).page(
+            access_stream(agency), AccessQuery(
+                actor=matching.actor, what=matching.what, appraisal_id=matching.appraisal_id,
+                since=matching.since, until=matching.until), before=before, limit=limit)
+        return [AccessEntry.of(e) for e in page.events], page.total, page.older
 
     async def access(self, actor: Actor, agency: str, *, from_version: int = 1,
                      matching: AccessFilter | None = None) -> list[AccessEntry]:

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
+from temporalio.service import RPCError
 
 from adapters.roster_files import (
     ReadLimits,
@@ -26,8 +29,18 @@ from domain.roster import (
     validate_roster,
 )
 from services.cycles import CycleService
-from services.errors import Broken, Conflict, Forbidden, Invalid, NotFound
+from services.errors import (
+    Broken,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unavailable,
+)
 from store.roster import RosterConflict, RosterSnapshot, RosterStore
+from store.roster_uploads import UPLOAD_KEEP, ApplyJob, RosterUploads, StoredUpload
+from workflows.roster_apply.client import RosterApplyClient
+from workflows.roster_apply.contract import RosterApplyStart
 
 MAX_LISTED_ROWS = 1000
 """Rejected rows listed in a report: the first ones (by line); the total is given beside."""
@@ -111,14 +124,154 @@ def _listed(check: RosterCheck, detail: str) -> str:
     return detail
 
 
+EVENT_CHANGES = {"employee_hired": "hired", "employee_left": "left",
+                 "employee_transferred": "transferred", "superior_changed": "superior_changed",
+                 "position_changed": "position_changed", "details_changed": "details_changed",
+                 "unit_defined": "units_defined", "unit_removed": "units_removed"}
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An uploaded roster file kept in PostgreSQL (any API process finds it), read."""
+
+    upload: StoredUpload
+    read: RosterFile
+
+    @property
+    def id(self) -> str:
+        return self.upload.upload_id
+
+    @property
+    def name(self) -> str:
+        return self.upload.file_name
+
+
 class RosterService:
     """Roster imports and reads for the HR performance manager of an agency."""
 
-    def __init__(self, store: RosterStore, cycles: CycleService | None) -> None:
+    def __init__(self, store: RosterStore, cycles: CycleService | None,
+                 uploads: RosterUploads | None = None,
+                 applier: RosterApplyClient | None = None) -> None:
         self._store = store
         self._cycles = cycles
         """None when Temporal is out of reach (a CLI with no worker): running cycles are
         then not asked to follow; they can be asked later."""
+        self._uploads = uploads
+        self._applier = applier
+        """Uploads kept for the pages and their background applies (None: a CLI)."""
+
+    # ----------------------------------------------------------------- kept uploads
+
+    def _kept(self) -> RosterUploads:
+        if self._uploads is None:
+            raise Unavailable("uploads are not kept by this process")
+        return self._uploads
+
+    async def stage(self, actor: Actor, agency: str, data: bytes, name: str
+                    ) -> tuple[Staged, RosterImportReport]:
+        """Read and check an uploaded file (nothing applied) and keep it
+        (:data:`store.roster_uploads.UPLOAD_KEEP`) for its report, its rejected rows and
+        its apply; the upload and what applying it would change."""
+        self.authorize(actor, AgencyAction.IMPORT_ROSTER, agency)
+        try:
+            read = await asyncio.to_thread(read_roster_bytes, data, name)
+        except RosterFileError as error:
+            raise Invalid("roster-file", "The roster file cannot be read", str(error),
+                          [Broken(field="file", rule=error.rule, message=str(error))]) from None
+        sha256 = hashlib.sha256(data).hexdigest()
+        try:
+            report = await self.import_read(actor, agency, read, sha256, name, dry_run=True)
+        except RowsRejected as rejected:
+            report = rejected.report
+        now = datetime.now(UTC)
+        upload = StoredUpload(upload_id=uuid.uuid4().hex, agency=agency,
+                              subject=actor.subject, file_name=name, sha256=sha256,
+                              content=data, rejected=report.rejected_total, uploaded_at=now,
+                              expires_at=now + UPLOAD_KEEP)
+        await self._kept().stage(upload)
+        return Staged(upload=upload, read=read), report
+
+    async def staged(self, actor: Actor, agency: str, upload_id: str) -> Staged | None:
+        """The actor's upload ``upload_id`` to ``agency``, read again; None once expired."""
+        self.authorize(actor, AgencyAction.IMPORT_ROSTER, agency)
+        upload = await self._kept().upload(upload_id, agency, datetime.now(UTC))
+        if upload is None or upload.subject != actor.subject:
+            return None
+        read = await asyncio.to_thread(read_roster_bytes, upload.content, upload.file_name)
+        return Staged(upload=upload, read=read)
+
+    async def check_staged(self, actor: Actor, agency: str, staged: Staged
+                           ) -> RosterImportReport:
+        """What applying the upload would change now (the preview, rejected rows listed)."""
+        try:
+            return await self.import_read(actor, agency, staged.read, staged.upload.sha256,
+                                          staged.name, dry_run=True)
+        except RowsRejected as rejected:
+            return rejected.report
+
+    async def start_apply(self, actor: Actor, agency: str, upload_id: str, *,
+                          valid_only: bool) -> ApplyJob:
+        """Apply the upload in the background (the worker, batch by batch; then the running
+        cycles follow). Once per upload: pressing again answers the apply already
+        started. :class:`NotFound` when the upload is gone; :class:`RowsRejected`-like
+        :class:`Invalid` when rows were rejected and not only the valid ones asked for."""
+        self.authorize(actor, AgencyAction.IMPORT_ROSTER, agency)
+        if self._applier is None:
+            raise Unavailable("no worker is reachable to apply the roster")
+        uploads = self._kept()
+        now = datetime.now(UTC)
+        upload = await uploads.upload(upload_id, agency, now)
+        existing = await uploads.job(upload_id)
+        if existing is not None and existing.agency == agency \
+                and existing.subject == actor.subject:
+            job = existing
+        elif upload is None or upload.subject != actor.subject:
+            raise NotFound("upload")
+        elif upload.rejected and not valid_only:
+            raise Invalid("roster-rows", "Rows of the roster are rejected",
+                          f"{upload.rejected} rows are rejected; nothing was applied",
+                          [Broken(field="do", rule="roster-rows",
+                                  message="apply the valid rows, or fix the file")])
+        else:
+            job = await uploads.start(upload_id, agency, actor.subject,
+                                      valid_only=valid_only, now=now)
+        if job.status == "queued":
+            try:
+                await self._applier.start(RosterApplyStart(upload_id=upload_id, agency=agency,
+                                                           actor=actor))
+            except RPCError:
+                await uploads.forget(upload_id)
+                raise Unavailable("Temporal is not reachable; press again") from None
+        return job
+
+    async def apply_job(self, actor: Actor, agency: str, upload_id: str) -> ApplyJob | None:
+        """The apply of the actor's upload ``upload_id``, as it stands."""
+        self.authorize(actor, AgencyAction.IMPORT_ROSTER, agency)
+        job = await self._kept().job(upload_id)
+        return job if job is not None and job.agency == agency else None
+
+    async def recent_applies(self, actor: Actor, agency: str) -> list[ApplyJob]:
+        """The agency's latest background applies (a running one can be returned to)."""
+        self.authorize(actor, AgencyAction.IMPORT_ROSTER, agency)
+        return await self._kept().jobs(agency)
+
+    @staticmethod
+    def apply_report(job: ApplyJob) -> RosterImportReport | None:
+        """The report of an apply once it has one (from its start: what it changes)."""
+        report = job.report
+        if report is None or "rows" not in report:
+            return None
+        counts = report.get("event_counts", {})
+        changes = RosterChanges(**{EVENT_CHANGES[t]: n for t, n in counts.items()
+                                   if t in EVENT_CHANGES})
+        return RosterImportReport(
+            agency=job.agency, format=report["format"], rows=report["rows"],
+            accepted=report["accepted"],
+            rejected=[RejectedRow.model_validate(r) for r in report["rejected"]],
+            rejected_total=report["rejected_total"],
+            applied=job.status in ("applied", "done"), changes=changes,
+            version=job.version or 0, digest="",
+            cycles_following=report.get("cycles_following", []))
 
     @staticmethod
     def authorize(actor: Actor, action: AgencyAction, agency: str) -> None:

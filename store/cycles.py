@@ -279,7 +279,7 @@ class CycleStore:
             " WHERE m.cycle_id = $1 ORDER BY m.unit, m.employee, s.appraisal_id", cycle_id)
         results = []
         for r in rows:
-            member = CycleMember.model_validate(json.loads(r["member"]))
+            member = CycleMember.model_validate_json(r["member"])
             results.append(ResultRow(
                 appraisal_id=r["appraisal_id"] or "", employee=member.employee,
                 unit=r["unit"] or member.unit, phase=Phase(r["phase"] or "not_opened"),

@@ -17,8 +17,9 @@ NIPs stay out of workflow ids and search attributes.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +48,7 @@ from domain.roster import (
 from store.event_log import EventLog, NewEvent
 
 __all__ = [
+    "ApplyBatch",
     "PartialApplyRefused",
     "RosterApplied",
     "RosterConflict",
@@ -86,6 +88,24 @@ class RosterApplied:
 
     def counts(self) -> dict[str, int]:
         return changed_keys(self.events)
+
+
+@dataclass(frozen=True)
+class ApplyBatch:
+    """Where a background apply stands after one batch (:meth:`RosterStore.apply_batch`)."""
+
+    status: str
+    """``running`` (more to apply), ``applied`` (nothing left), ``refused`` (stopped)."""
+    done: int
+    total: int
+    version: int
+    digest: str = ""
+    roster: Roster | None = field(default=None, repr=False, compare=False)
+    """The roster at ``version`` (after this batch), the target and the events left:
+    passed to the next :meth:`RosterStore.apply_batch`, which uses them while the stream
+    is still at ``version`` (else it reads the roster again)."""
+    target: Roster | None = field(default=None, repr=False, compare=False)
+    left: list[RosterEvent] = field(default_factory=list, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -139,6 +159,28 @@ ON CONFLICT DO NOTHING
 """
 _SET_VERSION = """
 UPDATE roster_agencies SET version = $2, digest = $3, updated_at = $4 WHERE agency = $1
+"""
+
+_JOB_FOR_UPDATE = "SELECT status FROM roster_applies WHERE upload_id = $1 FOR UPDATE"
+_PREPARE = """
+UPDATE roster_applies SET status = 'running', target = $2::jsonb, base_version = $3,
+       version = $3, total = $4, done = 0, report = $5::jsonb, updated_at = $6
+WHERE upload_id = $1
+"""
+_JOB_STATE_FOR_UPDATE = """
+SELECT status, total, done, version FROM roster_applies WHERE upload_id = $1 FOR UPDATE
+"""
+_JOB_TARGET = "SELECT target::text FROM roster_applies WHERE upload_id = $1"
+_REFUSE_JOB = """
+UPDATE roster_applies SET status = 'refused', error_code = $2, error = $3, updated_at = $4
+WHERE upload_id = $1
+"""
+_JOB_APPLIED = """
+UPDATE roster_applies SET status = 'applied', done = total, target = NULL, updated_at = $2
+WHERE upload_id = $1
+"""
+_JOB_PROGRESS = """
+UPDATE roster_applies SET done = $2, version = $3, updated_at = $4 WHERE upload_id = $1
 """
 
 
@@ -227,6 +269,98 @@ class RosterStore:
             await connection.execute(_SET_VERSION, agency, new_version, bytes.fromhex(digest),
                                      moment)
         return RosterApplied(events=events, version=new_version, digest=digest)
+
+    async def prepare_apply(self, upload_id: str, agency: str, check: RosterCheck, *,
+                            partial: bool, report: Mapping[str, Any], moment: datetime
+                            ) -> list[RosterEvent] | None:
+        """Start the background apply ``upload_id`` (queued in ``roster_applies``): under the
+        agency's roster lock, the roster it makes (``check``'s, or with ``partial`` its
+        valid rows merged into the current one), the stream's version now and how many
+        events it takes are recorded once; ``report`` (what the page shows) with the count
+        of each type of event. The events, or None when the apply was prepared already (a
+        retried activity). :class:`RosterConflict`, :class:`PartialApplyRefused` as
+        :meth:`apply`."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            status = await connection.fetchval(_JOB_FOR_UPDATE, upload_id)
+            if status != "queued":
+                return None
+            await connection.execute(_LOCK, agency, bytes.fromhex(roster_digest(Roster())),
+                                     moment)
+            version = int(await connection.fetchval(_VERSION_FOR_UPDATE, agency))
+            current = await _read_roster(connection, agency)
+            known = {r["nip"]: r["employee_key"] for r in await connection.fetch(_KEYS, agency)}
+            _check_keys(check.roster, known)
+            target = merge_partial(current, check) if partial and check.rejected \
+                else check.roster
+            events = diff_roster(current, target)
+            counts: dict[str, int] = {}
+            for event in events:
+                counts[event.type] = counts.get(event.type, 0) + 1
+            await connection.execute(
+                _PREPARE, upload_id, json.dumps(target.model_dump(mode="json")), version,
+                len(events), json.dumps({**report, "event_counts": counts}), moment)
+        return events
+
+    async def apply_batch(self, upload_id: str, agency: str, actor: Actor | str, *,
+                          size: int, metadata: Mapping[str, Any] | None = None,
+                          moment: datetime | None = None, previous: ApplyBatch | None = None
+                          ) -> ApplyBatch:
+        """Append the next ``size`` events of the background apply ``upload_id`` and write
+        the read model, in one transaction with the apply's progress (its ``done`` and the
+        stream's ``version``). The events are the difference between the current roster
+        and the apply's recorded target, so a batch committed is never applied again (a
+        worker that restarts continues with the rest); the stream must still be at the
+        version the apply's last batch left (another import meanwhile: ``refused``).
+        ``previous``: this process's last batch of the same apply, whose roster, target and
+        events left are used when the stream is still at its version (a batch by another
+        attempt meanwhile moved it: then they are read again)."""
+        moment = moment or datetime.now(UTC)
+        async with self._pool.acquire() as connection, connection.transaction():
+            job = await connection.fetchrow(_JOB_STATE_FOR_UPDATE, upload_id)
+            if job is None or job["status"] != "running":
+                status = job["status"] if job is not None else "refused"
+                return ApplyBatch(status=status, done=job["done"] if job else 0,
+                                  total=job["total"] if job else 0,
+                                  version=job["version"] or 0 if job else 0)
+            version = int(await connection.fetchval(_VERSION_FOR_UPDATE, agency))
+            if version != job["version"]:
+                await connection.execute(
+                    _REFUSE_JOB, upload_id, "roster-conflict",
+                    "the roster changed meanwhile (another import); check the file again",
+                    moment)
+                return ApplyBatch(status="refused", done=job["done"], total=job["total"],
+                                  version=version)
+            if previous is not None and previous.version == version \
+                    and previous.roster is not None and previous.target is not None:
+                current, target, events = previous.roster, previous.target, previous.left
+            else:
+                current = await _read_roster(connection, agency)
+                target = Roster.model_validate_json(
+                    await connection.fetchval(_JOB_TARGET, upload_id))
+                events = diff_roster(current, target)
+            if not events:
+                await connection.execute(_JOB_APPLIED, upload_id, moment)
+                return ApplyBatch(status="applied", done=job["done"], total=job["total"],
+                                  version=version, digest=roster_digest(current))
+            batch = events[:size]
+            known = {r["nip"]: r["employee_key"] for r in await connection.fetch(_KEYS, agency)}
+            after = fold(batch, current)
+            digest = roster_digest(after)
+            meta = {**_actor_metadata(actor), **(metadata or {}), "apply": upload_id}
+            recorded = await self._event_log.append(
+                roster_stream(agency), version,
+                [NewEvent(type=e.type, data=event_data(e), metadata=meta,
+                          schema_version=EVENT_SCHEMA_VERSION, recorded_at=moment)
+                 for e in batch],
+                connection=connection)
+            new_version = recorded[-1].version
+            await _write_read_model(connection, agency, current, after, known, moment)
+            await connection.execute(_SET_VERSION, agency, new_version, bytes.fromhex(digest),
+                                     moment)
+            done = min(job["done"] + len(batch), job["total"])
+            await connection.execute(_JOB_PROGRESS, upload_id, done, new_version, moment)
+        return ApplyBatch(status="running", done=done, total=job["total"], version=new_version,
+                          digest=digest, roster=after, target=target, left=events[size:])
 
     async def preview(self, agency: str, check: RosterCheck, *, partial: bool = False
                       ) -> list[RosterEvent]:

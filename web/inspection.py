@@ -30,6 +30,7 @@ from domain.checkpoint import verify_checkpoint
 from services.access import ReadContext
 from services.errors import Forbidden, Invalid, NotFound
 from services.inspection import (
+    AccessEntry,
     AccessFilter,
     InspectionService,
     Point,
@@ -55,8 +56,8 @@ READ_KINDS = ("trail", "state", "diff", "verify", "export", "inclusion-proof", "
               "cycle-results-csv", "roster", "indicator-health")
 """The kinds of read the access stream records (``what``), for the Akses filter."""
 
-ACCESS_SHOWN = 500
-"""The most recorded reads one Akses page shows (the newest first)."""
+ACCESS_SHOWN = 100
+"""The recorded reads one Akses page shows (the newest first; older ones a page further)."""
 
 
 def _service(request: Request) -> InspectionService:
@@ -338,9 +339,12 @@ async def export(request: Request) -> Response:
 
 @router.get("/inspeksi/akses")
 async def access(request: Request) -> Response:
+    """The agency's recorded reads, filtered and paged by PostgreSQL, newest first
+    (``sebelum``: the oldest version of the page before, for the next page)."""
     actor = _inspector(request)
     agencies = scope_agencies(actor)
-    fields = _fields(request, "instansi", "pembaca", "jenis", "penilaian", "sejak", "sampai")
+    fields = _fields(request, "instansi", "pembaca", "jenis", "penilaian", "sejak", "sampai",
+                     "sebelum")
     fmt = Formats(language_of(request))
     agency = fields.text("instansi", request) or (agencies[0] if len(agencies) == 1 else None)
     matching = AccessFilter(actor=fields.text("pembaca", request),
@@ -348,22 +352,23 @@ async def access(request: Request) -> Response:
                             appraisal_id=fields.text("penilaian", request),
                             since=fields.moment("sejak", request, fmt),
                             until=fields.moment("sampai", request, fmt))
-    entries = None
+    before = fields.number("sebelum", request, most=2**31 - 1)
+    entries: list[AccessEntry] | None = None
+    total, older = 0, None
     if agency is not None and not fields.errors:
         try:
-            found = await _service(request).access(actor, agency, matching=matching)
+            entries, total, older = await _service(request).access_page(
+                actor, agency, matching, before=before, limit=ACCESS_SHOWN)
         except (NotFound, Forbidden):
             gettext = _gettext(request)
             fields.errors["instansi"] = gettext("This agency is not in your scope.")
-        else:
-            entries = list(reversed(found))
+    values = {**fields.values, "instansi": agency or fields.values.get("instansi", "")}
+    query = {k: v for k, v in values.items() if v and k != "sebelum"}
     return render(request, "inspection/access.html", {
-        "values": {**fields.values, "instansi": agency or fields.values.get("instansi", "")},
-        "errors": fields.errors, "agencies": agencies, "entries": entries,
-        "shown_entries": entries[:ACCESS_SHOWN] if entries else [],
-        "limit": ACCESS_SHOWN,
-        "kinds": READ_KINDS,
-        "shown": shown,
+        "values": values, "errors": fields.errors, "agencies": agencies, "entries": entries,
+        "total": total, "limit": ACCESS_SHOWN, "kinds": READ_KINDS, "shown": shown,
+        "older_query": urlencode({**query, "sebelum": older}) if older else None,
+        "newest_query": urlencode(query) if before is not None else None,
     }, 422 if fields.errors else 200)
 
 

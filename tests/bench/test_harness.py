@@ -59,8 +59,8 @@ def test_the_json_writer_computes_each_ratio_against_its_baseline(tmp_path: Path
 
 
 def test_the_benchmarks_are_found() -> None:
-    assert BENCHES == ["audit", "cycle", "documents", "event_log", "evidence", "lifecycle",
-                       "monitoring", "notifications", "public", "roster", "web"]
+    assert BENCHES == ["audit", "cycle", "documents", "event_log", "evidence", "exports",
+                       "lifecycle", "monitoring", "notifications", "public", "roster", "web"]
 
 
 @pytest.mark.parametrize("bench", BENCHES)

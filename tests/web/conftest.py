@@ -25,6 +25,7 @@ import uvicorn
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from temporalio.testing import WorkflowEnvironment
 
+from activities.roster_apply import BatchHook
 from api.app import Services, create_app
 from api.auth import TokenSettings, TokenVerifier
 from api.inspection import AuditSettings
@@ -147,8 +148,16 @@ def audit() -> AuditSettings | None:
 
 
 @pytest.fixture
+def roster_batch_hook() -> BatchHook | None:
+    """Awaited by the site's worker after each batch of a background roster apply (a test
+    module overrides it to hold an apply mid-way)."""
+    return None
+
+
+@pytest.fixture
 async def site(temporal_dev: WorkflowEnvironment, app_pool: asyncpg.Pool, browser: Browser,
-               oidc: OidcSettings | None, audit: AuditSettings | None) -> AsyncIterator[Site]:
+               oidc: OidcSettings | None, audit: AuditSettings | None,
+               roster_batch_hook: BatchHook | None) -> AsyncIterator[Site]:
     test_id = uuid.uuid4().hex[:8]
     agency = f"pemkot-{test_id}"
     people = {p.role: DevPerson(key=p.key, name=p.name.split(" (")[0], roles=p.roles,
@@ -165,7 +174,8 @@ async def site(temporal_dev: WorkflowEnvironment, app_pool: asyncpg.Pool, browse
     sock = _free_port()
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
-    async with running_worker(temporal_dev.client, app_pool, task_queue=task_queue):
+    async with running_worker(temporal_dev.client, app_pool, task_queue=task_queue,
+                              after_roster_batch=roster_batch_hook):
         serving = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not serving.done():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
