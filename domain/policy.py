@@ -398,3 +398,9 @@ Kinerja's choice, no source: PDF, photos and scans (JPEG, PNG), and the office d
 an Indonesian office writes: Word, Excel and PowerPoint (DOCX, XLSX, PPTX) and
 LibreOffice's (ODT, ODS). Not the legacy binary ``.doc``/``.xls`` and no macro-enabled
 document (``.docm``, ``.xlsm``): formats that carry macros are not evidence."""
+
+
+COMPLAINT_PHOTO_MEDIA_TYPES: frozenset[str] = frozenset({"image/jpeg", "image/png"})
+"""The photo a complaint may carry (``domain.complaint.photo_of`` tells it by its bytes).
+Kinerja's choice, no source: what a phone's camera or screenshot gives, nothing that
+carries scripts or pages (no SVG, PDF or office file)."""

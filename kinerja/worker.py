@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+import structlog
 from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
@@ -25,10 +27,14 @@ from activities.reminders import ReminderActivities
 from domain.cycle import CycleMember, cycle_members
 from kinerja.reminders import start_notifications, start_reminders
 from kinerja.settings import Settings, get_settings
+from services.complaints import ComplaintService
+from store.complaints import ComplaintStore
 from store.event_log import EventLog
+from store.public import PublicStore
 from store.reminders import RecipientDirectory
 from store.roster import RosterStore
 from workflows.appraisal.workflow import AppraisalWorkflow
+from workflows.complaint.client import ComplaintClient
 from workflows.complaint.workflow import ComplaintWorkflow
 from workflows.cycle.workflow import CycleWorkflow, NextCycleWorkflow
 from workflows.notifications.contract import NotificationConfig
@@ -37,6 +43,8 @@ from workflows.reminders.contract import ReminderConfig
 from workflows.reminders.workflow import ReminderWorkflow
 
 TASK_QUEUE = "kinerja-appraisals"
+
+log = structlog.get_logger("kinerja.worker")
 
 WORKFLOW_RUNNER = UnsandboxedWorkflowRunner()
 """How Kinerja's workers run workflow code (see ``build_worker``)."""
@@ -178,11 +186,13 @@ async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str 
                          cycle_concurrency: int = 16,
                          notifier: Notifier | None = None,
                          reminders: ReminderConfig | None = None,
-                         notifications: NotificationConfig | None = None
+                         notifications: NotificationConfig | None = None,
+                         complaint_sweep_seconds: float | None = None
                          ) -> AsyncIterator[Worker]:
     """Run a worker in the background for the duration of the block; with ``reminders``
     and ``notifications``, start those workflows (or reconfigure the running ones) once
-    it runs."""
+    it runs; with ``complaint_sweep_seconds``, start the missed complaint workflows once
+    it runs and again every so many seconds (``sweep_complaints``)."""
     worker = build_worker(client, pool, task_queue=task_queue, roster_source=roster_source,
                           cycle_concurrency=cycle_concurrency, notifier=notifier)
     async with worker:
@@ -190,10 +200,41 @@ async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str 
             await start_reminders(client, reminders, task_queue=task_queue)
         if notifications is not None:
             await start_notifications(client, notifications, task_queue=task_queue)
-        yield worker
+        sweep = None if complaint_sweep_seconds is None else asyncio.create_task(
+            sweep_complaints(client, pool, task_queue=task_queue,
+                             every=complaint_sweep_seconds))
+        try:
+            yield worker
+        finally:
+            if sweep is not None:
+                sweep.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweep
+
+
+COMPLAINT_SWEEP_SECONDS = 300.0
+"""How often ``kinerja worker`` looks for complaints whose workflow was not started."""
+
+
+async def sweep_complaints(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
+                           every: float = COMPLAINT_SWEEP_SECONDS) -> None:
+    """Start the workflow of every complaint filed without one (Temporal down, or a crash
+    between the filing and the start: ``ComplaintService.start_missed``), now and every
+    ``every`` seconds, until cancelled. A failed sweep is logged and tried again."""
+    service = ComplaintService(ComplaintStore(pool, EventLog(pool)), PublicStore(pool),
+                               ComplaintClient(client, task_queue))
+    while True:
+        try:
+            started = await service.start_missed()
+            if started:
+                log.info("missed complaint workflows started", started=started)
+        except (asyncpg.PostgresError, OSError) as error:
+            log.warning("complaint sweep failed", error=str(error))
+        await asyncio.sleep(every)
 
 
 async def run_worker_until_cancelled(client: Client, pool: asyncpg.Pool) -> None:
-    """Run a worker until the task is cancelled (``kinerja worker``)."""
-    async with running_worker(client, pool):
+    """Run a worker until the task is cancelled (``kinerja worker``), sweeping missed
+    complaint workflows."""
+    async with running_worker(client, pool, complaint_sweep_seconds=COMPLAINT_SWEEP_SECONDS):
         await asyncio.Event().wait()
