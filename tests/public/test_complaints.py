@@ -354,3 +354,40 @@ async def test_a_refused_photo_is_said_beside_its_field_and_nothing_is_stored(
                                 files={"photo": ("", b"", "application/octet-stream")})
     assert empty.status_code == 303
     assert await app.pool.fetchval("SELECT count(*) FROM complaint_photos") == 0
+
+
+def test_a_form_token_names_its_purpose_unit_and_time_and_refuses_any_change() -> None:
+    from types import SimpleNamespace
+    from typing import Any
+
+    from web.public import form_nonce, form_token
+
+    def site(secret: str) -> Any:
+        return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
+            web=SimpleNamespace(settings=SimpleNamespace(session_secret=secret)))))
+
+    request, other_site = site("s" * 40), site("t" * 40)
+    now = 1_800_000_000.0
+    token = form_token(request, "survey", AGENCY, UNIT, now=now)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{50}", token)
+    nonce = form_nonce(request, "survey", token, AGENCY, UNIT, max_age=3600, now=now + 3599)
+    assert isinstance(nonce, uuid.UUID)
+    assert form_token(request, "survey", AGENCY, UNIT, now=now) != token  # one-time values
+    refused: list[tuple[Any, object, str, str, str, float]] = [
+        (request, token, "survey", AGENCY, UNIT, now + 3601),  # expired
+        (request, token, "survey", AGENCY, UNIT, now - 61),  # from the future
+        (request, token, "complaint", AGENCY, UNIT, now),  # another form's
+        (request, token, "survey", AGENCY, "dukcapil", now),  # another unit's
+        (request, token, "survey", "pemkot-lain", UNIT, now),  # another agency's
+        (other_site, token, "survey", AGENCY, UNIT, now),  # another secret's
+        (request, token[:-3] + ("abc" if token[-3:] != "abc" else "abd"), "survey", AGENCY,
+         UNIT, now),
+        (request, token[:10] + token[11:], "survey", AGENCY, UNIT, now),  # shortened
+        (request, "ÄÖ" * 25, "survey", AGENCY, UNIT, now),
+        (request, "x" * 500, "survey", AGENCY, UNIT, now),
+        (request, None, "survey", AGENCY, UNIT, now),
+        (request, "", "survey", AGENCY, UNIT, now),
+    ]
+    for who, sent, purpose, agency, unit, moment in refused:
+        assert form_nonce(who, purpose, sent, agency, unit, max_age=3600, now=moment) is None, \
+            (sent, purpose, agency, unit, moment)
