@@ -166,7 +166,7 @@ async def run(args: argparse.Namespace) -> list[Figure]:
         pool = await create_pool(dsn, min_size=2, max_size=max(4, args.concurrency))
         try:
             settings = await server_settings(pool)
-            store = PublicStore(pool)
+            store = PublicStore(pool, batched=False)  # the baseline: one INSERT each
             await PublicVoiceService(store).define_unit(
                 HR, AGENCY, UNIT, "Disdukcapil", [PublicService(key="ktp-el", name="KTP-el")],
                 population=5000)
