@@ -239,7 +239,9 @@ async def delete_complaint_contact(request: Request, actor: CurrentActor, agency
 
 @router.get("/agencies/{agency}/complaints/{code}/photo",
             summary="The complaint's photo (the unit only; 404 when none or erased)",
-            response_class=Response)
+            response_class=Response,
+            responses={200: {"description": "The photo (JPEG or PNG, by its bytes)",
+                             "content": {"image/jpeg": {}, "image/png": {}}}})
 async def get_complaint_photo(request: Request, actor: CurrentActor, agency: AgencyId,
                               code: CodeId) -> Response:
     photo = await _complaints(request).photo(actor, agency, code)
