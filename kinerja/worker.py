@@ -228,7 +228,7 @@ async def sweep_complaints(client: Client, pool: asyncpg.Pool, *, task_queue: st
             started = await service.start_missed()
             if started:
                 log.info("missed complaint workflows started", started=started)
-        except (asyncpg.PostgresError, OSError) as error:
+        except Exception as error:  # the database away, a closing pool: next time
             log.warning("complaint sweep failed", error=str(error))
         await asyncio.sleep(every)
 
