@@ -369,7 +369,7 @@ def test_a_form_token_names_its_purpose_unit_and_time_and_refuses_any_change() -
     request, other_site = site("s" * 40), site("t" * 40)
     now = 1_800_000_000.0
     token = form_token(request, "survey", AGENCY, UNIT, now=now)
-    assert re.fullmatch(r"[A-Za-z0-9_-]{50}", token)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{48}", token)
     nonce = form_nonce(request, "survey", token, AGENCY, UNIT, max_age=3600, now=now + 3599)
     assert isinstance(nonce, uuid.UUID)
     assert form_token(request, "survey", AGENCY, UNIT, now=now) != token  # one-time values
@@ -388,6 +388,14 @@ def test_a_form_token_names_its_purpose_unit_and_time_and_refuses_any_change() -
         (request, None, "survey", AGENCY, UNIT, now),
         (request, "", "survey", AGENCY, UNIT, now),
     ]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for at in range(len(token)):  # each character counts: no other text is this token
+        changed = alphabet[(alphabet.index(token[at]) + 1 + at) % 64]
+        refused.append((request, token[:at] + changed + token[at + 1:], "survey", AGENCY,
+                        UNIT, now))
+    refused.append((request, token.replace("-", "+").replace("_", "/"), "survey", AGENCY,
+                    UNIT, now) if ("-" in token or "_" in token) else
+                   (request, token + "=", "survey", AGENCY, UNIT, now))
     for who, sent, purpose, agency, unit, moment in refused:
         assert form_nonce(who, purpose, sent, agency, unit, max_age=3600, now=moment) is None, \
             (sent, purpose, agency, unit, moment)
