@@ -175,17 +175,21 @@ class ComplaintForUnitView(BaseModel):
     escalated_at: datetime | None
     """Unanswered at its deadline: escalated to the unit's head (``escalated_to``)."""
     escalated_to: str | None
+    photo_sha256: str | None = None
+    """The SHA-256 of the complaint's photo (``GET .../photo``), as its filing event names it."""
+    photo_erased: bool = False
 
     @classmethod
     def of(cls, view: ComplaintView, contact: str | None = None,
-           erased: bool = False) -> ComplaintForUnitView:
+           erased: bool = False, photo_erased: bool = False) -> ComplaintForUnitView:
         return cls(code=view.code, unit=view.unit, kind=view.kind.value, service=view.service,
                    text=view.text, filed_at=view.filed_at, deadline=view.deadline,
                    status=view.status.value, late=view.late(datetime.now(UTC)),
                    answer=view.answer, answered_at=view.answered_at,
                    response_seconds=view.response_seconds, contact=contact,
                    contact_erased=erased, hidden=view.hidden, reminded_at=view.reminded_at,
-                   escalated_at=view.escalated_at, escalated_to=view.escalated_to)
+                   escalated_at=view.escalated_at, escalated_to=view.escalated_to,
+                   photo_sha256=view.photo_sha256, photo_erased=photo_erased)
 
 
 class AnswerBody(BaseModel):
@@ -198,7 +202,8 @@ class AnswerBody(BaseModel):
             summary="Complaints and suggestions about a unit (the unit's head, HR)")
 async def get_complaints(request: Request, actor: CurrentActor, agency: AgencyId,
                          unit: UnitId) -> list[ComplaintForUnitView]:
-    return [ComplaintForUnitView.of(c.view, c.contact, c.contact_erased)
+    return [ComplaintForUnitView.of(c.view, c.contact, c.contact_erased,
+                                    c.photo is not None and c.photo.erased)
             for c in await _complaints(request).list(actor, agency, unit)]
 
 
@@ -229,4 +234,24 @@ async def post_complaint_hide(request: Request, actor: CurrentActor, agency: Age
 async def delete_complaint_contact(request: Request, actor: CurrentActor, agency: AgencyId,
                                    code: CodeId) -> Response:
     await _complaints(request).erase_contact(actor, agency, code)
+    return Response(status_code=204)
+
+
+@router.get("/agencies/{agency}/complaints/{code}/photo",
+            summary="The complaint's photo (the unit only; 404 when none or erased)",
+            response_class=Response,
+            responses={200: {"description": "The photo (JPEG or PNG, by its bytes)",
+                             "content": {"image/jpeg": {}, "image/png": {}}}})
+async def get_complaint_photo(request: Request, actor: CurrentActor, agency: AgencyId,
+                              code: CodeId) -> Response:
+    photo = await _complaints(request).photo(actor, agency, code)
+    return Response(photo.content, media_type=photo.media_type, headers={
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
+
+
+@router.delete("/agencies/{agency}/complaints/{code}/photo", status_code=204,
+               summary="Erase the complaint's photo (the complaint's events stay whole)")
+async def delete_complaint_photo(request: Request, actor: CurrentActor, agency: AgencyId,
+                                 code: CodeId) -> Response:
+    await _complaints(request).erase_photo(actor, agency, code)
     return Response(status_code=204)

@@ -497,3 +497,9 @@ class MeasuredIndicatorPolicy(BaseModel):
 
 MEASURED_INDICATORS = MeasuredIndicatorPolicy()
 """The one measured-indicator policy (see the README's rules)."""
+
+
+COMPLAINT_PHOTO_MEDIA_TYPES: frozenset[str] = frozenset({"image/jpeg", "image/png"})
+"""The photo a complaint may carry (``domain.complaint.photo_of`` tells it by its bytes).
+Kinerja's choice, no source: what a phone's camera or screenshot gives, nothing that
+carries scripts or pages (no SVG, PDF or office file)."""

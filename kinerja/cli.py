@@ -37,7 +37,7 @@ from kinerja.shell import Stop as _Stop
 from kinerja.shell import database_url as _database_url
 from kinerja.shell import run as _run
 from kinerja.shell import settings as _settings
-from kinerja.worker import data_converter, running_worker
+from kinerja.worker import COMPLAINT_SWEEP_SECONDS, data_converter, running_worker
 from services.bootstrap import bootstrap
 from store.database import create_pool
 from store.migrations import MigrationError, apply_migrations, migration_names
@@ -148,6 +148,7 @@ def worker() -> None:
                 stopped = asyncio.Event()
                 async with running_worker(services.temporal, services.pool,
                                           task_queue=settings.task_queue,
+                                          complaint_sweep_seconds=COMPLAINT_SWEEP_SECONDS,
                                           **reminder_options(settings)), serving_metrics(
                         "worker", settings, pool=services.pool, temporal=services.temporal):
                     for made in await ensure_next_cycle_schedules(services.temporal, settings):
@@ -227,6 +228,7 @@ def dev() -> None:
                 try:
                     async with running_worker(services.temporal, services.pool,
                                               task_queue=settings.task_queue,
+                                              complaint_sweep_seconds=COMPLAINT_SWEEP_SECONDS,
                                               **reminder_options(settings)):
                         await ensure_next_cycle_schedules(services.temporal, settings)
                         server = _serve(services, settings)

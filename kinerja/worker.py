@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import structlog
 from temporalio.client import Client, Interceptor
 from temporalio.contrib.pydantic import PydanticPayloadConverter, pydantic_data_converter
 from temporalio.converter import DataConverter
@@ -29,10 +31,14 @@ from activities.roster_apply import BatchHook, RosterApplyActivities
 from domain.cycle import CycleMember, cycle_members
 from kinerja.reminders import reminder_config, start_notifications, start_reminders
 from kinerja.settings import Settings, get_settings
+from services.complaints import ComplaintService
+from store.complaints import ComplaintStore
 from store.event_log import EventLog
+from store.public import PublicStore
 from store.reminders import RecipientDirectory
 from store.roster import RosterStore
 from workflows.appraisal.workflow import AppraisalWorkflow
+from workflows.complaint.client import ComplaintClient
 from workflows.complaint.workflow import ComplaintWorkflow
 from workflows.cycle.workflow import CycleWorkflow, NextCycleWorkflow
 from workflows.document_zip.workflow import DocumentZipWorkflow
@@ -44,6 +50,8 @@ from workflows.reminders.workflow import ReminderWorkflow
 from workflows.roster_apply.workflow import RosterApplyWorkflow
 
 TASK_QUEUE = "kinerja-appraisals"
+
+log = structlog.get_logger("kinerja.worker")
 
 WORKFLOW_RUNNER = UnsandboxedWorkflowRunner()
 """How Kinerja's workers run workflow code (see ``build_worker``)."""
@@ -226,11 +234,13 @@ async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str 
                          reminders: ReminderConfig | None = None,
                          notifications: NotificationConfig | None = None,
                          zip_dir: Path | None = None,
-                         after_roster_batch: BatchHook | None = None
+                         after_roster_batch: BatchHook | None = None,
+                         complaint_sweep_seconds: float | None = None
                          ) -> AsyncIterator[Worker]:
     """Run a worker in the background for the duration of the block; with ``reminders``
     and ``notifications``, start those workflows (or reconfigure the running ones) once
-    it runs."""
+    it runs; with ``complaint_sweep_seconds``, start the missed complaint workflows once
+    it runs and again every so many seconds (``sweep_complaints``)."""
     worker = build_worker(client, pool, task_queue=task_queue, roster_source=roster_source,
                           cycle_concurrency=cycle_concurrency, notifier=notifier,
                           zip_dir=zip_dir, after_roster_batch=after_roster_batch)
@@ -239,10 +249,41 @@ async def running_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str 
             await start_reminders(client, reminders, task_queue=task_queue)
         if notifications is not None:
             await start_notifications(client, notifications, task_queue=task_queue)
-        yield worker
+        sweep = None if complaint_sweep_seconds is None else asyncio.create_task(
+            sweep_complaints(client, pool, task_queue=task_queue,
+                             every=complaint_sweep_seconds))
+        try:
+            yield worker
+        finally:
+            if sweep is not None:
+                sweep.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweep
+
+
+COMPLAINT_SWEEP_SECONDS = 300.0
+"""How often ``kinerja worker`` looks for complaints whose workflow was not started."""
+
+
+async def sweep_complaints(client: Client, pool: asyncpg.Pool, *, task_queue: str = TASK_QUEUE,
+                           every: float = COMPLAINT_SWEEP_SECONDS) -> None:
+    """Start the workflow of every complaint filed without one (Temporal down, or a crash
+    between the filing and the start: ``ComplaintService.start_missed``), now and every
+    ``every`` seconds, until cancelled. A failed sweep is logged and tried again."""
+    service = ComplaintService(ComplaintStore(pool, EventLog(pool)), PublicStore(pool),
+                               ComplaintClient(client, task_queue))
+    while True:
+        try:
+            started = await service.start_missed()
+            if started:
+                log.info("missed complaint workflows started", started=started)
+        except Exception as error:  # the database away, a closing pool: next time
+            log.warning("complaint sweep failed", error=str(error))
+        await asyncio.sleep(every)
 
 
 async def run_worker_until_cancelled(client: Client, pool: asyncpg.Pool) -> None:
-    """Run a worker until the task is cancelled (``kinerja worker``)."""
-    async with running_worker(client, pool):
+    """Run a worker until the task is cancelled (``kinerja worker``), sweeping missed
+    complaint workflows."""
+    async with running_worker(client, pool, complaint_sweep_seconds=COMPLAINT_SWEEP_SECONDS):
         await asyncio.Event().wait()

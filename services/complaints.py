@@ -6,15 +6,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from domain.authorization import Actor, Role
-from domain.complaint import COMPLAINT_POLICY, ComplaintView, FileComplaint, tracking_code
+from domain.complaint import (
+    COMPLAINT_POLICY,
+    ComplaintView,
+    FileComplaint,
+    PhotoRefused,
+    photo_of,
+    tracking_code,
+)
 from domain.complaint.rules import deadline_of
 from domain.survey.access import may_read_results
 from services.errors import Broken, Conflict, Forbidden, Invalid, NotFound
 from services.settings import AgencySettingsService
-from store.complaints import ComplaintStore, Filed
+from store.complaints import ComplaintStore, Filed, StoredPhoto
 from store.public import PublicStore
 from workflows.complaint.client import ComplaintClient
 from workflows.complaint.contract import ComplaintDeadline
@@ -25,6 +32,20 @@ class ForTheUnit:
     view: ComplaintView
     contact: str | None
     contact_erased: bool
+    photo: StoredPhoto | None = None
+    """The photo's type, size and whether it was erased (not its bytes)."""
+
+
+PHOTO_MESSAGES = {
+    "file_too_large": "the photo is larger than the limit",
+    "file_type": "a photo is a JPEG or PNG image (judged by its bytes)",
+}
+
+
+def photo_refused(rule: str) -> Invalid:
+    """The refusal of a complaint's photo, naming the field and the rule."""
+    return Invalid("validation", "The request breaks a rule", PHOTO_MESSAGES[rule],
+                   [Broken("photo", rule, PHOTO_MESSAGES[rule])])
 
 
 class ComplaintService:
@@ -37,7 +58,13 @@ class ComplaintService:
         self._settings = settings
 
     async def file(self, agency: str, unit: str, complaint: FileComplaint, nonce: uuid.UUID,
-                   now: datetime | None = None) -> Filed:
+                   now: datetime | None = None, photo: bytes | None = None) -> Filed:
+        """File a complaint (with its optional photo: JPEG or PNG by its bytes, within the
+        policy's size; else ``Invalid`` naming ``photo`` and nothing is stored)."""
+        try:
+            judged = photo_of(photo, COMPLAINT_POLICY) if photo else None
+        except PhotoRefused as refused:
+            raise photo_refused(refused.rule) from None
         found = await self._units.unit(agency, unit)
         if found is None:
             raise NotFound("public unit")
@@ -52,11 +79,30 @@ class ComplaintService:
         policy = await self._settings.complaint_policy(agency) if self._settings \
             else COMPLAINT_POLICY
         filed = await self._store.file(agency, unit, tracking_code(nonce), complaint, moment,
-                                       deadline_of(moment, policy))
-        if self._workflows is not None:  # a repeated filing finds it started
-            await self._workflows.start(ComplaintDeadline(
-                agency=agency, code=filed.view.code, deadline=filed.view.deadline))
+                                       deadline_of(moment, policy), judged)
+        if self._workflows is not None and await self._workflows.start(ComplaintDeadline(
+                agency=agency, code=filed.view.code, deadline=filed.view.deadline)):
+            # a repeated filing finds it started; a start that failed is left to the sweep
+            await self._store.mark_started(filed.view.code, datetime.now(UTC))
         return filed
+
+    async def start_missed(self, *, older_than: timedelta = timedelta(minutes=1),
+                           limit: int = 500, now: datetime | None = None) -> int:
+        """Start the workflow of each unanswered complaint filed at least ``older_than``
+        ago whose start is not recorded (Temporal was down, or the process died between
+        the filing and the start). The workflow id is the complaint's, so a workflow that
+        is running already is found, not started twice. The number started or found;
+        those Temporal refused stay for the next sweep."""
+        if self._workflows is None:
+            return 0
+        moment = now or datetime.now(UTC)
+        started = 0
+        for missed in await self._store.not_started(moment - older_than, limit):
+            if await self._workflows.start(ComplaintDeadline(
+                    agency=missed.agency, code=missed.code, deadline=missed.deadline)):
+                await self._store.mark_started(missed.code, datetime.now(UTC))
+                started += 1
+        return started
 
     async def track(self, agency: str, code: str) -> ComplaintView:
         """What the complainant sees with the code: never the contact."""
@@ -77,12 +123,30 @@ class ComplaintService:
     async def list(self, actor: Actor, agency: str, unit: str) -> list[ForTheUnit]:
         await self._unit_actor(actor, agency, unit, answering=False)
         out = []
-        for code in await self._store.codes(agency, unit):
+        codes = await self._store.codes(agency, unit)
+        photos = await self._store.photos(codes)
+        for code in codes:
             view = await self._store.view(agency, code)
             assert view is not None
             contact, erased = await self._store.contact(view.contact_ref)
-            out.append(ForTheUnit(view, contact, erased))
+            out.append(ForTheUnit(view, contact, erased, photos.get(code)))
         return out
+
+    async def photo(self, actor: Actor, agency: str, code: str) -> StoredPhoto:
+        """The complaint's photo with its bytes, for the unit only (its head, HR,
+        inspectors: who reads the unit's complaints); NotFound to anyone else, and when
+        there is none or it was erased."""
+        await self._complaint(actor, agency, code, answering=False)
+        found = await self._store.photo(code)
+        if found is None or found.content is None:
+            raise NotFound("photo")
+        return found
+
+    async def erase_photo(self, actor: Actor, agency: str, code: str,
+                          now: datetime | None = None) -> None:
+        """Erase the complaint's photo (on request); the events stay whole."""
+        await self._complaint(actor, agency, code, answering=True)
+        await self._store.erase_photo(code, now or datetime.now(UTC))
 
     async def _complaint(self, actor: Actor, agency: str, code: str, *, answering: bool
                          ) -> ComplaintView:

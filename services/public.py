@@ -4,6 +4,7 @@ survey; HR, inspectors and the unit's head read its results per period."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,10 +33,20 @@ class UnitResults:
     result: SurveyResult
 
 
+UNIT_CACHE_SECONDS = 10.0
+"""How long a process serves a unit's public face (name, services) from memory: the
+survey form and its submission read it on every request, and it changes rarely (HR
+defining the unit in this process forgets it at once; another API process sees the
+change within this many seconds)."""
+
+
 class PublicVoiceService:
-    def __init__(self, store: PublicStore, *, utc_offset_hours: int = 7) -> None:
+    def __init__(self, store: PublicStore, *, utc_offset_hours: int = 7,
+                 unit_cache_seconds: float = UNIT_CACHE_SECONDS) -> None:
         self._store = store
         self._offset = utc_offset_hours
+        self._cache_seconds = unit_cache_seconds
+        self._units: dict[tuple[str, str], tuple[float, PublicUnit]] = {}
 
     async def define_unit(self, actor: Actor, agency: str, unit: str, name: str,
                           services: Sequence[PublicService], population: int | None
@@ -51,16 +62,27 @@ class PublicVoiceService:
         defined = PublicUnit(agency=agency, unit=unit, name=name, population=population,
                              services=tuple(services), updated_at=datetime.now(UTC))
         await self._store.save_unit(defined, actor.subject)
+        self._units.pop((agency, unit), None)
         return defined
 
     async def units(self, agency: str) -> list[PublicUnit]:
         return await self._store.units(agency)
 
     async def unit(self, agency: str, unit: str) -> PublicUnit:
-        """A unit's public face (no sign-in)."""
+        """A unit's public face (no sign-in): from memory for ``UNIT_CACHE_SECONDS``; an
+        unknown unit is asked for every time."""
+        key = (agency, unit)
+        now = time.monotonic()
+        cached = self._units.get(key)
+        if cached is not None and now - cached[0] < self._cache_seconds:
+            return cached[1]
         found = await self._store.unit(agency, unit)
         if found is None:
+            self._units.pop(key, None)
             raise NotFound("public unit")
+        if len(self._units) >= 10_000:
+            self._units.clear()
+        self._units[key] = (now, found)
         return found
 
     def period_now(self, now: datetime | None = None) -> str:

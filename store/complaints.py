@@ -9,7 +9,7 @@ from datetime import datetime
 
 import asyncpg
 
-from domain.complaint import ComplaintView, FileComplaint, complaint_stream, fold
+from domain.complaint import ComplaintView, FileComplaint, Photo, complaint_stream, fold
 from store.event_log import ConcurrencyConflict, EventLog, NewEvent, RecordedEvent
 
 _INSERT_READ_MODEL = """
@@ -27,6 +27,17 @@ INSERT INTO complaint_contacts (contact_ref, agency, contact) VALUES ($1, $2, $3
 ON CONFLICT (contact_ref) DO NOTHING
 """
 
+_INSERT_PHOTO = """
+INSERT INTO complaint_photos (code, agency, sha256, media_type, size, content)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING
+"""
+
+_NOT_STARTED = """
+SELECT agency, code, deadline FROM complaints
+WHERE workflow_started_at IS NULL AND status <> 'answered' AND filed_at <= $1
+ORDER BY filed_at, code LIMIT $2
+"""
+
 _LIST = """
 SELECT code FROM complaints WHERE agency = $1 AND unit = $2 ORDER BY filed_at, code
 """
@@ -41,19 +52,41 @@ class Filed:
     """False when the same form was filed before (its first receipt)."""
 
 
+@dataclass(frozen=True)
+class NotStarted:
+    agency: str
+    code: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    sha256: str
+    media_type: str
+    size: int
+    erased: bool
+    content: bytes | None = None
+    """The bytes (when read for showing them); None once erased."""
+
+
 class ComplaintStore:
     def __init__(self, pool: asyncpg.Pool, event_log: EventLog) -> None:
         self._pool = pool
         self._log = event_log
 
     async def file(self, agency: str, unit: str, code: str, complaint: FileComplaint,
-                   filed_at: datetime, deadline: datetime) -> Filed:
+                   filed_at: datetime, deadline: datetime, photo: Photo | None = None
+                   ) -> Filed:
+        """Append the filing event, with the contact and the photo kept apart (the event
+        names the contact's reference and the photo's SHA-256), in one transaction."""
         stream = complaint_stream(agency, code)
         contact_ref = uuid.uuid5(uuid.NAMESPACE_URL, stream) if complaint.contact else None
         data = {"code": code, "agency": agency, "unit": unit, "kind": complaint.kind.value,
                 "service": complaint.service, "text": complaint.text,
                 "deadline": deadline.isoformat(),
                 "contact_ref": str(contact_ref) if contact_ref else None}
+        if photo is not None:
+            data["photo_sha256"] = photo.sha256
         try:
             async with self._pool.acquire() as connection, connection.transaction():
                 recorded = await self._log.append(stream, 0, [NewEvent(
@@ -62,6 +95,10 @@ class ComplaintStore:
                 if contact_ref is not None:
                     await connection.execute(_INSERT_CONTACT, contact_ref, agency,
                                              complaint.contact)
+                if photo is not None:
+                    await connection.execute(_INSERT_PHOTO, code, agency, photo.sha256,
+                                             photo.media_type, len(photo.content),
+                                             photo.content)
                 await connection.execute(_INSERT_READ_MODEL, code, agency, unit,
                                          complaint.kind.value, filed_at, deadline,
                                          contact_ref)
@@ -163,3 +200,35 @@ class ComplaintStore:
         await self._pool.execute(
             "UPDATE complaint_contacts SET contact = NULL, erased_at = $2"
             " WHERE contact_ref = $1 AND erased_at IS NULL", uuid.UUID(contact_ref), at)
+
+    async def photo(self, code: str) -> StoredPhoto | None:
+        row = await self._pool.fetchrow(
+            "SELECT sha256, media_type, size, content FROM complaint_photos WHERE code = $1",
+            code)
+        if row is None:
+            return None
+        return StoredPhoto(row["sha256"], row["media_type"], row["size"],
+                           row["content"] is None, row["content"])
+
+    async def photos(self, codes: list[str]) -> dict[str, StoredPhoto]:
+        """The photos of these complaints, without their bytes (for a list)."""
+        rows = await self._pool.fetch(
+            "SELECT code, sha256, media_type, size, erased_at IS NOT NULL AS erased"
+            " FROM complaint_photos WHERE code = ANY($1::text[])", codes)
+        return {r["code"]: StoredPhoto(r["sha256"], r["media_type"], r["size"], r["erased"])
+                for r in rows}
+
+    async def erase_photo(self, code: str, at: datetime) -> None:
+        await self._pool.execute(
+            "UPDATE complaint_photos SET content = NULL, erased_at = $2"
+            " WHERE code = $1 AND erased_at IS NULL", code, at)
+
+    async def not_started(self, filed_before: datetime, limit: int) -> list[NotStarted]:
+        """Unanswered complaints whose workflow is not known to be started, oldest first."""
+        return [NotStarted(r["agency"], r["code"], r["deadline"])
+                for r in await self._pool.fetch(_NOT_STARTED, filed_before, limit)]
+
+    async def mark_started(self, code: str, at: datetime) -> None:
+        await self._pool.execute(
+            "UPDATE complaints SET workflow_started_at = $2"
+            " WHERE code = $1 AND workflow_started_at IS NULL", code, at)

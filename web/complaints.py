@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from domain.authorization import Actor
-from domain.complaint import COMPLAINT_POLICY, ComplaintKind, FileComplaint
+from domain.complaint import COMPLAINT_POLICY, ComplaintKind, FileComplaint, PhotoRefused, photo_of
 from domain.complaint.rules import CODE_PATTERN
 from domain.text import first_refused_character
 from services.complaints import ComplaintService
@@ -41,6 +42,10 @@ HONEYPOT = "website"
 REQUIRED = N_("Fill in this field.")
 TOO_SHORT = N_("Write at least 10 characters.")
 ROBOT = N_("This form was filled in by a program, not a person: nothing was sent.")
+PHOTO_REFUSED = {
+    "file_too_large": N_("The photo is too large: choose a smaller one."),
+    "file_type": N_("Choose a photo in JPEG or PNG format."),
+}
 
 
 def _service(request: Request) -> ComplaintService:
@@ -74,7 +79,25 @@ async def _form_page(request: Request, agency: str, unit: str, *,
         "unit": found, "kinds": list(ComplaintKind), "token": token,
         "values": values or {"kind": ComplaintKind.COMPLAINT.value}, "errors": errors or {},
         "notice": notice,
-        "policy": await request.app.state.kinerja.settings.complaint_policy(agency)}, status)
+        "policy": await request.app.state.kinerja.settings.complaint_policy(agency),
+        "photo_mb": COMPLAINT_POLICY.photo_max_bytes // (1024 * 1024)}, status)
+
+
+async def _photo(form_value: object) -> tuple[bytes | None, str | None]:
+    """The photo sent with the form (at most one byte over the limit is read) and the
+    rule it breaks; (None, None) when no file was chosen."""
+    if form_value is None or form_value == "":
+        return None, None
+    if not isinstance(form_value, UploadFile):
+        return None, "file_type"
+    data = await form_value.read(COMPLAINT_POLICY.photo_max_bytes + 1)
+    if not data:
+        return None, None
+    try:
+        photo_of(data, COMPLAINT_POLICY)
+    except PhotoRefused as refused:
+        return None, refused.rule
+    return data, None
 
 
 # The lookup is declared before the form: its path would match the form's.
@@ -97,7 +120,7 @@ async def complaint_form(request: Request, agency: str, unit: str) -> Response:
 
 @router.post("/publik/pengaduan/{agency}/{unit}")
 async def complaint_submit(request: Request, agency: str, unit: str) -> Response:
-    form = await request.form(max_fields=12, max_files=0)
+    form = await request.form(max_fields=12, max_files=1)
     values = {n: str(form.get(n) or "") for n in FIELDS if isinstance(form.get(n) or "", str)}
     shown = {k: v for k, v in values.items() if first_refused_character(v) is None}
     nonce = _nonce(request, form.get("token"), agency, unit)
@@ -114,6 +137,9 @@ async def complaint_submit(request: Request, agency: str, unit: str) -> Response
                                 status=429)
     errors: dict[str, str] = {n: CONTROL for n, v in values.items()
                               if first_refused_character(v) is not None}
+    photo, photo_rule = await _photo(form.get("photo"))
+    if photo_rule is not None:
+        errors["photo"] = PHOTO_REFUSED[photo_rule]
     if not values.get("text", "").strip() and "text" not in errors:
         errors["text"] = REQUIRED
     complaint = None
@@ -129,16 +155,17 @@ async def complaint_submit(request: Request, agency: str, unit: str) -> Response
                 errors.setdefault(name, {"string_too_long": TOO_LONG,
                                          "string_too_short": TOO_SHORT}.get(
                                              error["type"], REQUIRED))
-    if complaint is None:
+    if complaint is None or errors:
         return await _form_page(request, agency, unit, values=shown, errors=errors,
                                 status=422)
     try:
-        filed = await _service(request).file(agency, unit, complaint, nonce)
+        filed = await _service(request).file(agency, unit, complaint, nonce, photo=photo)
     except NotFound:
         raise PageNotFound() from None
     except Invalid as refused:
         return await _form_page(request, agency, unit, values=shown, status=422,
-                                errors={b.field: REQUIRED for b in refused.broken})
+                                errors={b.field: PHOTO_REFUSED.get(b.rule, REQUIRED)
+                                        for b in refused.broken})
     if filed.new:
         limiter.record(key)
     return RedirectResponse(
@@ -219,6 +246,35 @@ async def unit_erase_contact(request: Request, agency: str, unit: str, code: str
     await csrf_checked_form(request)
     try:
         await _service(request).erase_contact(_actor(request), agency, code)
+    except NotFound:
+        raise PageNotFound() from None
+    except Forbidden:
+        return await _unit_page(request, agency, unit, status=403, errors={
+            f"answer-{code}": N_("Only the unit's head or HR answers complaints.")})
+    return RedirectResponse(f"/survei/{agency}/{unit}/pengaduan", 303)
+
+
+@router.get("/survei/{agency}/{unit}/pengaduan/{code}/foto")
+async def unit_photo(request: Request, agency: str, unit: str, code: str) -> Response:
+    """The complaint's photo, for the unit only (a 404 page to anyone else, and once
+    erased)."""
+    try:
+        photo = await _service(request).photo(_actor(request), agency, code)
+    except NotFound:
+        raise PageNotFound() from None
+    assert photo.content is not None
+    extension = ".png" if photo.media_type == "image/png" else ".jpg"
+    return Response(photo.content, media_type=photo.media_type, headers={
+        "Content-Disposition": f'inline; filename="{code}{extension}"',
+        "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'"})
+
+
+@router.post("/survei/{agency}/{unit}/pengaduan/{code}/hapus-foto")
+async def unit_erase_photo(request: Request, agency: str, unit: str, code: str) -> Response:
+    await csrf_checked_form(request)
+    try:
+        await _service(request).erase_photo(_actor(request), agency, code)
     except NotFound:
         raise PageNotFound() from None
     except Forbidden:

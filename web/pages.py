@@ -120,18 +120,64 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
     session = state.sessions.of(request)
     response = HTMLResponse("", status_code=status)
     csrf = session.csrf if session else state.sessions.pre_token(request, response)
+    page = _page_text(request, template, context, session, csrf, language, offset)
+    return _finished(request, response, page, language)
+
+
+def _page_text(request: Request, template: str, context: Mapping[str, Any] | None,
+               session: Session | None, csrf: str, language: str, offset: int) -> str:
+    state = web(request)
     translations = state.translations(language)
-    page = state.environment(language).get_template(template).render(
+    return state.environment(language).get_template(template).render(
         request=request, session=session, csrf=csrf, lang=language, languages=LANGUAGES,
         fmt=Formats(language, offset), _=translations.gettext, new_key=_new_key,
         path=request.url.path, **(context or {}))
+
+
+def _finished(request: Request, response: HTMLResponse, page: str,
+              language: str) -> HTMLResponse:
     response.body = page.encode()
     response.headers["content-length"] = str(len(response.body))
     response.headers["cache-control"] = "no-store"
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, httponly=True,
-                            secure=state.sessions.secure, samesite="lax", path="/")
+                            secure=web(request).sessions.secure, samesite="lax", path="/")
     return response
+
+
+CSRF_SLOT = "csrf-slot-" + uuid.uuid4().hex
+"""Where a reusable page's text takes the visitor's CSRF token (:func:`render_anonymous`)."""
+
+
+def render_anonymous(request: Request, template: str, context: Mapping[str, Any], *,
+                     key: tuple[Any, ...], slots: Mapping[str, str],
+                     offset: int = DEFAULT_UTC_OFFSET_HOURS) -> HTMLResponse | None:
+    """A page for a visitor without a session whose text depends only on ``key`` (with
+    the language and the path) and on the values of ``slots``: rendered once with each
+    slot's marker (``context`` holds the markers) and kept by the process (at most 256
+    pages), then each request fills in the markers and the visitor's CSRF token. The
+    public forms are served this way: rendering the survey form was most of a
+    submission's cost. None when the visitor is signed in (``render`` then)."""
+    state = web(request)
+    if state.sessions.of(request) is not None:
+        return None
+    language = language_of(request)
+    pages: dict[tuple[Any, ...], str] | None = getattr(request.app.state, "anonymous_pages",
+                                                       None)
+    if pages is None:
+        pages = request.app.state.anonymous_pages = {}
+    full_key = (template, language, request.url.path, *key)
+    text = pages.get(full_key)
+    if text is None:
+        text = _page_text(request, template, context, None, CSRF_SLOT, language, offset)
+        if len(pages) >= 256:
+            pages.clear()
+        pages[full_key] = text
+    response = HTMLResponse("", status_code=200)
+    text = text.replace(CSRF_SLOT, state.sessions.pre_token(request, response))
+    for marker, value in slots.items():
+        text = text.replace(marker, value)
+    return _finished(request, response, text, language)
 
 
 def _new_key() -> str:

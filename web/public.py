@@ -13,14 +13,18 @@ process counts its own; see docs/public-voice.md).
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import io
+import re
 import time
 import uuid
 from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +33,6 @@ import typst
 from babel.numbers import format_decimal
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment
 from pydantic import ValidationError
 
@@ -46,7 +49,15 @@ from domain.survey import (
 from domain.text import first_refused_character
 from services.errors import Invalid, NotFound
 from services.public import PublicVoiceService, results_csv
-from web.pages import N_, PageNotFound, SignInNeeded, language_of, render, web
+from web.pages import (
+    N_,
+    PageNotFound,
+    SignInNeeded,
+    language_of,
+    render,
+    render_anonymous,
+    web,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,30 +74,57 @@ def _public(request: Request) -> PublicVoiceService:
 # ------------------------------------------------------------------------ form token
 
 
-def form_token(request: Request, purpose: str, agency: str, unit: str) -> str:
+def form_token(request: Request, purpose: str, agency: str, unit: str, *,
+               now: float | None = None) -> str:
     """A signed token for one public form of ``purpose`` (``survey``, ``complaint``) of a
-    unit: it names the unit and a one-time value (what a form sent twice is known by)."""
-    return str(_signer(request, purpose).dumps(
-        {"a": agency, "u": unit, "n": uuid.uuid4().hex}))
+    unit: a one-time value (what a form sent twice is known by) and the time it was
+    served, with an HMAC-SHA-256 (truncated to 128 bits) over them, the purpose, the
+    agency and the unit under the site's secret. 48 URL-safe base64 characters, each
+    one meaningful (36 bytes: no padding bits, so no two texts are the same token); one
+    HMAC, no JSON (signing and checking it was a noticeable part of a submission's
+    cost)."""
+    issued = int(time.time() if now is None else now)
+    body = uuid.uuid4().bytes + issued.to_bytes(_TIME_BYTES, "big")
+    mac = _mac(web(request).settings.session_secret, purpose, agency, unit, body)
+    return base64.urlsafe_b64encode(body + mac).rstrip(b"=").decode()
 
 
 def form_nonce(request: Request, purpose: str, token: object, agency: str, unit: str, *,
-               max_age: float) -> uuid.UUID | None:
+               max_age: float, now: float | None = None) -> uuid.UUID | None:
     """The one-time value of a valid, unexpired token of this unit's form, else None."""
-    if not isinstance(token, str) or len(token) > 400:
+    if not isinstance(token, str) or not _TOKEN_TEXT.fullmatch(token):
         return None
-    try:
-        claims = _signer(request, purpose).loads(token, max_age=max_age)
-        if claims["a"] != agency or claims["u"] != unit:
-            return None
-        return uuid.UUID(hex=str(claims["n"]))
-    except (BadSignature, KeyError, TypeError, ValueError):
+    raw = base64.urlsafe_b64decode(token)
+    body, mac = raw[:_BODY_BYTES], raw[_BODY_BYTES:]
+    expected = _mac(web(request).settings.session_secret, purpose, agency, unit, body)
+    if not hmac.compare_digest(mac, expected):
         return None
+    issued = int.from_bytes(body[16:], "big")
+    moment = time.time() if now is None else now
+    if not moment - max_age <= issued <= moment + 60:  # expired, or from the future
+        return None
+    return uuid.UUID(bytes=body[:16])
 
 
-def _signer(request: Request, purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(web(request).settings.session_secret,
-                                  salt=f"kinerja-public-{purpose}")
+_TIME_BYTES = 4  # seconds since 1970, unsigned: until 2106
+_BODY_BYTES = 16 + _TIME_BYTES
+_MAC_BYTES = 16
+_TOKEN_TEXT = re.compile(r"[A-Za-z0-9_-]{48}")
+
+
+def _mac(secret: str, purpose: str, agency: str, unit: str, body: bytes) -> bytes:
+    named = f"{len(agency)}:{agency}{len(unit)}:{unit}".encode()
+    return hmac.digest(_form_key(secret, purpose), named + body, "sha256")[:_MAC_BYTES]
+
+
+@lru_cache(maxsize=16)
+def _form_key(secret: str, purpose: str) -> bytes:
+    """The key of one purpose's form tokens, derived from the site's secret."""
+    return hashlib.sha256(f"kinerja-public-{purpose}\x00{secret}".encode()).digest()
+
+
+TOKEN_SLOT = "token-slot-" + uuid.uuid4().hex
+"""Where the reused blank form takes its fresh token (``render_anonymous``)."""
 
 
 def _form_token(request: Request, agency: str, unit: str) -> str:
@@ -175,13 +213,21 @@ async def _form_page(request: Request, agency: str, unit: str, *,
         found = await _public(request).unit(agency, unit)
     except NotFound:
         raise PageNotFound() from None
-    return render(request, "public/survey.html", {
+    token = _form_token(request, agency, unit)
+    context = {
         "unit": found, "elements": ELEMENTS, "profile": PROFILE,
         "scale": range(SKM_14_2017.scale_min, SKM_14_2017.scale_max + 1),
-        "token": _form_token(request, agency, unit), "values": values or {},
+        "token": token, "values": values or {},
         "errors": errors or {}, "notice": notice,
         "comment_max": SKM_14_2017.comment_max_length,
-        "labels": _labels(web(request).environment(language_of(request)))}, status)
+        "labels": _labels(web(request).environment(language_of(request)))}
+    if not (values or errors or notice) and status == 200:  # the blank form: reused
+        page = render_anonymous(request, "public/survey.html", {**context, "token": TOKEN_SLOT},
+                                key=(found.agency, found.unit, found.updated_at),
+                                slots={TOKEN_SLOT: token})
+        if page is not None:
+            return page
+    return render(request, "public/survey.html", context, status)
 
 
 @router.get("/publik/survei/{agency}/{unit}")
@@ -266,8 +312,6 @@ def _signed_in_actor(request: Request) -> Any:
 
 
 def _period(request: Request, requested: str | None) -> str:
-    import re
-
     if requested and re.fullmatch(PERIOD_PATTERN, requested):
         return requested
     return _public(request).period_now(datetime.now(UTC))

@@ -8,10 +8,14 @@ from domain.complaint.rules import (
     ComplaintStatus,
     ComplaintView,
     FileComplaint,
+    Photo,
+    PhotoRefused,
     complaint_stream,
     fold,
+    photo_of,
     tracking_code,
 )
 
 __all__ = ["COMPLAINT_POLICY", "ComplaintKind", "ComplaintPolicy", "ComplaintStatus",
-           "ComplaintView", "FileComplaint", "complaint_stream", "fold", "tracking_code"]
+           "ComplaintView", "FileComplaint", "Photo", "PhotoRefused", "complaint_stream", "fold",
+           "photo_of", "tracking_code"]

@@ -16,13 +16,17 @@ the unit answers within 14 calendar days by default (an agency may set its own i
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.evidence import detect
+from domain.policy import COMPLAINT_PHOTO_MEDIA_TYPES
 from domain.survey.response import ServiceKey
 from domain.text import Clean
 
@@ -52,11 +56,43 @@ class ComplaintPolicy(BaseModel):
     """Complaints from one client address per unit ..."""
     window_seconds: int
     """... in this many seconds."""
+    photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    """The largest photo a complaint may carry (JPEG or PNG)."""
 
 
 COMPLAINT_POLICY = ComplaintPolicy(response_days=14, text_min=10, text_max=2000,
                                    contact_max=200, answer_max=4000, per_client=3,
-                                   window_seconds=3600)
+                                   window_seconds=3600, photo_max_bytes=5 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A complaint's photo as its bytes show it: kept apart from the log (personal data,
+    erasable), the filing event names only its SHA-256."""
+
+    sha256: str
+    media_type: str
+    content: bytes
+
+
+class PhotoRefused(ValueError):
+    """Why a photo is refused: ``rule`` is ``file_too_large`` or ``file_type``."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__(rule)
+        self.rule = rule
+
+
+def photo_of(data: bytes, policy: ComplaintPolicy = COMPLAINT_POLICY) -> Photo:
+    """The photo ``data`` is, judged by its bytes (never its name or declared type): a
+    JPEG or a PNG (``COMPLAINT_PHOTO_MEDIA_TYPES``) of at most ``policy.photo_max_bytes``;
+    else :class:`PhotoRefused`."""
+    if len(data) > policy.photo_max_bytes:
+        raise PhotoRefused("file_too_large")
+    found = detect(data)
+    if found is None or found.media_type not in COMPLAINT_PHOTO_MEDIA_TYPES:
+        raise PhotoRefused("file_type")
+    return Photo(hashlib.sha256(data).hexdigest(), found.media_type, data)
 
 
 class FileComplaint(BaseModel):
@@ -104,6 +140,8 @@ class ComplaintView(BaseModel):
     answered_at: datetime | None = None
     response_seconds: int | None = None
     contact_ref: str | None = None
+    photo_sha256: str | None = None
+    """The SHA-256 of the complaint's photo (its bytes kept apart, erasable)."""
     hidden: bool = False
     """Hidden from public view by moderation (abusive text); the event stays in the log."""
     hidden_reason: str | None = None
@@ -128,7 +166,8 @@ def fold(events: list[tuple[str, dict[str, Any], datetime]]) -> ComplaintView | 
                 kind=ComplaintKind(data["kind"]), service=data.get("service"),
                 text=data["text"], filed_at=moment,
                 deadline=datetime.fromisoformat(data["deadline"]),
-                status=ComplaintStatus.OPEN, contact_ref=data.get("contact_ref"))
+                status=ComplaintStatus.OPEN, contact_ref=data.get("contact_ref"),
+                photo_sha256=data.get("photo_sha256"))
         elif kind == "complaint_answered" and view is not None:
             view = view.model_copy(update={
                 "status": ComplaintStatus.ANSWERED, "answer": data["text"],

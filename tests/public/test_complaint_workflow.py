@@ -84,3 +84,71 @@ async def test_unanswered_is_reminded_then_escalated_once_answered_in_time_neith
         await env.client.get_workflow_handle(
             workflow_id(agency, again.view.code)).terminate("test over")
     assert (await log.verify_stream(f"complaint-{agency}-{late}")).ok
+
+
+async def test_the_sweep_starts_the_workflows_a_filing_missed_once_each(
+        temporal_dev: WorkflowEnvironment, app_pool: asyncpg.Pool) -> None:
+    """Complaints stored while Temporal was unreachable (or by a process that died before
+    the start) get their workflow from the sweep; one started already is found running,
+    not started again; an answered one is left alone; the worker's loop does the same."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from temporalio.client import WorkflowExecutionStatus
+    from temporalio.service import RPCError
+
+    from kinerja.worker import sweep_complaints
+
+    env = temporal_dev
+    task_queue = f"sweep-{uuid.uuid4().hex[:8]}"
+    agency = f"pemkot-{task_queue}"
+    hr = Actor(subject="e-hr", roles=frozenset({Role.HR}), agencies=frozenset({agency}))
+    await PublicVoiceService(PublicStore(app_pool)).define_unit(
+        hr, agency, UNIT, "Dishub", [PublicService(key="kir", name="Uji KIR")], 100)
+    store = ComplaintStore(app_pool, EventLog(app_pool))
+    down = ComplaintService(store, PublicStore(app_pool), ComplaintClient(None, task_queue))
+    up = ComplaintService(store, PublicStore(app_pool), ComplaintClient(env.client, task_queue))
+    text = FileComplaint(kind=ComplaintKind.COMPLAINT, text="Antrean terlalu lama sekali.")
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+
+    missed = (await down.file(agency, UNIT, text, uuid.uuid4(), long_ago)).view.code
+    answered = (await down.file(agency, UNIT, text, uuid.uuid4(), long_ago)).view.code
+    await down.answer(hr, agency, answered, "Sudah ditangani.")
+    running = (await up.file(agency, UNIT, text, uuid.uuid4(), long_ago)).view.code
+
+    async def status(code: str) -> WorkflowExecutionStatus | None:
+        try:
+            return (await env.client.get_workflow_handle(workflow_id(agency, code))
+                    .describe()).status
+        except RPCError:  # not found: never started
+            return None
+
+    assert await status(missed) is None and await status(answered) is None
+    first_run = (await env.client.get_workflow_handle(workflow_id(agency, running))
+                 .describe()).run_id
+    assert await up.start_missed() == 1  # only the missed one
+    assert await status(missed) == WorkflowExecutionStatus.RUNNING
+    assert await status(answered) is None
+    assert await up.start_missed() == 0  # recorded: nothing to do
+
+    # A crash after the start but before its record: the sweep finds it running.
+    await app_pool.execute("UPDATE complaints SET workflow_started_at = NULL WHERE code = $1",
+                           running)
+    assert await up.start_missed() == 1
+    assert (await env.client.get_workflow_handle(workflow_id(agency, running))
+            .describe()).run_id == first_run
+    assert await up.start_missed() == 0
+
+    # The worker's loop: a complaint filed while Temporal was down is started by it.
+    late = (await down.file(agency, UNIT, text, uuid.uuid4(), long_ago)).view.code
+    sweeping = asyncio.create_task(sweep_complaints(env.client, app_pool,
+                                                    task_queue=task_queue, every=0.1))
+    try:
+        await poll_async(lambda: status(late), "the sweep's start", within=30,
+                         until=lambda s: s == WorkflowExecutionStatus.RUNNING)
+    finally:
+        sweeping.cancel()
+    for code in (missed, running, late):
+        await env.client.get_workflow_handle(workflow_id(agency, code)).terminate("test over")
+    assert await app_pool.fetchval(
+        "SELECT count(*) FROM complaints WHERE workflow_started_at IS NULL") == 1  # answered

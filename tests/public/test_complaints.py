@@ -234,3 +234,168 @@ async def test_a_hidden_complaint_leaves_public_view_but_stays_in_the_chain(app:
     assert [e.type for e in await app.log.read_stream(stream)] == \
         ["complaint_filed", "complaint_hidden", "complaint_answered"]
     assert (await app.log.verify_stream(stream)).ok
+
+
+def _png(width: int = 4, height: int = 3) -> bytes:
+    """A real (tiny, grey) PNG image."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_a_photo_is_judged_by_its_bytes_and_its_size() -> None:
+    from domain.complaint import COMPLAINT_POLICY, PhotoRefused, photo_of
+
+    small = COMPLAINT_POLICY.model_copy(update={"photo_max_bytes": 2048})
+    png = _png()
+    accepted = photo_of(png, small)
+    assert accepted.media_type == "image/png" and len(accepted.sha256) == 64
+    assert photo_of(b"\xff\xd8\xff\xe0" + b"\x00" * 100, small).media_type == "image/jpeg"
+    exactly = b"\xff\xd8\xff\xe0" + b"\x00" * (2048 - 4)
+    assert photo_of(exactly, small).media_type == "image/jpeg"
+    for data, rule in [(exactly + b"\x00", "file_too_large"),
+                       (b"%PDF-1.7 not a photo", "file_type"),
+                       (b"GIF89a" + b"\x00" * 20, "file_type"),
+                       (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "file_type"),
+                       (b"PK\x03\x04" + b"\x00" * 30, "file_type"),
+                       (b"\xff\xd8\xff", "file_type")]:
+        with pytest.raises(PhotoRefused) as refused:
+            photo_of(data, small)
+        assert refused.value.rule == rule, data[:10]
+
+
+async def test_a_photo_is_kept_apart_shown_only_to_the_unit_and_erased_with_the_chain_valid(
+        app: App) -> None:
+    png = _png()
+    token = _token((await app.http.get(FORM)).text)
+    files = {"photo": ("kerusakan.jpg", png, "image/jpeg")}  # the name and type are not asked
+    sent = await app.http.post(FORM, data=_fields(token), files=files)
+    assert sent.status_code == 303, sent.text
+    again = await app.http.post(FORM, data=_fields(token), files=files)  # a double tap
+    assert again.headers["location"] == sent.headers["location"]
+    found = re.search(r"/lacak/(PGD-[A-Z2-7-]+)", sent.headers["location"])
+    assert found
+    code = found.group(1)
+    stream = f"complaint-{AGENCY}-{code}"
+    [filed] = await app.log.read_stream(stream)
+    import hashlib
+
+    digest = hashlib.sha256(png).hexdigest()
+    assert filed.data["photo_sha256"] == digest  # the event names the photo, not its bytes
+    assert len(filed.canonical) < 1000
+    assert await app.pool.fetchval("SELECT count(*) FROM complaint_photos") == 1
+    tracked = await app.http.get(f"/publik/pengaduan/{AGENCY}/lacak/{code}")
+    assert "/foto" not in tracked.text and digest not in tracked.text
+
+    photo_url = f"/v1/agencies/{AGENCY}/complaints/{code}/photo"
+    for who in (HEAD, HR, INSPECTOR):
+        shown = await app.http.get(photo_url, headers=who)
+        assert shown.status_code == 200 and shown.content == png
+        assert shown.headers["content-type"] == "image/png"
+        assert shown.headers["x-content-type-options"] == "nosniff"
+    assert (await app.http.get(photo_url, headers=CLERK)).status_code == 404
+    assert (await app.http.get(photo_url)).status_code == 401
+    anonymous = await app.http.get(f"/survei/{AGENCY}/{UNIT}/pengaduan/{code}/foto")
+    assert anonymous.status_code in (303, 401) and anonymous.content != png
+    [listed] = (await app.http.get(f"/v1/agencies/{AGENCY}/public-units/{UNIT}/complaints",
+                                   headers=HEAD)).json()
+    assert (listed["photo_sha256"], listed["photo_erased"]) == (digest, False)
+
+    assert (await app.http.delete(photo_url, headers=INSPECTOR)).status_code == 403
+    assert (await app.http.delete(photo_url, headers=HEAD)).status_code == 204
+    assert (await app.http.get(photo_url, headers=HEAD)).status_code == 404
+    [listed] = (await app.http.get(f"/v1/agencies/{AGENCY}/public-units/{UNIT}/complaints",
+                                   headers=HEAD)).json()
+    assert (listed["photo_sha256"], listed["photo_erased"]) == (digest, True)
+    assert await app.pool.fetchval(
+        "SELECT count(*) FROM complaint_photos WHERE content IS NOT NULL") == 0
+    assert (await app.http.delete(photo_url, headers=HEAD)).status_code == 204  # again: same
+    report = await app.log.verify_stream(stream)
+    assert report.ok and report.events_checked == 1
+    assert (await app.log.verify_all()).ok
+
+
+async def test_a_refused_photo_is_said_beside_its_field_and_nothing_is_stored(
+        app: App) -> None:
+    from domain.complaint import COMPLAINT_POLICY
+
+    token = _token((await app.http.get(FORM)).text)
+    too_large = b"\xff\xd8\xff\xe0" + b"\x00" * COMPLAINT_POLICY.photo_max_bytes
+    cases = [
+        (("foto.jpg", b"GIF89a" + b"\x00" * 64, "image/jpeg"), "JPEG atau PNG"),
+        (("foto.png", b"%PDF-1.7\n%%EOF", "image/png"), "JPEG atau PNG"),
+        (("foto.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml"),
+         "JPEG atau PNG"),
+        (("foto.exe", b"MZ\x90\x00" + b"\x00" * 64, "application/octet-stream"),
+         "JPEG atau PNG"),
+        (("besar.jpg", too_large, "image/jpeg"), "terlalu besar"),
+    ]
+    for photo, shown in cases:
+        refused = await app.http.post(FORM, data=_fields(token), files={"photo": photo})
+        assert refused.status_code == 422, (photo[0], refused.status_code)
+        assert 'id="err-photo"' in refused.text and shown in refused.text, photo[0]
+        assert 'aria-describedby="err-photo"' in refused.text
+        assert "Antrean uji KIR" in refused.text  # what was typed is kept
+    not_a_file = await app.http.post(FORM, data={**_fields(token), "photo": "x"},
+                                     files={"other": ("a.txt", b"a", "text/plain")})
+    assert not_a_file.status_code == 422 and 'id="err-photo"' in not_a_file.text
+    assert await _complaints(app) == 0
+    assert await app.pool.fetchval("SELECT count(*) FROM complaint_photos") == 0
+    # No file chosen (a browser sends an empty part): filed without a photo.
+    empty = await app.http.post(FORM, data=_fields(token),
+                                files={"photo": ("", b"", "application/octet-stream")})
+    assert empty.status_code == 303
+    assert await app.pool.fetchval("SELECT count(*) FROM complaint_photos") == 0
+
+
+def test_a_form_token_names_its_purpose_unit_and_time_and_refuses_any_change() -> None:
+    from types import SimpleNamespace
+    from typing import Any
+
+    from web.public import form_nonce, form_token
+
+    def site(secret: str) -> Any:
+        return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(
+            web=SimpleNamespace(settings=SimpleNamespace(session_secret=secret)))))
+
+    request, other_site = site("s" * 40), site("t" * 40)
+    now = 1_800_000_000.0
+    token = form_token(request, "survey", AGENCY, UNIT, now=now)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{48}", token)
+    nonce = form_nonce(request, "survey", token, AGENCY, UNIT, max_age=3600, now=now + 3599)
+    assert isinstance(nonce, uuid.UUID)
+    assert form_token(request, "survey", AGENCY, UNIT, now=now) != token  # one-time values
+    refused: list[tuple[Any, object, str, str, str, float]] = [
+        (request, token, "survey", AGENCY, UNIT, now + 3601),  # expired
+        (request, token, "survey", AGENCY, UNIT, now - 61),  # from the future
+        (request, token, "complaint", AGENCY, UNIT, now),  # another form's
+        (request, token, "survey", AGENCY, "dukcapil", now),  # another unit's
+        (request, token, "survey", "pemkot-lain", UNIT, now),  # another agency's
+        (other_site, token, "survey", AGENCY, UNIT, now),  # another secret's
+        (request, token[:-3] + ("abc" if token[-3:] != "abc" else "abd"), "survey", AGENCY,
+         UNIT, now),
+        (request, token[:10] + token[11:], "survey", AGENCY, UNIT, now),  # shortened
+        (request, "ÄÖ" * 25, "survey", AGENCY, UNIT, now),
+        (request, "x" * 500, "survey", AGENCY, UNIT, now),
+        (request, None, "survey", AGENCY, UNIT, now),
+        (request, "", "survey", AGENCY, UNIT, now),
+    ]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for at in range(len(token)):  # each character counts: no other text is this token
+        changed = alphabet[(alphabet.index(token[at]) + 1 + at) % 64]
+        refused.append((request, token[:at] + changed + token[at + 1:], "survey", AGENCY,
+                        UNIT, now))
+    refused.append((request, token.replace("-", "+").replace("_", "/"), "survey", AGENCY,
+                    UNIT, now) if ("-" in token or "_" in token) else
+                   (request, token + "=", "survey", AGENCY, UNIT, now))
+    for who, sent, purpose, agency, unit, moment in refused:
+        assert form_nonce(who, purpose, sent, agency, unit, max_age=3600, now=moment) is None, \
+            (sent, purpose, agency, unit, moment)

@@ -239,3 +239,50 @@ async def test_a_citizen_files_a_complaint_on_a_phone_and_the_unit_answers_it(
     await axe_check(phone, "complaint answered id")
     report = await EventLog(site.pool).verify_stream(f"complaint-{site.agency}-{code}")
     assert report.ok and report.events_checked == 2
+
+
+async def test_a_citizen_sends_a_photo_from_a_phone_and_only_the_unit_sees_and_erases_it(
+        site: Site) -> None:
+    from tests.public.test_complaints import _png
+
+    await _define(site)
+    phone = await (await site.context(phone=True)).new_page()
+    await phone.goto(f"/publik/pengaduan/{site.agency}/{UNIT}")
+    await phone.get_by_label("Pengaduan atau saran Anda").fill(
+        "Lampu jalan di depan kantor mati sejak pekan lalu.")
+    photo_field = phone.get_by_label(re.compile("Foto \\(tidak wajib; JPEG atau PNG"))
+    await photo_field.set_input_files(
+        {"name": "foto.png", "mimeType": "image/png", "buffer": b"GIF89a" + b"\0" * 64})
+    await phone.get_by_role("button", name="Kirim", exact=True).click()
+    await expect(phone.locator("#err-photo")).to_have_text("Pilih foto berformat JPEG atau PNG.")
+    await expect(photo_field).to_have_attribute("aria-describedby", "err-photo")
+    await axe_check(phone, "complaint photo refused id")
+    assert await site.pool.fetchval("SELECT count(*) FROM complaint_photos") == 0
+
+    png = _png(40, 30)
+    await photo_field.set_input_files({"name": "lampu.png", "mimeType": "image/png",
+                                       "buffer": png})
+    await phone.get_by_role("button", name="Kirim", exact=True).click()
+    await expect(phone.get_by_text("Diterima. Simpan kode pelacakan ini:")).to_be_visible()
+    code = await phone.locator("#code").inner_text()
+    assert await phone.locator("img").count() == 0  # the public never sees it
+    photo_url = f"/survei/{site.agency}/{UNIT}/pengaduan/{code}/foto"
+    assert (await phone.request.get(photo_url, max_redirects=0)).status != 200
+
+    head = await site.signed_in("superior", phone=True)
+    await head.goto(f"/survei/{site.agency}/{UNIT}/pengaduan")
+    section = head.get_by_role("region", name=re.compile(code))
+    image = section.get_by_role("img", name=f"Foto yang dikirim bersama {code}")
+    await expect(image).to_be_visible()
+    assert await image.evaluate("i => i.naturalWidth") == 40
+    await axe_check(head, "unit complaints with photo id")
+    await shot(head, "public-06-complaint-photo")
+    employee = await site.signed_in("employee")  # not the unit: a 404, not the photo
+    assert (await employee.request.get(photo_url)).status == 404
+
+    await section.get_by_role("button", name=f"Hapus foto {code}").click()
+    await expect(section.get_by_role("img")).to_have_count(0)
+    await expect(section.locator(".photo")).to_have_text("dihapus atas permintaan")
+    assert (await head.request.get(photo_url)).status == 404
+    report = await EventLog(site.pool).verify_stream(f"complaint-{site.agency}-{code}")
+    assert report.ok and report.events_checked == 1
