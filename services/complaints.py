@@ -21,7 +21,7 @@ from domain.complaint.rules import deadline_of
 from domain.survey.access import may_read_results
 from services.errors import Broken, Conflict, Forbidden, Invalid, NotFound
 from services.settings import AgencySettingsService
-from store.complaints import ComplaintStore, Filed, StoredPhoto
+from store.complaints import ComplaintStore, DuplicateComplaint, Filed, StoredPhoto
 from store.public import PublicStore
 from workflows.complaint.client import ComplaintClient
 from workflows.complaint.contract import ComplaintDeadline
@@ -40,6 +40,9 @@ PHOTO_MESSAGES = {
     "file_too_large": "the photo is larger than the limit",
     "file_type": "a photo is a JPEG or PNG image (judged by its bytes)",
 }
+
+
+DUPLICATE = "the same complaint was sent to this unit within the last day"
 
 
 def photo_refused(rule: str) -> Invalid:
@@ -78,8 +81,15 @@ class ComplaintService:
         # The policy's days, unless the agency set its own (domain.settings).
         policy = await self._settings.complaint_policy(agency) if self._settings \
             else COMPLAINT_POLICY
-        filed = await self._store.file(agency, unit, tracking_code(nonce), complaint, moment,
-                                       deadline_of(moment, policy), judged)
+        window = policy.duplicate_window_seconds
+        try:
+            filed = await self._store.file(
+                agency, unit, tracking_code(nonce), complaint, moment,
+                deadline_of(moment, policy), judged,
+                duplicates_since=moment - timedelta(seconds=window) if window else None)
+        except DuplicateComplaint:
+            raise Invalid("validation", "The request breaks a rule", DUPLICATE, [
+                Broken("text", "duplicate", DUPLICATE)]) from None
         if self._workflows is not None and await self._workflows.start(ComplaintDeadline(
                 agency=agency, code=filed.view.code, deadline=filed.view.deadline)):
             # a repeated filing finds it started; a start that failed is left to the sweep

@@ -9,13 +9,30 @@ from datetime import datetime
 
 import asyncpg
 
-from domain.complaint import ComplaintView, FileComplaint, Photo, complaint_stream, fold
+from domain.complaint import (
+    ComplaintView,
+    FileComplaint,
+    Photo,
+    complaint_stream,
+    fold,
+    text_key,
+)
 from store.event_log import ConcurrencyConflict, EventLog, NewEvent, RecordedEvent
 
 _INSERT_READ_MODEL = """
-INSERT INTO complaints (code, agency, unit, kind, filed_at, deadline, status, contact_ref)
-VALUES ($1, $2, $3, $4, $5, $6, 'open', $7) ON CONFLICT (code) DO NOTHING
+INSERT INTO complaints (code, agency, unit, kind, filed_at, deadline, status, contact_ref,
+                        text_key)
+VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8) ON CONFLICT (code) DO NOTHING
 """
+
+_DUPLICATE = """
+SELECT 1 FROM complaints WHERE agency = $1 AND unit = $2 AND text_key = $3
+AND filed_at > $4 AND code <> $5 LIMIT 1
+"""
+
+
+class DuplicateComplaint(Exception):
+    """The same text was filed with the unit within the policy's window."""
 
 _ANSWERED = """
 UPDATE complaints SET status = 'answered', answered_at = $2, response_seconds = $3
@@ -75,10 +92,13 @@ class ComplaintStore:
         self._log = event_log
 
     async def file(self, agency: str, unit: str, code: str, complaint: FileComplaint,
-                   filed_at: datetime, deadline: datetime, photo: Photo | None = None
-                   ) -> Filed:
+                   filed_at: datetime, deadline: datetime, photo: Photo | None = None,
+                   duplicates_since: datetime | None = None) -> Filed:
         """Append the filing event, with the contact and the photo kept apart (the event
-        names the contact's reference and the photo's SHA-256), in one transaction."""
+        names the contact's reference and the photo's SHA-256), in one transaction.
+        ``duplicates_since``: :class:`DuplicateComplaint` when another complaint with the
+        same text (``text_key``) was filed with the unit since then (the same form sent
+        again is not another: it answers with its first filing)."""
         stream = complaint_stream(agency, code)
         contact_ref = uuid.uuid5(uuid.NAMESPACE_URL, stream) if complaint.contact else None
         data = {"code": code, "agency": agency, "unit": unit, "kind": complaint.kind.value,
@@ -87,8 +107,12 @@ class ComplaintStore:
                 "contact_ref": str(contact_ref) if contact_ref else None}
         if photo is not None:
             data["photo_sha256"] = photo.sha256
+        key = text_key(complaint.text)
         try:
             async with self._pool.acquire() as connection, connection.transaction():
+                if duplicates_since is not None and await connection.fetchval(
+                        _DUPLICATE, agency, unit, key, duplicates_since, code):
+                    raise DuplicateComplaint(code)
                 recorded = await self._log.append(stream, 0, [NewEvent(
                     "complaint_filed", data, {"request_id": code, "actor": "public"},
                     recorded_at=filed_at)], connection=connection)
@@ -101,7 +125,7 @@ class ComplaintStore:
                                              photo.content)
                 await connection.execute(_INSERT_READ_MODEL, code, agency, unit,
                                          complaint.kind.value, filed_at, deadline,
-                                         contact_ref)
+                                         contact_ref, key)
         except ConcurrencyConflict:  # the same form sent again: its first filing
             first = (await self._log.read_stream(stream))[0]
             view = await self.view(agency, code)

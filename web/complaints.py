@@ -42,10 +42,13 @@ HONEYPOT = "website"
 REQUIRED = N_("Fill in this field.")
 TOO_SHORT = N_("Write at least 10 characters.")
 ROBOT = N_("This form was filled in by a program, not a person: nothing was sent.")
-PHOTO_REFUSED = {
+REFUSED = {
     "file_too_large": N_("The photo is too large: choose a smaller one."),
     "file_type": N_("Choose a photo in JPEG or PNG format."),
+    "duplicate": N_("The same complaint was already sent to this unit today: it is being "
+                    "handled. Track it with the code you received."),
 }
+"""The message beside the field of each rule the filing's use case may name."""
 
 
 def _service(request: Request) -> ComplaintService:
@@ -55,6 +58,19 @@ def _service(request: Request) -> ComplaintService:
 
 def _nonce(request: Request, token: object, agency: str, unit: str) -> uuid.UUID | None:
     return form_nonce(request, "complaint", token, agency, unit, max_age=4 * 3600)
+
+
+UNIT_BUSY = N_("This unit has received many complaints in the last hour. Please try again "
+               "later.")
+
+
+def _unit_limiter(request: Request) -> RateLimiter:
+    """Complaints to one unit from every address together (``COMPLAINT_POLICY.per_unit``)."""
+    limiter: RateLimiter | None = getattr(request.app.state, "complaint_unit_limiter", None)
+    if limiter is None:
+        limiter = RateLimiter(COMPLAINT_POLICY.per_unit, COMPLAINT_POLICY.window_seconds)
+        request.app.state.complaint_unit_limiter = limiter
+    return limiter
 
 
 def _limiter(request: Request) -> RateLimiter:
@@ -130,16 +146,19 @@ async def complaint_submit(request: Request, agency: str, unit: str) -> Response
     if form.get(HONEYPOT):
         return await _form_page(request, agency, unit, values=shown, notice=ROBOT,
                                 status=400)
-    key = (_client(request), agency, unit)
-    limiter = _limiter(request)
+    key, unit_key = (_client(request), agency, unit), ("*", agency, unit)
+    limiter, unit_limiter = _limiter(request), _unit_limiter(request)
     if not limiter.allowed(key):
         return await _form_page(request, agency, unit, values=shown, notice=TOO_MANY,
+                                status=429)
+    if not unit_limiter.allowed(unit_key):
+        return await _form_page(request, agency, unit, values=shown, notice=UNIT_BUSY,
                                 status=429)
     errors: dict[str, str] = {n: CONTROL for n, v in values.items()
                               if first_refused_character(v) is not None}
     photo, photo_rule = await _photo(form.get("photo"))
     if photo_rule is not None:
-        errors["photo"] = PHOTO_REFUSED[photo_rule]
+        errors["photo"] = REFUSED[photo_rule]
     if not values.get("text", "").strip() and "text" not in errors:
         errors["text"] = REQUIRED
     complaint = None
@@ -164,10 +183,11 @@ async def complaint_submit(request: Request, agency: str, unit: str) -> Response
         raise PageNotFound() from None
     except Invalid as refused:
         return await _form_page(request, agency, unit, values=shown, status=422,
-                                errors={b.field: PHOTO_REFUSED.get(b.rule, REQUIRED)
+                                errors={b.field: REFUSED.get(b.rule, REQUIRED)
                                         for b in refused.broken})
     if filed.new:
         limiter.record(key)
+        unit_limiter.record(unit_key)
     return RedirectResponse(
         f"/publik/pengaduan/{agency}/lacak/{filed.view.code}?tanda={filed.event_hash}", 303)
 

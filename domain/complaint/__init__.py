@@ -13,9 +13,10 @@ from domain.complaint.rules import (
     complaint_stream,
     fold,
     photo_of,
+    text_key,
     tracking_code,
 )
 
 __all__ = ["COMPLAINT_POLICY", "ComplaintKind", "ComplaintPolicy", "ComplaintStatus",
            "ComplaintView", "FileComplaint", "Photo", "PhotoRefused", "complaint_stream", "fold",
-           "photo_of", "tracking_code"]
+           "photo_of", "text_key", "tracking_code"]

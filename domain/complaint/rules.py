@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,11 +59,18 @@ class ComplaintPolicy(BaseModel):
     """... in this many seconds."""
     photo_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     """The largest photo a complaint may carry (JPEG or PNG)."""
+    duplicate_window_seconds: int = Field(default=86400, ge=0)
+    """The same text (``text_key``) sent to the same unit again within this many seconds
+    is a duplicate: refused, the first one stands (0: not checked)."""
+    per_unit: int = Field(default=30, ge=1)
+    """Complaints to one unit from every address together in ``window_seconds``: a flood
+    from many addresses waits, the unit's queue stays readable."""
 
 
 COMPLAINT_POLICY = ComplaintPolicy(response_days=14, text_min=10, text_max=2000,
                                    contact_max=200, answer_max=4000, per_client=3,
-                                   window_seconds=3600, photo_max_bytes=5 * 1024 * 1024)
+                                   window_seconds=3600, photo_max_bytes=5 * 1024 * 1024,
+                                   per_unit=30)
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,13 @@ def tracking_code(nonce: uuid.UUID) -> str:
     the same complaint): ``PGD-`` and eight base32 characters, easy to read aloud."""
     letters = base64.b32encode(nonce.bytes).decode()[:8]
     return f"PGD-{letters[:4]}-{letters[4:]}"
+
+
+def text_key(text: str) -> str:
+    """The key two complaints with the same text share: the SHA-256 of the text with its
+    Unicode normalised (NFKC), its case folded and its runs of spaces as one."""
+    normal = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return hashlib.sha256(normal.encode()).hexdigest()
 
 
 def complaint_stream(agency: str, code: str) -> str:

@@ -30,6 +30,13 @@ DAY = timedelta(days=1)
 UNIT = "dishub"
 
 
+def _complaint() -> FileComplaint:
+    """A complaint with a text of its own (the same text twice to a unit within a day is a
+    duplicate)."""
+    return FileComplaint(kind=ComplaintKind.COMPLAINT,
+                         text=f"Antrean terlalu lama sekali ({uuid.uuid4().hex[:8]}).")
+
+
 async def test_unanswered_is_reminded_then_escalated_once_answered_in_time_neither(
         temporal_time_skipping: WorkflowEnvironment, app_pool: asyncpg.Pool) -> None:
     env = temporal_time_skipping
@@ -43,7 +50,6 @@ async def test_unanswered_is_reminded_then_escalated_once_answered_in_time_neith
     log = EventLog(app_pool)
     service = ComplaintService(ComplaintStore(app_pool, log), PublicStore(app_pool),
                                ComplaintClient(env.client, task_queue))
-    text = FileComplaint(kind=ComplaintKind.COMPLAINT, text="Antrean terlalu lama sekali.")
 
     async def types(code: str) -> list[str]:
         return [e.type for e in await log.read_stream(f"complaint-{agency}-{code}")]
@@ -52,9 +58,9 @@ async def test_unanswered_is_reminded_then_escalated_once_answered_in_time_neith
                       activities=[ComplaintActivities(app_pool).record_complaint_step],
                       workflow_runner=WORKFLOW_RUNNER):
         start = await env.get_current_time()
-        on_time = (await service.file(agency, UNIT, text, uuid.uuid4(), start)).view.code
-        late = (await service.file(agency, UNIT, text, uuid.uuid4(), start)).view.code
-        again = await service.file(agency, UNIT, text, uuid.uuid4(), start)  # a third
+        on_time = (await service.file(agency, UNIT, _complaint(), uuid.uuid4(), start)).view.code
+        late = (await service.file(agency, UNIT, _complaint(), uuid.uuid4(), start)).view.code
+        again = await service.file(agency, UNIT, _complaint(), uuid.uuid4(), start)  # a third
         await env.sleep(3 * DAY)
         answered = await service.answer(hr, agency, on_time, "Loket kini buka 07.30.",
                                         await env.get_current_time())
@@ -108,13 +114,12 @@ async def test_the_sweep_starts_the_workflows_a_filing_missed_once_each(
     store = ComplaintStore(app_pool, EventLog(app_pool))
     down = ComplaintService(store, PublicStore(app_pool), ComplaintClient(None, task_queue))
     up = ComplaintService(store, PublicStore(app_pool), ComplaintClient(env.client, task_queue))
-    text = FileComplaint(kind=ComplaintKind.COMPLAINT, text="Antrean terlalu lama sekali.")
     long_ago = datetime.now(UTC) - timedelta(minutes=5)
 
-    missed = (await down.file(agency, UNIT, text, uuid.uuid4(), long_ago)).view.code
-    answered = (await down.file(agency, UNIT, text, uuid.uuid4(), long_ago)).view.code
+    missed = (await down.file(agency, UNIT, _complaint(), uuid.uuid4(), long_ago)).view.code
+    answered = (await down.file(agency, UNIT, _complaint(), uuid.uuid4(), long_ago)).view.code
     await down.answer(hr, agency, answered, "Sudah ditangani.")
-    running = (await up.file(agency, UNIT, text, uuid.uuid4(), long_ago)).view.code
+    running = (await up.file(agency, UNIT, _complaint(), uuid.uuid4(), long_ago)).view.code
 
     async def status(code: str) -> WorkflowExecutionStatus | None:
         try:
@@ -140,7 +145,7 @@ async def test_the_sweep_starts_the_workflows_a_filing_missed_once_each(
     assert await up.start_missed() == 0
 
     # The worker's loop: a complaint filed while Temporal was down is started by it.
-    late = (await down.file(agency, UNIT, text, uuid.uuid4(), long_ago)).view.code
+    late = (await down.file(agency, UNIT, _complaint(), uuid.uuid4(), long_ago)).view.code
     sweeping = asyncio.create_task(sweep_complaints(env.client, app_pool,
                                                     task_queue=task_queue, every=0.1))
     try:

@@ -191,10 +191,12 @@ async def test_every_abuse_is_refused_with_a_message_and_nothing_is_stored(app: 
         assert shown in refused.text, fields
     assert await _complaints(app) == 0
     # Three complaints per client address and unit in an hour; the fourth waits.
-    for _ in range(3):
-        sent = await app.http.post(FORM, data=_fields(_token((await app.http.get(FORM)).text)))
+    for n in range(3):  # three different complaints (the same text twice is a duplicate)
+        sent = await app.http.post(FORM, data=_fields(
+            _token((await app.http.get(FORM)).text), text=f"Antrean uji KIR lama, hari {n}."))
         assert sent.status_code == 303
-    refused = await app.http.post(FORM, data=_fields(_token((await app.http.get(FORM)).text)))
+    refused = await app.http.post(FORM, data=_fields(_token((await app.http.get(FORM)).text),
+                                                     text="Antrean uji KIR lama, hari 4."))
     assert refused.status_code == 429 and "Terlalu banyak" in refused.text
     assert await _complaints(app) == 3
     assert (await app.http.get(f"/publik/pengaduan/{AGENCY}/lacak/PGD-AAAA-AAAA")
@@ -399,3 +401,51 @@ def test_a_form_token_names_its_purpose_unit_and_time_and_refuses_any_change() -
     for who, sent, purpose, agency, unit, moment in refused:
         assert form_nonce(who, purpose, sent, agency, unit, max_age=3600, now=moment) is None, \
             (sent, purpose, agency, unit, moment)
+
+
+async def test_a_flood_from_many_addresses_waits_at_the_units_limit(app: App) -> None:
+    """Each address keeps within its own limit (3 an hour); together they reach the unit's
+    (``COMPLAINT_POLICY.per_unit``): the next one waits, with its message, and is not
+    stored."""
+    from domain.complaint import COMPLAINT_POLICY
+
+    application = app.http._transport.app  # type: ignore[attr-defined]
+    sent = 0
+    for address in range(COMPLAINT_POLICY.per_unit):
+        transport = httpx.ASGITransport(app=application, client=(f"10.9.0.{address}", 1))
+        async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as http:
+            token = _token((await http.get(FORM)).text)
+            answer = await http.post(FORM, data=_fields(
+                token, text=f"Antrean uji KIR terlalu lama, loket {address} tutup."))
+            assert answer.status_code == 303, answer.text
+            sent += 1
+    assert await _complaints(app) == sent == COMPLAINT_POLICY.per_unit
+    transport = httpx.ASGITransport(app=application, client=("10.9.1.1", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as http:
+        refused = await http.post(FORM, data=_fields(_token((await http.get(FORM)).text)))
+    assert refused.status_code == 429
+    assert "menerima banyak pengaduan" in refused.text
+    assert await _complaints(app) == COMPLAINT_POLICY.per_unit
+
+
+async def test_the_same_text_to_the_same_unit_within_a_day_is_a_duplicate(app: App) -> None:
+    """Another form with the same text (case and spacing aside) is refused beside the
+    text and stores nothing; the same form sent again still answers with its receipt;
+    another text, or the same text to another unit, is filed."""
+    text = "Loket KIR tutup sebelum jam layanan berakhir."
+    token = _token((await app.http.get(FORM)).text)
+    first = await app.http.post(FORM, data=_fields(token, text=text))
+    assert first.status_code == 303
+    again = await app.http.post(FORM, data=_fields(token, text=text))  # a double tap
+    assert again.status_code == 303 and again.headers["location"] == first.headers["location"]
+    other_form = _token((await app.http.get(FORM)).text)
+    refused = await app.http.post(FORM, data=_fields(other_form,
+                                                     text="  LOKET KIR tutup sebelum jam "
+                                                          "layanan   berakhir. "))
+    assert refused.status_code == 422
+    assert 'id="err-text"' in refused.text and "sudah dikirim ke unit ini" in refused.text
+    assert await _complaints(app) == 1
+    another = await app.http.post(FORM, data=_fields(
+        _token((await app.http.get(FORM)).text), text=text + " Mohon diperbaiki."))
+    assert another.status_code == 303
+    assert await _complaints(app) == 2

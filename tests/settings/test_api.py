@@ -48,6 +48,13 @@ HR_ACTOR = Actor(subject="e-hr01", roles=frozenset({Role.EMPLOYEE, Role.HR}), ag
                  agencies=frozenset({AGENCY}))
 
 
+def _complaint() -> FileComplaint:
+    """A complaint with a text of its own (the same text twice to a unit within a day is a
+    duplicate)."""
+    return FileComplaint(kind=ComplaintKind.COMPLAINT,
+                         text=f"Antrean terlalu lama sekali ({uuid.uuid4().hex[:8]}).")
+
+
 @pytest.fixture
 async def app(app_pool: asyncpg.Pool) -> AsyncIterator[tuple[httpx.AsyncClient, Kinerja]]:
     services = Services(pool=app_pool, temporal=None,  # type: ignore[arg-type]
@@ -148,13 +155,12 @@ async def test_a_complaint_is_due_within_the_agencys_days_else_the_policys(
     http, kinerja = app
     await kinerja.public.define_unit(HR_ACTOR, AGENCY, "dishub", "Dishub",
                                      [PublicService(key="kir", name="Uji KIR")], 100)
-    text = FileComplaint(kind=ComplaintKind.COMPLAINT, text="Antrean terlalu lama sekali.")
     filed_at = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    default = await kinerja.complaints.file(AGENCY, "dishub", text, uuid.uuid4(), filed_at)
+    default = await kinerja.complaints.file(AGENCY, "dishub", _complaint(), uuid.uuid4(), filed_at)
     assert default.view.deadline == filed_at + timedelta(days=14)
     put = await http.put(URL, headers=HR, json={"complaint_response_days": 5})
     assert put.status_code == 200, put.text
-    own = await kinerja.complaints.file(AGENCY, "dishub", text, uuid.uuid4(), filed_at)
+    own = await kinerja.complaints.file(AGENCY, "dishub", _complaint(), uuid.uuid4(), filed_at)
     assert own.view.deadline == filed_at + timedelta(days=5)
     # The deadline is in the filing event (what the ComplaintWorkflow is started with).
     (event,) = await EventLog(app_pool).read_stream(f"complaint-{AGENCY}-{own.view.code}")
