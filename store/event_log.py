@@ -389,34 +389,34 @@ class EventLog:
         runs it again, so it must be idempotent (the read models' upserts keep the
         newest version).
         """
-        args = _append_args(stream_id, expected_version, events)
-        sql = _APPEND_WITH.format(along=_shifted(along.sql, len(args)))
-        try:
-            async with self._pool.acquire() as pooled:
-                version = await pooled.fetchval(sql, *args, *along.args)
-        except asyncpg.PostgresError as error:
-            conflict = _as_conflict(error, stream_id, expected_version)
-            if conflict is None:
-                raise
-            raise conflict from error
-        return int(version)
+        row = await self._append_along(_APPEND_WITH, stream_id, expected_version, events,
+                                       along)
+        return int(row[0])
 
     async def append_with_rows(self, stream_id: str, expected_version: int,
                                events: Sequence[NewEvent], along: Statement) -> tuple[int, int]:
         """:meth:`append_with` for a write ending in ``RETURNING``: the version of the last
         event and how many rows ``along`` wrote. An insert that does nothing on conflict
         tells a first append (1) from a retried one that stored nothing (0)."""
+        row = await self._append_along(_APPEND_WITH_ROWS, stream_id, expected_version,
+                                       events, along)
+        return int(row["version"]), int(row["written"])
+
+    async def _append_along(self, template: str, stream_id: str, expected_version: int,
+                            events: Sequence[NewEvent], along: Statement) -> asyncpg.Record:
+        """The one row of ``template`` (an append with ``along`` in its ``WITH``); a
+        version conflict as :class:`ConcurrencyConflict`."""
         args = _append_args(stream_id, expected_version, events)
-        sql = _APPEND_WITH_ROWS.format(along=_shifted(along.sql, len(args)))
+        sql = template.format(along=_shifted(along.sql, len(args)))
         try:
             async with self._pool.acquire() as pooled:
-                row = await pooled.fetchrow(sql, *args, *along.args)
+                row: asyncpg.Record = await pooled.fetchrow(sql, *args, *along.args)
         except asyncpg.PostgresError as error:
             conflict = _as_conflict(error, stream_id, expected_version)
             if conflict is None:
                 raise
             raise conflict from error
-        return int(row["version"]), int(row["written"])
+        return row
 
     async def read_stream(
         self,

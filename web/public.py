@@ -21,7 +21,7 @@ import re
 import time
 import uuid
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -235,15 +235,21 @@ async def survey_form(request: Request, agency: str, unit: str) -> Response:
     return await _form_page(request, agency, unit)
 
 
-def _checked(values: Mapping[str, str]) -> tuple[SurveyResponse | None, dict[str, str]]:
-    """The response the fields make, or the message beside each field that is wrong."""
-    errors: dict[str, str] = {}
-    for name, value in values.items():
-        if first_refused_character(value) is not None:
-            errors[name] = CONTROL
-    for name in _FIELDS:
+def unfilled_or_refused(values: Mapping[str, str], fields: Sequence[str]
+                        ) -> dict[str, str]:
+    """The message beside each field of a survey form that holds a control character
+    (NUL and the like) or, but for the comment, is left empty."""
+    errors = {name: CONTROL for name, value in values.items()
+              if first_refused_character(value) is not None}
+    for name in fields:
         if name != "comment" and not values.get(name) and name not in errors:
             errors[name] = REQUIRED
+    return errors
+
+
+def _checked(values: Mapping[str, str]) -> tuple[SurveyResponse | None, dict[str, str]]:
+    """The response the fields make, or the message beside each field that is wrong."""
+    errors = unfilled_or_refused(values, _FIELDS)
     if errors:
         return None, errors
     comment = values.get("comment", "").strip()

@@ -34,14 +34,13 @@ from services.staff_survey import (
 )
 from web.charts import Bar, bar_chart
 from web.pages import N_, PageNotFound, SignInNeeded, language_of, render, web
+from web.public import REQUIRED, unfilled_or_refused
 
 router = APIRouter(include_in_schema=False)
 
 COOKIE = "kinerja_staff_survey"
 _FIELDS = (*(f"q.{q.value}" for q in STAFF_SURVEY.questions), "comment")
 
-REQUIRED = N_("Choose one answer.")
-CONTROL = N_("Control characters (such as NUL) are not allowed.")
 TOO_LONG = N_("This text is too long.")
 BAD_TOKEN = N_("This form is not valid for this survey. Open the survey from your own page again.")
 ANSWERED = N_("This survey was already answered with your token: it is answered once.")
@@ -128,13 +127,7 @@ async def survey_form(request: Request, cycle_id: str) -> Response:
 
 
 def _checked(values: Mapping[str, str]) -> tuple[StaffAnswer | None, dict[str, str]]:
-    errors: dict[str, str] = {}
-    for name, value in values.items():
-        if first_refused_character(value) is not None:
-            errors[name] = CONTROL
-    for name in _FIELDS:
-        if name != "comment" and not values.get(name) and name not in errors:
-            errors[name] = REQUIRED
+    errors = unfilled_or_refused(values, _FIELDS)
     if errors:
         return None, errors
     comment = values.get("comment", "").strip()
