@@ -189,8 +189,6 @@ async def serve_inline(settings: Settings, stack: DevStack, *,
     import uvicorn
     from temporalio.client import Client
 
-    _QuietServer = _quiet_server_class()
-
     from api.app import Services, create_app
     from api.auth import TokenVerifier
     from kinerja.worker import connect_temporal, running_worker
@@ -215,21 +213,29 @@ async def serve_inline(settings: Settings, stack: DevStack, *,
                 config = uvicorn.Config(wrap_app(app) if wrap_app else app,
                                         host=settings.api_host, port=settings.api_port,
                                         log_config=None, access_log=False)
-                server = _QuietServer(config)
-                serving = asyncio.create_task(server.serve(sockets=[sock]))
-                while not server.started and not serving.done():  # noqa: ASYNC110
-                    await asyncio.sleep(0.05)
-                if serving.done():
-                    await serving
-                    raise BenchError("the API did not start")
-                try:
+                async with serve_asgi(config, sock):
                     yield Serving(f"http://{settings.api_host}:{settings.api_port}",
                                   pool=pool, client=client, app=app)
-                finally:
-                    server.should_exit = True
-                    await serving
     finally:
         await pool.close()
+
+
+@asynccontextmanager
+async def serve_asgi(config: Any, sock: socket.socket) -> AsyncIterator[None]:
+    """uvicorn serving ``config`` (a ``uvicorn.Config``) on the bound ``sock`` in this
+    process's event loop, from when it has started until the block ends."""
+    server = _quiet_server_class()(config)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not serving.done():  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    if serving.done():
+        await serving
+        raise BenchError("the API did not start")
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await serving
 
 
 async def _stop(child: subprocess.Popen[bytes]) -> None:

@@ -70,3 +70,55 @@ def test_every_benchmark_answers_help(bench: str, tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "--json" in done.stdout
+
+
+async def test_the_lean_client_and_the_form_clients_against_a_real_server() -> None:
+    """Content-Length and chunked answers on one keep-alive connection; the form clients
+    send each person's address as X-Forwarded-For, which uvicorn takes as the client's."""
+    import socket
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, RedirectResponse, StreamingResponse
+    from starlette.routing import Route
+
+    from bench.harness.form_clients import fill_forms
+    from bench.harness.lean_http import Connection
+    from bench.harness.servers import free_port, serve_asgi
+
+    posted: list[tuple[str, str, str]] = []
+
+    async def form(request: Request) -> HTMLResponse | RedirectResponse:
+        if request.method == "GET":
+            return HTMLResponse('<input name="token" value="t-1">')
+        fields = await request.form()
+        posted.append((request.client.host if request.client else "",
+                       str(fields["token"]), str(fields["answer"])))
+        return RedirectResponse("/thanks", 303)
+
+    async def chunks(request: Request) -> StreamingResponse:
+        async def parts():  # type: ignore[no-untyped-def]
+            for part in (b"one,", b"two,", b"three"):
+                yield part
+        return StreamingResponse(parts())
+
+    app = Starlette(routes=[Route("/form", form, methods=["GET", "POST"]),
+                            Route("/chunks", chunks)])
+    port = free_port()
+    with socket.create_server(("127.0.0.1", port)) as sock:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                access_log=False)
+        async with serve_asgi(config, sock):
+            connection = await Connection.open("127.0.0.1", port)
+            streamed = await connection.get("/chunks")
+            plain = await connection.get("/form")
+            await connection.close()
+            run = await fill_forms("127.0.0.1", port, "/form", {"answer": "x"}, people=3,
+                                   per_person=2, concurrency=2, first_person=256)
+    assert (streamed.status, streamed.body) == (200, b"one,two,three")
+    assert b"chunked" in streamed.headers[b"transfer-encoding"]
+    assert plain.body == b'<input name="token" value="t-1">'
+    assert run.sent == 6 and run.seconds > 0
+    assert sorted({host for host, _, _ in posted}) == ["10.0.1.0", "10.0.1.1", "10.0.1.2"]
+    assert {(token, answer) for _, token, answer in posted} == {("t-1", "x")}
