@@ -26,6 +26,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.complaint.metadata import Malformed, without_metadata
 from domain.evidence import detect
 from domain.policy import COMPLAINT_PHOTO_MEDIA_TYPES
 from domain.survey.response import ServiceKey
@@ -93,14 +94,20 @@ class PhotoRefused(ValueError):
 
 def photo_of(data: bytes, policy: ComplaintPolicy = COMPLAINT_POLICY) -> Photo:
     """The photo ``data`` is, judged by its bytes (never its name or declared type): a
-    JPEG or a PNG (``COMPLAINT_PHOTO_MEDIA_TYPES``) of at most ``policy.photo_max_bytes``;
-    else :class:`PhotoRefused`."""
+    JPEG or a PNG (``COMPLAINT_PHOTO_MEDIA_TYPES``) of at most ``policy.photo_max_bytes``,
+    kept without its metadata (``domain.complaint.metadata``: no location, no camera, no
+    time); else :class:`PhotoRefused` (``file_type`` also for bytes that do not hold
+    together as such an image)."""
     if len(data) > policy.photo_max_bytes:
         raise PhotoRefused("file_too_large")
     found = detect(data)
     if found is None or found.media_type not in COMPLAINT_PHOTO_MEDIA_TYPES:
         raise PhotoRefused("file_type")
-    return Photo(hashlib.sha256(data).hexdigest(), found.media_type, data)
+    try:
+        kept = without_metadata(data, found.media_type)
+    except Malformed:
+        raise PhotoRefused("file_type") from None
+    return Photo(hashlib.sha256(kept).hexdigest(), found.media_type, kept)
 
 
 class FileComplaint(BaseModel):

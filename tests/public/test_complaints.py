@@ -20,9 +20,12 @@ from api.app import Services, create_app
 from api.auth import TokenSettings, TokenVerifier, mint_token
 from domain.authorization import Actor, Role
 from domain.complaint import ComplaintStatus, fold, tracking_code
+from domain.complaint.metadata import without_metadata
 from domain.complaint.rules import CODE_PATTERN
 from domain.survey import PublicService
 from store.event_log import EventLog
+from tests.images import exif, jpeg, segment
+from tests.images import png as png_image
 from web import WebSettings
 
 TOKENS = TokenSettings(secret="test-secret-" + "c" * 32)
@@ -238,31 +241,16 @@ async def test_a_hidden_complaint_leaves_public_view_but_stays_in_the_chain(app:
     assert (await app.log.verify_stream(stream)).ok
 
 
-def _png(width: int = 4, height: int = 3) -> bytes:
-    """A real (tiny, grey) PNG image."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
 def test_a_photo_is_judged_by_its_bytes_and_its_size() -> None:
     from domain.complaint import COMPLAINT_POLICY, PhotoRefused, photo_of
 
     small = COMPLAINT_POLICY.model_copy(update={"photo_max_bytes": 2048})
-    png = _png()
-    accepted = photo_of(png, small)
+    accepted = photo_of(png_image(4, 3), small)
     assert accepted.media_type == "image/png" and len(accepted.sha256) == 64
-    assert photo_of(b"\xff\xd8\xff\xe0" + b"\x00" * 100, small).media_type == "image/jpeg"
-    exactly = b"\xff\xd8\xff\xe0" + b"\x00" * (2048 - 4)
-    assert photo_of(exactly, small).media_type == "image/jpeg"
+    assert photo_of(jpeg(), small).media_type == "image/jpeg"
+    padding = segment(0xFE, b"")  # a comment: counted in the size sent, dropped after
+    exactly = jpeg(after_app0=segment(0xFE, b"x" * (2048 - len(jpeg()) - len(padding))))
+    assert len(exactly) == 2048 and photo_of(exactly, small).content == jpeg()
     for data, rule in [(exactly + b"\x00", "file_too_large"),
                        (b"%PDF-1.7 not a photo", "file_type"),
                        (b"GIF89a" + b"\x00" * 20, "file_type"),
@@ -276,9 +264,12 @@ def test_a_photo_is_judged_by_its_bytes_and_its_size() -> None:
 
 async def test_a_photo_is_kept_apart_shown_only_to_the_unit_and_erased_with_the_chain_valid(
         app: App) -> None:
-    png = _png()
+    # A phone's photo: the place it was taken in its Exif, which the unit must not see.
+    taken = jpeg(after_app0=exif(6))
+    kept = without_metadata(taken, "image/jpeg")  # what is kept: no place, upright
+    assert b"GPS" in taken and b"GPS" not in kept
     token = _token((await app.http.get(FORM)).text)
-    files = {"photo": ("kerusakan.jpg", png, "image/jpeg")}  # the name and type are not asked
+    files = {"photo": ("kerusakan.png", taken, "image/png")}  # the name and type are not asked
     sent = await app.http.post(FORM, data=_fields(token), files=files)
     assert sent.status_code == 303, sent.text
     again = await app.http.post(FORM, data=_fields(token), files=files)  # a double tap
@@ -290,7 +281,7 @@ async def test_a_photo_is_kept_apart_shown_only_to_the_unit_and_erased_with_the_
     [filed] = await app.log.read_stream(stream)
     import hashlib
 
-    digest = hashlib.sha256(png).hexdigest()
+    digest = hashlib.sha256(kept).hexdigest()
     assert filed.data["photo_sha256"] == digest  # the event names the photo, not its bytes
     assert len(filed.canonical) < 1000
     assert await app.pool.fetchval("SELECT count(*) FROM complaint_photos") == 1
@@ -300,13 +291,13 @@ async def test_a_photo_is_kept_apart_shown_only_to_the_unit_and_erased_with_the_
     photo_url = f"/v1/agencies/{AGENCY}/complaints/{code}/photo"
     for who in (HEAD, HR, INSPECTOR):
         shown = await app.http.get(photo_url, headers=who)
-        assert shown.status_code == 200 and shown.content == png
-        assert shown.headers["content-type"] == "image/png"
+        assert shown.status_code == 200 and shown.content == kept
+        assert shown.headers["content-type"] == "image/jpeg"
         assert shown.headers["x-content-type-options"] == "nosniff"
     assert (await app.http.get(photo_url, headers=CLERK)).status_code == 404
     assert (await app.http.get(photo_url)).status_code == 401
     anonymous = await app.http.get(f"/survei/{AGENCY}/{UNIT}/pengaduan/{code}/foto")
-    assert anonymous.status_code in (303, 401) and anonymous.content != png
+    assert anonymous.status_code in (303, 401) and anonymous.content != kept
     [listed] = (await app.http.get(f"/v1/agencies/{AGENCY}/public-units/{UNIT}/complaints",
                                    headers=HEAD)).json()
     assert (listed["photo_sha256"], listed["photo_erased"]) == (digest, False)

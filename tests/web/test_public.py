@@ -16,6 +16,7 @@ from domain.survey import ELEMENTS, PublicService
 from services.public import PublicVoiceService
 from store.event_log import EventLog
 from store.public import PublicStore
+from tests.images import exif, jpeg
 from tests.web.conftest import UNIT, Site, axe_check, shot
 
 
@@ -243,8 +244,6 @@ async def test_a_citizen_files_a_complaint_on_a_phone_and_the_unit_answers_it(
 
 async def test_a_citizen_sends_a_photo_from_a_phone_and_only_the_unit_sees_and_erases_it(
         site: Site) -> None:
-    from tests.public.test_complaints import _png
-
     await _define(site)
     phone = await (await site.context(phone=True)).new_page()
     await phone.goto(f"/publik/pengaduan/{site.agency}/{UNIT}")
@@ -259,9 +258,9 @@ async def test_a_citizen_sends_a_photo_from_a_phone_and_only_the_unit_sees_and_e
     await axe_check(phone, "complaint photo refused id")
     assert await site.pool.fetchval("SELECT count(*) FROM complaint_photos") == 0
 
-    png = _png(40, 30)
-    await photo_field.set_input_files({"name": "lampu.png", "mimeType": "image/png",
-                                       "buffer": png})
+    taken = jpeg(after_app0=exif(6))  # where it was taken, in its Exif
+    await photo_field.set_input_files({"name": "lampu.jpg", "mimeType": "image/jpeg",
+                                       "buffer": taken})
     await phone.get_by_role("button", name="Kirim", exact=True).click()
     await expect(phone.get_by_text("Diterima. Simpan kode pelacakan ini:")).to_be_visible()
     code = await phone.locator("#code").inner_text()
@@ -274,7 +273,9 @@ async def test_a_citizen_sends_a_photo_from_a_phone_and_only_the_unit_sees_and_e
     section = head.get_by_role("region", name=re.compile(code))
     image = section.get_by_role("img", name=f"Foto yang dikirim bersama {code}")
     await expect(image).to_be_visible()
-    assert await image.evaluate("i => i.naturalWidth") == 40
+    assert await image.evaluate("i => i.naturalWidth") == 8  # decoded
+    served = await (await head.request.get(photo_url)).body()
+    assert b"GPS" in taken and b"GPS" not in served  # the place is not kept
     await axe_check(head, "unit complaints with photo id")
     await shot(head, "public-06-complaint-photo")
     employee = await site.signed_in("employee")  # not the unit: a 404, not the photo
