@@ -8,23 +8,19 @@ from __future__ import annotations
 import io
 import json
 import threading
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import segno
 import typst
 
-from domain.documents import DocumentCode, Reflected, ReportKind
+from domain.documents import DocumentCode, Reflected, ReportKind, local_date
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE = TEMPLATES / "document.typ"
 REPORT_TEMPLATE = TEMPLATES / "report.typ"
 """HR's reports of a cycle (``laporan-unit``, ``ringkasan-siklus``: domain/reports.py)."""
-
-_MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-           "September", "Oktober", "November", "Desember")
-
 
 def qr_svg(text: str) -> bytes:
     """The QR code of ``text`` as SVG (error correction M). The mask is fixed: any of the
@@ -41,7 +37,6 @@ def template_data(document: Reflected, code: DocumentCode, *, utc_offset_hours: 
     """The JSON the template reads: the content, the code, the date (the reflected
     event's time, in the agency's zone) and the place of signing (blank dots when the
     project does not know it)."""
-    local = document.recorded_at.astimezone(timezone(timedelta(hours=utc_offset_hours)))
     utc = document.recorded_at.astimezone(UTC)
     seal = code.seal
     return {
@@ -54,7 +49,7 @@ def template_data(document: Reflected, code: DocumentCode, *, utc_offset_hours: 
         "tree_size": seal.checkpoint.tree_size if seal is not None else 0,
         "date": {"year": utc.year, "month": utc.month, "day": utc.day, "hour": utc.hour,
                  "minute": utc.minute, "second": utc.second},
-        "date_text": f"{local.day} {_MONTHS[local.month - 1]} {local.year}",
+        "date_text": local_date(document.recorded_at, utc_offset_hours),
         "place": place or "......................",
     }
 

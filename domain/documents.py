@@ -24,7 +24,7 @@ import binascii
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -227,6 +227,7 @@ def content(kind: DocumentKind, state: AppraisalState,
                                    if state.organisation_rating is not None else "")
     data["predikat"] = state.predikat.label
     data["predikat_before_objection"] = review.predikat.label
+    data["periods"] = _periods(state)
     data["provisional"] = state.phase is not Phase.FINAL
     if kind is DocumentKind.KEBERATAN:
         objection = state.objection
@@ -243,6 +244,43 @@ def content(kind: DocumentKind, state: AppraisalState,
         }
         data["provisional"] = False
     return data
+
+
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+          "September", "Oktober", "November", "Desember")
+"""The months as the documents name them (Indonesian, whatever the page's language)."""
+_QUARTERS = ("I", "II", "III", "IV")
+
+
+def local_date(moment: datetime, utc_offset_hours: int) -> str:
+    """``moment``'s date in the agency's zone as a document writes it: ``5 Januari 2027``."""
+    local = moment.astimezone(timezone(timedelta(hours=utc_offset_hours)))
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+
+
+def _periods(state: AppraisalState) -> list[dict[str, Any]]:
+    """The periodic reviews the annual evaluation drew on (penilaian kinerja periodik,
+    PermenPAN-RB 6/2022): a row per period reviewed or whose deadline passed unreviewed,
+    in order; none under a policy without periods."""
+    policy = state.policy
+    if policy is None or policy.review_periods is None or state.calendar is None:
+        return []
+    year = state.calendar.year
+    rows = []
+    for n in sorted(set(state.period_reviews) | set(state.missed_periods)):
+        label = (f"{MONTHS[n - 1]} {year}" if policy.review_periods == "monthly"
+                 else f"Triwulan {_QUARTERS[n - 1]} {year}")
+        review = state.period_reviews.get(n)
+        rows.append({
+            "label": label,
+            "work_result": review.work_result.label if review else "",
+            "behaviour": review.behaviour.label if review else "",
+            "predikat": review.predikat.label if review else "",
+            "reviewed_on": (local_date(review.at, state.calendar.utc_offset_hours)
+                            if review else ""),
+            "late": bool(review.late) if review else True,
+        })
+    return rows
 
 
 @dataclass(frozen=True)

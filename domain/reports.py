@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +32,7 @@ from domain.cycle.events import (
     UnitReleased,
     event_from_data,
 )
-from domain.documents import Reflected, ReportKind, TrailEvent, Unavailable
+from domain.documents import Reflected, ReportKind, TrailEvent, Unavailable, local_date
 from domain.policy import POLICIES
 from domain.ratings import Predikat
 
@@ -103,15 +102,6 @@ def _evolve(cycle: _Cycle, event: Any) -> None:
             cycle.units.setdefault(unit, _Unit()).final = dict(counts)
 
 
-_MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-           "September", "Oktober", "November", "Desember")
-
-
-def _local_date(moment: datetime, utc_offset_hours: int) -> str:
-    local = moment.astimezone(timezone(timedelta(hours=utc_offset_hours)))
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
-
-
 def _shown(counts: Mapping[Predikat, int]) -> list[Predikat]:
     return [p for p in Predikat if p in _SHOWN or counts.get(p)]
 
@@ -158,7 +148,7 @@ def _unit_content(cycle: _Cycle, unit: str, names: Mapping[str, str]) -> dict[st
         "organisation_rating": ORGANISATION_LABELS[rating] if rating is not None else "-",
         "curve_applies": curve is not None,
         "total": total, "distribution": rows, "rules": rules,
-        "release": {"at": _local_date(released.at, cycle.created.calendar.utc_offset_hours),
+        "release": {"at": local_date(released.at, cycle.created.calendar.utc_offset_hours),
                     "passed": released.passed,
                     "broken": list(released.broken),
                     "exception_reason": released.exception_reason or ""},

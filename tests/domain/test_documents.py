@@ -15,6 +15,7 @@ from bench.harness.builders import (
     HR,
     PARTIES,
     SUPERIOR,
+    SYSTEM,
     Run,
     open_command,
     ratings,
@@ -180,3 +181,54 @@ KEY = generate_private_key()
 def test_what_is_not_a_code_is_refused_naming_the_rule(text: str) -> None:
     with pytest.raises(BadCode):
         parse_code(text)
+
+
+def test_the_evaluation_lists_the_periodic_reviews_it_drew_on() -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from documents.render import render
+    from domain.appraisal import PassPeriodDeadline, ReviewPeriod
+    from domain.policy import POLICY_6_2022, period_end, period_review_due
+    from domain.ratings import Rating
+
+    run = Run()
+    run.do(open_command(), HR)
+    run.do(DraftTargets(skp=sample_skp()), EMPLOYEE)
+    run.do(SubmitTargets(), EMPLOYEE)
+    run.do(ApproveTargets(), APPRAISER)
+    year, policy = run.state.calendar.year, POLICY_6_2022  # type: ignore[union-attr]
+    run.do(PassPeriodDeadline(period=1), SYSTEM, at=period_review_due(year, 1, policy, 7))
+    feedback = "Pertahankan; lengkapi bukti dukung."
+    run.do(ReviewPeriod(period=2, ratings=ratings(rhk=Rating.ABOVE, values=Rating.ABOVE),
+                        feedback=feedback), APPRAISER,
+           at=period_end(year, 2, policy, 7) + timedelta(days=3))
+    run.do(SubmitSelfAssessment(assessment=SelfAssessment.model_validate({
+        "ratings": [{"rhk_id": f"rhk-{i}", "proposed": "meets"} for i in (1, 2, 3)],
+        "narrative": "Tercapai."})), EMPLOYEE, at=run.now + timedelta(days=300))
+    run.do(SubmitReview(ratings=ratings()), APPRAISER)
+    run.do(ReleaseResult(exception_reason="Di luar siklus.", unit_calibrated=False), HR)
+
+    evaluation = reflected(DocumentKind.EVALUASI, trail_of(run), PEOPLE)
+    assert evaluation.content["periods"] == [
+        {"label": f"Triwulan I {year}", "work_result": "", "behaviour": "", "predikat": "",
+         "reviewed_on": "", "late": True},
+        {"label": f"Triwulan II {year}", "work_result": "Di Atas Ekspektasi",
+         "behaviour": "Di Atas Ekspektasi", "predikat": "Sangat Baik",
+         "reviewed_on": f"3 Juli {year}", "late": False}]
+    code = DocumentCode(evaluation.content["appraisal_id"], DocumentKind.EVALUASI,
+                        evaluation.version, evaluation.hash.hex())
+    pdf = render(evaluation, code)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "PENILAIAN KINERJA PERIODIK" in text
+    assert f"Triwulan I {year} tidak dinilai" in text
+    assert f"Triwulan II {year}" in text and "Sangat Baik" in text
+    # Without periods (a policy without them, or none reviewed or missed): no table.
+    plain = reflected(DocumentKind.EVALUASI, trail_of(released()), PEOPLE)
+    assert plain.content["periods"] == []
+    plain_pdf = render(plain, DocumentCode(plain.content["appraisal_id"],
+                                           DocumentKind.EVALUASI, plain.version,
+                                           plain.hash.hex()))
+    assert "PERIODIK" not in " ".join(p.extract_text()
+                                      for p in PdfReader(io.BytesIO(plain_pdf)).pages)
