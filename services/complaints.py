@@ -18,6 +18,7 @@ from domain.complaint import (
     tracking_code,
 )
 from domain.complaint.rules import deadline_of
+from domain.policy import DEFAULT_UTC_OFFSET_HOURS
 from domain.survey.access import may_read_results
 from services.errors import Broken, Conflict, Forbidden, Invalid, NotFound
 from services.settings import AgencySettingsService
@@ -81,11 +82,12 @@ class ComplaintService:
         # The policy's days, unless the agency set its own (domain.settings).
         policy = await self._settings.complaint_policy(agency) if self._settings \
             else COMPLAINT_POLICY
+        zone = await self.zone(agency)
         window = policy.duplicate_window_seconds
         try:
             filed = await self._store.file(
                 agency, unit, tracking_code(nonce), complaint, moment,
-                deadline_of(moment, policy), judged,
+                deadline_of(moment, policy, zone), judged,
                 duplicates_since=moment - timedelta(seconds=window) if window else None)
         except DuplicateComplaint:
             raise Invalid("validation", "The request breaks a rule", DUPLICATE, [
@@ -95,6 +97,12 @@ class ComplaintService:
             # a repeated filing finds it started; a start that failed is left to the sweep
             await self._store.mark_started(filed.view.code, datetime.now(UTC))
         return filed
+
+    async def zone(self, agency: str) -> int:
+        """The agency's UTC offset (WIB 7, WITA 8, WIT 9): its complaints' deadlines are
+        ends of days there, and are shown there."""
+        return (await self._settings.utc_offset(agency) if self._settings
+                else DEFAULT_UTC_OFFSET_HOURS)
 
     async def start_missed(self, *, older_than: timedelta = timedelta(minutes=1),
                            limit: int = 500, now: datetime | None = None) -> int:

@@ -203,7 +203,8 @@ async def complaint_track(request: Request, agency: str, code: str,
     events = await request.app.state.kinerja.event_log.read_stream(
         f"complaint-{agency}-{code}")
     return render(request, "public/track.html", {
-        "c": view, "receipt": receipt, "filed_hash": events[0].hash.hex()})
+        "c": view, "receipt": receipt, "filed_hash": events[0].hash.hex()},
+        offset=await _service(request).zone(agency))
 
 
 # ------------------------------------------------------------------------ the unit's list
@@ -228,7 +229,8 @@ async def _unit_page(request: Request, agency: str, unit: str, *,
     now = datetime.now(UTC)
     return render(request, "public/complaints.html", {
         "unit": found, "complaints": complaints, "now": now, "errors": errors or {},
-        "answer_max": COMPLAINT_POLICY.answer_max}, status)
+        "answer_max": COMPLAINT_POLICY.answer_max}, status,
+        offset=await _service(request).zone(agency))
 
 
 @router.get("/survei/{agency}/{unit}/pengaduan")

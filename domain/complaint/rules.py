@@ -9,7 +9,8 @@ data: kept apart from the log, shown only to the unit, and erasable without touc
 chain.
 
 Choices (no source the project can cite; policy data here, a line in the README):
-the unit answers within 14 calendar days by default (an agency may set its own in
+the unit answers by the end of the 14th calendar day after filing, in the agency's zone, by
+default (an agency may set its own in
 ``response_days``), a text of 10 to 2,000 characters, a contact of at most 200.
 """
 
@@ -20,7 +21,7 @@ import hashlib
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.complaint.metadata import Malformed, without_metadata
 from domain.evidence import detect
-from domain.policy import COMPLAINT_PHOTO_MEDIA_TYPES
+from domain.policy import COMPLAINT_PHOTO_MEDIA_TYPES, DEFAULT_UTC_OFFSET_HOURS, end_of_day
 from domain.survey.response import ServiceKey
 from domain.text import Clean
 
@@ -140,8 +141,14 @@ def complaint_stream(agency: str, code: str) -> str:
     return f"complaint-{agency}-{code}"
 
 
-def deadline_of(filed_at: datetime, policy: ComplaintPolicy = COMPLAINT_POLICY) -> datetime:
-    return filed_at + timedelta(days=policy.response_days)
+def deadline_of(filed_at: datetime, policy: ComplaintPolicy = COMPLAINT_POLICY,
+                utc_offset_hours: int = DEFAULT_UTC_OFFSET_HOURS) -> datetime:
+    """When the unit must have answered: the end of the ``response_days``-th calendar day
+    after the day of filing in the agency's zone (filed on 2 March at 23:30 WITA, 14 days:
+    the end of 16 March WITA), as every deadline shown to people is the end of a day
+    (the rule of ``domain.policy.deadline_after_days``)."""
+    return end_of_day(filed_at.astimezone(timezone(timedelta(hours=utc_offset_hours))).date()
+                      + timedelta(days=policy.response_days), utc_offset_hours)
 
 
 class ComplaintView(BaseModel):

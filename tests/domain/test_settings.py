@@ -85,12 +85,17 @@ def test_the_zone_is_the_setting_else_the_calendar_else_wib() -> None:
 
 
 def test_the_complaint_days_are_the_policys_unless_the_agency_sets_its_own() -> None:
-    filed = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    filed = datetime(2026, 3, 2, 9, tzinfo=UTC)  # 16:00 WIB, 17:00 WITA
     assert complaint_policy(NO_SETTINGS) is COMPLAINT_POLICY
-    assert deadline_of(filed, complaint_policy(NO_SETTINGS)) == filed + timedelta(days=14)
+    wib, wita = timezone(timedelta(hours=7)), timezone(timedelta(hours=8))
+    assert deadline_of(filed, complaint_policy(NO_SETTINGS)) == datetime(
+        2026, 3, 16, 23, 59, 59, 999999, tzinfo=wib)  # the end of the 14th day, WIB
     own = complaint_policy(AgencySettings(complaint_response_days=5))
     assert own.response_days == 5 and own.text_max == COMPLAINT_POLICY.text_max
-    assert deadline_of(filed, own) == filed + timedelta(days=5)
+    assert deadline_of(filed, own, 8) == datetime(2026, 3, 7, 23, 59, 59, 999999, tzinfo=wita)
+    # Filed late at night in the agency's zone: its day there counts, not UTC's.
+    late = datetime(2026, 3, 2, 16, 30, tzinfo=UTC)  # 00:30 on 3 March WITA
+    assert deadline_of(late, own, 8) == datetime(2026, 3, 8, 23, 59, 59, 999999, tzinfo=wita)
 
 
 def test_a_change_records_only_what_differs_and_folds_back() -> None:
@@ -137,3 +142,16 @@ def test_a_given_instant_is_never_moved_earlier_nor_past_its_local_day(
     assert deadline >= moment
     assert deadline.astimezone(zone).date() == moment.astimezone(zone).date()
     assert deadline.astimezone(zone).time().isoformat() == "23:59:59.999999"
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
+                    timezones=st.just(UTC)),
+       st.sampled_from([7, 8, 9]), st.integers(min_value=1, max_value=365))
+def test_a_complaint_deadline_is_the_end_of_a_day_in_the_agencys_zone(
+        filed: datetime, offset: int, days: int) -> None:
+    policy = complaint_policy(AgencySettings(complaint_response_days=days))
+    deadline = deadline_of(filed, policy, offset)
+    local = deadline.astimezone(timezone(timedelta(hours=offset)))
+    assert (local.hour, local.minute, local.second, local.microsecond) == (23, 59, 59, 999999)
+    # At least the days promised, never a whole day more.
+    assert timedelta(days=days) <= deadline - filed < timedelta(days=days + 1)

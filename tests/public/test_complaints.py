@@ -10,7 +10,8 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import asyncpg
 import httpx
@@ -52,6 +53,8 @@ class App:
     http: httpx.AsyncClient
     pool: asyncpg.Pool
     log: EventLog
+    kinerja: Any
+    """The application's services (``app.state.kinerja``)."""
 
 
 @pytest.fixture
@@ -67,7 +70,7 @@ async def app(app_pool: asyncpg.Pool) -> AsyncIterator[App]:
                            " VALUES ($1, $2, 'Dishub', NULL, 'e-0100')", AGENCY, UNIT)
     transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as http:
-        yield App(http, app_pool, EventLog(app_pool))
+        yield App(http, app_pool, EventLog(app_pool), application.state.kinerja)
 
 
 def _token(html: str) -> str:
@@ -351,7 +354,6 @@ async def test_a_refused_photo_is_said_beside_its_field_and_nothing_is_stored(
 
 def test_a_form_token_names_its_purpose_unit_and_time_and_refuses_any_change() -> None:
     from types import SimpleNamespace
-    from typing import Any
 
     from web.public import form_nonce, form_token
 
@@ -440,3 +442,25 @@ async def test_the_same_text_to_the_same_unit_within_a_day_is_a_duplicate(app: A
         _token((await app.http.get(FORM)).text), text=text + " Mohon diperbaiki."))
     assert another.status_code == 303
     assert await _complaints(app) == 2
+
+
+async def test_the_deadline_is_the_end_of_a_day_in_the_agencys_zone_and_shown_there(
+        app: App) -> None:
+    from domain.settings import AgencySettings
+
+    hr = Actor(subject="e-hr01", roles=frozenset({Role.HR}), agencies=frozenset({AGENCY}))
+    await app.kinerja.settings.change(hr, AGENCY, AgencySettings(utc_offset_hours=8,
+                                                     complaint_response_days=3))
+    token = _token((await app.http.get(FORM)).text)
+    sent = await app.http.post(FORM, data=_fields(token))
+    assert sent.status_code == 303, sent.text
+    code = re.search(r"/lacak/(PGD-[A-Z2-7-]+)", sent.headers["location"])
+    assert code
+    [filed] = await app.log.read_stream(f"complaint-{AGENCY}-{code.group(1)}")
+    deadline = datetime.fromisoformat(filed.data["deadline"])
+    wita = deadline.astimezone(timezone(timedelta(hours=8)))
+    assert (wita.hour, wita.minute, wita.second) == (23, 59, 59)
+    filed_day = filed.recorded_at.astimezone(timezone(timedelta(hours=8))).date()
+    assert wita.date() == filed_day + timedelta(days=3)
+    tracked = await app.http.get(f"/publik/pengaduan/{AGENCY}/lacak/{code.group(1)}")
+    assert f"{wita.day} " in tracked.text and "23.59 WITA" in tracked.text
