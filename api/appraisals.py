@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from api import examples as ex
@@ -27,6 +27,7 @@ from api.schemas import (
     CommandResponse,
     DecisionBody,
     ExtendDeadlineBody,
+    ExtendPeriodDeadlineBody,
     GiveExplanationBody,
     IdempotencyKey,
     ObjectionBody,
@@ -46,6 +47,7 @@ from domain.appraisal import (
     DecideObjection,
     DraftTargets,
     ExtendDeadline,
+    ExtendPeriodDeadline,
     FileObjection,
     GiveExplanation,
     GiveFeedback,
@@ -85,6 +87,8 @@ RatingsIn = Annotated[Ratings, Body(openapi_examples=example(ex.REVIEW))]
 PeriodReviewIn = Annotated[PeriodReviewBody,
                            Body(openapi_examples=example(ex.PERIOD_REVIEW))]
 ExtendDeadlineBodyIn = Annotated[ExtendDeadlineBody, Body(openapi_examples=example(ex.EXTEND))]
+ExtendPeriodDeadlineBodyIn = Annotated[ExtendPeriodDeadlineBody,
+                                       Body(openapi_examples=example(ex.EXTEND_PERIOD))]
 CancelBodyIn = Annotated[CancelBody, Body(openapi_examples=example(ex.CANCEL))]
 
 
@@ -400,6 +404,17 @@ async def extend_deadline(request: Request, appraisal_id: str, body: ExtendDeadl
                           ) -> CommandResponse:
     return await _command(request, appraisal_id, actor, ExtendDeadline(**body.model_dump()),
                           idempotency_key)
+
+
+@router.post("/appraisals/{appraisal_id}/periods/{period}/deadline", tags=["hr"],
+             summary="Move a period's review deadline to a later day, with a reason")
+async def extend_period_deadline(
+        request: Request, appraisal_id: str,
+        period: Annotated[int, Path(ge=1, le=12, description="the period of the cycle year")],
+        body: ExtendPeriodDeadlineBodyIn, actor: CurrentActor,
+        idempotency_key: IdempotencyKey = None) -> CommandResponse:
+    command = ExtendPeriodDeadline(period=period, due=body.due, reason=body.reason)
+    return await _command(request, appraisal_id, actor, command, idempotency_key)
 
 
 @router.post("/appraisals/{appraisal_id}/cancel", tags=["hr"],

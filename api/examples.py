@@ -64,6 +64,8 @@ PERIOD_REVIEW = {
 SET_TARGETS = {"skp": SKP, "reason": "SKP belum disetujui sampai batas 31 Januari."}
 EXTEND = {"deadline": "skp", "until": "2026-02-14T23:59:59+07:00",
           "reason": "Gangguan aplikasi pada minggu terakhir Januari."}
+EXTEND_PERIOD = {"due": "2026-04-30T23:59:59+07:00",
+                 "reason": "Penilai cuti besar sampai 24 April; data triwulan I terlambat."}
 CANCEL = {"reason_kind": "transfer", "reason": "Mutasi ke Dinas Kesehatan per 1 Juli."}
 
 

@@ -132,6 +132,14 @@ class ExtendDeadlineBody(Body):
     reason: Text
 
 
+class ExtendPeriodDeadlineBody(Body):
+    """HR moves one period's review deadline: ``due`` names the day (its end in the
+    agency's zone is the deadline), with a reason."""
+
+    due: datetime
+    reason: Text
+
+
 class CancelBody(Body):
     reason_kind: CancelReason
     reason: Text

@@ -100,6 +100,8 @@ class Action(StrEnum):
     REVIEW_PERIOD = "review_period"
     """The appraiser's periodic review (domain.appraisal.periodic)."""
     PASS_PERIOD_DEADLINE = "pass_period_deadline"
+    EXTEND_PERIOD_DEADLINE = "extend_period_deadline"
+    """HR moves a period's review deadline (domain.appraisal.periodic)."""
     RECORD_ORGANISATION_RATING = "record_organisation_rating"
     RELEASE = "release"
     ACCEPT_RESULT = "accept_result"
@@ -134,6 +136,7 @@ ALLOWED: dict[Action, frozenset[Relation]] = {
     # The superior only once the review deadline has passed (domain.appraisal).
     Action.REVIEW_PERIOD: frozenset({_R.APPRAISER}),
     Action.PASS_PERIOD_DEADLINE: frozenset({_R.SYSTEM}),
+    Action.EXTEND_PERIOD_DEADLINE: frozenset({_R.HR}),
     Action.RECORD_ORGANISATION_RATING: frozenset({_R.HR, _R.SYSTEM}),
     Action.RELEASE: frozenset({_R.HR, _R.SYSTEM}),
     Action.ACCEPT_RESULT: frozenset({_R.SELF}),

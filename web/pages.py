@@ -34,6 +34,7 @@ from domain.appraisal import (
     CommandRefused,
     DecideObjection,
     DraftTargets,
+    ExtendPeriodDeadline,
     FileObjection,
     GiveExplanation,
     GiveFeedback,
@@ -57,6 +58,7 @@ from domain.policy import (
     POLICIES,
     POLICY_6_2022,
     Policy,
+    end_of_day,
     period_count,
     period_end,
 )
@@ -414,7 +416,7 @@ def periods_of(request: Request, state: Mapping[str, Any], policy: Policy, offse
     year = calendar.get("year")
     count = period_count(policy)
     if not year or not count:
-        return {"periods": [], "period_options": []}
+        return {"periods": [], "period_options": [], "deadline_options": []}
     language = language_of(request)
     gettext = web(request).translations(language).gettext
 
@@ -430,7 +432,13 @@ def periods_of(request: Request, state: Mapping[str, Any], policy: Policy, offse
     now = datetime.now(UTC)
     options = [{"n": n, "label": label(n)} for n in range(1, count + 1)
                if n not in reviews and period_end(int(year), n, policy, offset) < now]
-    return {"periods": rows, "period_options": options}
+    deadlines = {int(k): datetime.fromisoformat(v)
+                 for k, v in (state.get("period_deadlines") or {}).items()}
+    # HR's form offers the periods whose deadline still runs (the domain decides).
+    movable = [{"n": n, "label": label(n), "due": due.isoformat()}
+               for n, due in sorted(deadlines.items())
+               if n not in reviews and n not in missed and due > now]
+    return {"periods": rows, "period_options": options, "deadline_options": movable}
 
 
 _VALUES = {kind: [member.value for member in kind]
@@ -807,6 +815,29 @@ async def log_activity(request: Request, appraisal_id: str) -> Response:
         return LogActivity(activity=activity)
 
     return await _act(request, appraisal_id, "activity", build, form=form)
+
+
+@router.post("/penilaian/{appraisal_id}/tenggat-periodik")
+async def extend_period_deadline(request: Request, appraisal_id: str) -> Response:
+    """HR moves a period's review deadline to the end of the day chosen (in the
+    appraisal's zone), with a reason: the API's command, the refusal beside its field."""
+    session = _session(request)
+    form = await _form(request)
+    try:
+        _, stored = await _service(request).summary_and_state(session.actor, appraisal_id)
+    except NotFound:
+        raise PageNotFound() from None
+    offset = _offset(stored.state)
+
+    def build(f: FormData) -> Command:
+        data = nested(f)
+        try:  # a day: its end in the agency's zone; anything else pydantic names
+            data["due"] = end_of_day(date.fromisoformat(str(data.get("due"))), offset)
+        except ValueError:
+            pass
+        return ExtendPeriodDeadline.model_validate(data)
+
+    return await _act(request, appraisal_id, "period_deadline", build, form=form)
 
 
 # --------------------------------------------------------------------------- the other steps

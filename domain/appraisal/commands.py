@@ -134,6 +134,17 @@ class PassPeriodDeadline(_Model):
     period: Annotated[int, Field(ge=1, le=12)]
 
 
+class ExtendPeriodDeadline(_Model):
+    """HR moves the review deadline of one period not yet reviewed, before it passes
+    (the appraiser away, the quarter's data late): to the end of the day ``due`` names in
+    the agency's zone (:func:`domain.policy.deadline_set_by_hand`), with a reason."""
+
+    kind: Literal["extend_period_deadline"] = "extend_period_deadline"
+    period: Annotated[int, Field(ge=1, le=12)]
+    due: datetime
+    reason: Text
+
+
 class RecordOrganisationRating(_Model):
     kind: Literal["record_organisation_rating"] = "record_organisation_rating"
     rating: OrganisationRating
@@ -226,8 +237,8 @@ class RecordMeasurements(_Model):
 Command: TypeAlias = Annotated[
     OpenAppraisal | DraftTargets | SubmitTargets | ReturnTargets | ApproveTargets | SetTargets
     | ReportProgress | LogActivity | GiveFeedback | SubmitSelfAssessment | SubmitReview
-    | ReviewPeriod | PassPeriodDeadline | RecordOrganisationRating | ReleaseResult
-    | AcceptResult | FileObjection
+    | ReviewPeriod | PassPeriodDeadline | ExtendPeriodDeadline | RecordOrganisationRating
+    | ReleaseResult | AcceptResult | FileObjection
     | RequestExplanations | GiveExplanation | DecideObjection | ExtendDeadline | PassDeadline
     | CancelAppraisal | ReassignParties | RecordMeasurements,
     Field(discriminator="kind"),

@@ -157,6 +157,17 @@ class PeriodDeadlinePassed(_Event):
     due: datetime
 
 
+class PeriodDeadlineExtended(_Event):
+    """HR moved a period's review deadline from ``previous`` to ``due`` (the end of the
+    day chosen in the agency's zone), with the reason."""
+
+    type: Literal["PeriodDeadlineExtended"] = "PeriodDeadlineExtended"
+    period: int
+    previous: datetime
+    due: datetime
+    reason: str
+
+
 class OrganisationRatingRecorded(_Event):
     type: Literal["OrganisationRatingRecorded"] = "OrganisationRatingRecorded"
     rating: OrganisationRating
@@ -245,7 +256,8 @@ class RealisationMeasured(_Event):
 Event: TypeAlias = Annotated[
     AppraisalOpened | TargetsDrafted | TargetsSubmitted | TargetsReturned | TargetsApproved
     | TargetsSet | ProgressReported | ActivityLogged | FeedbackGiven | SelfAssessmentSubmitted
-    | ReviewSubmitted | PeriodReviewed | PeriodDeadlinePassed | OrganisationRatingRecorded
+    | ReviewSubmitted | PeriodReviewed | PeriodDeadlinePassed | PeriodDeadlineExtended
+    | OrganisationRatingRecorded
     | ResultReleased | ResultAccepted
     | ObjectionFiled | ExplanationsRequested | ExplanationGiven | ObjectionDecided
     | DeadlineExtended | DeadlinePassed | AppraisalFinalized | AppraisalCancelled

@@ -20,6 +20,7 @@ from domain.appraisal.events import (
     ObjectionFiled,
     OrganisationRatingRecorded,
     PartiesReassigned,
+    PeriodDeadlineExtended,
     PeriodDeadlinePassed,
     PeriodReviewed,
     ProgressReported,
@@ -133,6 +134,8 @@ def _apply(state: AppraisalState, event: Event) -> dict[str, Any]:
             return {"period_reviews": {**state.period_reviews, event.period: period_review}}
         case PeriodDeadlinePassed():
             return {"missed_periods": state.missed_periods | {event.period}}
+        case PeriodDeadlineExtended():
+            return {"period_deadlines": {**state.period_deadlines, event.period: event.due}}
         case OrganisationRatingRecorded():
             return {"organisation_rating": event.rating}
         case ResultReleased():

@@ -16,15 +16,23 @@ Kinerja's choices where the source is silent (``Policy.assumptions["review_perio
   SKP's approval (:func:`period_deadlines`); a period that ended before has no deadline
   but may still be reviewed;
 - a deadline that passes is recorded (``PeriodDeadlinePassed``) and blocks nothing: the
-  late review is still taken, marked ``late``.
+  late review is still taken, marked ``late``;
+- HR may move the deadline of a period not yet reviewed, before it passes, to a later
+  day (``ExtendPeriodDeadline``: the end of that day in the agency's zone, as the annual
+  extension's), with a reason; a passed one stays passed (the late review is taken).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from domain.appraisal.commands import PassPeriodDeadline, ReviewPeriod
-from domain.appraisal.events import Event, PeriodDeadlinePassed, PeriodReviewed
+from domain.appraisal.commands import ExtendPeriodDeadline, PassPeriodDeadline, ReviewPeriod
+from domain.appraisal.events import (
+    Event,
+    PeriodDeadlineExtended,
+    PeriodDeadlinePassed,
+    PeriodReviewed,
+)
 from domain.appraisal.registry import (
     Context,
     _policy,
@@ -34,9 +42,15 @@ from domain.appraisal.registry import (
 )
 from domain.appraisal.review import period_result
 from domain.appraisal.state import AppraisalState
-from domain.appraisal.vocabulary import CommandRefused, Phase
+from domain.appraisal.vocabulary import CommandRefused, DeadlineKind, Phase
 from domain.authorization import Action
-from domain.policy import Policy, period_count, period_end, period_review_due
+from domain.policy import (
+    Policy,
+    deadline_set_by_hand,
+    period_count,
+    period_end,
+    period_review_due,
+)
 
 
 def period_deadlines(policy: Policy, year: int, utc_offset_hours: int, approved_at: datetime
@@ -57,17 +71,22 @@ def schedule_at_approval(state: AppraisalState, at: datetime) -> dict[int, datet
     return period_deadlines(_policy(state), state.calendar.year, _zone(state), at)
 
 
-@handles(ReviewPeriod, Action.REVIEW_PERIOD)
-def _review_period(state: AppraisalState, command: ReviewPeriod, ctx: Context) -> list[Event]:
-    _require_phase(state, Phase.SELF_REPORT, Phase.REVIEW, doing="review a period")
-    policy = _policy(state)
+def _require_period(policy: Policy, period: int) -> None:
+    """``period`` is one of the policy's review periods (else refused on ``period``)."""
     count = period_count(policy)
     if count == 0:
         raise CommandRefused("invalid", f"the {policy.title} policy has no periodic review",
                              "period")
-    if command.period > count:
+    if period > count:
         raise CommandRefused(
             "invalid", f"a {policy.review_periods} policy has periods 1 to {count}", "period")
+
+
+@handles(ReviewPeriod, Action.REVIEW_PERIOD)
+def _review_period(state: AppraisalState, command: ReviewPeriod, ctx: Context) -> list[Event]:
+    _require_phase(state, Phase.SELF_REPORT, Phase.REVIEW, doing="review a period")
+    policy = _policy(state)
+    _require_period(policy, command.period)
     assert state.calendar is not None
     ends = period_end(state.calendar.year, command.period, policy, _zone(state))
     if ctx.at <= ends:
@@ -100,3 +119,47 @@ def _pass_period_deadline(state: AppraisalState, command: PassPeriodDeadline, ct
         raise CommandRefused("phase", f"period {command.period}'s review is due "
                                       f"{due.isoformat()}")
     return [PeriodDeadlinePassed(at=ctx.at, period=command.period, due=due)]
+
+
+@handles(ExtendPeriodDeadline, Action.EXTEND_PERIOD_DEADLINE)
+def _extend_period_deadline(state: AppraisalState, command: ExtendPeriodDeadline,
+                            ctx: Context) -> list[Event]:
+    _require_phase(state, Phase.SELF_REPORT, Phase.REVIEW,
+                   doing="move a period's review deadline")
+    policy = _policy(state)
+    period = command.period
+    _require_period(policy, period)
+    if period in state.period_reviews:
+        raise CommandRefused("invalid", f"period {period} has been reviewed", "period")
+    current = state.period_deadlines.get(period)
+    if current is None:
+        raise CommandRefused(
+            "invalid", f"period {period} has no review deadline (it ended before the SKP "
+                       "was approved)", "period")
+    if period in state.missed_periods or ctx.at >= current:
+        raise CommandRefused(
+            "invalid", f"period {period}'s review deadline passed at {current.isoformat()}",
+            "period")
+    if command.due.tzinfo is None:
+        raise CommandRefused("invalid", "the new deadline needs a time zone", "due")
+    # A period's review feeds the annual review: due by its deadline at the latest. The
+    # year is compared first, so a day far off is refused before any arithmetic on it.
+    latest = state.deadlines[DeadlineKind.REVIEW]
+    too_late = CommandRefused(
+        "invalid", f"a period's review is due by the annual review's deadline "
+                   f"{latest.isoformat()} at the latest", "due")
+    not_later = CommandRefused(
+        "invalid", f"the new deadline must be later than the current one "
+                   f"{current.isoformat()}", "due")
+    if command.due.year > latest.year + 1:
+        raise too_late
+    if command.due.year < current.year - 1:
+        raise not_later
+    # The end of the named day in the agency's zone (domain.policy.deadline_set_by_hand).
+    due = deadline_set_by_hand(command.due, _zone(state), policy)
+    if due <= current:
+        raise not_later
+    if due > latest:
+        raise too_late
+    return [PeriodDeadlineExtended(at=ctx.at, period=period, previous=current, due=due,
+                                   reason=command.reason)]

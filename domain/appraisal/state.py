@@ -159,14 +159,17 @@ class AppraisalState(_Model):
 
     def next_period_deadline(self) -> tuple[int, datetime] | None:
         """The periodic review deadline now running (its timer should be armed), if any:
-        the earliest period neither reviewed nor missed, while the year's work runs
-        (self-report and the annual review)."""
+        the earliest deadline of a period neither reviewed nor missed (the lower period
+        first on a tie), while the year's work runs (self-report and the annual review).
+        HR's extension may move a period's deadline past a later period's."""
         if self.phase not in PERIOD_PHASES or not self.period_deadlines:
             return None
-        for period in sorted(self.period_deadlines):
-            if period not in self.period_reviews and period not in self.missed_periods:
-                return period, self.period_deadlines[period]
-        return None
+        open_ = [(due, period) for period, due in self.period_deadlines.items()
+                 if period not in self.period_reviews and period not in self.missed_periods]
+        if not open_:
+            return None
+        due, period = min(open_)
+        return period, due
 
 
 PERIOD_PHASES = frozenset({Phase.SELF_REPORT, Phase.REVIEW})

@@ -6,7 +6,7 @@ nothing."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -28,8 +28,11 @@ from bench.harness.builders import (
 from domain.appraisal import (
     ApproveTargets,
     CommandRefused,
+    DeadlineKind,
     DraftTargets,
+    ExtendPeriodDeadline,
     PassPeriodDeadline,
+    PeriodDeadlineExtended,
     PeriodDeadlinePassed,
     PeriodReviewed,
     Phase,
@@ -39,6 +42,7 @@ from domain.appraisal import (
     SubmitSelfAssessment,
     SubmitTargets,
     event_data,
+    event_from_canonical,
     event_from_data,
     fold,
 )
@@ -49,6 +53,7 @@ from domain.policy import (
     POLICY_6_2022,
     POLICY_PP30_2019,
     Policy,
+    end_of_day,
     period_count,
     period_end,
     period_last_day,
@@ -298,35 +303,192 @@ def test_a_period_ended_before_approval_has_no_deadline_but_may_be_reviewed() ->
     assert reviewed.due is None and reviewed.late is False
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["review", "pass"]), st.integers(1, 4)),
-                max_size=8))
-def test_the_running_period_deadline_is_the_earliest_open_one(
-        steps: list[tuple[str, int]]) -> None:
-    """Whatever order periods are reviewed or pass in, one deadline runs: the earliest
-    period neither reviewed nor missed; every event folds back to the same state."""
+# --------------------------------------------------------------------------- HR's extension
+
+REASON = "Penilai cuti besar; data triwulan terlambat."
+
+
+def extend(period: int, day: date, reason: str = REASON) -> ExtendPeriodDeadline:
+    """HR's extension to ``day`` (given at noon in Jakarta: the rule takes its day)."""
+    noon = datetime.combine(day, datetime.min.time(), tzinfo=WIB) + timedelta(hours=12)
+    return ExtendPeriodDeadline(period=period, due=noon, reason=reason)
+
+
+def test_hr_moves_a_periods_deadline_to_the_end_of_the_chosen_day() -> None:
     run = Run()
     to_self_report(run)
-    for action, period in steps:
+    old = period_review_due(YEAR, 1, POLICY_6_2022, 7)
+    assert run.state.next_period_deadline() == (1, old)
+    [extended] = run.do(extend(1, date(YEAR, 4, 30)), HR)
+    new = end_of_day(date(YEAR, 4, 30), 7)
+    assert isinstance(extended, PeriodDeadlineExtended)
+    assert (extended.period, extended.previous, extended.due, extended.reason) == \
+        (1, old, new, REASON)
+    assert run.state.period_deadlines[1] == new
+    assert run.state.next_period_deadline() == (1, new)
+    # The old instant passes nothing; the new one does.
+    assert refusal(run, PassPeriodDeadline(period=1), SYSTEM, at=old).code == "phase"
+    assert refusal(run, PassPeriodDeadline(period=1), SYSTEM,
+                   at=new - timedelta(microseconds=1)).code == "phase"
+    # Reviewed between the two: on time.
+    [reviewed] = run.do(review(1), APPRAISER, at=old + timedelta(days=3))
+    assert isinstance(reviewed, PeriodReviewed)
+    assert reviewed.due == new and reviewed.late is False
+    assert run.state.next_period_deadline() == (2, period_review_due(YEAR, 2, POLICY_6_2022, 7))
+    # Moved again, later still: from the moved deadline.
+    [again] = run.do(extend(2, date(YEAR, 7, 31)), HR)
+    [more] = run.do(extend(2, date(YEAR, 8, 15)), HR)
+    assert isinstance(again, PeriodDeadlineExtended) and isinstance(more, PeriodDeadlineExtended)
+    assert more.previous == again.due == end_of_day(date(YEAR, 7, 31), 7)
+    assert run.state.period_deadlines[2] == end_of_day(date(YEAR, 8, 15), 7)
+    stored = [(e.type, canonical_json(event_data(e))) for e in run.events]
+    assert [event_from_canonical(json.dumps({"type": t, "data": json.loads(raw)}))
+            for t, raw in stored] == run.events
+    assert fold(run.events) == run.state
+
+
+def test_a_moved_deadline_past_the_next_periods_lets_the_next_one_run_first() -> None:
+    """Period 1 moved past period 2's deadline: period 2's runs first, then period 1's."""
+    run = Run()
+    to_self_report(run)
+    due_2 = period_review_due(YEAR, 2, POLICY_6_2022, 7)
+    run.do(extend(1, date(YEAR, 7, 31)), HR)
+    assert run.state.next_period_deadline() == (2, due_2)
+    run.do(PassPeriodDeadline(period=2), SYSTEM, at=due_2)
+    assert run.state.next_period_deadline() == (1, end_of_day(date(YEAR, 7, 31), 7))
+    assert run.state.missed_periods == {2}
+
+
+def test_only_hr_moves_a_periods_deadline() -> None:
+    run = Run()
+    to_self_report(run)
+    for actor in (EMPLOYEE, APPRAISER, SUPERIOR, PEER, SYSTEM):
+        assert refusal(run, extend(1, date(YEAR, 4, 30)), actor).code == "forbidden"
+
+
+def test_a_periods_deadline_moves_only_while_it_runs_unreviewed() -> None:
+    run = Run()
+    run.do(open_command(), HR)
+    assert refusal(run, extend(1, date(YEAR, 4, 30)), HR).code == "phase"
+    run.do(DraftTargets(skp=sample_skp()), EMPLOYEE)
+    run.do(SubmitTargets(), EMPLOYEE)
+    # Approved in May: the first quarter had no agreed targets, so no deadline.
+    run.do(ApproveTargets(), APPRAISER, at=datetime(YEAR, 5, 2, 9, tzinfo=WIB))
+    refused = refusal(run, extend(1, date(YEAR, 6, 30)), HR)
+    assert (refused.code, refused.field) == ("invalid", "period")
+    assert "no review deadline" in refused.reason
+    # Not a period of the policy.
+    refused = refusal(run, ExtendPeriodDeadline(period=5, due=datetime(YEAR, 8, 1, tzinfo=WIB),
+                                                reason=REASON), HR)
+    assert (refused.code, refused.field) == ("invalid", "period")
+    # Reviewed: nothing to move.
+    due_2 = period_review_due(YEAR, 2, POLICY_6_2022, 7)
+    run.do(review(2), APPRAISER, at=due_2 - timedelta(days=2))
+    refused = refusal(run, extend(2, date(YEAR, 7, 31)), HR)
+    assert (refused.code, refused.field) == ("invalid", "period") and "reviewed" in refused.reason
+    # Its deadline passed, recorded or not yet: too late to move (the late review is taken).
+    due_3 = period_review_due(YEAR, 3, POLICY_6_2022, 7)
+    refused = refusal(run, extend(3, date(YEAR, 10, 31)), HR, at=due_3)
+    assert (refused.code, refused.field) == ("invalid", "period") and "passed" in refused.reason
+    run.do(PassPeriodDeadline(period=3), SYSTEM, at=due_3)
+    refused = refusal(run, extend(3, date(YEAR, 10, 31)), HR)
+    assert (refused.code, refused.field) == ("invalid", "period")
+    # After the annual review, no period's deadline runs.
+    run.do(SubmitSelfAssessment(assessment=SELF_ASSESSMENT), EMPLOYEE)
+    run.do(SubmitReview(ratings=ratings()), APPRAISER)
+    assert refusal(run, extend(4, date(YEAR + 1, 1, 20)), HR).code == "phase"
+
+
+def test_a_policy_without_periods_has_none_to_move() -> None:
+    run = Run()
+    to_self_report(run, WITHOUT)
+    refused = refusal(run, extend(1, date(YEAR, 4, 30)), HR)
+    assert (refused.code, refused.field) == ("invalid", "period")
+
+
+@pytest.mark.parametrize("due", [
+    datetime(YEAR, 4, 10, 12, tzinfo=WIB),       # the same day: not later
+    datetime(YEAR, 4, 10, 23, 0, tzinfo=UTC),   # 11 April at 06:00 in Jakarta: later
+    datetime(YEAR, 3, 1, tzinfo=WIB),            # earlier
+    datetime(YEAR + 1, 2, 1, 12, tzinfo=WIB),    # after the annual review's deadline
+    datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-12))),
+    datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),
+    datetime(YEAR, 4, 30, 12),                    # no zone
+])
+def test_the_new_deadline_is_a_later_day_by_the_annual_reviews(due: datetime) -> None:
+    run = Run()
+    to_self_report(run)
+    command = ExtendPeriodDeadline(period=1, due=due, reason=REASON)
+    if due == datetime(YEAR, 4, 10, 23, 0, tzinfo=UTC):
+        [extended] = run.do(command, HR)
+        assert isinstance(extended, PeriodDeadlineExtended)
+        assert extended.due == end_of_day(date(YEAR, 4, 11), 7)
+        return
+    refused = refusal(run, command, HR)
+    assert (refused.code, refused.field) == ("invalid", "due")
+
+
+def test_the_annual_reviews_deadline_bounds_the_move() -> None:
+    run = Run()
+    to_self_report(run)
+    latest = run.state.deadlines[DeadlineKind.REVIEW]
+    [extended] = run.do(extend(4, latest.astimezone(WIB).date()), HR)
+    assert isinstance(extended, PeriodDeadlineExtended) and extended.due == latest
+
+
+@pytest.mark.parametrize("reason", ["", "a\x00b", "baris\x1bwarna", "x" * 100_000])
+def test_the_reason_follows_the_annual_extensions_rules(reason: str) -> None:
+    from pydantic import ValidationError
+
+    from domain.appraisal import ExtendDeadline
+    with pytest.raises(ValidationError) as refused:
+        ExtendPeriodDeadline.model_validate(
+            {"period": 1, "due": "2026-04-30T12:00:00+07:00", "reason": reason})
+    assert refused.value.errors()[0]["loc"] == ("reason",)
+    with pytest.raises(ValidationError):  # the same rule as the annual extension's
+        ExtendDeadline.model_validate(
+            {"deadline": "skp", "until": "2026-04-30T12:00:00+07:00", "reason": reason})
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["review", "pass", "extend"]), st.integers(1, 4),
+                          st.integers(0, 120)),
+                max_size=10))
+def test_the_running_period_deadline_is_the_earliest_open_one(
+        steps: list[tuple[str, int, int]]) -> None:
+    """Whatever order periods are reviewed, pass or are moved by HR in, one deadline
+    runs: the earliest deadline of a period neither reviewed nor missed; a review is late
+    only after its period's (moved) deadline; every event folds back to the same state."""
+    run = Run()
+    to_self_report(run)
+    for action, period, days in steps:
         due = run.state.period_deadlines[period]
         if action == "review":
             at = max(run.now, after(period_end(YEAR, period, POLICY_6_2022, 7)))
             command: object = review(period)
             actor = APPRAISER
-        else:
+        elif action == "pass":
             at = max(run.now, due)
             command = PassPeriodDeadline(period=period)
             actor = SYSTEM
+        else:
+            at = run.now
+            command = ExtendPeriodDeadline(period=period, due=due + timedelta(days=days),
+                                           reason=REASON)
+            actor = HR
         try:
             run.do(command, actor, at=at)  # type: ignore[arg-type]
         except CommandRefused:
-            # A second review, or a deadline that is not the running one.
-            assert period in run.state.period_reviews or \
-                run.state.next_period_deadline() != (period, due)
+            if action == "extend":  # reviewed, missed, passed, or not a later day in bounds
+                assert period in run.state.period_reviews \
+                    or period in run.state.missed_periods or at >= due or days == 0 \
+                    or due + timedelta(days=days) > run.state.deadlines[DeadlineKind.REVIEW]
+            else:  # a second review, or a deadline that is not the running one
+                assert period in run.state.period_reviews or \
+                    run.state.next_period_deadline() != (period, due)
     done = set(run.state.period_reviews) | run.state.missed_periods
-    open_periods = [p for p in range(1, 5) if p not in done]
-    expected = (open_periods[0], run.state.period_deadlines[open_periods[0]]) \
-        if open_periods else None
+    open_ = [(run.state.period_deadlines[p], p) for p in range(1, 5) if p not in done]
+    expected = (min(open_)[1], min(open_)[0]) if open_ else None
     assert run.state.next_period_deadline() == expected
     assert all(run.state.period_reviews[p].late == (
         run.state.period_reviews[p].at > run.state.period_deadlines[p])

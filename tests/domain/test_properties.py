@@ -34,6 +34,7 @@ from domain.appraisal import (
     DecideObjection,
     DraftTargets,
     ExtendDeadline,
+    ExtendPeriodDeadline,
     FileObjection,
     GiveExplanation,
     GiveFeedback,
@@ -113,6 +114,8 @@ COMMANDS = [
     ReviewPeriod(period=3, ratings=ratings(Rating.ABOVE, numeric=NumericScores(
         skp_score=100, behaviour_score=90)), feedback="Baik."),
     *[PassPeriodDeadline(period=n) for n in (1, 2, 3, 4)],
+    *[ExtendPeriodDeadline(period=n, due=datetime(YEAR + 1, 1, 20, tzinfo=UTC),
+                           reason="Penilai cuti.") for n in (1, 2, 3, 4)],
     *[PassDeadline(deadline=kind) for kind in DeadlineKind],
     *[ExtendDeadline(deadline=kind, until=FAR, reason="Perpanjangan.") for kind in DeadlineKind],
     CancelAppraisal(reason_kind="retirement", reason="Pensiun"),
@@ -127,6 +130,7 @@ NATURAL_ACTOR = {
     "file_objection": EMPLOYEE, "request_explanations": SUPERIOR, "give_explanation": EMPLOYEE,
     "decide_objection": SUPERIOR, "extend_deadline": HR, "pass_deadline": SYSTEM,
     "cancel": HR, "review_period": APPRAISER, "pass_period_deadline": SYSTEM,
+    "extend_period_deadline": HR,
 }
 """Who normally sends each command; most generated steps use them so later phases are reached."""
 

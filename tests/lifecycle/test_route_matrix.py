@@ -51,6 +51,8 @@ ROUTES: list[tuple[str, str, Any, set[str]]] = [
      {"superior"}),
     ("POST", "/objection/explanations", {"text": "Penjelasan."}, {"self", "appraiser"}),
     ("POST", "/objection/decision", {"outcome": "uphold", "reason": "Sesuai."}, {"superior"}),
+    ("POST", "/periods/1/deadline", {"due": f"{YEAR}-04-30T12:00:00+07:00",
+                                     "reason": "Penilai cuti."}, {"hr"}),
     ("POST", "/deadlines", {"deadline": "review", "until": f"{YEAR + 5}-01-01T00:00:00Z",
                             "reason": "Perpanjangan."}, {"hr"}),
     ("GET", "/documents/skp.pdf", None, READERS),  # exists now
