@@ -8,7 +8,8 @@ through a local activity (idempotent by event id), then applies them. The
 running deadline is a durable timer that is re-armed whenever the deadline
 changes; when it fires, the workflow sends itself ``PassDeadline``. The same one
 timer serves the running periodic review's deadline when that comes first
-(``PassPeriodDeadline``): re-armed when a period is reviewed or passes, not per command.
+(``PassPeriodDeadline``): re-armed when a period is reviewed, passes or is moved by HR,
+not per command.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ class AppraisalWorkflow:
             running = self._state.next_deadline()
             period = self._state.next_period_deadline()
             # One timer: the phase's deadline or the running period's, whichever is first
-            # (the period's re-armed only when it is reviewed or passes, not per command).
+            # (the period's re-armed only when it is reviewed, passes or is moved, not per
+            # command).
             period_first = period is not None and (running is None or period[1] < running[1])
             try:
                 await workflow.wait_condition(
