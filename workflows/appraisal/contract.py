@@ -93,6 +93,8 @@ class AppraisalSnapshot(BaseModel):
     next_deadline: tuple[str, datetime] | None
     version: int
     state_json: str
+    next_period: tuple[int, datetime] | None = None
+    """The periodic review now running (its period and due date), if any."""
 
     @classmethod
     def of(cls, state: AppraisalState) -> AppraisalSnapshot:
@@ -103,7 +105,8 @@ class AppraisalSnapshot(BaseModel):
                    parties=state.parties, phase=state.phase,
                    predikat=state.predikat.value if state.predikat else None,
                    next_deadline=(running[0].value, running[1]) if running else None,
-                   version=state.version, state_json=state.model_dump_json())
+                   version=state.version, state_json=state.model_dump_json(),
+                   next_period=state.next_period_deadline())
 
 
 class RecordAppraisalEvents(BaseModel):
