@@ -19,6 +19,7 @@ from domain.appraisal.cascading import StaffSkp
 from domain.cycle import CycleMember, CycleState, OpenAppraisalOf, roster_digest
 from domain.policy import FunctionalLevel
 from domain.ratings import Predikat
+from domain.reminders import period_label
 from domain.roster import RosterEvent
 from domain.roster.events import event_from_data
 from domain.skp import Skp
@@ -73,6 +74,23 @@ class Overdue:
 
 
 @dataclass(frozen=True)
+class OverduePeriod:
+    """A periodic review (penilaian kinerja periodik) past its due date and not given."""
+
+    appraisal_id: str
+    employee: str
+    unit: str
+    period: int
+    label: str
+    """The period as people name it: ``Triwulan III 2026``."""
+    due_at: datetime
+    appraiser: str | None = None
+    review_periods: str | None = None
+    """``quarterly`` or ``monthly``: the policy's periods (a page names them itself)."""
+    year: int = 0
+
+
+@dataclass(frozen=True)
 class CycleProgress:
     """A cycle's progress at ``as_of``."""
 
@@ -84,6 +102,11 @@ class CycleProgress:
     overdue_by_unit: dict[str, dict[DeadlineKind, int]]
     distribution: dict[str, dict[Predikat, int]] = field(default_factory=dict)
     """Predikat per unit, of every appraisal reviewed and not cancelled."""
+    overdue_periods: list[OverduePeriod] = field(default_factory=list)
+    """Periodic reviews past due and not given (the first ``overdue_limit``, by unit,
+    oldest due date first)."""
+    overdue_periods_by_unit: dict[str, int] = field(default_factory=dict)
+    """How many periodic reviews are overdue per unit (all of them)."""
 
     def table(self) -> list[list[str | int]]:
         """One row per unit: total, count per phase, overdue per deadline, count per predikat
@@ -95,7 +118,8 @@ class CycleProgress:
             units.setdefault(count.unit, {})[count.phase.value] = count.count
         overdue = self.overdue_by_unit
         header = ["unit", "total", *[p.value for p in phases],
-                  *[f"overdue_{d.value}" for d in DeadlineKind], *[p.value for p in Predikat]]
+                  *[f"overdue_{d.value}" for d in DeadlineKind], "overdue_period_review",
+                  *[p.value for p in Predikat]]
         table: list[list[str | int]] = [list(header)]
         for unit in sorted(units):
             counts = units[unit]
@@ -103,6 +127,7 @@ class CycleProgress:
             table.append([unit, sum(counts.values()),
                           *[counts.get(p.value, 0) for p in phases],
                           *[overdue.get(unit, {}).get(d, 0) for d in DeadlineKind],
+                          self.overdue_periods_by_unit.get(unit, 0),
                           *[spread.get(p, 0) for p in Predikat]])
         return table
 
@@ -125,6 +150,29 @@ class ResultRow:
     """When the appraisal was opened (None: no appraisal)."""
     functional_level: FunctionalLevel | None = None
     """The level the appraisal was opened with (after a transfer, the new position's)."""
+
+
+# The periodic reviews past due and not given, of the appraisals in the year's work
+# (self-report and review, where a period may still be reviewed late): the periods whose
+# deadline was recorded as passed (``missed_periods``) and the running one once its due
+# date is behind ``$3`` (before the workflow's timer recorded it), less those reviewed.
+_OVERDUE_PERIODS = """
+SELECT s.appraisal_id, s.employee, s.unit, s.appraiser, p.period,
+       (s.state->'period_deadlines'->>p.period::text)::timestamptz AS due_at,
+       s.state->'policy'->>'review_periods' AS review_periods,
+       (s.state->'calendar'->>'year')::int AS year
+FROM appraisal_summaries s
+CROSS JOIN LATERAL (
+    SELECT m::int AS period
+    FROM jsonb_array_elements_text(coalesce(s.state->'missed_periods', '[]'::jsonb)) AS m
+    UNION
+    SELECT s.next_period WHERE s.next_period_due_at < $3
+) AS p
+WHERE s.cycle_id = $1 AND ($2::text IS NULL OR s.unit = $2)
+  AND s.phase IN ('self_report', 'review')
+  AND NOT coalesce(s.state->'period_reviews', '{}'::jsonb) ? p.period::text
+  AND s.state->'period_deadlines' ? p.period::text
+"""
 
 
 class CycleStore:
@@ -219,6 +267,12 @@ class CycleStore:
                 " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
                 " AND next_deadline_at < $3 ORDER BY next_deadline_at, appraisal_id LIMIT $4",
                 cycle_id, unit, as_of, overdue_limit) if overdue_limit else []
+            period_counts = await connection.fetch(
+                f"SELECT unit, count(*) AS n FROM ({_OVERDUE_PERIODS}) o GROUP BY unit",
+                cycle_id, unit, as_of)
+            periods = await connection.fetch(
+                f"{_OVERDUE_PERIODS} ORDER BY unit, due_at, appraisal_id, period LIMIT $4",
+                cycle_id, unit, as_of, overdue_limit) if overdue_limit else []
         phases: dict[tuple[str, str], int] = {}
         distribution: dict[str, dict[Predikat, int]] = {}
         overdue_by_unit: dict[str, dict[DeadlineKind, int]] = {}
@@ -247,6 +301,11 @@ class CycleStore:
             overdue_counts=totals,
             overdue_by_unit=overdue_by_unit,
             distribution=distribution,
+            overdue_periods=[OverduePeriod(
+                r["appraisal_id"], r["employee"], r["unit"], r["period"],
+                period_label(r["review_periods"], r["period"], r["year"] or 0), r["due_at"],
+                r["appraiser"], r["review_periods"], r["year"] or 0) for r in periods],
+            overdue_periods_by_unit={r["unit"]: r["n"] for r in period_counts},
         )
 
     async def unit_predikat(self, cycle_id: str, unit: str) -> list[Predikat]:
