@@ -97,7 +97,10 @@ async def seed(dsn: str, appraisals: int, units: int) -> str:
                      unit_codes[n % units], f"e-{n:05d}", f"e-{n % units:05d}", None, phase,
                      PREDIKAT[n % len(PREDIKAT)] if reviewed else None, kind,
                      due if kind else None, 3, now, json.dumps(periodic or {}),
-                     4 if periodic else None, now + timedelta(days=70) if periodic else None))
+                     4 if periodic else None, now + timedelta(days=70) if periodic else None,
+                     [1, 3] if periodic and n % 10 == 0 else [],
+                     [now - timedelta(days=200), now - timedelta(days=20)]
+                     if periodic and n % 10 == 0 else []))
     pool = await create_pool(dsn, role=None, min_size=1, max_size=2)
     try:
         await pool.execute(
@@ -109,7 +112,7 @@ async def seed(dsn: str, appraisals: int, units: int) -> str:
             columns=["appraisal_id", "cycle_id", "agency", "unit", "employee", "appraiser",
                      "superior", "phase", "predikat", "next_deadline_kind",
                      "next_deadline_at", "version", "updated_at", "state", "next_period",
-                     "next_period_due_at"])
+                     "next_period_due_at", "missed_periods", "missed_due_at"])
         await pool.execute("ANALYZE appraisal_summaries")
     finally:
         await pool.close()

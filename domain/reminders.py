@@ -29,7 +29,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from domain.appraisal import DeadlineKind, Phase, TargetStatus
+from domain.appraisal import AppraisalState, DeadlineKind, Phase, TargetStatus
 from domain.appraisal.state import PERIOD_PHASES
 from domain.documents import MONTHS
 
@@ -37,6 +37,15 @@ _QUARTERS = ("I", "II", "III", "IV")
 
 PERIOD_REVIEW = "period_review"
 """The name a periodic review's reminder records for its deadline (``reminders_sent``)."""
+
+
+def missed_unreviewed(state: AppraisalState) -> tuple[tuple[int, datetime], ...]:
+    """The periods whose review deadline passed (recorded ``PeriodDeadlinePassed``) and
+    that are still not reviewed, with their due dates, in order: what HR's monitoring
+    lists as overdue (beside the running period once its due date is behind)."""
+    return tuple((period, state.period_deadlines[period])
+                 for period in sorted(state.missed_periods)
+                 if period not in state.period_reviews and period in state.period_deadlines)
 
 
 def period_label(review_periods: str | None, period: int, year: int) -> str:

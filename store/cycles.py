@@ -19,7 +19,6 @@ from domain.appraisal.cascading import StaffSkp
 from domain.cycle import CycleMember, CycleState, OpenAppraisalOf, roster_digest
 from domain.policy import FunctionalLevel
 from domain.ratings import Predikat
-from domain.reminders import period_label
 from domain.roster import RosterEvent
 from domain.roster.events import event_from_data
 from domain.skp import Skp
@@ -81,13 +80,9 @@ class OverduePeriod:
     employee: str
     unit: str
     period: int
-    label: str
-    """The period as people name it: ``Triwulan III 2026``."""
+    """The period's number in the cycle's year (its policy says quarters or months)."""
     due_at: datetime
     appraiser: str | None = None
-    review_periods: str | None = None
-    """``quarterly`` or ``monthly``: the policy's periods (a page names them itself)."""
-    year: int = 0
 
 
 @dataclass(frozen=True)
@@ -154,24 +149,21 @@ class ResultRow:
 
 # The periodic reviews past due and not given, of the appraisals in the year's work
 # (self-report and review, where a period may still be reviewed late): the periods whose
-# deadline was recorded as passed (``missed_periods``) and the running one once its due
-# date is behind ``$3`` (before the workflow's timer recorded it), less those reviewed.
+# deadline was recorded as passed and that are not reviewed (``missed_periods``, with
+# ``missed_due_at``), and the running one once its due date is behind ``$3`` (before the
+# workflow's timer recorded it). Columns only: no stored state is read.
 _OVERDUE_PERIODS = """
-SELECT s.appraisal_id, s.employee, s.unit, s.appraiser, p.period,
-       (s.state->'period_deadlines'->>p.period::text)::timestamptz AS due_at,
-       s.state->'policy'->>'review_periods' AS review_periods,
-       (s.state->'calendar'->>'year')::int AS year
+SELECT s.appraisal_id, s.employee, s.unit, s.appraiser, p.period, p.due_at
 FROM appraisal_summaries s
 CROSS JOIN LATERAL (
-    SELECT m::int AS period
-    FROM jsonb_array_elements_text(coalesce(s.state->'missed_periods', '[]'::jsonb)) AS m
-    UNION
-    SELECT s.next_period WHERE s.next_period_due_at < $3
+    SELECT m.period::int AS period, m.due_at
+    FROM unnest(s.missed_periods, s.missed_due_at) AS m(period, due_at)
+    UNION ALL
+    SELECT s.next_period, s.next_period_due_at WHERE s.next_period_due_at < $3
 ) AS p
 WHERE s.cycle_id = $1 AND ($2::text IS NULL OR s.unit = $2)
   AND s.phase IN ('self_report', 'review')
-  AND NOT coalesce(s.state->'period_reviews', '{}'::jsonb) ? p.period::text
-  AND s.state->'period_deadlines' ? p.period::text
+  AND (s.missed_periods <> '{}' OR s.next_period_due_at < $3)
 """
 
 
@@ -301,10 +293,9 @@ class CycleStore:
             overdue_counts=totals,
             overdue_by_unit=overdue_by_unit,
             distribution=distribution,
-            overdue_periods=[OverduePeriod(
-                r["appraisal_id"], r["employee"], r["unit"], r["period"],
-                period_label(r["review_periods"], r["period"], r["year"] or 0), r["due_at"],
-                r["appraiser"], r["review_periods"], r["year"] or 0) for r in periods],
+            overdue_periods=[OverduePeriod(r["appraisal_id"], r["employee"], r["unit"],
+                                           r["period"], r["due_at"], r["appraiser"])
+                             for r in periods],
             overdue_periods_by_unit={r["unit"]: r["n"] for r in period_counts},
         )
 

@@ -48,6 +48,7 @@ from domain.cycle import (
 from domain.cycle.work import OpenAppraisals
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, default_calendar, end_of_day
 from domain.ratings import Predikat
+from domain.reminders import period_label
 from domain.roster import RosterRow
 from domain.spreadsheet import Cell
 from domain.spreadsheet import row as spreadsheet_row
@@ -627,12 +628,20 @@ class Monitoring:
                   o.deadline.value, o.due_at.isoformat()] for o in self.progress.overdue]
         return rows
 
+    def period_kind(self) -> tuple[str | None, int | None]:
+        """The cycle's review periods (``quarterly``, ``monthly``) and its year."""
+        policy = POLICIES.get(self.state.policy) if self.state.policy else None
+        return (policy.review_periods if policy else None), self.state.year
+
     def overdue_periods_table(self) -> list[list[Cell]]:
-        """The periodic reviews past due, by unit: period, its name, due date, appraiser."""
+        """The periodic reviews past due, by unit: period (its number and its Indonesian
+        name: ``Triwulan III 2026``), due date, appraiser."""
+        review_periods, year = self.period_kind()
         rows: list[list[Cell]] = [["appraisal", "employee", "appraiser", "unit", "period",
                                    "period_name", "due_at"]]
-        rows += [[o.appraisal_id, o.employee, o.appraiser, o.unit, o.period, o.label,
-                  o.due_at.isoformat()] for o in self.progress.overdue_periods]
+        rows += [[o.appraisal_id, o.employee, o.appraiser, o.unit, o.period,
+                  period_label(review_periods, o.period, year or 0), o.due_at.isoformat()]
+                 for o in self.progress.overdue_periods]
         return rows
 
 
@@ -698,22 +707,20 @@ def _due_texts(view: Monitoring, fmt: Formats) -> dict[datetime, str]:
     return {moment: fmt.datetime(moment) for moment in moments}
 
 
-def _period_names(request: Request, view: Monitoring) -> dict[tuple[str | None, int, int], str]:
+def _period_names(request: Request, view: Monitoring) -> dict[int, str]:
     """Each overdue period named once in the page's language (as the appraisal page
     names it): ``Triwulan 3, 2026``, ``Maret 2026``."""
     language = language_of(request)
     gettext = _gettext(request)
-    names: dict[tuple[str | None, int, int], str] = {}
-    for o in view.progress.overdue_periods:
-        key = (o.review_periods, o.period, o.year)
-        if key in names:
-            continue
-        if o.review_periods == "monthly" and 1 <= o.period <= 12 and o.year:
-            names[key] = format_date(date(o.year, o.period, 1), "MMMM y", locale=language)
-        elif o.review_periods == "quarterly" and o.year:
-            names[key] = gettext("Quarter %(n)d, %(year)d") % {"n": o.period, "year": o.year}
+    review_periods, year = view.period_kind()
+    names: dict[int, str] = {}
+    for period in {o.period for o in view.progress.overdue_periods}:
+        if review_periods == "monthly" and 1 <= period <= 12 and year:
+            names[period] = format_date(date(year, period, 1), "MMMM y", locale=language)
+        elif review_periods == "quarterly" and year:
+            names[period] = gettext("Quarter %(n)d, %(year)d") % {"n": period, "year": year}
         else:
-            names[key] = o.label
+            names[period] = period_label(review_periods, period, year or 0)
     return names
 
 

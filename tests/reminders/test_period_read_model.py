@@ -1,5 +1,6 @@
-"""The read model's running periodic review (``next_period``, ``next_period_due_at``):
-migration 0095 fills the rows written before it by the domain's rule, and a scan over
+"""The read model's running periodic review (``next_period``, ``next_period_due_at``) and
+its periods past due and not reviewed (``missed_periods``, ``missed_due_at``): migrations
+0095 and 0096 fill the rows written before them by the domain's rules, and a scan over
 real PostgreSQL and a real SMTP server reminds the appraiser of it beside the annual
 deadline, each once, under keys of their own."""
 
@@ -15,7 +16,7 @@ import asyncpg
 
 from activities.reminders import ReminderActivities
 from domain.appraisal import AppraisalState, Phase
-from domain.reminders import ReminderPolicy
+from domain.reminders import ReminderPolicy, missed_unreviewed
 from store.migrations import MIGRATIONS_DIR
 from store.reminders import Claimant
 from workflows.reminders.contract import ReminderConfig, ReminderScan
@@ -26,8 +27,8 @@ DAY = timedelta(days=1)
 DUE = {p: datetime(2026, 3 * p, 28, 17, tzinfo=UTC) + 13 * DAY for p in range(1, 5)}
 
 
-def _backfill() -> str:
-    text = (MIGRATIONS_DIR / "0095_period_deadlines.sql").read_text()
+def _backfill(name: str = "0095_period_deadlines.sql") -> str:
+    text = (MIGRATIONS_DIR / name).read_text()
     match = re.search(r"UPDATE appraisal_summaries.*?;", text, re.S)
     assert match is not None
     return match.group(0)
@@ -62,11 +63,12 @@ async def test_the_migration_fills_existing_rows_by_the_domains_rule(
             " phase, version, updated_at, state) VALUES ($1, 'c', 'ag', 'u', $1, $2, 1, now(),"
             " $3::jsonb)", f"a-{i:04d}", state.phase.value, json.dumps(stored))
     await admin_connection.execute(_backfill())
+    await admin_connection.execute(_backfill("0096_missed_periods.sql"))
     rows = await admin_connection.fetch(
-        "SELECT appraisal_id, next_period, next_period_due_at FROM appraisal_summaries"
-        " ORDER BY appraisal_id")
+        "SELECT appraisal_id, next_period, next_period_due_at, missed_periods, missed_due_at"
+        " FROM appraisal_summaries ORDER BY appraisal_id")
     assert len(rows) == len(states)
-    filled = 0
+    filled = missed = 0
     for row, (state, _) in zip(rows, states, strict=True):
         expected = state.next_period_deadline()
         got = (row["next_period"], row["next_period_due_at"]) \
@@ -74,7 +76,10 @@ async def test_the_migration_fills_existing_rows_by_the_domains_rule(
         assert got == expected, (state.phase, state.period_deadlines, state.missed_periods,
                                  state.period_reviews)
         filled += got is not None
-    assert filled > 0
+        assert tuple(zip(row["missed_periods"], row["missed_due_at"], strict=True)) \
+            == missed_unreviewed(state)
+        missed += bool(row["missed_periods"])
+    assert filled > 0 and missed > 0
 
 
 async def put_period(pool: asyncpg.Pool, appraisal_id: str, period: int | None,

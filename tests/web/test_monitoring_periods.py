@@ -94,7 +94,8 @@ async def seed(pool: asyncpg.Pool, agency: str) -> str:
                           phase=snapshot.phase, predikat=snapshot.predikat,
                           next_deadline=snapshot.next_deadline, version=snapshot.version,
                           state_json=snapshot.state_json, updated_at=now,
-                          next_period=snapshot.next_period))
+                          next_period=snapshot.next_period,
+                          missed_periods=snapshot.missed_periods))
     return cycle_id
 
 
