@@ -18,6 +18,7 @@ from domain.reminders import (
     due_reminders,
     next_due_at,
     period_label,
+    scan_horizon,
 )
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
@@ -172,3 +173,35 @@ def test_nothing_new_falls_due_before_next_due_at_periods_included(
         assert not {r.digest for r in due_reminders(items, later, policy)} - known
     if upcoming is not None:
         assert {r.digest for r in due_reminders(items, upcoming, policy)} - known
+
+
+def _windowed(item: DeadlineFacts, now: datetime, horizon: datetime) -> DeadlineFacts | None:
+    """``item`` as the scan's read (``store.reminders.running_deadlines``) gives it: each
+    deadline outside ``(now, horizon]`` left out; None when neither is inside."""
+    def inside(at: datetime | None) -> bool:
+        return at is not None and now < at <= horizon
+    annual, period = inside(item.deadline_at), inside(item.period_due_at)
+    if not (annual or period):
+        return None
+    return item.model_copy(update={
+        "deadline_kind": item.deadline_kind if annual else None,
+        "deadline_at": item.deadline_at if annual else None,
+        "period": item.period if period else None,
+        "period_due_at": item.period_due_at if period else None})
+
+
+@given(running(), st.integers(min_value=-86400, max_value=40 * 86400), policies,
+       st.integers(min_value=60, max_value=7 * 86400))
+@settings(max_examples=200, deadline=None)
+def test_a_scan_within_the_horizon_misses_no_period_reminder(
+        histories: list[tuple[DeadlineFacts, ...]], start: int, policy: ReminderPolicy,
+        look_ahead: int) -> None:
+    items = [history[0] for history in histories]
+    now = T0 + timedelta(seconds=start)
+    ahead = timedelta(seconds=look_ahead)
+    horizon = scan_horizon(now, policy, ahead)
+    window = [w for w in (_windowed(i, now, horizon) for i in items) if w is not None]
+    assert due_reminders(window, now, policy) == due_reminders(items, now, policy)
+    upcoming = next_due_at(items, now, policy)
+    if upcoming is not None and upcoming <= now + ahead:
+        assert next_due_at(window, now, policy) == upcoming
