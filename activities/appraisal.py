@@ -44,7 +44,8 @@ class AppraisalActivities:
             appraisal_id=snapshot.appraisal_id, cycle_id=snapshot.cycle_id,
             parties=snapshot.parties, phase=snapshot.phase, predikat=snapshot.predikat,
             next_deadline=snapshot.next_deadline, version=snapshot.version,
-            state_json=snapshot.state_json, updated_at=request.recorded_at)
+            state_json=snapshot.state_json, updated_at=request.recorded_at,
+            next_period=snapshot.next_period, missed_periods=snapshot.missed_periods)
         return await record_once(self._event_log, request.stream_id,
                                  request.expected_version, events,
                                  request.metadata.get("request_id"), summary)

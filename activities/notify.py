@@ -151,13 +151,20 @@ def compose(reminder: Reminder, to_address: str | None, *, link_base_url: str,
             time_zone: str = "Asia/Jakarta") -> ReminderMessage:
     """The reminder in Indonesian, with an English line: what to do, which deadline,
     when it falls, and a link to the appraisal."""
-    what_id, what_en = _WHAT.get((reminder.deadline_kind, reminder.role), (
-        "Tindak lanjuti penilaian kinerja ini.", "Act on this appraisal."))
+    if reminder.period is not None:  # a periodic review (penilaian kinerja periodik)
+        label = reminder.period_label or f"periode {reminder.period}"
+        what_id, what_en = (
+            f"Berikan penilaian kinerja periodik {label} untuk pegawai {{employee}}.",
+            f"Give the periodic review of {label} for employee {{employee}}.")
+        kind = f"penilaian kinerja periodik {label}"
+    else:
+        what_id, what_en = _WHAT.get((reminder.deadline_kind, reminder.role), (
+            "Tindak lanjuti penilaian kinerja ini.", "Act on this appraisal."))
+        kind = _KIND_ID[reminder.deadline_kind]
     what_id = what_id.format(employee=reminder.employee)
     what_en = what_en.format(employee=reminder.employee)
     when = _local(reminder.deadline_at, time_zone)
     days = reminder.days_before
-    kind = _KIND_ID[reminder.deadline_kind]
     subject = (f"[Kinerja] Pengingat: batas waktu {kind} {days} hari lagi"
                f" ({reminder.appraisal_id})")
     link = f"{link_base_url.rstrip('/')}/v1/appraisals/{reminder.appraisal_id}"
@@ -169,7 +176,7 @@ def compose(reminder: Reminder, to_address: str | None, *, link_base_url: str,
         f"Penilaian: {reminder.appraisal_id} (siklus {reminder.cycle_id}).",
         f"Tautan: {link}",
         "",
-        f"English: {what_en} Deadline ({reminder.deadline_kind.value}): "
+        f"English: {what_en} Deadline ({reminder.deadline_name}): "
         f"{reminder.deadline_at.astimezone(ZoneInfo('UTC')).isoformat()} "
         f"(in {days} day{'s' if days != 1 else ''}).",
         "",
@@ -194,7 +201,7 @@ class LogNotifier:
             return self.channel
         reminder = message.reminder
         log.info("reminder", appraisal_id=reminder.appraisal_id,
-                 deadline=reminder.deadline_kind.value,
+                 deadline=reminder.deadline_name, period=reminder.period,
                  deadline_at=reminder.deadline_at.isoformat(),
                  days_before=reminder.days_before, recipient=reminder.recipient,
                  role=reminder.role.value, informational=reminder.informational,

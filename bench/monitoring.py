@@ -7,8 +7,9 @@
 Creates a scratch database (embedded PostgreSQL unless ``KINERJA_DATABASE_URL`` names a
 superuser's DSN), writes a started cycle of N appraisals (default 10,000) in U units
 (default 50) straight into the read models (phases, predikat and deadlines spread, one
-in ten overdue), and serves the application in this process (the pages and the API,
-no Temporal: reads only). Then, R times each (default 200), alternating:
+in ten overdue; in self-report and review, one in ten with two periodic reviews
+overdue), and serves the application in this process (the pages and the API, no
+Temporal: reads only). Then, R times each (default 200), alternating:
 
 - ``monitoring page``: ``GET /sdm/siklus/{id}/pemantauan`` as HR's session, through
   the ASGI application (no network): the reads, the charts and the template (target:
@@ -63,6 +64,16 @@ TOKENS = TokenSettings(secret="bench-monitoring-secret-" + "x" * 32)
 SESSION_SECRET = "bench-monitoring-session-" + "y" * 32
 
 
+def periodic_state(now: datetime, year: int, *, late: bool) -> dict[str, object]:
+    """The periodic reviews of an appraisal in the year's work: quarters 1-3 past due,
+    the 4th running; reviewed, or (``late``) quarters 1 and 3 missed and not given."""
+    dues = {str(q): (now + timedelta(days=days)).isoformat()
+            for q, days in ((1, -200), (2, -110), (3, -20), (4, 70))}
+    return {"policy": {"review_periods": "quarterly"}, "calendar": {"year": year},
+            "period_deadlines": dues, "missed_periods": [1, 2, 3] if late else [],
+            "period_reviews": {"2": {}} if late else {"1": {}, "2": {}, "3": {}}}
+
+
 async def seed(dsn: str, appraisals: int, units: int) -> str:
     """A started cycle of ``appraisals`` in ``units`` units, in the read models."""
     now = datetime.now(UTC)
@@ -80,10 +91,16 @@ async def seed(dsn: str, appraisals: int, units: int) -> str:
         kind = DEADLINE_OF.get(phase)
         due = now - timedelta(days=1) if n % 10 == 0 else now + timedelta(days=n % 90 + 1)
         reviewed = phase in ("calibration", "objection_window", "final")
+        periodic = periodic_state(now, year, late=n % 10 == 0) \
+            if phase in ("self_report", "review") else None
         rows.append((f"appraisal-{cycle_id}-e-{n:05d}", cycle_id, AGENCY,
                      unit_codes[n % units], f"e-{n:05d}", f"e-{n % units:05d}", None, phase,
                      PREDIKAT[n % len(PREDIKAT)] if reviewed else None, kind,
-                     due if kind else None, 3, now, "{}"))
+                     due if kind else None, 3, now, json.dumps(periodic or {}),
+                     4 if periodic else None, now + timedelta(days=70) if periodic else None,
+                     [1, 3] if periodic and n % 10 == 0 else [],
+                     [now - timedelta(days=200), now - timedelta(days=20)]
+                     if periodic and n % 10 == 0 else []))
     pool = await create_pool(dsn, role=None, min_size=1, max_size=2)
     try:
         await pool.execute(
@@ -94,7 +111,8 @@ async def seed(dsn: str, appraisals: int, units: int) -> str:
             "appraisal_summaries", records=rows,
             columns=["appraisal_id", "cycle_id", "agency", "unit", "employee", "appraiser",
                      "superior", "phase", "predikat", "next_deadline_kind",
-                     "next_deadline_at", "version", "updated_at", "state"])
+                     "next_deadline_at", "version", "updated_at", "state", "next_period",
+                     "next_period_due_at", "missed_periods", "missed_due_at"])
         await pool.execute("ANALYZE appraisal_summaries")
     finally:
         await pool.close()

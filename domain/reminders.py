@@ -11,6 +11,13 @@ When several thresholds of the same deadline have been crossed since the last
 scan (the worker was down, or the appraisal opened late), only the latest one
 (the fewest days before) is due: a stale "7 days left" is never sent when one
 day is left.
+
+Beside the annual deadline, the periodic review now running (penilaian kinerja
+periodik: the earliest period neither reviewed nor missed,
+:meth:`domain.appraisal.AppraisalState.next_period_deadline`) reminds the appraiser
+by the same thresholds. Its reminders carry the period, and their keys name it
+(``period_<n>``), so they never collide with the annual deadline's; a period
+reviewed or missed is no longer running and is reminded no more.
 """
 
 from __future__ import annotations
@@ -22,7 +29,33 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from domain.appraisal import DeadlineKind, Phase, TargetStatus
+from domain.appraisal import AppraisalState, DeadlineKind, Phase, TargetStatus
+from domain.appraisal.state import PERIOD_PHASES
+from domain.documents import MONTHS
+
+_QUARTERS = ("I", "II", "III", "IV")
+
+PERIOD_REVIEW = "period_review"
+"""The name a periodic review's reminder records for its deadline (``reminders_sent``)."""
+
+
+def missed_unreviewed(state: AppraisalState) -> tuple[tuple[int, datetime], ...]:
+    """The periods whose review deadline passed (recorded ``PeriodDeadlinePassed``) and
+    that are still not reviewed, with their due dates, in order: what HR's monitoring
+    lists as overdue (beside the running period once its due date is behind)."""
+    return tuple((period, state.period_deadlines[period])
+                 for period in sorted(state.missed_periods)
+                 if period not in state.period_reviews and period in state.period_deadlines)
+
+
+def period_label(review_periods: str | None, period: int, year: int) -> str:
+    """A review period as people name it: ``Triwulan III 2026`` (quarterly) or
+    ``Maret 2026`` (monthly)."""
+    if review_periods == "monthly" and 1 <= period <= 12:
+        return f"{MONTHS[period - 1]} {year}"
+    if review_periods == "quarterly" and 1 <= period <= 4:
+        return f"Triwulan {_QUARTERS[period - 1]} {year}"
+    return f"Periode {period} {year}"
 
 
 class RecipientRole(StrEnum):
@@ -79,12 +112,17 @@ class DeadlineFacts(BaseModel):
     targets_status: TargetStatus = TargetStatus.NONE
     deadline_kind: DeadlineKind | None
     deadline_at: datetime | None
+    period: int | None = Field(default=None, ge=1)
+    """The periodic review now running (its period's number), if any."""
+    period_due_at: datetime | None = None
+    period_label: str | None = None
+    """The running period as people name it (:func:`period_label`)."""
 
-    @field_validator("deadline_at")
+    @field_validator("deadline_at", "period_due_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            raise ValueError("deadline_at must carry a time zone")
+            raise ValueError("deadlines must carry a time zone")
         return value
 
 
@@ -156,13 +194,23 @@ class Reminder(BaseModel):
     role: RecipientRole
     informational: bool = False
     due_at: datetime
+    period: int | None = Field(default=None, ge=1)
+    """A periodic review's reminder: its period (``deadline_kind`` is then ``review``)."""
+    period_label: str | None = None
+
+    @property
+    def deadline_name(self) -> str:
+        """The deadline as the record names it: the annual kind, or ``period_review``."""
+        return PERIOD_REVIEW if self.period is not None else self.deadline_kind.value
 
     @property
     def key(self) -> str:
-        """Stable and readable: appraisal, deadline kind, deadline instant (UTC, to the
-        microsecond), threshold, recipient."""
+        """Stable and readable: appraisal, deadline (its kind, or ``period_<n>``), deadline
+        instant (UTC, to the microsecond), threshold, recipient."""
         instant = self.deadline_at.astimezone(UTC).isoformat(timespec="microseconds")
-        return (f"{self.appraisal_id}|{self.deadline_kind.value}|{instant}"
+        deadline = (f"period_{self.period}" if self.period is not None
+                    else self.deadline_kind.value)
+        return (f"{self.appraisal_id}|{deadline}|{instant}"
                 f"|{self.days_before}d|{self.recipient}")
 
     @property
@@ -175,35 +223,61 @@ def _threshold(deadline_at: datetime, days: int) -> datetime:
     return deadline_at - timedelta(days=days)
 
 
+def period_must_act(facts: DeadlineFacts) -> MustAct | None:
+    """Who the running periodic review waits for: the appraiser, while the year's work
+    runs (self-report and the annual review); None without one (HR appraises the top
+    of an agency) or without a running period."""
+    if (facts.period is None or facts.period_due_at is None
+            or facts.phase not in PERIOD_PHASES or facts.appraiser is None):
+        return None
+    return MustAct(person=facts.appraiser, role=RecipientRole.APPRAISER)
+
+
+def _running(item: DeadlineFacts, policy: ReminderPolicy
+             ) -> list[tuple[DeadlineKind, datetime, int | None, MustAct]]:
+    """The deadlines of one appraisal that wait for someone: (kind, instant, period,
+    who); the annual one first."""
+    running: list[tuple[DeadlineKind, datetime, int | None, MustAct]] = []
+    if item.deadline_kind is not None and item.deadline_at is not None:
+        acting = who_must_act(item, policy)
+        if acting is not None:
+            running.append((item.deadline_kind, item.deadline_at, None, acting))
+    period_acting = period_must_act(item)
+    if period_acting is not None:
+        assert item.period is not None and item.period_due_at is not None
+        running.append((DeadlineKind.REVIEW, item.period_due_at, item.period, period_acting))
+    return running
+
+
 def due_reminders(facts: Iterable[DeadlineFacts], now: datetime,
                   policy: ReminderPolicy | None = None) -> list[Reminder]:
     """The reminders due at ``now``: for each running deadline still ahead
-    (``now < deadline``) whose first threshold has been reached, the reminder of the
-    latest threshold reached, to whoever must act. Ordered by deadline, then
-    appraisal id. Whether one was already sent is the sender's record, not this
-    function's concern: the same inputs always give the same keys."""
+    (``now < deadline``: the annual one and the running periodic review) whose first
+    threshold has been reached, the reminder of the latest threshold reached, to
+    whoever must act. Ordered by deadline, then appraisal id. Whether one was already
+    sent is the sender's record, not this function's concern: the same inputs always
+    give the same keys."""
     if now.tzinfo is None:
         raise ValueError("now must carry a time zone")
     policy = policy or ReminderPolicy()
     due: list[Reminder] = []
     for item in facts:
-        if item.deadline_kind is None or item.deadline_at is None or now >= item.deadline_at:
-            continue
-        reached = [days for days in policy.days_before
-                   if _threshold(item.deadline_at, days) <= now]
-        if not reached:
-            continue
-        acting = who_must_act(item, policy)
-        if acting is None:
-            continue
-        days = min(reached)
-        due.append(Reminder(
-            appraisal_id=item.appraisal_id, cycle_id=item.cycle_id, agency=item.agency,
-            unit=item.unit, employee=item.employee, deadline_kind=item.deadline_kind,
-            deadline_at=item.deadline_at, days_before=days, recipient=acting.person,
-            role=acting.role, informational=acting.informational,
-            due_at=_threshold(item.deadline_at, days)))
-    due.sort(key=lambda r: (r.deadline_at, r.appraisal_id, r.days_before))
+        for kind, deadline_at, period, acting in _running(item, policy):
+            if now >= deadline_at:
+                continue
+            reached = [days for days in policy.days_before
+                       if _threshold(deadline_at, days) <= now]
+            if not reached:
+                continue
+            days = min(reached)
+            due.append(Reminder(
+                appraisal_id=item.appraisal_id, cycle_id=item.cycle_id, agency=item.agency,
+                unit=item.unit, employee=item.employee, deadline_kind=kind,
+                deadline_at=deadline_at, days_before=days, recipient=acting.person,
+                role=acting.role, informational=acting.informational,
+                due_at=_threshold(deadline_at, days), period=period,
+                period_label=item.period_label if period is not None else None))
+    due.sort(key=lambda r: (r.deadline_at, r.appraisal_id, r.period or 0, r.days_before))
     return due
 
 
@@ -214,14 +288,13 @@ def next_due_at(facts: Iterable[DeadlineFacts], now: datetime,
     policy = policy or ReminderPolicy()
     earliest: datetime | None = None
     for item in facts:
-        if item.deadline_kind is None or item.deadline_at is None or now >= item.deadline_at:
-            continue
-        if who_must_act(item, policy) is None:
-            continue
-        for days in policy.days_before:
-            at = _threshold(item.deadline_at, days)
-            if at > now and (earliest is None or at < earliest):
-                earliest = at
+        for _kind, deadline_at, _period, _acting in _running(item, policy):
+            if now >= deadline_at:
+                continue
+            for days in policy.days_before:
+                at = _threshold(deadline_at, days)
+                if at > now and (earliest is None or at < earliest):
+                    earliest = at
     return earliest
 
 

@@ -9,6 +9,7 @@ that produced it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,15 +23,19 @@ from store.event_log import Statement
 _UPSERT = """
 INSERT INTO appraisal_summaries (
     appraisal_id, cycle_id, agency, unit, employee, appraiser, superior, phase, predikat,
-    next_deadline_kind, next_deadline_at, version, updated_at, state)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)
+    next_deadline_kind, next_deadline_at, version, updated_at, state, next_period,
+    next_period_due_at, missed_periods, missed_due_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16,
+        $17::smallint[], $18::timestamptz[])
 ON CONFLICT (appraisal_id) DO UPDATE SET
     cycle_id = EXCLUDED.cycle_id, agency = EXCLUDED.agency, unit = EXCLUDED.unit,
     employee = EXCLUDED.employee, appraiser = EXCLUDED.appraiser,
     superior = EXCLUDED.superior, phase = EXCLUDED.phase, predikat = EXCLUDED.predikat,
     next_deadline_kind = EXCLUDED.next_deadline_kind,
     next_deadline_at = EXCLUDED.next_deadline_at, version = EXCLUDED.version,
-    updated_at = EXCLUDED.updated_at, state = EXCLUDED.state
+    updated_at = EXCLUDED.updated_at, state = EXCLUDED.state,
+    next_period = EXCLUDED.next_period, next_period_due_at = EXCLUDED.next_period_due_at,
+    missed_periods = EXCLUDED.missed_periods, missed_due_at = EXCLUDED.missed_due_at
 WHERE appraisal_summaries.version < EXCLUDED.version
 """
 
@@ -46,12 +51,17 @@ def summary_write(
     version: int,
     state_json: str,
     updated_at: datetime,
+    next_period: tuple[int, datetime] | None = None,
+    missed_periods: Sequence[tuple[int, datetime]] = (),
 ) -> Statement:
     """The write of one appraisal's summary row, unless a newer version is already
     stored: run with its events by :meth:`store.event_log.EventLog.append_with`.
 
     ``state_json`` is the whole state as JSON (``AppraisalState.model_dump_json``),
-    passed as text so that it is serialised once, by its writer.
+    passed as text so that it is serialised once, by its writer. ``next_period`` is the
+    periodic review now running (``AppraisalState.next_period_deadline``), if any;
+    ``missed_periods`` the periods past due and not reviewed, with their due dates
+    (``domain.reminders.missed_unreviewed``).
     """
     return Statement(_UPSERT, (
         appraisal_id,
@@ -68,6 +78,10 @@ def summary_write(
         version,
         updated_at,
         state_json,
+        next_period[0] if next_period else None,
+        next_period[1] if next_period else None,
+        [period for period, _ in missed_periods],
+        [due for _, due in missed_periods],
     ))
 
 

@@ -73,6 +73,19 @@ class Overdue:
 
 
 @dataclass(frozen=True)
+class OverduePeriod:
+    """A periodic review (penilaian kinerja periodik) past its due date and not given."""
+
+    appraisal_id: str
+    employee: str
+    unit: str
+    period: int
+    """The period's number in the cycle's year (its policy says quarters or months)."""
+    due_at: datetime
+    appraiser: str | None = None
+
+
+@dataclass(frozen=True)
 class CycleProgress:
     """A cycle's progress at ``as_of``."""
 
@@ -84,6 +97,11 @@ class CycleProgress:
     overdue_by_unit: dict[str, dict[DeadlineKind, int]]
     distribution: dict[str, dict[Predikat, int]] = field(default_factory=dict)
     """Predikat per unit, of every appraisal reviewed and not cancelled."""
+    overdue_periods: list[OverduePeriod] = field(default_factory=list)
+    """Periodic reviews past due and not given (the first ``overdue_limit``, by unit,
+    oldest due date first)."""
+    overdue_periods_by_unit: dict[str, int] = field(default_factory=dict)
+    """How many periodic reviews are overdue per unit (all of them)."""
 
     def table(self) -> list[list[str | int]]:
         """One row per unit: total, count per phase, overdue per deadline, count per predikat
@@ -95,7 +113,8 @@ class CycleProgress:
             units.setdefault(count.unit, {})[count.phase.value] = count.count
         overdue = self.overdue_by_unit
         header = ["unit", "total", *[p.value for p in phases],
-                  *[f"overdue_{d.value}" for d in DeadlineKind], *[p.value for p in Predikat]]
+                  *[f"overdue_{d.value}" for d in DeadlineKind], "overdue_period_review",
+                  *[p.value for p in Predikat]]
         table: list[list[str | int]] = [list(header)]
         for unit in sorted(units):
             counts = units[unit]
@@ -103,6 +122,7 @@ class CycleProgress:
             table.append([unit, sum(counts.values()),
                           *[counts.get(p.value, 0) for p in phases],
                           *[overdue.get(unit, {}).get(d, 0) for d in DeadlineKind],
+                          self.overdue_periods_by_unit.get(unit, 0),
                           *[spread.get(p, 0) for p in Predikat]])
         return table
 
@@ -125,6 +145,26 @@ class ResultRow:
     """When the appraisal was opened (None: no appraisal)."""
     functional_level: FunctionalLevel | None = None
     """The level the appraisal was opened with (after a transfer, the new position's)."""
+
+
+# The periodic reviews past due and not given, of the appraisals in the year's work
+# (self-report and review, where a period may still be reviewed late): the periods whose
+# deadline was recorded as passed and that are not reviewed (``missed_periods``, with
+# ``missed_due_at``), and the running one once its due date is behind ``$3`` (before the
+# workflow's timer recorded it). Columns only: no stored state is read.
+_OVERDUE_PERIODS = """
+SELECT s.appraisal_id, s.employee, s.unit, s.appraiser, p.period, p.due_at
+FROM appraisal_summaries s
+CROSS JOIN LATERAL (
+    SELECT m.period::int AS period, m.due_at
+    FROM unnest(s.missed_periods, s.missed_due_at) AS m(period, due_at)
+    UNION ALL
+    SELECT s.next_period, s.next_period_due_at WHERE s.next_period_due_at < $3
+) AS p
+WHERE s.cycle_id = $1 AND ($2::text IS NULL OR s.unit = $2)
+  AND s.phase IN ('self_report', 'review')
+  AND (s.missed_periods <> '{}' OR s.next_period_due_at < $3)
+"""
 
 
 class CycleStore:
@@ -219,6 +259,12 @@ class CycleStore:
                 " WHERE cycle_id = $1 AND ($2::text IS NULL OR unit = $2)"
                 " AND next_deadline_at < $3 ORDER BY next_deadline_at, appraisal_id LIMIT $4",
                 cycle_id, unit, as_of, overdue_limit) if overdue_limit else []
+            period_counts = await connection.fetch(
+                f"SELECT unit, count(*) AS n FROM ({_OVERDUE_PERIODS}) o GROUP BY unit",
+                cycle_id, unit, as_of)
+            periods = await connection.fetch(
+                f"{_OVERDUE_PERIODS} ORDER BY unit, due_at, appraisal_id, period LIMIT $4",
+                cycle_id, unit, as_of, overdue_limit) if overdue_limit else []
         phases: dict[tuple[str, str], int] = {}
         distribution: dict[str, dict[Predikat, int]] = {}
         overdue_by_unit: dict[str, dict[DeadlineKind, int]] = {}
@@ -247,6 +293,10 @@ class CycleStore:
             overdue_counts=totals,
             overdue_by_unit=overdue_by_unit,
             distribution=distribution,
+            overdue_periods=[OverduePeriod(r["appraisal_id"], r["employee"], r["unit"],
+                                           r["period"], r["due_at"], r["appraiser"])
+                             for r in periods],
+            overdue_periods_by_unit={r["unit"]: r["n"] for r in period_counts},
         )
 
     async def unit_predikat(self, cycle_id: str, unit: str) -> list[Predikat]:

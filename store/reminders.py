@@ -17,31 +17,49 @@ import asyncpg
 import structlog
 
 from domain.appraisal import DeadlineKind, Phase, TargetStatus
-from domain.reminders import DeadlineFacts, Reminder
+from domain.reminders import DeadlineFacts, Reminder, period_label
 
 log = structlog.get_logger("kinerja.reminders")
 
+# The annual deadline or the running periodic review within the window (either index).
 _RUNNING_DEADLINES = """
 SELECT appraisal_id, cycle_id, agency, unit, employee, appraiser, superior, phase,
-       state->>'targets_status' AS targets_status, next_deadline_kind, next_deadline_at
+       state->>'targets_status' AS targets_status, next_deadline_kind, next_deadline_at,
+       next_period, next_period_due_at, state->'policy'->>'review_periods' AS review_periods,
+       (state->'calendar'->>'year')::int AS year
 FROM appraisal_summaries
-WHERE next_deadline_at > $1 AND next_deadline_at <= $2
+WHERE ((next_deadline_at > $1 AND next_deadline_at <= $2)
+       OR (next_period_due_at > $1 AND next_period_due_at <= $2))
   AND phase NOT IN ('final', 'cancelled')
-ORDER BY next_deadline_at, appraisal_id
+ORDER BY least(next_deadline_at, next_period_due_at), appraisal_id
 """
+
+
+def _within(at: datetime | None, after: datetime, until: datetime) -> bool:
+    return at is not None and after < at <= until
 
 
 async def running_deadlines(pool: asyncpg.Pool, after: datetime, until: datetime
                             ) -> list[DeadlineFacts]:
-    """The appraisals whose running deadline lies in ``(after, until]``."""
+    """The appraisals whose running deadline, or running periodic review, lies in
+    ``(after, until]`` (a deadline outside the window is left out of the facts)."""
     rows = await pool.fetch(_RUNNING_DEADLINES, after, until)
-    return [DeadlineFacts(
-        appraisal_id=row["appraisal_id"], cycle_id=row["cycle_id"], agency=row["agency"],
-        unit=row["unit"], employee=row["employee"], appraiser=row["appraiser"],
-        superior=row["superior"], phase=Phase(row["phase"]),
-        targets_status=TargetStatus(row["targets_status"] or TargetStatus.NONE),
-        deadline_kind=DeadlineKind(row["next_deadline_kind"]),
-        deadline_at=row["next_deadline_at"]) for row in rows]
+    facts = []
+    for row in rows:
+        annual = _within(row["next_deadline_at"], after, until)
+        period = row["next_period"] if _within(row["next_period_due_at"], after, until) \
+            else None
+        facts.append(DeadlineFacts(
+            appraisal_id=row["appraisal_id"], cycle_id=row["cycle_id"], agency=row["agency"],
+            unit=row["unit"], employee=row["employee"], appraiser=row["appraiser"],
+            superior=row["superior"], phase=Phase(row["phase"]),
+            targets_status=TargetStatus(row["targets_status"] or TargetStatus.NONE),
+            deadline_kind=DeadlineKind(row["next_deadline_kind"]) if annual else None,
+            deadline_at=row["next_deadline_at"] if annual else None,
+            period=period, period_due_at=row["next_period_due_at"] if period else None,
+            period_label=period_label(row["review_periods"], period, row["year"] or 0)
+            if period else None))
+    return facts
 
 
 @dataclass(frozen=True)
@@ -110,7 +128,7 @@ class ReminderRecord:
         """Claim ``reminder`` for sending; False when someone else holds or settled it."""
         tries = await self._pool.fetchval(
             _CLAIM, reminder.digest, reminder.key, reminder.appraisal_id,
-            reminder.deadline_kind.value, reminder.deadline_at, reminder.days_before,
+            reminder.deadline_name, reminder.deadline_at, reminder.days_before,
             reminder.recipient, claimant.name, claimant.attempt, scanned_at, self._lease)
         if tries is not None and tries > 1:
             log.info("reminder claimed again", key=reminder.key, tries=tries,

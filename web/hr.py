@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
+from babel.dates import format_date
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
@@ -47,6 +48,7 @@ from domain.cycle import (
 from domain.cycle.work import OpenAppraisals
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, default_calendar, end_of_day
 from domain.ratings import Predikat
+from domain.reminders import period_label
 from domain.roster import RosterRow
 from domain.spreadsheet import Cell
 from domain.spreadsheet import row as spreadsheet_row
@@ -626,6 +628,22 @@ class Monitoring:
                   o.deadline.value, o.due_at.isoformat()] for o in self.progress.overdue]
         return rows
 
+    def period_kind(self) -> tuple[str | None, int | None]:
+        """The cycle's review periods (``quarterly``, ``monthly``) and its year."""
+        policy = POLICIES.get(self.state.policy) if self.state.policy else None
+        return (policy.review_periods if policy else None), self.state.year
+
+    def overdue_periods_table(self) -> list[list[Cell]]:
+        """The periodic reviews past due, by unit: period (its number and its Indonesian
+        name: ``Triwulan III 2026``), due date, appraiser."""
+        review_periods, year = self.period_kind()
+        rows: list[list[Cell]] = [["appraisal", "employee", "appraiser", "unit", "period",
+                                   "period_name", "due_at"]]
+        rows += [[o.appraisal_id, o.employee, o.appraiser, o.unit, o.period,
+                  period_label(review_periods, o.period, year or 0), o.due_at.isoformat()]
+                 for o in self.progress.overdue_periods]
+        return rows
+
 
 async def _monitoring(request: Request, cycle_id: str, unit: str | None) -> Monitoring:
     session = _hr(request)
@@ -684,8 +702,26 @@ def _deadline_labels(request: Request) -> dict[str, str]:
 
 def _due_texts(view: Monitoring, fmt: Formats) -> dict[datetime, str]:
     """Each overdue moment written once (many share their cycle's deadline)."""
-    return {moment: fmt.datetime(moment) for moment in {o.due_at for o in
-                                                         view.progress.overdue}}
+    moments = {o.due_at for o in view.progress.overdue} \
+        | {o.due_at for o in view.progress.overdue_periods}
+    return {moment: fmt.datetime(moment) for moment in moments}
+
+
+def _period_names(request: Request, view: Monitoring) -> dict[int, str]:
+    """Each overdue period named once in the page's language (as the appraisal page
+    names it): ``Triwulan 3, 2026``, ``Maret 2026``."""
+    language = language_of(request)
+    gettext = _gettext(request)
+    review_periods, year = view.period_kind()
+    names: dict[int, str] = {}
+    for period in {o.period for o in view.progress.overdue_periods}:
+        if review_periods == "monthly" and 1 <= period <= 12 and year:
+            names[period] = format_date(date(year, period, 1), "MMMM y", locale=language)
+        elif review_periods == "quarterly" and year:
+            names[period] = gettext("Quarter %(n)d, %(year)d") % {"n": period, "year": year}
+        else:
+            names[period] = period_label(review_periods, period, year or 0)
+    return names
 
 
 @router.get("/sdm/siklus/{cycle_id}/pemantauan")
@@ -710,6 +746,7 @@ async def monitoring_page(request: Request, cycle_id: str, unit: str | None = No
         "overdue_shown": OVERDUE_SHOWN,
         "deadline_labels": _deadline_labels(request),
         "due": _due_texts(view, Formats(language_of(request), offset)),
+        "period_names": _period_names(request, view),
         "query": f"?unit={quote(view.unit)}" if view.unit else "",
     }, offset=offset)
 
@@ -717,13 +754,16 @@ async def monitoring_page(request: Request, cycle_id: str, unit: str | None = No
 @router.get("/sdm/siklus/{cycle_id}/pemantauan.csv")
 async def monitoring_csv(request: Request, cycle_id: str, unit: str | None = None
                          ) -> Response:
-    """What the page shows: the table per unit, a blank line, the overdue list."""
+    """What the page shows: the table per unit, a blank line, the overdue list, a blank
+    line, the overdue periodic reviews."""
     view = await _monitoring(request, cycle_id, unit or None)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerows(spreadsheet_row(r) for r in view.progress.table())
     writer.writerow([])
     writer.writerows(spreadsheet_row(r) for r in view.overdue_table())
+    writer.writerow([])
+    writer.writerows(spreadsheet_row(r) for r in view.overdue_periods_table())
     return download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8",
                      _export_name(view, "csv"))
 
@@ -734,9 +774,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.get("/sdm/siklus/{cycle_id}/pemantauan.xlsx")
 async def monitoring_xlsx(request: Request, cycle_id: str, unit: str | None = None
                           ) -> Response:
-    """The same as the CSV, a sheet each: ``unit`` and ``terlambat`` (overdue)."""
+    """The same as the CSV, a sheet each: ``unit``, ``terlambat`` (overdue) and
+    ``periodik_terlambat`` (the overdue periodic reviews)."""
     view = await _monitoring(request, cycle_id, unit or None)
-    sheets = {"unit": view.progress.table(), "terlambat": view.overdue_table()}
+    sheets = {"unit": view.progress.table(), "terlambat": view.overdue_table(),
+              "periodik_terlambat": view.overdue_periods_table()}
     return download(xlsx(sheets), XLSX, _export_name(view, "xlsx"))
 
 

@@ -90,7 +90,9 @@ async def seed_cycle(pool: asyncpg.Pool, agency: str, appraisals: int, *,
             summary_write(appraisal_id=appraisal_id, cycle_id=cycle_id, parties=parties,
                           phase=snapshot.phase, predikat=snapshot.predikat,
                           next_deadline=snapshot.next_deadline, version=snapshot.version,
-                          state_json=snapshot.state_json, updated_at=now))
+                          state_json=snapshot.state_json, updated_at=now,
+                          next_period=snapshot.next_period,
+                          missed_periods=snapshot.missed_periods))
         ids.append(appraisal_id)
     return cycle_id, ids
 

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from temporalio.client import Client, WorkflowHandle
@@ -16,11 +17,19 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from activities.notify import Notifier, ReminderMessage
-from domain.appraisal import ApproveTargets, DraftTargets, OpenAppraisal, SubmitTargets
+from domain.appraisal import (
+    ApproveTargets,
+    DraftTargets,
+    OpenAppraisal,
+    ReviewPeriod,
+    SubmitTargets,
+)
+from domain.appraisal.periodic import period_deadlines
 from domain.authorization import Actor, Parties, Role
+from domain.documents import MONTHS
 from domain.policy import POLICY_6_2022, CycleCalendar
-from domain.reminders import ReminderPolicy
-from domain.skp import Skp
+from domain.reminders import ReminderPolicy, period_label
+from domain.skp import Ratings, Skp
 from kinerja.reminders import start_reminders
 from kinerja.worker import build_worker
 from tests.polling import poll_async
@@ -31,6 +40,8 @@ from workflows.reminders.workflow import ReminderWorkflow
 from .conftest import SmtpServer, put_contact, put_deadline, sent_rows
 
 DAY = timedelta(days=1)
+CORE_VALUES = ["berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal",
+               "adaptif", "kolaboratif"]
 Handle = WorkflowHandle[ReminderWorkflow, None]
 
 
@@ -307,6 +318,97 @@ async def test_time_skipping_reminders_follow_whoever_must_act(
             ("skp", 7, "e-emp"), ("skp", 7, "e-boss"), ("skp", 1, "e-boss"),
             ("self_assessment", 7, "e-emp")]
         assert len(smtp_server.inbox) == 4
+    finally:
+        if handle is not None:
+            await handle.terminate("test over")
+        await client.get_workflow_handle(appraisal_id).terminate("test over")
+
+
+async def test_time_skipping_the_running_period_reminds_its_appraiser_until_reviewed(
+        temporal_time_skipping: WorkflowEnvironment, app_pool: asyncpg.Pool,
+        smtp_server: SmtpServer) -> None:
+    """Periodic appraisal (PermenPAN-RB 6/2022, quarterly) through the real appraisal
+    workflow: the SKP approved, the read model names the running period and its due date;
+    the appraiser is reminded 7 days before it, in Indonesian, naming the period and the
+    date in the agency's zone; the period reviewed, no 1-day reminder follows."""
+    env = temporal_time_skipping
+    client, task_queue = env.client, f"rem-{uuid.uuid4().hex[:8]}"
+    agency = f"pemkot-{task_queue}"
+    start = await env.get_current_time()
+    appraisal_id = f"appraisal-{agency}-{start.year}-e-emp"
+    parties = Parties(agency=agency, unit="diskominfo", employee="e-emp", appraiser="e-boss",
+                      superior="e-head")
+    open_command = OpenAppraisal(  # the annual deadlines far beyond the period's
+        appraisal_id=appraisal_id, cycle_id=f"{agency}-{start.year}", parties=parties,
+        policy=POLICY_6_2022,
+        calendar=CycleCalendar(year=start.year, utc_offset_hours=7,
+                               skp_deadline=start + 10 * DAY,
+                               self_assessment_deadline=start + 400 * DAY,
+                               review_deadline=start + 430 * DAY))
+
+    def person(key: str, *roles: Role) -> Actor:
+        return Actor(subject=key, roles=frozenset(roles or {Role.EMPLOYEE}), agency=agency,
+                     unit="diskominfo", agencies=frozenset({agency}))
+
+    await put_contact(app_pool, "e-boss", "budi@pemkot.example", agency=agency)
+    gateway = AppraisalClient(client, task_queue)
+    handle: Handle | None = None
+    try:
+        async with worker(client, app_pool, task_queue, smtp_server.notifier()):
+            await gateway.open(open_command, person("e-hr", Role.HR), f"open-{task_queue}")
+            for command, who in ((DraftTargets(skp=Skp.model_validate(SKP)), "e-emp"),
+                                 (SubmitTargets(), "e-emp"), (ApproveTargets(), "e-boss")):
+                await gateway.send(appraisal_id, command, person(who),
+                                   f"{command.kind}-{task_queue}")
+            row = await app_pool.fetchrow(
+                "SELECT next_period, next_period_due_at FROM appraisal_summaries"
+                " WHERE appraisal_id = $1", appraisal_id)
+            approved_at = await env.get_current_time()
+            schedule = period_deadlines(POLICY_6_2022, start.year, 7, approved_at)
+            assert schedule
+            period = min(schedule)
+            due = schedule[period]
+            assert (row["next_period"], row["next_period_due_at"]) == (period, due)
+            handle = await start_reminders(client, config(scan_seconds=86400.0),
+                                           task_queue=task_queue,
+                                           workflow_id=f"reminders-{task_queue}")
+
+            async def scanned_through(at: datetime) -> ReminderStatus:
+                return await status_when(handle, lambda s: s.totals.last_scan_at is not None
+                                         and s.totals.last_scan_at >= at
+                                         and s.totals.next_scan_at is not None
+                                         and s.totals.next_scan_at > at)
+
+            await env.sleep(due - 7 * DAY + timedelta(hours=1) - approved_at)
+            (week,) = await smtp_server.inbox.wait_for(1)
+            label = period_label("quarterly", period, start.year)
+            local = due.astimezone(ZoneInfo("Asia/Jakarta"))
+            assert week.recipients == ["budi@pemkot.example"]
+            subject = str(week.message["Subject"])
+            assert f"penilaian kinerja periodik {label}" in subject and "7 hari lagi" in subject
+            body = week.message.get_content()
+            assert f"Berikan penilaian kinerja periodik {label} untuk pegawai e-emp" in body
+            assert f"{local.day} {MONTHS[local.month - 1]} {local.year} pukul " \
+                   f"{local:%H.%M} WIB" in body
+            # the period has ended (10 days before its due date): the appraiser reviews it
+            ratings = Ratings.model_validate({
+                "rhk": [{"rhk_id": "rhk-1", "rating": "meets"}],
+                "values": [{"value": v, "rating": "meets"} for v in CORE_VALUES]})
+            await gateway.send(appraisal_id, ReviewPeriod(
+                period=period, ratings=ratings, feedback="Capaian triwulan baik."),
+                person("e-boss"), f"period-{task_queue}")
+            after = await app_pool.fetchrow(
+                "SELECT next_period, next_period_due_at FROM appraisal_summaries"
+                " WHERE appraisal_id = $1", appraisal_id)
+            following = sorted(p for p in schedule if p > period)
+            assert after["next_period"] == (following[0] if following else None)
+            await env.sleep(7 * DAY)  # past the 1-day mark and the due date itself
+            await scanned_through(due)
+        rows = await sent_rows(app_pool)
+        assert [(r["deadline_kind"], r["days_before"], r["recipient"]) for r in rows] == [
+            ("period_review", 7, "e-boss")]
+        assert f"|period_{period}|" in rows[0]["readable_key"]
+        assert len(smtp_server.inbox) == 1
     finally:
         if handle is not None:
             await handle.terminate("test over")

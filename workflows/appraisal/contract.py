@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.appraisal import AppraisalState, Command, Phase
 from domain.authorization import Actor, Parties
+from domain.reminders import missed_unreviewed
 
 # --------------------------------------------------------------------------- #
 # Messages: start, commands, results
@@ -93,6 +94,10 @@ class AppraisalSnapshot(BaseModel):
     next_deadline: tuple[str, datetime] | None
     version: int
     state_json: str
+    next_period: tuple[int, datetime] | None = None
+    """The periodic review now running (its period and due date), if any."""
+    missed_periods: tuple[tuple[int, datetime], ...] = ()
+    """The periods past due and not reviewed, with their due dates."""
 
     @classmethod
     def of(cls, state: AppraisalState) -> AppraisalSnapshot:
@@ -103,7 +108,9 @@ class AppraisalSnapshot(BaseModel):
                    parties=state.parties, phase=state.phase,
                    predikat=state.predikat.value if state.predikat else None,
                    next_deadline=(running[0].value, running[1]) if running else None,
-                   version=state.version, state_json=state.model_dump_json())
+                   version=state.version, state_json=state.model_dump_json(),
+                   next_period=state.next_period_deadline(),
+                   missed_periods=missed_unreviewed(state))
 
 
 class RecordAppraisalEvents(BaseModel):
