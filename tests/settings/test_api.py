@@ -157,14 +157,15 @@ async def test_a_complaint_is_due_within_the_agencys_days_else_the_policys(
                                      [PublicService(key="kir", name="Uji KIR")], 100)
     filed_at = datetime(2026, 3, 2, 9, tzinfo=UTC)
     default = await kinerja.complaints.file(AGENCY, "dishub", _complaint(), uuid.uuid4(), filed_at)
-    assert default.view.deadline == filed_at + timedelta(days=14)
+    # The end of the 14th day after filing in the agency's zone (WIB: no zone set).
+    assert default.view.deadline == end_of_day(date(2026, 3, 16), 7)
     put = await http.put(URL, headers=HR, json={"complaint_response_days": 5})
     assert put.status_code == 200, put.text
     own = await kinerja.complaints.file(AGENCY, "dishub", _complaint(), uuid.uuid4(), filed_at)
-    assert own.view.deadline == filed_at + timedelta(days=5)
+    assert own.view.deadline == end_of_day(date(2026, 3, 7), 7)
     # The deadline is in the filing event (what the ComplaintWorkflow is started with).
     (event,) = await EventLog(app_pool).read_stream(f"complaint-{AGENCY}-{own.view.code}")
-    assert datetime.fromisoformat(event.data["deadline"]) == filed_at + timedelta(days=5)
+    assert datetime.fromisoformat(event.data["deadline"]) == end_of_day(date(2026, 3, 7), 7)
 
 
 async def test_a_new_cycles_calendar_is_in_the_agencys_zone_each_day_ending_there(

@@ -7,7 +7,7 @@ what was left on the retry, nothing twice."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import asyncpg
 from temporalio.testing import WorkflowEnvironment
@@ -17,6 +17,7 @@ from activities.complaints import ComplaintActivities
 from activities.notify import Message, Notifier
 from domain.authorization import Actor, Role
 from domain.complaint import ComplaintKind, FileComplaint
+from domain.policy import end_of_day
 from domain.settings import AgencySettings
 from domain.survey import PublicService
 from kinerja.worker import WORKFLOW_RUNNER
@@ -88,7 +89,10 @@ async def test_an_escalation_sends_one_mail_to_each_once_across_a_crash(
             kind=ComplaintKind.COMPLAINT, text="Antrean uji KIR terlalu lama."),
             uuid.uuid4(), start)
         code = filed.view.code
-        assert filed.view.deadline == start + 5 * DAY  # the agency's days, not the 14
+        # The agency's days, not the 14, to the end of a day in its zone (WITA).
+        local_start = start.astimezone(timezone(timedelta(hours=8)))
+        assert filed.view.deadline == end_of_day(local_start.date() + 5 * DAY, 8)
+        assert 5 * DAY <= filed.view.deadline - start < 6 * DAY
 
         await env.sleep(4 * DAY)  # past the reminder (day 3)
         (reminder,) = await inbox.wait_for(1, within=30)
