@@ -37,7 +37,7 @@ from domain.skp import Ratings
 from store.appraisals import summary_write
 from store.cycles import cycle_write
 from store.event_log import EventLog, NewEvent
-from tests.web.conftest import Site, axe_check
+from tests.web.conftest import Site, axe_check, shot
 from workflows.appraisal.contract import AppraisalSnapshot
 
 YEAR = 2026
@@ -121,6 +121,7 @@ async def test_hr_sees_the_overdue_periodic_reviews_per_unit_and_exports_them(
         await expect(hr.locator("#overdue-periods-counts")).to_contain_text("dinas-a: 2")
         await expect(hr.locator("#overdue-periods-counts")).to_contain_text("dinas-b: 3")
         await axe_check(hr, "monitoring with overdue periodic reviews")
+        await shot(hr, "monitoring-periodic-overdue")
         # the unit filter, as for the annual deadlines
         await hr.locator("#unit-filter").select_option("dinas-b")
         await hr.get_by_role("button", name="Tampilkan").click()
