@@ -257,18 +257,30 @@ class RosterStore:
             digest = roster_digest(target)
             if not events:
                 return RosterApplied(events=[], version=version, digest=roster_digest(current))
-            meta = {**_actor_metadata(actor), **(metadata or {})}
-            recorded = await self._event_log.append(
-                roster_stream(agency), version,
-                [NewEvent(type=e.type, data=event_data(e), metadata=meta,
-                          schema_version=EVENT_SCHEMA_VERSION, recorded_at=moment)
-                 for e in events],
-                connection=connection)
-            new_version = recorded[-1].version
-            await _write_read_model(connection, agency, current, target, known, moment)
-            await connection.execute(_SET_VERSION, agency, new_version, bytes.fromhex(digest),
-                                     moment)
+            new_version = await self._record(
+                connection, agency, version, events,
+                {**_actor_metadata(actor), **(metadata or {})},
+                current, target, known, digest, moment)
         return RosterApplied(events=events, version=new_version, digest=digest)
+
+    async def _record(self, connection: asyncpg.Connection, agency: str, version: int,
+                      events: Sequence[RosterEvent], meta: Mapping[str, Any],
+                      current: Roster, after: Roster, known: Mapping[str, str],
+                      digest: str, moment: datetime) -> int:
+        """Append ``events`` to the agency's roster stream at ``version``, bring the read
+        model from ``current`` to ``after`` and record the new version and ``digest``, in
+        ``connection``'s transaction; the stream's new version."""
+        recorded = await self._event_log.append(
+            roster_stream(agency), version,
+            [NewEvent(type=e.type, data=event_data(e), metadata=dict(meta),
+                      schema_version=EVENT_SCHEMA_VERSION, recorded_at=moment)
+             for e in events],
+            connection=connection)
+        new_version = recorded[-1].version
+        await _write_read_model(connection, agency, current, after, known, moment)
+        await connection.execute(_SET_VERSION, agency, new_version, bytes.fromhex(digest),
+                                 moment)
+        return new_version
 
     async def prepare_apply(self, upload_id: str, agency: str, check: RosterCheck, *,
                             partial: bool, report: Mapping[str, Any], moment: datetime
@@ -346,17 +358,10 @@ class RosterStore:
             known = {r["nip"]: r["employee_key"] for r in await connection.fetch(_KEYS, agency)}
             after = fold(batch, current)
             digest = roster_digest(after)
-            meta = {**_actor_metadata(actor), **(metadata or {}), "apply": upload_id}
-            recorded = await self._event_log.append(
-                roster_stream(agency), version,
-                [NewEvent(type=e.type, data=event_data(e), metadata=meta,
-                          schema_version=EVENT_SCHEMA_VERSION, recorded_at=moment)
-                 for e in batch],
-                connection=connection)
-            new_version = recorded[-1].version
-            await _write_read_model(connection, agency, current, after, known, moment)
-            await connection.execute(_SET_VERSION, agency, new_version, bytes.fromhex(digest),
-                                     moment)
+            new_version = await self._record(
+                connection, agency, version, batch,
+                {**_actor_metadata(actor), **(metadata or {}), "apply": upload_id},
+                current, after, known, digest, moment)
             done = min(job["done"] + len(batch), job["total"])
             await connection.execute(_JOB_PROGRESS, upload_id, done, new_version, moment)
         return ApplyBatch(status="running", done=done, total=job["total"], version=new_version,
