@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -262,18 +263,26 @@ async def unit_answer(request: Request, agency: str, unit: str, code: str) -> Re
     return RedirectResponse(f"/survei/{agency}/{unit}/pengaduan", 303)
 
 
-@router.post("/survei/{agency}/{unit}/pengaduan/{code}/hapus-kontak")
-async def unit_erase_contact(request: Request, agency: str, unit: str, code: str
-                             ) -> Response:
+async def _unit_erase(request: Request, agency: str, unit: str, code: str,
+                      what: Literal["contact", "photo"]) -> Response:
+    """Erase the complaint's contact or photo (the unit's head or HR), then the list."""
     await csrf_checked_form(request)
+    service = _service(request)
+    erase = service.erase_contact if what == "contact" else service.erase_photo
     try:
-        await _service(request).erase_contact(_actor(request), agency, code)
+        await erase(_actor(request), agency, code)
     except NotFound:
         raise PageNotFound() from None
     except Forbidden:
         return await _unit_page(request, agency, unit, status=403, errors={
             f"answer-{code}": N_("Only the unit's head or HR answers complaints.")})
     return RedirectResponse(f"/survei/{agency}/{unit}/pengaduan", 303)
+
+
+@router.post("/survei/{agency}/{unit}/pengaduan/{code}/hapus-kontak")
+async def unit_erase_contact(request: Request, agency: str, unit: str, code: str
+                             ) -> Response:
+    return await _unit_erase(request, agency, unit, code, "contact")
 
 
 @router.get("/survei/{agency}/{unit}/pengaduan/{code}/foto")
@@ -294,12 +303,4 @@ async def unit_photo(request: Request, agency: str, unit: str, code: str) -> Res
 
 @router.post("/survei/{agency}/{unit}/pengaduan/{code}/hapus-foto")
 async def unit_erase_photo(request: Request, agency: str, unit: str, code: str) -> Response:
-    await csrf_checked_form(request)
-    try:
-        await _service(request).erase_photo(_actor(request), agency, code)
-    except NotFound:
-        raise PageNotFound() from None
-    except Forbidden:
-        return await _unit_page(request, agency, unit, status=403, errors={
-            f"answer-{code}": N_("Only the unit's head or HR answers complaints.")})
-    return RedirectResponse(f"/survei/{agency}/{unit}/pengaduan", 303)
+    return await _unit_erase(request, agency, unit, code, "photo")
