@@ -17,14 +17,14 @@ from temporalio import activity
 
 from documents import ziparchive
 from documents.render import render
-from domain.documents import DocumentCode, DocumentKind, Reflected, ReportKind, Seal, TrailEvent
+from domain.documents import DocumentCode, DocumentKind, Reflected, ReportKind, Seal
 from domain.documents import Unavailable as NoDocument
 from domain.documents import reflected as reflected_document
 from domain.reports import cycle_stream, report, reported_units
 from store.cycles import CycleStore
 from store.document_zips import ZipItem, ZipJob, ZipStore
-from store.documents import covering_seal, people, unit_names
-from store.event_log import EventLog, RecordedEvent
+from store.documents import covering_seal, party_keys, people, trail_of, unit_names
+from store.event_log import EventLog
 from workflows.document_zip.contract import ZipBatch, ZipProgress
 
 SUMMARY = "ringkasan"
@@ -33,21 +33,6 @@ UNIT_PREFIX = "unit:"
 
 def zip_path(directory: Path, zip_id: str) -> Path:
     return directory / f"{zip_id}.zip"
-
-
-def _trail(events: list[RecordedEvent]) -> list[TrailEvent]:
-    return [TrailEvent(version=e.version, type=e.type, data=e.data, recorded_at=e.recorded_at,
-                       hash=e.hash, prev_hash=e.prev_hash) for e in events]
-
-
-def _keys(events: list[RecordedEvent]) -> set[str]:
-    keys: set[str] = set()
-    for event in events:
-        for holder in (event.data.get("parties") or {}, event.data):
-            if isinstance(holder, dict):
-                keys.update(str(holder[k]) for k in ("employee", "appraiser", "superior")
-                            if isinstance(holder.get(k), str))
-    return keys
 
 
 class DocumentZipActivities:
@@ -65,7 +50,7 @@ class DocumentZipActivities:
         assert job is not None
         if job.total is not None:
             return job.total
-        trail = _trail(await self._log.read_stream(cycle_stream(job.cycle_id)))
+        trail = trail_of(await self._log.read_stream(cycle_stream(job.cycle_id)))
         released = reported_units(trail)
         subjects = [] if job.unit is not None else [SUMMARY]
         subjects += [UNIT_PREFIX + u for u in released if job.unit in (None, u)]
@@ -150,7 +135,7 @@ class DocumentZipActivities:
         """(name in the archive, PDF) of each document of ``subject`` that exists now."""
         if subject == SUMMARY or subject.startswith(UNIT_PREFIX):
             stream = cycle_stream(cycle_id)
-            trail = _trail(await self._log.read_stream(stream))
+            trail = trail_of(await self._log.read_stream(stream))
             unit = subject[len(UNIT_PREFIX):] if subject != SUMMARY else None
             kind = ReportKind.UNIT if unit is not None else ReportKind.SUMMARY
             try:
@@ -165,8 +150,8 @@ class DocumentZipActivities:
             return
         parties = events[0].data.get("parties") or {}
         agency, unit = str(parties.get("agency", "")), str(parties.get("unit", ""))
-        known = await people(self._pool, agency, _keys(events))
-        trail = _trail(events)
+        known = await people(self._pool, agency, party_keys(events))
+        trail = trail_of(events)
         for doc_kind in DocumentKind:
             try:
                 document = reflected_document(doc_kind, trail, known)

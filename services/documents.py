@@ -31,7 +31,6 @@ from domain.documents import (
     Reason,
     ReportKind,
     Seal,
-    TrailEvent,
     Unavailable,
     Verdict,
     parse_code,
@@ -44,7 +43,7 @@ from services.errors import Unavailable as ServiceUnavailable
 from store.appraisals import AppraisalReadModel
 from store.cycles import CycleStore
 from store.document_zips import ZipJob, ZipStore
-from store.documents import covering_seal, seal_and_proof, unit_names
+from store.documents import covering_seal, party_keys, seal_and_proof, trail_of, unit_names
 from store.documents import people as store_people
 from store.event_log import EventLog, RecordedEvent
 from workflows.document_zip.client import DocumentZipClient
@@ -73,23 +72,6 @@ class Check:
 
     code: DocumentCode
     verdict: Verdict
-
-
-def _trail(events: list[RecordedEvent]) -> list[TrailEvent]:
-    return [TrailEvent(version=e.version, type=e.type, data=e.data, recorded_at=e.recorded_at,
-                       hash=e.hash, prev_hash=e.prev_hash, canonical=e.canonical)
-            for e in events]
-
-
-def _keys(events: list[RecordedEvent]) -> set[str]:
-    """Everyone the trail names as a party (at the opening or a reassignment)."""
-    keys: set[str] = set()
-    for event in events:
-        for holder in (event.data.get("parties") or {}, event.data):
-            if isinstance(holder, dict):
-                keys.update(str(holder[k]) for k in ("employee", "appraiser", "superior")
-                            if isinstance(holder.get(k), str))
-    return keys
 
 
 def _agency(events: list[RecordedEvent]) -> str:
@@ -179,8 +161,8 @@ class DocumentService:
         if summary is None or not may_read(actor, summary.parties):
             raise NotFound()
         events = await self._event_log.read_stream(appraisal_id)
-        trail = _trail(events)
-        people = await store_people(self._pool, summary.parties.agency, _keys(events))
+        trail = trail_of(events)
+        people = await store_people(self._pool, summary.parties.agency, party_keys(events))
         try:
             document = reflected(kind, trail, people)
         except Unavailable as missing:
@@ -211,7 +193,7 @@ class DocumentService:
         events = await self._event_log.read_stream(stream)
         names = await unit_names(self._pool, state.agency)
         try:
-            document = report(kind, _trail(events), names, unit=unit)
+            document = report(kind, trail_of(events), names, unit=unit)
         except Unavailable as missing:
             raise Invalid("document-unavailable", "No such document yet",
                           f"no {kind.value} document: {missing.reason}",
@@ -249,12 +231,12 @@ class DocumentService:
         events = await self._event_log.read_stream(code.appraisal_id)
         if not events:
             return Check(code, Verdict("tampered", (Reason(NO_SUCH_EVENT, version=code.version),)))
-        people = await store_people(self._pool, _agency(events), _keys(events))
+        people = await store_people(self._pool, _agency(events), party_keys(events))
         log_seq, proof = None, None
         if code.seal is not None:
             log_seq, proof = await seal_and_proof(self._pool, code.appraisal_id, code.version,
                                                   code.seal.checkpoint.tree_size)
-        trail = _trail(events)
+        trail = trail_of(events)
         versions = None
         if isinstance(code.kind, ReportKind):  # HR's report: the cycle's stream
             unit = unit_of_code(trail, code.version)

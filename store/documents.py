@@ -4,13 +4,14 @@ identity of the people they name (domain/documents.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import asyncpg
 
 from domain.checkpoint import Checkpoint
-from domain.documents import Identity
+from domain.documents import Identity, TrailEvent
 from store import tree
+from store.event_log import RecordedEvent
 
 
 async def covering_seal(pool: asyncpg.Pool, stream_id: str, version: int
@@ -62,3 +63,22 @@ async def unit_names(pool: asyncpg.Pool, agency: str) -> dict[str, str]:
     """The roster's current name of each unit of ``agency`` (code to name)."""
     rows = await pool.fetch("SELECT code, name FROM roster_units WHERE agency = $1", agency)
     return {r["code"]: r["name"] for r in rows}
+
+
+def trail_of(events: Sequence[RecordedEvent]) -> list[TrailEvent]:
+    """A stream's stored events as the documents' rules read them."""
+    return [TrailEvent(version=e.version, type=e.type, data=e.data, recorded_at=e.recorded_at,
+                       hash=e.hash, prev_hash=e.prev_hash, canonical=e.canonical)
+            for e in events]
+
+
+def party_keys(events: Iterable[RecordedEvent]) -> set[str]:
+    """Everyone an appraisal's events name as a party (at the opening or a reassignment):
+    whose identities its documents print."""
+    keys: set[str] = set()
+    for event in events:
+        for holder in (event.data.get("parties") or {}, event.data):
+            if isinstance(holder, dict):
+                keys.update(str(holder[k]) for k in ("employee", "appraiser", "superior")
+                            if isinstance(holder.get(k), str))
+    return keys
