@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 from temporalio import activity
 
 from activities.recording import record_once
 from domain.appraisal import EVENT_SCHEMA_VERSION
 from store.appraisals import summary_write
-from store.event_log import EventLog, NewEvent
+from store.event_log import EventLog, NewEvent, Statement
 from workflows.appraisal.contract import (
+    AppraisalSnapshot,
     EventRecord,
     ReadAppraisalEvents,
     RecordAppraisalEvents,
     RecordedVersion,
     StoredEvents,
 )
+
+
+def snapshot_write(snapshot: AppraisalSnapshot, updated_at: datetime) -> Statement:
+    """The write of the summary row ``snapshot`` makes (run with its events)."""
+    return summary_write(
+        appraisal_id=snapshot.appraisal_id, cycle_id=snapshot.cycle_id,
+        parties=snapshot.parties, phase=snapshot.phase, predikat=snapshot.predikat,
+        next_deadline=snapshot.next_deadline, version=snapshot.version,
+        state_json=snapshot.state_json, updated_at=updated_at,
+        next_period=snapshot.next_period, missed_periods=snapshot.missed_periods)
 
 
 class AppraisalActivities:
@@ -39,13 +52,7 @@ class AppraisalActivities:
                      schema_version=EVENT_SCHEMA_VERSION, recorded_at=request.recorded_at)
             for e in request.events
         ]
-        snapshot = request.snapshot
-        summary = summary_write(
-            appraisal_id=snapshot.appraisal_id, cycle_id=snapshot.cycle_id,
-            parties=snapshot.parties, phase=snapshot.phase, predikat=snapshot.predikat,
-            next_deadline=snapshot.next_deadline, version=snapshot.version,
-            state_json=snapshot.state_json, updated_at=request.recorded_at,
-            next_period=snapshot.next_period, missed_periods=snapshot.missed_periods)
+        summary = snapshot_write(request.snapshot, request.recorded_at)
         return await record_once(self._event_log, request.stream_id,
                                  request.expected_version, events,
                                  request.metadata.get("request_id"), summary)

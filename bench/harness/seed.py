@@ -9,10 +9,12 @@ the unit's report exist)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import asyncpg
 
+from activities.appraisal import snapshot_write
 from bench.harness.builders import open_command, sample_skp
 from domain.appraisal import ApproveTargets, DraftTargets, SubmitTargets
 from domain.appraisal.events import event_data as appraisal_event_data
@@ -29,7 +31,6 @@ from domain.cycle.events import (
 from domain.cycle.events import event_data as cycle_event_data
 from domain.policy import POLICY_6_2022, default_calendar
 from domain.ratings import Predikat
-from store.appraisals import summary_write
 from store.cycles import cycle_write
 from store.event_log import EventLog, NewEvent
 from workflows.appraisal.contract import AppraisalSnapshot
@@ -61,10 +62,7 @@ async def seed_cycle(pool: asyncpg.Pool, agency: str, appraisals: int, *,
                      counts={Predikat.BAIK: appraisals}, broken=("seeded",),
                      exception_reason="Data uji."),
     ]
-    state = fold(cycle_events)
-    await log.append_with(f"cycle-{cycle_id}", 0,
-                          [NewEvent(type=e.type, data=cycle_event_data(e))
-                           for e in cycle_events], cycle_write(state, now))
+    await store_cycle(log, cycle_id, cycle_events, now)
     hr = hr_actor(agency)
     boss = Actor(subject="boss-seed", roles=frozenset({Role.EMPLOYEE}), agency=agency,
                  unit=unit)
@@ -83,18 +81,27 @@ async def seed_cycle(pool: asyncpg.Pool, agency: str, appraisals: int, *,
         run.do(DraftTargets(skp=skp), me)
         run.do(SubmitTargets(), me)
         run.do(ApproveTargets(), boss)
-        snapshot = AppraisalSnapshot.of(run.state)
-        await log.append_with(
-            appraisal_id, 0,
-            [NewEvent(type=e.type, data=appraisal_event_data(e)) for e in run.events],
-            summary_write(appraisal_id=appraisal_id, cycle_id=cycle_id, parties=parties,
-                          phase=snapshot.phase, predikat=snapshot.predikat,
-                          next_deadline=snapshot.next_deadline, version=snapshot.version,
-                          state_json=snapshot.state_json, updated_at=now,
-                          next_period=snapshot.next_period,
-                          missed_periods=snapshot.missed_periods))
+        await store_run(log, run, now)
         ids.append(appraisal_id)
     return cycle_id, ids
+
+
+async def store_cycle(log: EventLog, cycle_id: str, events: Sequence[CycleEvent],
+                      now: datetime) -> None:
+    """A new cycle's stream of ``events`` and its read-model row."""
+    await log.append_with(f"cycle-{cycle_id}", 0,
+                          [NewEvent(type=e.type, data=cycle_event_data(e)) for e in events],
+                          cycle_write(fold(events), now))
+
+
+async def store_run(log: EventLog, run: Run, now: datetime) -> None:
+    """A new appraisal's stream of ``run``'s events and its summary row, as the recording
+    activity writes them."""
+    snapshot = AppraisalSnapshot.of(run.state)
+    await log.append_with(
+        snapshot.appraisal_id, 0,
+        [NewEvent(type=e.type, data=appraisal_event_data(e)) for e in run.events],
+        snapshot_write(snapshot, now))
 
 
 async def retire(pool: asyncpg.Pool, cycle_id: str) -> None:

@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from playwright.async_api import expect
 
 from bench.harness.builders import Run, open_command, sample_skp
-from bench.harness.seed import hr_actor, retire
+from bench.harness.seed import hr_actor, retire, store_cycle, store_run
 from domain.appraisal import (
     ApproveTargets,
     DraftTargets,
@@ -27,18 +27,12 @@ from domain.appraisal import (
     ReviewPeriod,
     SubmitTargets,
 )
-from domain.appraisal.events import event_data as appraisal_event_data
 from domain.authorization import SYSTEM_ACTOR, Actor, Parties, Role
-from domain.cycle import fold
 from domain.cycle.events import CycleCreated, CycleEvent, CycleStarted
-from domain.cycle.events import event_data as cycle_event_data
 from domain.policy import POLICY_6_2022, default_calendar, period_review_due
 from domain.skp import Ratings
-from store.appraisals import summary_write
-from store.cycles import cycle_write
-from store.event_log import EventLog, NewEvent
+from store.event_log import EventLog
 from tests.web.conftest import Site, axe_check, shot
-from workflows.appraisal.contract import AppraisalSnapshot
 
 YEAR = 2026
 VALUES = ["berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif",
@@ -56,10 +50,7 @@ async def seed(pool: asyncpg.Pool, agency: str) -> str:
         CycleCreated(at=now, cycle_id=cycle_id, agency=agency, year=YEAR,
                      policy=POLICY_6_2022.name, calendar=default_calendar(YEAR, POLICY_6_2022)),
         CycleStarted(at=now, roster_digest="0" * 64, members=2, units=units)]
-    state = fold(events)
-    await log.append_with(f"cycle-{cycle_id}", 0,
-                          [NewEvent(type=e.type, data=cycle_event_data(e)) for e in events],
-                          cycle_write(state, now))
+    await store_cycle(log, cycle_id, events, now)
     ratings = Ratings.model_validate({
         "rhk": [{"rhk_id": r.id, "rating": "meets"} for r in sample_skp().rhk],
         "values": [{"value": v, "rating": "meets"} for v in VALUES]})
@@ -86,16 +77,7 @@ async def seed(pool: asyncpg.Pool, agency: str) -> str:
             if period in reviewed:
                 run.do(ReviewPeriod(period=period, ratings=ratings,
                                     feedback="Terlambat, tetapi baik."), appraiser)
-        snapshot = AppraisalSnapshot.of(run.state)
-        await log.append_with(
-            appraisal_id, 0,
-            [NewEvent(type=e.type, data=appraisal_event_data(e)) for e in run.events],
-            summary_write(appraisal_id=appraisal_id, cycle_id=cycle_id, parties=parties,
-                          phase=snapshot.phase, predikat=snapshot.predikat,
-                          next_deadline=snapshot.next_deadline, version=snapshot.version,
-                          state_json=snapshot.state_json, updated_at=now,
-                          next_period=snapshot.next_period,
-                          missed_periods=snapshot.missed_periods))
+        await store_run(log, run, now)
     return cycle_id
 
 
