@@ -257,6 +257,30 @@ SKP = {
 }
 
 
+def _appraisal(task_queue: str, start: datetime, self_assessment_days: int,
+               review_days: int) -> tuple[str, str, OpenAppraisal, Callable[..., Actor]]:
+    """An agency of its own, the opening of e-emp's appraisal (appraiser e-boss) with the
+    SKP due in 10 days and the other deadlines as given, and a maker of its people:
+    (agency, appraisal id, the opening, person)."""
+    agency = f"pemkot-{task_queue}"
+    appraisal_id = f"appraisal-{agency}-{start.year}-e-emp"
+    parties = Parties(agency=agency, unit="diskominfo", employee="e-emp", appraiser="e-boss",
+                      superior="e-head")
+    opening = OpenAppraisal(
+        appraisal_id=appraisal_id, cycle_id=f"{agency}-{start.year}", parties=parties,
+        policy=POLICY_6_2022,
+        calendar=CycleCalendar(year=start.year, utc_offset_hours=7,
+                               skp_deadline=start + 10 * DAY,
+                               self_assessment_deadline=start + self_assessment_days * DAY,
+                               review_deadline=start + review_days * DAY))
+
+    def person(key: str, *roles: Role) -> Actor:
+        return Actor(subject=key, roles=frozenset(roles or {Role.EMPLOYEE}), agency=agency,
+                     unit="diskominfo", agencies=frozenset({agency}))
+
+    return agency, appraisal_id, opening, person
+
+
 async def test_time_skipping_reminders_follow_whoever_must_act(
         temporal_time_skipping: WorkflowEnvironment, app_pool: asyncpg.Pool,
         smtp_server: SmtpServer) -> None:
@@ -266,23 +290,8 @@ async def test_time_skipping_reminders_follow_whoever_must_act(
     self-assessment."""
     env = temporal_time_skipping
     client, task_queue = env.client, f"rem-{uuid.uuid4().hex[:8]}"
-    agency = f"pemkot-{task_queue}"
     start = await env.get_current_time()
-    appraisal_id = f"appraisal-{agency}-{start.year}-e-emp"
-    parties = Parties(agency=agency, unit="diskominfo", employee="e-emp", appraiser="e-boss",
-                      superior="e-head")
-    open_command = OpenAppraisal(
-        appraisal_id=appraisal_id, cycle_id=f"{agency}-{start.year}", parties=parties,
-        policy=POLICY_6_2022,
-        calendar=CycleCalendar(year=start.year, utc_offset_hours=7,
-                               skp_deadline=start + 10 * DAY,
-                               self_assessment_deadline=start + 20 * DAY,
-                               review_deadline=start + 90 * DAY))
-
-    def person(key: str, *roles: Role) -> Actor:
-        return Actor(subject=key, roles=frozenset(roles or {Role.EMPLOYEE}), agency=agency,
-                     unit="diskominfo", agencies=frozenset({agency}))
-
+    agency, appraisal_id, open_command, person = _appraisal(task_queue, start, 20, 90)
     for key, address in (("e-emp", "siti@pemkot.example"), ("e-boss", "budi@pemkot.example")):
         await put_contact(app_pool, key, address, agency=agency)
     gateway = AppraisalClient(client, task_queue)
@@ -333,23 +342,9 @@ async def test_time_skipping_the_running_period_reminds_its_appraiser_until_revi
     date in the agency's zone; the period reviewed, no 1-day reminder follows."""
     env = temporal_time_skipping
     client, task_queue = env.client, f"rem-{uuid.uuid4().hex[:8]}"
-    agency = f"pemkot-{task_queue}"
     start = await env.get_current_time()
-    appraisal_id = f"appraisal-{agency}-{start.year}-e-emp"
-    parties = Parties(agency=agency, unit="diskominfo", employee="e-emp", appraiser="e-boss",
-                      superior="e-head")
-    open_command = OpenAppraisal(  # the annual deadlines far beyond the period's
-        appraisal_id=appraisal_id, cycle_id=f"{agency}-{start.year}", parties=parties,
-        policy=POLICY_6_2022,
-        calendar=CycleCalendar(year=start.year, utc_offset_hours=7,
-                               skp_deadline=start + 10 * DAY,
-                               self_assessment_deadline=start + 400 * DAY,
-                               review_deadline=start + 430 * DAY))
-
-    def person(key: str, *roles: Role) -> Actor:
-        return Actor(subject=key, roles=frozenset(roles or {Role.EMPLOYEE}), agency=agency,
-                     unit="diskominfo", agencies=frozenset({agency}))
-
+    # The annual deadlines far beyond the period's.
+    agency, appraisal_id, open_command, person = _appraisal(task_queue, start, 400, 430)
     await put_contact(app_pool, "e-boss", "budi@pemkot.example", agency=agency)
     gateway = AppraisalClient(client, task_queue)
     handle: Handle | None = None
