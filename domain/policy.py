@@ -389,6 +389,12 @@ def deadline_after_days(start: datetime, days: int, utc_offset_hours: int,
     """
     if policy.deadline_days_end == "elapsed":
         return start + timedelta(days=days)
+    return end_of_days_after(start, days, utc_offset_hours)
+
+
+def end_of_days_after(start: datetime, days: int, utc_offset_hours: int) -> datetime:
+    """The end of the ``days``-th calendar day after the day of ``start`` in the agency's
+    fixed-offset zone: how every deadline of days shown to people ends."""
     zone = timezone(timedelta(hours=utc_offset_hours))
     return end_of_day(start.astimezone(zone).date() + timedelta(days=days), utc_offset_hours)
 

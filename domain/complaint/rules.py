@@ -21,7 +21,7 @@ import hashlib
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -29,7 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.complaint.metadata import Malformed, without_metadata
 from domain.evidence import detect
-from domain.policy import COMPLAINT_PHOTO_MEDIA_TYPES, DEFAULT_UTC_OFFSET_HOURS, end_of_day
+from domain.policy import (
+    COMPLAINT_PHOTO_MEDIA_TYPES,
+    DEFAULT_UTC_OFFSET_HOURS,
+    end_of_days_after,
+)
 from domain.survey.response import ServiceKey
 from domain.text import Clean
 
@@ -146,9 +150,8 @@ def deadline_of(filed_at: datetime, policy: ComplaintPolicy = COMPLAINT_POLICY,
     """When the unit must have answered: the end of the ``response_days``-th calendar day
     after the day of filing in the agency's zone (filed on 2 March at 23:30 WITA, 14 days:
     the end of 16 March WITA), as every deadline shown to people is the end of a day
-    (the rule of ``domain.policy.deadline_after_days``)."""
-    return end_of_day(filed_at.astimezone(timezone(timedelta(hours=utc_offset_hours))).date()
-                      + timedelta(days=policy.response_days), utc_offset_hours)
+    (``domain.policy.end_of_days_after``)."""
+    return end_of_days_after(filed_at, policy.response_days, utc_offset_hours)
 
 
 class ComplaintView(BaseModel):
