@@ -252,6 +252,16 @@ MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agust
 _QUARTERS = ("I", "II", "III", "IV")
 
 
+def period_label(review_periods: str | None, period: int, year: int) -> str:
+    """A review period as people name it: ``Triwulan III 2026`` (quarterly) or
+    ``Maret 2026`` (monthly)."""
+    if review_periods == "monthly" and 1 <= period <= 12:
+        return f"{MONTHS[period - 1]} {year}"
+    if review_periods == "quarterly" and 1 <= period <= 4:
+        return f"Triwulan {_QUARTERS[period - 1]} {year}"
+    return f"Periode {period} {year}"
+
+
 def local_date(moment: datetime, utc_offset_hours: int) -> str:
     """``moment``'s date in the agency's zone as a document writes it: ``5 Januari 2027``."""
     local = moment.astimezone(timezone(timedelta(hours=utc_offset_hours)))
@@ -268,8 +278,7 @@ def _periods(state: AppraisalState) -> list[dict[str, Any]]:
     year = state.calendar.year
     rows = []
     for n in sorted(set(state.period_reviews) | set(state.missed_periods)):
-        label = (f"{MONTHS[n - 1]} {year}" if policy.review_periods == "monthly"
-                 else f"Triwulan {_QUARTERS[n - 1]} {year}")
+        label = period_label(policy.review_periods, n, year)
         review = state.period_reviews.get(n)
         rows.append({
             "label": label,

@@ -31,9 +31,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.appraisal import AppraisalState, DeadlineKind, Phase, TargetStatus
 from domain.appraisal.state import PERIOD_PHASES
-from domain.documents import MONTHS
-
-_QUARTERS = ("I", "II", "III", "IV")
 
 PERIOD_REVIEW = "period_review"
 """The name a periodic review's reminder records for its deadline (``reminders_sent``)."""
@@ -46,16 +43,6 @@ def missed_unreviewed(state: AppraisalState) -> tuple[tuple[int, datetime], ...]
     return tuple((period, state.period_deadlines[period])
                  for period in sorted(state.missed_periods)
                  if period not in state.period_reviews and period in state.period_deadlines)
-
-
-def period_label(review_periods: str | None, period: int, year: int) -> str:
-    """A review period as people name it: ``Triwulan III 2026`` (quarterly) or
-    ``Maret 2026`` (monthly)."""
-    if review_periods == "monthly" and 1 <= period <= 12:
-        return f"{MONTHS[period - 1]} {year}"
-    if review_periods == "quarterly" and 1 <= period <= 4:
-        return f"Triwulan {_QUARTERS[period - 1]} {year}"
-    return f"Periode {period} {year}"
 
 
 class RecipientRole(StrEnum):

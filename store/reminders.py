@@ -17,7 +17,8 @@ import asyncpg
 import structlog
 
 from domain.appraisal import DeadlineKind, Phase, TargetStatus
-from domain.reminders import DeadlineFacts, Reminder, period_label
+from domain.documents import period_label
+from domain.reminders import DeadlineFacts, Reminder
 
 log = structlog.get_logger("kinerja.reminders")
 

@@ -46,9 +46,9 @@ from domain.cycle import (
     cycle_id_of,
 )
 from domain.cycle.work import OpenAppraisals
+from domain.documents import period_label
 from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, default_calendar, end_of_day
 from domain.ratings import Predikat
-from domain.reminders import period_label
 from domain.roster import RosterRow
 from domain.spreadsheet import Cell
 from domain.spreadsheet import row as spreadsheet_row

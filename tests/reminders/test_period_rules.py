@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.appraisal import DeadlineKind, Phase, TargetStatus
+from domain.documents import period_label
 from domain.reminders import (
     PERIOD_REVIEW,
     DeadlineFacts,
@@ -17,7 +18,6 @@ from domain.reminders import (
     ReminderPolicy,
     due_reminders,
     next_due_at,
-    period_label,
     scan_horizon,
 )
 

@@ -26,9 +26,9 @@ from domain.appraisal import (
 )
 from domain.appraisal.periodic import period_deadlines
 from domain.authorization import Actor, Parties, Role
-from domain.documents import MONTHS
+from domain.documents import MONTHS, period_label
 from domain.policy import POLICY_6_2022, CycleCalendar
-from domain.reminders import ReminderPolicy, period_label
+from domain.reminders import ReminderPolicy
 from domain.skp import Ratings, Skp
 from kinerja.reminders import start_reminders
 from kinerja.worker import build_worker
