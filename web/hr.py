@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
-from babel.dates import format_date
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
@@ -67,6 +66,7 @@ from web.pages import (
     _session,
     _validation_errors,
     language_of,
+    period_name,
     render,
     web,
 )
@@ -710,18 +710,9 @@ def _due_texts(view: Monitoring, fmt: Formats) -> dict[datetime, str]:
 def _period_names(request: Request, view: Monitoring) -> dict[int, str]:
     """Each overdue period named once in the page's language (as the appraisal page
     names it): ``Triwulan 3, 2026``, ``Maret 2026``."""
-    language = language_of(request)
-    gettext = _gettext(request)
     review_periods, year = view.period_kind()
-    names: dict[int, str] = {}
-    for period in {o.period for o in view.progress.overdue_periods}:
-        if review_periods == "monthly" and 1 <= period <= 12 and year:
-            names[period] = format_date(date(year, period, 1), "MMMM y", locale=language)
-        elif review_periods == "quarterly" and year:
-            names[period] = gettext("Quarter %(n)d, %(year)d") % {"n": period, "year": year}
-        else:
-            names[period] = period_label(review_periods, period, year or 0)
-    return names
+    return {period: period_name(request, review_periods, period, year or 0)
+            for period in {o.period for o in view.progress.overdue_periods}}
 
 
 @router.get("/sdm/siklus/{cycle_id}/pemantauan")

@@ -52,7 +52,7 @@ from domain.appraisal import (
     decide,
 )
 from domain.appraisal.review import suggested_ratings
-from domain.documents import DocumentKind
+from domain.documents import DocumentKind, period_label
 from domain.policy import (
     DEFAULT_UTC_OFFSET_HOURS,
     POLICIES,
@@ -406,6 +406,17 @@ async def _appraisal_page(request: Request, appraisal_id: str, *, failed: str | 
     }, status, offset=offset)
 
 
+def period_name(request: Request, review_periods: str | None, period: int, year: int) -> str:
+    """A review period in the page's language: ``Triwulan 3, 2026``, ``Maret 2026``."""
+    language = language_of(request)
+    if review_periods == "monthly" and 1 <= period <= 12:
+        return format_date(date(year, period, 1), "MMMM y", locale=language)
+    if review_periods == "quarterly":
+        gettext = web(request).translations(language).gettext
+        return gettext("Quarter %(n)d, %(year)d") % {"n": period, "year": year}
+    return period_label(review_periods, period, year)
+
+
 def periods_of(request: Request, state: Mapping[str, Any], policy: Policy, offset: int
                ) -> dict[str, Any]:
     """The periodic reviews for the page (penilaian kinerja periodik): ``periods``, a
@@ -417,13 +428,9 @@ def periods_of(request: Request, state: Mapping[str, Any], policy: Policy, offse
     count = period_count(policy)
     if not year or not count:
         return {"periods": [], "period_options": [], "deadline_options": []}
-    language = language_of(request)
-    gettext = web(request).translations(language).gettext
 
     def label(n: int) -> str:
-        if policy.review_periods == "monthly":
-            return format_date(date(int(year), n, 1), "MMMM y", locale=language)
-        return gettext("Quarter %(n)d, %(year)d") % {"n": n, "year": int(year)}
+        return period_name(request, policy.review_periods, n, int(year))
 
     reviews = {int(k): v for k, v in (state.get("period_reviews") or {}).items()}
     missed = {int(k) for k in state.get("missed_periods") or ()}
