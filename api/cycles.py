@@ -36,7 +36,7 @@ from domain.cycle import (
     SetOrganisationRating,
     cycle_id_of,
 )
-from domain.policy import POLICIES
+from domain.policy import POLICIES, GivenDeadline
 from domain.ratings import Predikat
 from domain.skp import Text
 from domain.spreadsheet import Cell
@@ -95,7 +95,7 @@ class CreateCycleBody(BaseModel):
 
 class MoveDeadlineBody(BaseModel):
     deadline: DeadlineKind
-    until: datetime
+    until: GivenDeadline
     reason: Text
     unit: Key | None = None
     """Only this unit's appraisals; none: the whole cycle."""

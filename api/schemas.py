@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.appraisal import CancelReason, DeadlineKind, Phase, PositionKind
 from domain.authorization import Parties
-from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, FunctionalLevel
+from domain.policy import DEFAULT_UTC_OFFSET_HOURS, POLICIES, FunctionalLevel, GivenDeadline
 from domain.ratings import Rating
 from domain.skp import NumericScores, ObjectionDecisionOutcome, Ratings, Skp, Text
 from store.appraisals import AppraisalStateView
@@ -128,7 +128,7 @@ class DecisionBody(Body):
 
 class ExtendDeadlineBody(Body):
     deadline: DeadlineKind
-    until: datetime
+    until: GivenDeadline
     reason: Text
 
 
@@ -136,7 +136,7 @@ class ExtendPeriodDeadlineBody(Body):
     """HR moves one period's review deadline: ``due`` names the day (its end in the
     agency's zone is the deadline), with a reason."""
 
-    due: datetime
+    due: GivenDeadline
     reason: Text
 
 

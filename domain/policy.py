@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from domain.calibration import CurveRule, OrganisationRating
 from domain.ratings import Predikat, Rating
@@ -313,6 +313,22 @@ POLICIES: dict[str, Policy] = {p.name: p for p in (POLICY_6_2022, POLICY_PP30_20
 """Built-in policies by name."""
 
 DEFAULT_UTC_OFFSET_HOURS = 7
+
+DEADLINE_YEARS = (2000, 2999)
+"""The years a deadline someone gives may fall in: far wider than any appraisal needs,
+narrow enough that every date arithmetic on it (the end of its day in WIT) stays within
+what a date can hold (a year 9999 given in UTC would overflow there)."""
+
+
+def _deadline_year(value: datetime) -> datetime:
+    if not DEADLINE_YEARS[0] <= value.year <= DEADLINE_YEARS[1]:
+        raise ValueError(f"a deadline falls in the years {DEADLINE_YEARS[0]} to "
+                         f"{DEADLINE_YEARS[1]}")
+    return value
+
+
+GivenDeadline = Annotated[datetime, AfterValidator(_deadline_year)]
+"""A deadline a person gives (an extension, a move): an instant within ``DEADLINE_YEARS``."""
 """WIB. Agencies in WITA (8) or WIT (9) set their own on the cycle."""
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import Field, TypeAdapter
@@ -18,6 +17,7 @@ from domain.calibration import OrganisationRating
 from domain.policy import (
     CycleCalendar,
     FunctionalLevel,
+    GivenDeadline,
     Policy,
 )
 from domain.ratings import Rating
@@ -141,7 +141,7 @@ class ExtendPeriodDeadline(_Model):
 
     kind: Literal["extend_period_deadline"] = "extend_period_deadline"
     period: Annotated[int, Field(ge=1, le=12)]
-    due: datetime
+    due: GivenDeadline
     reason: Text
 
 
@@ -199,7 +199,7 @@ class DecideObjection(_Model):
 class ExtendDeadline(_Model):
     kind: Literal["extend_deadline"] = "extend_deadline"
     deadline: DeadlineKind
-    until: datetime
+    until: GivenDeadline
     reason: Text
 
 

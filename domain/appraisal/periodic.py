@@ -142,24 +142,18 @@ def _extend_period_deadline(state: AppraisalState, command: ExtendPeriodDeadline
             "period")
     if command.due.tzinfo is None:
         raise CommandRefused("invalid", "the new deadline needs a time zone", "due")
-    # A period's review feeds the annual review: due by its deadline at the latest. The
-    # year is compared first, so a day far off is refused before any arithmetic on it.
-    latest = state.deadlines[DeadlineKind.REVIEW]
-    too_late = CommandRefused(
-        "invalid", f"a period's review is due by the annual review's deadline "
-                   f"{latest.isoformat()} at the latest", "due")
-    not_later = CommandRefused(
-        "invalid", f"the new deadline must be later than the current one "
-                   f"{current.isoformat()}", "due")
-    if command.due.year > latest.year + 1:
-        raise too_late
-    if command.due.year < current.year - 1:
-        raise not_later
-    # The end of the named day in the agency's zone (domain.policy.deadline_set_by_hand).
+    # The end of the named day in the agency's zone (domain.policy.deadline_set_by_hand;
+    # the command's type keeps the day within years a date can carry there).
     due = deadline_set_by_hand(command.due, _zone(state), policy)
     if due <= current:
-        raise not_later
+        raise CommandRefused(
+            "invalid", f"the new deadline must be later than the current one "
+                       f"{current.isoformat()}", "due")
+    # A period's review feeds the annual review: due by its deadline at the latest.
+    latest = state.deadlines[DeadlineKind.REVIEW]
     if due > latest:
-        raise too_late
+        raise CommandRefused(
+            "invalid", f"a period's review is due by the annual review's deadline "
+                       f"{latest.isoformat()} at the latest", "due")
     return [PeriodDeadlineExtended(at=ctx.at, period=period, previous=current, due=due,
                                    reason=command.reason)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import Field, TypeAdapter
@@ -15,7 +14,7 @@ from domain.cycle.vocabulary import (
     PAGE_SIZE,
     _Model,
 )
-from domain.policy import POLICY_6_2022, CycleCalendar
+from domain.policy import POLICY_6_2022, CycleCalendar, GivenDeadline
 from domain.ratings import Predikat
 from domain.skp import Text
 
@@ -55,7 +54,7 @@ class RecordPage(_Model):
 class MoveDeadline(_Model):
     kind: Literal["move_deadline"] = "move_deadline"
     deadline: DeadlineKind
-    until: datetime
+    until: GivenDeadline
     reason: Text
     unit: str | None = None
     """None: the whole cycle."""

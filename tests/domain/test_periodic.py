@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from bench.harness.builders import (
     APPRAISER,
@@ -30,6 +31,7 @@ from domain.appraisal import (
     CommandRefused,
     DeadlineKind,
     DraftTargets,
+    ExtendDeadline,
     ExtendPeriodDeadline,
     PassPeriodDeadline,
     PeriodDeadlineExtended,
@@ -411,8 +413,6 @@ def test_a_policy_without_periods_has_none_to_move() -> None:
     datetime(YEAR, 4, 10, 23, 0, tzinfo=UTC),   # 11 April at 06:00 in Jakarta: later
     datetime(YEAR, 3, 1, tzinfo=WIB),            # earlier
     datetime(YEAR + 1, 2, 1, 12, tzinfo=WIB),    # after the annual review's deadline
-    datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-12))),
-    datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),
     datetime(YEAR, 4, 30, 12),                    # no zone
 ])
 def test_the_new_deadline_is_a_later_day_by_the_annual_reviews(due: datetime) -> None:
@@ -428,6 +428,21 @@ def test_the_new_deadline_is_a_later_day_by_the_annual_reviews(due: datetime) ->
     assert (refused.code, refused.field) == ("invalid", "due")
 
 
+@pytest.mark.parametrize("due", [
+    datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-12))),
+    datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14))),
+])
+def test_a_day_out_of_any_appraisals_years_is_refused_at_the_command(due: datetime) -> None:
+    """Before any arithmetic on it (the end of that day in WIT would overflow), for the
+    period's move and the annual extension alike."""
+    with pytest.raises(ValidationError) as refused:
+        ExtendPeriodDeadline(period=1, due=due, reason=REASON)
+    assert [e["loc"] for e in refused.value.errors()] == [("due",)]
+    with pytest.raises(ValidationError) as refused:
+        ExtendDeadline(deadline=DeadlineKind.SKP, until=due, reason=REASON)
+    assert [e["loc"] for e in refused.value.errors()] == [("until",)]
+
+
 def test_the_annual_reviews_deadline_bounds_the_move() -> None:
     run = Run()
     to_self_report(run)
@@ -438,9 +453,6 @@ def test_the_annual_reviews_deadline_bounds_the_move() -> None:
 
 @pytest.mark.parametrize("reason", ["", "a\x00b", "baris\x1bwarna", "x" * 100_000])
 def test_the_reason_follows_the_annual_extensions_rules(reason: str) -> None:
-    from pydantic import ValidationError
-
-    from domain.appraisal import ExtendDeadline
     with pytest.raises(ValidationError) as refused:
         ExtendPeriodDeadline.model_validate(
             {"period": 1, "due": "2026-04-30T12:00:00+07:00", "reason": reason})

@@ -119,6 +119,11 @@ async def test_extension_moves_the_deadline(
     stack, env = skipping_stack, temporal_time_skipping
     appraisal, start = await open_at(stack, env, skp=10 * DAY)
     await env.sleep(5 * DAY)
+    # A day no date can carry in the agency's zone: the field's rule, not a 500.
+    far = await call(stack, "POST", f"/v1/appraisals/{appraisal}/deadlines", HR, "employee",
+                     "hr", body={"deadline": "skp", "until": "9999-12-31T23:00:00+00:00",
+                                 "reason": "Gangguan sistem."}, expect=422)
+    assert "until" in str(far), far
     await call(stack, "POST", f"/v1/appraisals/{appraisal}/deadlines", HR, "employee", "hr",
                body={"deadline": "skp", "until": (start + 20 * DAY).isoformat(),
                      "reason": "Gangguan sistem."})
